@@ -1,0 +1,120 @@
+package io.mtl4j.tokenize;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.util.PairList;
+import io.mtl4j.util.Hashing;
+import io.mtl4j.util.UserError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * WordPiece tokenization through DJL's binding of Hugging Face {@code tokenizers}, driven by a
+ * model's {@code tokenizer.json}.
+ *
+ * <p>Truncation is longest-first to {@code maxLength}, as in Hugging Face's
+ * {@code truncation=True}. Any truncation or padding stored in {@code tokenizer.json} is
+ * overridden: tokenization never pads, the batch collator does.
+ */
+public final class BertTokenizer implements AutoCloseable {
+    public static final String FILE_NAME = "tokenizer.json";
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxLength;
+    private final String fingerprint;
+
+    private BertTokenizer(HuggingFaceTokenizer tokenizer, int maxLength, String fingerprint) {
+        this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+        this.fingerprint = fingerprint;
+    }
+
+    /** Loads {@code modelDir/tokenizer.json}. */
+    public static BertTokenizer load(Path modelDir, int maxLength) {
+        Path file = modelDir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(file + ": tokenizer not found (mtl4j needs the model's tokenizer.json)");
+        }
+        if (maxLength < 2) {
+            throw new UserError("--max-length must be at least 2 (room for [CLS] and [SEP]), got " + maxLength);
+        }
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optAddSpecialTokens(true)
+                    .optTruncation(true)
+                    .optMaxLength(maxLength)
+                    .optPadding(false)
+                    .optWithOverflowingTokens(false)
+                    .build();
+            String fingerprint = Hashing.sha256Hex(bytes) + ":max" + maxLength;
+            return new BertTokenizer(tokenizer, maxLength, fingerprint);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(file + ": cannot load tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** sha256 of tokenizer.json plus the max length: the key of any cache of encodings. */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    public Encoding encode(String textA, String textB) {
+        Objects.requireNonNull(textA, "textA");
+        ai.djl.huggingface.tokenizers.Encoding e = textB == null
+                ? tokenizer.encode(textA)
+                : tokenizer.encode(textA, textB);
+        return convert(e);
+    }
+
+    /** Encodes many examples at once; the native tokenizer parallelises the batch. */
+    public List<Encoding> encodeBatch(List<String> textsA, List<String> textsB) {
+        ai.djl.huggingface.tokenizers.Encoding[] encoded;
+        if (textsB == null) {
+            encoded = tokenizer.batchEncode(textsA);
+        } else {
+            if (textsA.size() != textsB.size()) {
+                throw new IllegalArgumentException("text lists differ in size");
+            }
+            if (textsB.stream().anyMatch(Objects::isNull)) {
+                List<Encoding> out = new ArrayList<>(textsA.size());
+                for (int i = 0; i < textsA.size(); i++) {
+                    out.add(encode(textsA.get(i), textsB.get(i)));
+                }
+                return out;
+            }
+            encoded = tokenizer.batchEncode(new PairList<>(textsA, textsB));
+        }
+        List<Encoding> out = new ArrayList<>(encoded.length);
+        for (ai.djl.huggingface.tokenizers.Encoding e : encoded) {
+            out.add(convert(e));
+        }
+        return out;
+    }
+
+    private static Encoding convert(ai.djl.huggingface.tokenizers.Encoding e) {
+        long[] ids = e.getIds();
+        long[] types = e.getTypeIds();
+        int[] inputIds = new int[ids.length];
+        int[] typeIds = new int[types.length];
+        for (int i = 0; i < ids.length; i++) {
+            inputIds[i] = Math.toIntExact(ids[i]);
+            typeIds[i] = Math.toIntExact(types[i]);
+        }
+        return new Encoding(inputIds, typeIds);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
