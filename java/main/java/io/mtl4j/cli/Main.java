@@ -1,0 +1,78 @@
+package io.mtl4j.cli;
+
+import io.mtl4j.util.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+
+/** The {@code mtl4j} command line. */
+@Command(name = "mtl4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+                "Multi-task fine-tuning of BERT-family encoders on LibTorch.",
+                "",
+                "Models are Hugging Face directories (config.json, model.safetensors, tokenizer.json)",
+                "or hub ids such as google-bert/bert-large-uncased (downloaded into the HF cache).",
+                "Run 'mtl4j <command> --help' for a command's options and examples."},
+        subcommands = {EncodeCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces and debug logs.")
+    void setVerbose(boolean verbose) {
+        Main.verbose = verbose;
+        if (verbose) {
+            org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.DEBUG);
+        }
+    }
+
+    static boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::handleError);
+        return cli.execute(args);
+    }
+
+    /** Input errors are one line on stderr; anything else is a bug and says so. */
+    private static int handleError(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+        PrintWriter err = cli.getErr();
+        Throwable cause = e;
+        while (!(cause instanceof UserError) && cause.getCause() != null && cause != cause.getCause()) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof UserError) {
+            err.println("mtl4j: error: " + cause.getMessage());
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return 2;
+        }
+        if (e instanceof UncheckedIOException io) {
+            err.println("mtl4j: error: " + io.getMessage());
+        } else {
+            err.println("mtl4j: internal error: " + e + (verbose ? "" : " (run with --verbose for the stack trace)"));
+        }
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
+    }
+}

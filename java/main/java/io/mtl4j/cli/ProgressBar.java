@@ -1,0 +1,76 @@
+package io.mtl4j.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A one-line progress bar on stderr with rate and ETA. On a terminal it redraws in place; when
+ * stderr is a file or pipe it prints a line at most every few seconds.
+ */
+public final class ProgressBar implements AutoCloseable {
+    private final String label;
+    private final long total;
+    private final PrintStream out;
+    private final boolean interactive;
+    private final long startNanos = System.nanoTime();
+    private long lastDrawNanos;
+    private long done;
+    private String suffix = "";
+
+    public ProgressBar(String label, long total) {
+        this(label, total, System.err, System.console() != null);
+    }
+
+    ProgressBar(String label, long total, PrintStream out, boolean interactive) {
+        this.label = label;
+        this.total = total;
+        this.out = out;
+        this.interactive = interactive;
+    }
+
+    public void step(long n) {
+        done += n;
+        long now = System.nanoTime();
+        long interval = interactive ? 100_000_000L : 5_000_000_000L;
+        if (now - lastDrawNanos >= interval || done >= total) {
+            lastDrawNanos = now;
+            draw(now);
+        }
+    }
+
+    public void setSuffix(String suffix) {
+        this.suffix = suffix;
+    }
+
+    private void draw(long now) {
+        double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
+        double rate = done / seconds;
+        double fraction = total > 0 ? Math.min(1.0, (double) done / total) : 0;
+        int width = 30;
+        int filled = (int) Math.round(fraction * width);
+        String bar = "#".repeat(filled) + "-".repeat(width - filled);
+        long eta = rate > 0 ? Math.round((total - done) / rate) : -1;
+        String line = String.format(Locale.ROOT, "%s [%s] %d/%d %.1f/s ETA %s%s", label, bar, done, total, rate,
+                eta < 0 ? "?" : formatDuration(eta), suffix.isEmpty() ? "" : " " + suffix);
+        if (interactive) {
+            out.print("\r" + line);
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    static String formatDuration(long seconds) {
+        return seconds >= 3600
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+                : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
+    }
+
+    @Override
+    public void close() {
+        if (interactive) {
+            draw(System.nanoTime());
+            out.println();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.mtl4j.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.util.UserError;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the inputs of {@code encode} and {@code predict}: one example per line.
+ * A {@code .jsonl} file holds objects with {@code text_a} and optional {@code text_b}; any other
+ * file holds {@code text_a} or {@code text_a<TAB>text_b}, with no header. Every bad line is an
+ * error naming {@code file:line}.
+ */
+public final class TextPairFile {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One input line; {@code textB} is null for single sentences. */
+    public record Pair(String textA, String textB, long line) {
+    }
+
+    private TextPairFile() {
+    }
+
+    public static List<Pair> read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(file + ": input file not found");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString(), file.getFileName().toString().endsWith(".jsonl"));
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    public static List<Pair> read(InputStream in, String name, boolean jsonl) throws IOException {
+        List<Pair> pairs = new ArrayList<>();
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        long lineNo = 0;
+        int b;
+        boolean pending = false;
+        java.io.BufferedInputStream buffered = new java.io.BufferedInputStream(in, 1 << 16);
+        while (true) {
+            b = buffered.read();
+            if (b == '\n' || (b < 0 && pending)) {
+                lineNo++;
+                String text = decode(decoder, line.toByteArray(), name, lineNo);
+                if (text.endsWith("\r")) {
+                    text = text.substring(0, text.length() - 1);
+                }
+                pairs.add(jsonl ? parseJson(text, name, lineNo) : parseTsv(text, name, lineNo));
+                line.reset();
+                pending = false;
+            } else if (b >= 0) {
+                line.write(b);
+                pending = true;
+            }
+            if (b < 0) {
+                break;
+            }
+        }
+        if (pairs.isEmpty()) {
+            throw new UserError(name + ": input is empty");
+        }
+        return pairs;
+    }
+
+    private static String decode(CharsetDecoder decoder, byte[] bytes, String name, long lineNo) {
+        try {
+            return decoder.decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw UserError.at(name, lineNo, "invalid UTF-8");
+        }
+    }
+
+    static Pair parseTsv(String text, String name, long lineNo) {
+        String[] fields = text.split("\t", -1);
+        if (fields.length > 2) {
+            throw UserError.at(name, lineNo, "expected text_a or text_a<TAB>text_b, found " + fields.length + " fields");
+        }
+        String a = fields[0];
+        String b = fields.length == 2 ? fields[1] : null;
+        checkText(a, "text_a", name, lineNo);
+        if (b != null) {
+            checkText(b, "text_b", name, lineNo);
+        }
+        return new Pair(a, b, lineNo);
+    }
+
+    static Pair parseJson(String text, String name, long lineNo) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (IOException e) {
+            throw UserError.at(name, lineNo, "not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw UserError.at(name, lineNo, "expected a JSON object with text_a and optional text_b");
+        }
+        JsonNode a = node.get("text_a");
+        if (a == null || !a.isTextual()) {
+            throw UserError.at(name, lineNo, "text_a is missing or not a string");
+        }
+        JsonNode b = node.get("text_b");
+        if (b != null && !b.isNull() && !b.isTextual()) {
+            throw UserError.at(name, lineNo, "text_b is not a string");
+        }
+        String textB = b == null || b.isNull() ? null : b.asText();
+        checkText(a.asText(), "text_a", name, lineNo);
+        if (textB != null) {
+            checkText(textB, "text_b", name, lineNo);
+        }
+        return new Pair(a.asText(), textB, lineNo);
+    }
+
+    private static void checkText(String text, String field, String name, long lineNo) {
+        if (text.isBlank()) {
+            throw UserError.at(name, lineNo, "empty " + field);
+        }
+    }
+}

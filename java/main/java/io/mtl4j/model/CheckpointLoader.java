@@ -1,0 +1,226 @@
+package io.mtl4j.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.model.safetensors.SafeTensorsFile;
+import io.mtl4j.model.safetensors.TensorInfo;
+import io.mtl4j.runtime.NativeRuntime;
+import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Loads a Hugging Face BERT checkpoint ({@code config.json} plus {@code model.safetensors} or a
+ * sharded {@code model.safetensors.index.json}) into a {@link BertModel}.
+ *
+ * <p>Names are accepted with or without the {@code bert.} prefix; legacy
+ * {@code LayerNorm.gamma/beta} become {@code weight/bias}. Pretraining heads
+ * ({@code cls.*}), a sequence-classification head ({@code classifier.*}) and buffers
+ * ({@code *position_ids}, {@code *token_type_ids}) are ignored and reported. A missing pooler is
+ * allowed and reported. Any other missing, unexpected or wrongly shaped tensor is an error naming
+ * it. fp32, fp16 and bf16 weights load as fp32.
+ */
+public final class CheckpointLoader {
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+    private static final Logger LOG = LogManager.getLogger(CheckpointLoader.class);
+
+    private CheckpointLoader() {
+    }
+
+    /** What loading found beyond the encoder's own parameters. */
+    public record Report(List<String> ignored, List<String> renamed, boolean poolerMissing) {
+    }
+
+    /** The encoder, any tensors under the requested extra prefixes (e.g. task heads), and the report. */
+    public record Loaded(BertModel model, Map<String, Tensor> extras, Report report, Map<String, String> metadata) {
+    }
+
+    public static Loaded load(Path modelDir) {
+        return load(modelDir, Set.of());
+    }
+
+    public static Loaded load(Path modelDir, Set<String> extraPrefixes) {
+        if (!Files.isDirectory(modelDir)) {
+            throw new UserError(modelDir + ": model directory does not exist");
+        }
+        NativeRuntime.ensureLoaded();
+        BertConfig config = BertConfig.load(modelDir);
+        List<Path> files = weightFiles(modelDir);
+
+        Map<String, long[]> expected = new LinkedHashMap<>();
+        for (BertModel.ParameterSpec spec : BertModel.parameterSpecs(config, true)) {
+            expected.put(spec.name(), spec.shape());
+        }
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        Map<String, Tensor> extras = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<String> ignored = new ArrayList<>();
+        List<String> renamed = new ArrayList<>();
+        Map<String, String> sourceOf = new TreeMap<>();
+
+        for (Path file : files) {
+            try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
+                metadata.putAll(st.metadata());
+                for (TensorInfo info : st.tensors().values()) {
+                    String stored = info.name();
+                    if (extraPrefixes.stream().anyMatch(stored::startsWith)) {
+                        extras.put(stored, TensorBridge.read(st, info));
+                        continue;
+                    }
+                    String name = normalise(stored);
+                    if (!name.equals(stripPrefix(stored))) {
+                        renamed.add(stored + " -> " + name);
+                    }
+                    if (isIgnorable(name)) {
+                        ignored.add(stored);
+                        continue;
+                    }
+                    long[] shape = expected.get(name);
+                    if (shape == null) {
+                        throw new UserError(file + ": unexpected tensor " + stored
+                                + " (not a parameter of a BERT encoder with this config.json)");
+                    }
+                    String previous = sourceOf.put(name, stored);
+                    if (previous != null) {
+                        throw new UserError(file + ": tensors " + previous + " and " + stored + " both map to " + name);
+                    }
+                    if (!Arrays.equals(shape, info.shape())) {
+                        throw new UserError(file + ": tensor " + stored + " has shape " + Arrays.toString(info.shape())
+                                + " but config.json implies " + Arrays.toString(shape));
+                    }
+                    if (!info.dtype().isFloatingPoint()) {
+                        throw new UserError(file + ": tensor " + stored + " has dtype " + info.dtype()
+                                + "; parameters must be F32, F16, BF16 or F64");
+                    }
+                    params.put(name, TensorBridge.read(st, info).to(torch.ScalarType.Float));
+                }
+            }
+        }
+
+        Set<String> missing = new LinkedHashSet<>(expected.keySet());
+        missing.removeAll(params.keySet());
+        boolean poolerMissing = missing.contains("pooler.dense.weight") && missing.contains("pooler.dense.bias");
+        if (poolerMissing) {
+            missing.remove("pooler.dense.weight");
+            missing.remove("pooler.dense.bias");
+        }
+        if (!missing.isEmpty()) {
+            throw new UserError(modelDir + ": checkpoint is missing " + missing.size() + " tensor(s), first "
+                    + missing.iterator().next());
+        }
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (String name : expected.keySet()) {
+            Tensor t = params.get(name);
+            if (t != null) {
+                t.set_requires_grad(true);
+                ordered.put(name, t);
+            }
+        }
+        Report report = new Report(List.copyOf(ignored), List.copyOf(renamed), poolerMissing);
+        logReport(modelDir, report);
+        return new Loaded(new BertModel(config, ordered, !poolerMissing), extras, report, metadata);
+    }
+
+    private static void logReport(Path modelDir, Report report) {
+        if (!report.ignored().isEmpty()) {
+            LOG.info("{}: ignored {} tensor(s) that are not part of the encoder: {}", modelDir,
+                    report.ignored().size(), summarise(report.ignored()));
+        }
+        if (!report.renamed().isEmpty()) {
+            LOG.info("{}: mapped {} legacy name(s), e.g. {}", modelDir, report.renamed().size(), report.renamed().get(0));
+        }
+        if (report.poolerMissing()) {
+            LOG.info("{}: checkpoint has no pooler weights; the encoder runs without a pooler", modelDir);
+        }
+    }
+
+    private static String summarise(List<String> names) {
+        return names.size() <= 4 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 4)) + ", ... (" + (names.size() - 4) + " more)";
+    }
+
+    static String stripPrefix(String name) {
+        return name.startsWith("bert.") ? name.substring("bert.".length()) : name;
+    }
+
+    static String normalise(String stored) {
+        String name = stripPrefix(stored);
+        if (name.contains("LayerNorm.")) {
+            if (name.endsWith(".gamma")) {
+                name = name.substring(0, name.length() - ".gamma".length()) + ".weight";
+            } else if (name.endsWith(".beta")) {
+                name = name.substring(0, name.length() - ".beta".length()) + ".bias";
+            }
+        }
+        return name;
+    }
+
+    static boolean isIgnorable(String name) {
+        return name.startsWith("cls.") || name.startsWith("classifier.")
+                || name.endsWith("position_ids") || name.equals("embeddings.token_type_ids");
+    }
+
+    /** The safetensors files of a checkpoint: one file, or every shard an index lists. */
+    static List<Path> weightFiles(Path modelDir) {
+        Path single = modelDir.resolve(WEIGHTS);
+        if (Files.isRegularFile(single)) {
+            return List.of(single);
+        }
+        Path index = modelDir.resolve(WEIGHTS_INDEX);
+        if (Files.isRegularFile(index)) {
+            return shards(index);
+        }
+        if (Files.exists(modelDir.resolve("pytorch_model.bin"))) {
+            throw new UserError(modelDir + ": only pytorch_model.bin found; mtl4j reads safetensors "
+                    + "(convert with transformers: model.save_pretrained(dir, safe_serialization=True))");
+        }
+        throw new UserError(modelDir + ": no model weights (looked for " + WEIGHTS + " and " + WEIGHTS_INDEX + ")");
+    }
+
+    private static List<Path> shards(Path index) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(index.toFile());
+        } catch (IOException e) {
+            throw new UserError(index + ": not valid JSON: " + e.getMessage());
+        }
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || !map.isObject()) {
+            throw new UserError(index + ": missing weight_map");
+        }
+        Set<String> names = new LinkedHashSet<>();
+        map.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw new UserError(index + ": weight_map." + e.getKey() + " is not a file name");
+            }
+            names.add(e.getValue().asText());
+        });
+        List<Path> files = new ArrayList<>();
+        for (String name : names) {
+            Path shard = index.getParent().resolve(name).normalize();
+            if (!shard.getParent().equals(index.getParent().normalize())) {
+                throw new UserError(index + ": shard " + name + " is outside the model directory");
+            }
+            if (!Files.isRegularFile(shard)) {
+                throw new UserError(index + ": shard " + name + " is missing");
+            }
+            files.add(shard);
+        }
+        return files;
+    }
+}
