@@ -68,7 +68,7 @@ public final class BertModel {
         Map<String, Tensor> moved = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
             Tensor t = e.getValue();
-            if (t.device().type() == device.type() && t.device().index() == device.index()) {
+            if (io.mtl4j.runtime.Tensors.sameDevice(t.device(), device)) {
                 moved.put(e.getKey(), t);
             } else {
                 Tensor copy = t.detach().to(device, torch.ScalarType.Float);

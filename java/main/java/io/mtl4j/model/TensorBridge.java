@@ -31,7 +31,7 @@ public final class TensorBridge {
     }
 
     public static DType dtype(torch.ScalarType type) {
-        return switch (type) {
+        return switch (io.mtl4j.runtime.Tensors.canonical(type)) {
             case Double -> DType.F64;
             case Float -> DType.F32;
             case Half -> DType.F16;

@@ -38,6 +38,29 @@ public final class Tensors {
         return out;
     }
 
+    /**
+     * The tensor's dtype as one of the {@link torch.ScalarType} constants. JavaCPP returns enums
+     * from native calls as fresh instances that carry only the native value, so they never
+     * {@code ==} (nor {@code switch}-match) the constants; map them by value.
+     */
+    public static torch.ScalarType scalarType(Tensor t) {
+        return canonical(t.scalar_type());
+    }
+
+    public static torch.ScalarType canonical(torch.ScalarType type) {
+        for (torch.ScalarType s : torch.ScalarType.values()) {
+            if (s.value == type.value) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown scalar type " + type.value);
+    }
+
+    /** Whether two devices are the same (by native value, see {@link #scalarType}). */
+    public static boolean sameDevice(org.bytedeco.pytorch.Device a, org.bytedeco.pytorch.Device b) {
+        return a.type().value == b.type().value && a.index() == b.index();
+    }
+
     public static long[] shape(Tensor t) {
         long[] shape = new long[(int) t.dim()];
         for (int i = 0; i < shape.length; i++) {

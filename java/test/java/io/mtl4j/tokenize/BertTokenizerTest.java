@@ -1,0 +1,90 @@
+package io.mtl4j.tokenize;
+
+import io.mtl4j.testing.TinyModels;
+import io.mtl4j.util.UserError;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BertTokenizerTest {
+    @TempDir
+    Path dir;
+
+    private int id(String token) {
+        return TinyModels.VOCAB.indexOf(token);
+    }
+
+    @Test
+    void encodesSingleSentencesWithSpecialTokensAndNoPadding() throws Exception {
+        TinyModels.writeTokenizer(dir);
+        try (BertTokenizer tok = BertTokenizer.load(dir, 128)) {
+            Encoding e = tok.encode("The movie was GOOD.", null);
+            assertArrayEquals(new int[]{id("[CLS]"), id("the"), id("movie"), id("was"), id("good"), id("."), id("[SEP]")},
+                    e.inputIds());
+            assertArrayEquals(new int[7], e.tokenTypeIds());
+        }
+    }
+
+    @Test
+    void encodesPairsWithSegmentIds() throws Exception {
+        TinyModels.writeTokenizer(dir);
+        try (BertTokenizer tok = BertTokenizer.load(dir, 128)) {
+            Encoding e = tok.encode("a dog", "the cats");
+            assertArrayEquals(new int[]{id("[CLS]"), id("a"), id("dog"), id("[SEP]"), id("the"), id("cat"), id("##s"), id("[SEP]")},
+                    e.inputIds());
+            assertArrayEquals(new int[]{0, 0, 0, 0, 1, 1, 1, 1}, e.tokenTypeIds());
+        }
+    }
+
+    @Test
+    void truncatesLongestFirstToOurMaxLengthNotTheOneStoredInTokenizerJson() throws Exception {
+        // tokenizer.json stores truncation to 8 and fixed padding to 16; mtl4j's settings win.
+        TinyModels.writeTokenizer(dir);
+        try (BertTokenizer tok = BertTokenizer.load(dir, 10)) {
+            Encoding e = tok.encode("the movie is very very very very good", "it was fun");
+            assertEquals(10, e.length());
+            // longest first: the 8-token text loses 4 tokens; the 3-token text keeps all of them.
+            assertArrayEquals(new int[]{id("[CLS]"), id("the"), id("movie"), id("is"), id("very"), id("[SEP]"),
+                    id("it"), id("was"), id("fun"), id("[SEP]")}, e.inputIds());
+        }
+        try (BertTokenizer tok = BertTokenizer.load(dir, 64)) {
+            Encoding e = tok.encode("the movie is very very very very good", null);
+            assertEquals(10, e.length(), "no truncation at 8 and no padding to 16");
+        }
+    }
+
+    @Test
+    void batchEncodingEqualsOneByOne() throws Exception {
+        TinyModels.writeTokenizer(dir);
+        try (BertTokenizer tok = BertTokenizer.load(dir, 32)) {
+            List<Encoding> batch = tok.encodeBatch(List.of("a good film", "i hated it"), List.of("the plot", "boring actors"));
+            assertArrayEquals(tok.encode("a good film", "the plot").inputIds(), batch.get(0).inputIds());
+            assertArrayEquals(tok.encode("i hated it", "boring actors").tokenTypeIds(), batch.get(1).tokenTypeIds());
+            List<Encoding> singles = tok.encodeBatch(List.of("a good film", "i hated it"), null);
+            assertArrayEquals(tok.encode("i hated it", null).inputIds(), singles.get(1).inputIds());
+        }
+    }
+
+    @Test
+    void fingerprintDependsOnMaxLength() throws Exception {
+        TinyModels.writeTokenizer(dir);
+        try (BertTokenizer a = BertTokenizer.load(dir, 32); BertTokenizer b = BertTokenizer.load(dir, 64)) {
+            assertNotEquals(a.fingerprint(), b.fingerprint());
+        }
+    }
+
+    @Test
+    void missingTokenizerIsAClearError() {
+        UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 32));
+        assertTrue(e.getMessage().contains("tokenizer.json"), e.getMessage());
+        assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    }
+}
