@@ -1,0 +1,153 @@
+package io.mtl4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.model.CheckpointLoader;
+import io.mtl4j.model.CheckpointWriter;
+import io.mtl4j.testing.TinyModels;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EncodeCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    Path model;
+    Path input;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        model = dir.resolve("model");
+        TinyModels.write(model, 1);
+        input = dir.resolve("in.tsv");
+        Files.writeString(input, "the movie was good .\na dog\tthe cats\ni hated the plot and the actors !\nfun\n");
+    }
+
+    private List<JsonNode> encode(int batchSize, Path in) throws Exception {
+        Path out = dir.resolve("out-" + batchSize + ".jsonl");
+        CliRunner r = CliRunner.run("encode", "--model", model.toString(), "--input", in.toString(),
+                "--output", out.toString(), "--batch-size", String.valueOf(batchSize), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        return Files.readAllLines(out).stream().map(l -> {
+            try {
+                return JSON.readTree(l);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }).toList();
+    }
+
+    @Test
+    void writesOneObjectPerLineInOrderIndependentOfBatchSize() throws Exception {
+        List<JsonNode> one = encode(1, input);
+        List<JsonNode> three = encode(3, input);
+        assertEquals(4, one.size());
+        assertEquals(32, one.get(0).get("cls").size());
+        assertEquals(32, one.get(0).get("mean").size());
+        assertEquals(32, one.get(0).get("pooler").size());
+        assertEquals(1, one.get(1).get("token_type_ids").get(4).asInt(), "second segment of the pair");
+        assertEquals(2, one.get(3).get("input_ids").size() - 1, "[CLS] fun [SEP]");
+        for (int i = 0; i < one.size(); i++) {
+            assertEquals(one.get(i).get("input_ids"), three.get(i).get("input_ids"));
+            for (String key : new String[]{"cls", "mean", "pooler"}) {
+                for (int k = 0; k < 32; k++) {
+                    assertEquals(one.get(i).get(key).get(k).asDouble(), three.get(i).get(key).get(k).asDouble(), 1e-5,
+                            key + " of line " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void readsJsonlInputAndOmitsPoolerWhenTheCheckpointHasNone() throws Exception {
+        Map<String, Tensor> params = new LinkedHashMap<>(CheckpointLoader.load(model).model().parameters());
+        params.remove("pooler.dense.weight");
+        params.remove("pooler.dense.bias");
+        CheckpointWriter.writeSafetensors(params, model.resolve(CheckpointLoader.WEIGHTS), Map.of());
+        Path jsonl = dir.resolve("in.jsonl");
+        Files.writeString(jsonl, "{\"text_a\": \"a dog\", \"text_b\": \"the cats\"}\n{\"text_a\": \"fun\", \"text_b\": null}\n");
+        List<JsonNode> out = encode(2, jsonl);
+        assertEquals(2, out.size());
+        assertFalse(out.get(0).has("pooler"));
+        assertEquals(1, out.get(0).get("token_type_ids").get(4).asInt());
+    }
+
+    private String failure(String... args) {
+        CliRunner r = CliRunner.run(args);
+        assertEquals(2, r.exitCode(), "expected a user error, got: " + r.err());
+        String err = r.err().strip();
+        assertFalse(err.contains("\n"), "one line, no stack trace: " + err);
+        assertTrue(err.startsWith("mtl4j: error: "), err);
+        return err;
+    }
+
+    private String encodeFailure(Path modelDir, Path in) {
+        return failure("encode", "--model", modelDir.toString(), "--input", in.toString(),
+                "--output", dir.resolve("o.jsonl").toString(), "--device", "cpu");
+    }
+
+    @Test
+    void badInputsGetOneLineErrorsNamingTheFile() throws Exception {
+        assertTrue(encodeFailure(dir.resolve("missing"), input).contains(dir.resolve("missing") + ": model directory does not exist"));
+
+        Path bad = dir.resolve("bad.tsv");
+        Files.write(bad, new byte[]{'o', 'k', '\n', (byte) 0xC3, (byte) 0x28, '\n'});
+        assertTrue(encodeFailure(model, bad).contains(bad + ":2: invalid UTF-8"));
+        Files.writeString(bad, "fine\n\t\n");
+        assertTrue(encodeFailure(model, bad).contains(bad + ":2: empty text_a"));
+        Files.writeString(bad, "a\tb\tc\n");
+        assertTrue(encodeFailure(model, bad).contains(bad + ":1: expected text_a or text_a<TAB>text_b"));
+        Path badJson = dir.resolve("bad.jsonl");
+        Files.writeString(badJson, "{\"text_a\": \"\"}\n");
+        assertTrue(encodeFailure(model, badJson).contains(badJson + ":1: empty text_a"));
+
+        Files.delete(model.resolve("tokenizer.json"));
+        assertTrue(encodeFailure(model, input).contains("tokenizer.json"));
+        TinyModels.writeTokenizer(model);
+
+        Path config = model.resolve("config.json");
+        String original = Files.readString(config);
+        Files.writeString(config, original.replace("\"num_attention_heads\" : 4,", ""));
+        assertTrue(encodeFailure(model, input).contains(config + ": missing required field num_attention_heads"));
+        Files.writeString(config, original.replace("\"hidden_size\" : 32", "\"hidden_size\" : \"32\""));
+        assertTrue(encodeFailure(model, input).contains(config + ": field hidden_size must be an integer"));
+        Files.writeString(config, original.replace("\"intermediate_size\" : 64", "\"intermediate_size\" : 48"));
+        assertTrue(encodeFailure(model, input).contains("encoder.layer.0.intermediate.dense.weight has shape [64, 32] but config.json implies [48, 32]"));
+        Files.writeString(config, original);
+
+        Path weights = model.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(bytes, 40));
+        assertTrue(encodeFailure(model, input).contains(weights + ": corrupt safetensors file"));
+        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        assertTrue(encodeFailure(model, input).contains("out of range"));
+        String header = new String(bytes, 8, 200, StandardCharsets.ISO_8859_1);
+        byte[] unknownDtype = bytes.clone();
+        int at = header.indexOf("\"F32\"");
+        unknownDtype[8 + at + 1] = 'X';
+        Files.write(weights, unknownDtype);
+        assertTrue(encodeFailure(model, input).contains("dtype X32 is not supported"));
+    }
+
+    @Test
+    void badFlagsAreUserErrors() {
+        assertTrue(failure("encode", "--model", model.toString(), "--input", input.toString(), "--output",
+                dir.resolve("o.jsonl").toString(), "--device", "tpu").contains("--device tpu"));
+        assertTrue(failure("encode", "--model", model.toString(), "--input", input.toString(), "--output",
+                dir.resolve("o.jsonl").toString(), "--batch-size", "0").contains("--batch-size"));
+    }
+}
