@@ -3,8 +3,9 @@ package io.mtl4j.hub;
 /**
  * Receives progress of one file's download, for a progress bar. The downloader calls it once
  * at the start, at most every {@link HubClient#PROGRESS_INTERVAL} while bytes arrive, and
- * once at the end with {@code bytesDone == totalBytes} (if the total is known). Called on the
- * downloading thread; implementations should be quick.
+ * once at the end with {@code bytesDone == totalBytes} (if the total is known). Calls for one
+ * file come one at a time from the HTTP client's thread, not the caller's; implementations
+ * should be quick and must not throw.
  */
 @FunctionalInterface
 public interface DownloadProgress {

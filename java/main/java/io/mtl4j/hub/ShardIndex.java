@@ -7,8 +7,8 @@ import io.mtl4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /** Reads the shard file names from a {@code model.safetensors.index.json}. */
@@ -29,9 +29,7 @@ final class ShardIndex {
             throw new UserError(indexFile + ": no \"weight_map\" object listing the shards");
         }
         TreeSet<String> shards = new TreeSet<>();
-        Iterator<java.util.Map.Entry<String, JsonNode>> fields = weightMap.fields();
-        while (fields.hasNext()) {
-            java.util.Map.Entry<String, JsonNode> entry = fields.next();
+        for (Map.Entry<String, JsonNode> entry : weightMap.properties()) {
             if (!entry.getValue().isTextual() || !entry.getValue().asText().endsWith(".safetensors")) {
                 throw new UserError(indexFile + ": weight_map[\"" + entry.getKey()
                         + "\"] is not a .safetensors file name: " + entry.getValue());
