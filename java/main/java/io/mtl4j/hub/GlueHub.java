@@ -1,0 +1,63 @@
+package io.mtl4j.hub;
+
+import io.mtl4j.util.UserError;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Fetches a GLUE task's Parquet files from the {@code nyu-mll/glue} dataset repo into the hub
+ * cache. The data reader then reads {@link #splitFile}: {@code <snapshot>/<task>/<split>-00000-of-00001.parquet}.
+ * The train split is required; the others (test, most often) may be missing.
+ *
+ * <p>For the CLI: {@code --data hub} calls {@code GlueHub.download(task, Env.system())}.
+ */
+public final class GlueHub {
+    public static final String REPO = "nyu-mll/glue";
+
+    private static final List<String> STANDARD = List.of("train", "validation", "test");
+    private static final Map<String, List<String>> SPLITS = Map.of(
+            "cola", STANDARD,
+            "sst2", STANDARD,
+            "mrpc", STANDARD,
+            "qqp", STANDARD,
+            "stsb", STANDARD,
+            "qnli", STANDARD,
+            "rte", STANDARD,
+            "wnli", STANDARD,
+            "mnli", List.of("train", "validation_matched", "validation_mismatched", "test_matched", "test_mismatched"));
+
+    private GlueHub() {
+    }
+
+    public static Path download(String task, Env env) {
+        return download(task, HubClient.DEFAULT_REVISION, HubClient.fromEnv(env));
+    }
+
+    /** @return the snapshot directory of {@code nyu-mll/glue} holding {@code <task>/*.parquet} */
+    public static Path download(String task, String revision, HubClient client) {
+        String name = task.toLowerCase(Locale.ROOT);
+        List<String> files = splits(name).stream().map(split -> parquetPath(name, split)).toList();
+        return client.downloadFiles(RepoId.dataset(REPO), revision, files.subList(0, 1), files.subList(1, files.size()));
+    }
+
+    /** The task's splits, train first. */
+    public static List<String> splits(String task) {
+        List<String> splits = SPLITS.get(task.toLowerCase(Locale.ROOT));
+        if (splits == null) {
+            throw new UserError("unknown GLUE task '" + task + "'; known: " + String.join(", ",
+                    SPLITS.keySet().stream().sorted().toList()));
+        }
+        return splits;
+    }
+
+    public static Path splitFile(Path snapshot, String task, String split) {
+        return snapshot.resolve(parquetPath(task.toLowerCase(Locale.ROOT), split));
+    }
+
+    private static String parquetPath(String task, String split) {
+        return task + "/" + split + "-00000-of-00001.parquet";
+    }
+}

@@ -1,0 +1,197 @@
+package io.mtl4j.hub;
+
+import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Downloads files from a Hugging Face hub into the shared hub cache, like
+ * {@code huggingface_hub.hf_hub_download} and {@code snapshot_download}; see {@link HubConfig}
+ * for the environment variables it honours and {@link RepoCache} for the cache layout.
+ *
+ * <p>A file already in the cache for a revision ({@code refs/{revision}} plus its snapshot
+ * link, or a commit sha revision) is returned without any network request. Unlike
+ * {@code huggingface_hub}, a cached branch is not re-checked for new commits: pin a commit sha,
+ * or delete {@code refs/{revision}}, to pick up a newer upload.
+ *
+ * <p>For the CLI: {@code --model <hub id>} goes through {@link ModelSource#resolve}, which
+ * calls {@link #downloadModel}; {@code --data hub} goes through {@link GlueHub#download}. Pass a
+ * {@link DownloadProgress} to draw a progress bar. Every failure is a one-line
+ * {@link UserError}; a missing file is the subtype {@link HubFileNotFoundError}.
+ */
+public final class HubClient {
+    /** The least time between two progress updates of one file. */
+    public static final Duration PROGRESS_INTERVAL = Duration.ofMillis(200);
+    public static final String DEFAULT_REVISION = "main";
+    public static final String CONFIG = "config.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+
+    private static final Logger LOG = LogManager.getLogger(HubClient.class);
+
+    private final HubConfig config;
+    private final HubHttp http;
+    private final BlobDownloader downloader;
+
+    public HubClient(HubConfig config, DownloadProgress progress) {
+        this.config = config;
+        this.http = new HubHttp(config);
+        this.downloader = new BlobDownloader(http, config.readTimeout(), PROGRESS_INTERVAL, progress);
+    }
+
+    public HubClient(HubConfig config) {
+        this(config, DownloadProgress.none());
+    }
+
+    public static HubClient fromEnv(Env env) {
+        return new HubClient(HubConfig.from(env));
+    }
+
+    public HubConfig config() {
+        return config;
+    }
+
+    /**
+     * One file, like {@code hf_hub_download}.
+     *
+     * @param revision a branch, tag or commit sha; null means {@code main}
+     * @return its path in the snapshot, {@code .../snapshots/{commit}/{filename}}
+     */
+    public Path downloadFile(RepoType type, String repoId, String revision, String filename) {
+        return fetch(new RepoId(type, repoId), orMain(revision), filename).path();
+    }
+
+    /**
+     * Several files from one commit, like {@code snapshot_download} with {@code allow_patterns}.
+     * The first required file resolves the revision to a commit; every other file is fetched at
+     * that commit, so the snapshot is consistent even if the branch moves meanwhile.
+     *
+     * @param required at least one file; a missing one fails the download
+     * @param optional files that may be absent from the repo
+     * @return the snapshot directory, {@code .../snapshots/{commit}}
+     */
+    public Path downloadFiles(RepoId repo, String revision, List<String> required, List<String> optional) {
+        if (required.isEmpty()) {
+            throw new IllegalArgumentException("downloadFiles needs at least one required file");
+        }
+        CachedFile first = fetch(repo, orMain(revision), required.get(0));
+        String commit = first.commit();
+        for (String file : required.subList(1, required.size())) {
+            fetch(repo, commit, file);
+        }
+        for (String file : optional) {
+            try {
+                fetch(repo, commit, file);
+            } catch (HubFileNotFoundError e) {
+                LOG.info("{} has no {} at {}; skipping it", repo, file, orMain(revision));
+            }
+        }
+        return cache(repo).snapshotDir(commit);
+    }
+
+    /**
+     * A model for mtl4j: {@code config.json}, {@code tokenizer.json} and the weights, either
+     * {@code model.safetensors} or, when the repo has none, {@code model.safetensors.index.json}
+     * and every shard it lists.
+     *
+     * @param revision a branch, tag or commit sha; null means {@code main}
+     * @return the snapshot directory, usable as a local model directory
+     */
+    public Path downloadModel(String repoId, String revision) {
+        RepoId repo = RepoId.model(repoId);
+        CachedFile config = fetch(repo, orMain(revision), CONFIG);
+        String commit = config.commit();
+        fetch(repo, commit, TOKENIZER);
+        try {
+            fetch(repo, commit, WEIGHTS);
+        } catch (HubFileNotFoundError noSingleFile) {
+            CachedFile index;
+            try {
+                index = fetch(repo, commit, WEIGHTS_INDEX);
+            } catch (HubFileNotFoundError noIndex) {
+                throw new UserError(repo + " at revision " + orMain(revision) + " has neither " + WEIGHTS + " nor "
+                        + WEIGHTS_INDEX + " (mtl4j reads safetensors weights only)");
+            }
+            List<String> shards = ShardIndex.shards(index.path());
+            LOG.info("{} is sharded: {} files", repo, shards.size());
+            for (String shard : shards) {
+                fetch(repo, commit, shard);
+            }
+        }
+        return cache(repo).snapshotDir(commit);
+    }
+
+    /** A file in the cache and the commit it belongs to. */
+    record CachedFile(String commit, Path path) {
+    }
+
+    CachedFile fetch(RepoId repo, String revision, String filename) {
+        FileRef ref = new FileRef(repo, revision, filename);
+        RepoCache cache = cache(repo);
+        Optional<String> known = cache.knownCommit(revision);
+        if (known.isPresent()) {
+            Path cached = cache.snapshotFile(known.get(), filename);
+            if (Files.exists(cached)) {
+                return new CachedFile(known.get(), cached);
+            }
+            if (Files.exists(cache.noExistMarker(known.get(), filename))) {
+                throw new HubFileNotFoundError("file " + filename + " not found in " + repo + " at revision "
+                        + revision + " (remembered in the hub cache " + cache.dir() + ")", known.get());
+            }
+        }
+        if (config.offline()) {
+            throw new UserError(ref.describe() + " is not in the hub cache " + cache.dir()
+                    + (known.isEmpty() && !RepoCache.isCommitSha(revision) ? " (no refs/" + revision + ")" : "")
+                    + " and offline mode is on (HF_HUB_OFFLINE=1); unset HF_HUB_OFFLINE to download it");
+        }
+        return download(ref, cache);
+    }
+
+    private CachedFile download(FileRef ref, RepoCache cache) {
+        FileMetadata meta;
+        try {
+            meta = http.head(ref);
+        } catch (HubFileNotFoundError e) {
+            e.commit().ifPresent(commit -> {
+                cache.writeRef(ref.revision(), commit);
+                cache.markMissing(commit, ref.filename());
+            });
+            throw e;
+        }
+        String commit = meta.commit().filter(RepoCache::isCommitSha).orElseGet(() -> {
+            if (RepoCache.isCommitSha(ref.revision())) {
+                return ref.revision();
+            }
+            throw new UserError("the hub at " + http.endpointName() + " sent no valid X-Repo-Commit header for "
+                    + ref.describe() + ", so the revision cannot be resolved to a commit; pin a 40-hex commit sha"
+                    + " or check HF_ENDPOINT");
+        });
+        cache.writeRef(ref.revision(), commit);
+        Path snapshot = cache.snapshotFile(commit, ref.filename());
+        if (Files.exists(snapshot)) {
+            return new CachedFile(commit, snapshot);
+        }
+        Path blob = cache.blob(meta.etag());
+        if (Files.isRegularFile(blob)) {
+            LOG.info("{} of {} is already in the cache as blob {}", ref.filename(), ref.repo(), meta.etag());
+        } else {
+            downloader.download(ref, meta, cache.incompleteBlob(meta.etag()), blob);
+        }
+        return new CachedFile(commit, cache.linkSnapshot(commit, ref.filename(), meta.etag()));
+    }
+
+    private RepoCache cache(RepoId repo) {
+        return new RepoCache(config.hubCache(), repo);
+    }
+
+    private static String orMain(String revision) {
+        return revision == null ? DEFAULT_REVISION : revision;
+    }
+}

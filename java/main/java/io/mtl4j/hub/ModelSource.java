@@ -1,0 +1,59 @@
+package io.mtl4j.hub;
+
+import io.mtl4j.util.UserError;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/**
+ * Turns the CLI's {@code --model} argument into a local model directory: an existing
+ * directory is used as is; otherwise a hub repo id ({@code name} or {@code org/name}) is
+ * downloaded with {@link HubClient#downloadModel} into the shared hub cache and its snapshot
+ * directory returned.
+ *
+ * <p>For the CLI: call {@code ModelSource.resolve(model, revision, Env.system(), bar)} and
+ * print any {@link UserError} as one line.
+ */
+public final class ModelSource {
+    private ModelSource() {
+    }
+
+    public static Path resolve(String modelArg, String revision, Env env) {
+        return resolve(modelArg, revision, env, DownloadProgress.none());
+    }
+
+    /**
+     * @param revision a branch, tag or commit sha for a hub model; null means {@code main}.
+     *                 Ignored for a local directory.
+     */
+    public static Path resolve(String modelArg, String revision, Env env, DownloadProgress progress) {
+        if (modelArg == null || modelArg.isBlank()) {
+            throw new UserError("no model given: pass a model directory or a hub id such as google-bert/bert-base-uncased");
+        }
+        Path local = asPath(modelArg);
+        if (local != null && Files.isDirectory(local)) {
+            return local;
+        }
+        if (local != null && Files.exists(local)) {
+            throw new UserError("model " + modelArg + " is a file; expected a model directory or a hub id");
+        }
+        if (!RepoId.isValid(modelArg)) {
+            throw new UserError("model directory " + modelArg + " does not exist and is not a hub id (name or org/name)");
+        }
+        HubClient client = new HubClient(HubConfig.from(env), progress);
+        try {
+            return client.downloadModel(modelArg, revision);
+        } catch (UserError e) {
+            throw new UserError("model " + modelArg + " is not a local directory, and as a hub id: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path asPath(String arg) {
+        try {
+            return Path.of(arg);
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+}

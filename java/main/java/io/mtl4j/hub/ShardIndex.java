@@ -1,0 +1,41 @@
+package io.mtl4j.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.util.UserError;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** Reads the shard file names from a {@code model.safetensors.index.json}. */
+final class ShardIndex {
+    private ShardIndex() {
+    }
+
+    /** The distinct values of {@code weight_map}, sorted. */
+    static List<String> shards(Path indexFile) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(indexFile.toFile());
+        } catch (IOException e) {
+            throw new UserError(indexFile + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+        JsonNode weightMap = root == null ? null : root.get("weight_map");
+        if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
+            throw new UserError(indexFile + ": no \"weight_map\" object listing the shards");
+        }
+        TreeSet<String> shards = new TreeSet<>();
+        for (Map.Entry<String, JsonNode> entry : weightMap.properties()) {
+            if (!entry.getValue().isTextual() || !entry.getValue().asText().endsWith(".safetensors")) {
+                throw new UserError(indexFile + ": weight_map[\"" + entry.getKey()
+                        + "\"] is not a .safetensors file name: " + entry.getValue());
+            }
+            shards.add(entry.getValue().asText());
+        }
+        return new ArrayList<>(shards);
+    }
+}

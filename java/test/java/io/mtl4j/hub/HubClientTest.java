@@ -1,0 +1,345 @@
+package io.mtl4j.hub;
+
+import io.mtl4j.util.Hashing;
+import io.mtl4j.util.UserError;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HubClientTest {
+    static final String REPO = "acme/tiny-bert";
+    static final String MAIN = "1111111111111111111111111111111111111111";
+    static final String V1 = "2222222222222222222222222222222222222222";
+
+    @TempDir
+    Path tmp;
+    FakeHub hub;
+    Path cache;
+    byte[] config = "{\"model_type\":\"bert\",\"hidden_size\":8}".getBytes(StandardCharsets.UTF_8);
+    byte[] tokenizer = "{\"version\":\"1.0\",\"model\":{}}".getBytes(StandardCharsets.UTF_8);
+    byte[] weights = randomBytes(300_000, 1);
+
+    @BeforeEach
+    void start() throws IOException {
+        hub = new FakeHub();
+        cache = tmp.resolve("hf/hub");
+        hub.put(REPO, MAIN, "config.json", config, false, "main");
+        hub.put(REPO, MAIN, "tokenizer.json", tokenizer, false);
+        hub.put(REPO, MAIN, "model.safetensors", weights, true);
+    }
+
+    @AfterEach
+    void stop() {
+        hub.close();
+    }
+
+    Map<String, String> env(String... extra) {
+        Map<String, String> env = new HashMap<>();
+        env.put("HF_ENDPOINT", hub.endpoint());
+        env.put("HF_HOME", tmp.resolve("hf").toString());
+        for (int i = 0; i < extra.length; i += 2) {
+            env.put(extra[i], extra[i + 1]);
+        }
+        return env;
+    }
+
+    HubClient client(String... extra) {
+        return client(DownloadProgress.none(), extra);
+    }
+
+    HubClient client(DownloadProgress progress, String... extra) {
+        HubConfig config = HubConfig.from(Env.of(env(extra)))
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5));
+        return new HubClient(config, progress);
+    }
+
+    @Test
+    void downloadLandsInTheHfCacheLayoutAndIsReusedWithoutNetwork() throws IOException {
+        Path snapshot = client().downloadModel(REPO, null);
+
+        Path repoDir = cache.resolve("models--acme--tiny-bert");
+        assertEquals(repoDir.resolve("snapshots").resolve(MAIN), snapshot);
+        assertEquals(MAIN, Files.readString(repoDir.resolve("refs/main")));
+        String weightsSha = Hashing.sha256Hex(weights);
+        assertEquals(Path.of("../../blobs/" + weightsSha), Files.readSymbolicLink(snapshot.resolve("model.safetensors")));
+        assertEquals(Path.of("../../blobs/" + FakeHub.gitBlobSha1(config)),
+                Files.readSymbolicLink(snapshot.resolve("config.json")));
+        assertEquals(Path.of("../../blobs/" + FakeHub.gitBlobSha1(tokenizer)),
+                Files.readSymbolicLink(snapshot.resolve("tokenizer.json")));
+        assertArrayEquals(weights, Files.readAllBytes(snapshot.resolve("model.safetensors")));
+        assertArrayEquals(config, Files.readAllBytes(snapshot.resolve("config.json")));
+        try (Stream<Path> blobs = Files.list(repoDir.resolve("blobs"))) {
+            assertEquals(List.of(FakeHub.gitBlobSha1(config), FakeHub.gitBlobSha1(tokenizer), weightsSha).stream()
+                    .sorted().toList(), blobs.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+
+        int requests = hub.requests().size();
+        assertEquals(snapshot, client().downloadModel(REPO, null));
+        assertEquals(requests, hub.requests().size(), "second download must come from the cache");
+    }
+
+    @Test
+    void lfsFilesAreFetchedFromTheRedirectTarget() {
+        client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors");
+        List<FakeHub.Request> requests = hub.requests();
+        assertEquals(2, requests.size(), requests.toString());
+        assertEquals("HEAD", requests.get(0).method());
+        assertTrue(requests.get(0).path().endsWith("/acme/tiny-bert/resolve/main/model.safetensors"));
+        assertEquals("GET", requests.get(1).method());
+        assertTrue(requests.get(1).isCdn(), requests.toString());
+    }
+
+    @Test
+    void pinnedRevisionsGetTheirOwnRefAndSnapshot() throws IOException {
+        byte[] oldConfig = "{\"old\":true}".getBytes(StandardCharsets.UTF_8);
+        hub.put(REPO, V1, "config.json", oldConfig, false, "v1.0");
+
+        Path tagged = client().downloadFile(RepoType.MODEL, REPO, "v1.0", "config.json");
+        Path repoDir = cache.resolve("models--acme--tiny-bert");
+        assertEquals(repoDir.resolve("snapshots/" + V1 + "/config.json"), tagged);
+        assertEquals(V1, Files.readString(repoDir.resolve("refs/v1.0")));
+        assertArrayEquals(oldConfig, Files.readAllBytes(tagged));
+        assertFalse(Files.exists(repoDir.resolve("refs/main")));
+
+        Path bySha = client().downloadFile(RepoType.MODEL, REPO, MAIN, "config.json");
+        assertEquals(repoDir.resolve("snapshots/" + MAIN + "/config.json"), bySha);
+        assertArrayEquals(config, Files.readAllBytes(bySha));
+        assertFalse(Files.exists(repoDir.resolve("refs/" + MAIN)), "a sha revision needs no ref");
+
+        int requests = hub.requests().size();
+        client().downloadFile(RepoType.MODEL, REPO, MAIN, "config.json");
+        client().downloadFile(RepoType.MODEL, REPO, "v1.0", "config.json");
+        assertEquals(requests, hub.requests().size());
+    }
+
+    @Test
+    void tokenGoesToTheEndpointButNotToTheCdnHost() {
+        hub.requiredToken = "hf_secret";
+        client("HF_TOKEN", "hf_secret").downloadModel(REPO, null);
+
+        List<FakeHub.Request> requests = hub.requests();
+        assertTrue(requests.stream().anyMatch(FakeHub.Request::isCdn), requests.toString());
+        for (FakeHub.Request r : requests) {
+            if (r.isCdn()) {
+                assertTrue(r.host().startsWith("127.0.0.1:"), r.toString());
+                assertNull(r.authorization(), "token leaked to the CDN: " + r);
+            } else {
+                assertTrue(r.host().startsWith("localhost:"), r.toString());
+                assertEquals("Bearer hf_secret", r.authorization(), r.toString());
+            }
+        }
+    }
+
+    @Test
+    void tokenIsReadFromTheTokenFileInHfHome() throws IOException {
+        hub.requiredToken = "hf_from_file";
+        Files.createDirectories(tmp.resolve("hf"));
+        Files.writeString(tmp.resolve("hf/token"), "hf_from_file\n");
+        Path file = client().downloadFile(RepoType.MODEL, REPO, null, "config.json");
+        assertArrayEquals(config, Files.readAllBytes(file));
+    }
+
+    @Test
+    void missingTokenGivesA401NamingHfToken() {
+        hub.requiredToken = "hf_secret";
+        UserError e = assertThrows(UserError.class, () -> client().downloadModel(REPO, null));
+        assertTrue(e.getMessage().contains("HTTP 401"), e.getMessage());
+        assertTrue(e.getMessage().contains("HF_TOKEN"), e.getMessage());
+        assertTrue(e.getMessage().contains(REPO), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+
+        UserError wrong = assertThrows(UserError.class, () -> client("HF_TOKEN", "bad").downloadModel(REPO, null));
+        assertTrue(wrong.getMessage().contains("refused"), wrong.getMessage());
+    }
+
+    @Test
+    void notFoundErrorsNameTheRepoAndFile() {
+        UserError noRepo = assertThrows(UserError.class, () -> client().downloadModel("acme/nope", null));
+        assertTrue(noRepo.getMessage().contains("model repo acme/nope not found"), noRepo.getMessage());
+
+        HubFileNotFoundError noFile = assertThrows(HubFileNotFoundError.class,
+                () -> client().downloadFile(RepoType.MODEL, REPO, null, "vocab.txt"));
+        assertTrue(noFile.getMessage().contains("vocab.txt"), noFile.getMessage());
+        assertTrue(noFile.getMessage().contains(REPO), noFile.getMessage());
+
+        UserError noRevision = assertThrows(UserError.class,
+                () -> client().downloadFile(RepoType.MODEL, REPO, "v9", "config.json"));
+        assertTrue(noRevision.getMessage().contains("revision 'v9' not found in model repo " + REPO),
+                noRevision.getMessage());
+    }
+
+    @Test
+    void sha256MismatchIsDetectedAndThePartialFileDeleted() throws IOException {
+        hub.corruptCdn = true;
+        UserError e = assertThrows(UserError.class,
+                () -> client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors"));
+        assertTrue(e.getMessage().contains("sha256 mismatch"), e.getMessage());
+        assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
+        Path blobs = cache.resolve("models--acme--tiny-bert/blobs");
+        try (Stream<Path> files = Files.list(blobs)) {
+            assertEquals(List.of(), files.toList());
+        }
+        assertFalse(Files.exists(cache.resolve("models--acme--tiny-bert/snapshots/" + MAIN + "/model.safetensors"),
+                LinkOption()));
+    }
+
+    @Test
+    void partialDownloadIsResumedWithARangeRequest() throws IOException {
+        Path incomplete = cache.resolve("models--acme--tiny-bert/blobs/" + Hashing.sha256Hex(weights) + ".incomplete");
+        Files.createDirectories(incomplete.getParent());
+        Files.write(incomplete, java.util.Arrays.copyOf(weights, 123_457));
+
+        Path file = client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors");
+
+        assertArrayEquals(weights, Files.readAllBytes(file));
+        assertFalse(Files.exists(incomplete));
+        FakeHub.Request get = hub.requests().stream().filter(FakeHub.Request::isCdn).findFirst().orElseThrow();
+        assertEquals("bytes=123457-", get.range());
+    }
+
+    @Test
+    void serverIgnoringRangeRestartsFromZero() throws IOException {
+        hub.ignoreRange = true;
+        Path incomplete = cache.resolve("models--acme--tiny-bert/blobs/" + Hashing.sha256Hex(weights) + ".incomplete");
+        Files.createDirectories(incomplete.getParent());
+        Files.write(incomplete, java.util.Arrays.copyOf(weights, 1000));
+
+        Path file = client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors");
+        assertArrayEquals(weights, Files.readAllBytes(file));
+    }
+
+    @Test
+    void stalledDownloadFailsAndKeepsThePartialFileForResume() throws IOException {
+        hub.stallAfterBytes = 1000;
+        hub.stallMillis = 3000;
+        HubConfig config = HubConfig.from(Env.of(env()))
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(300));
+        long start = System.nanoTime();
+        UserError e = assertThrows(UserError.class,
+                () -> new HubClient(config).downloadFile(RepoType.MODEL, REPO, null, "model.safetensors"));
+        assertTrue(e.getMessage().contains("stalled"), e.getMessage());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 2500, "the watchdog did not fire");
+        assertFalse(Thread.currentThread().isInterrupted());
+        Path incomplete = cache.resolve("models--acme--tiny-bert/blobs/" + Hashing.sha256Hex(weights) + ".incomplete");
+        assertEquals(1000, Files.size(incomplete));
+
+        hub.stallAfterBytes = -1;
+        Path file = client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors");
+        assertArrayEquals(weights, Files.readAllBytes(file));
+    }
+
+    @Test
+    void offlineModeUsesTheCacheOnlyAndExplainsMisses() throws IOException {
+        Path snapshot = client().downloadModel(REPO, null);
+        int requests = hub.requests().size();
+
+        assertEquals(snapshot, client("HF_HUB_OFFLINE", "1").downloadModel(REPO, null));
+        assertEquals(snapshot.resolve("config.json"),
+                client("HF_HUB_OFFLINE", "1").downloadFile(RepoType.MODEL, REPO, MAIN, "config.json"));
+
+        UserError missingFile = assertThrows(UserError.class,
+                () -> client("HF_HUB_OFFLINE", "1").downloadFile(RepoType.MODEL, REPO, null, "vocab.txt"));
+        assertTrue(missingFile.getMessage().contains("not in the hub cache"), missingFile.getMessage());
+        assertTrue(missingFile.getMessage().contains("HF_HUB_OFFLINE"), missingFile.getMessage());
+        assertTrue(missingFile.getMessage().contains("vocab.txt"), missingFile.getMessage());
+
+        UserError missingRepo = assertThrows(UserError.class,
+                () -> client("HF_HUB_OFFLINE", "true").downloadModel("acme/other", null));
+        assertTrue(missingRepo.getMessage().contains("acme/other"), missingRepo.getMessage());
+        assertTrue(missingRepo.getMessage().contains("offline mode is on"), missingRepo.getMessage());
+        assertEquals(requests, hub.requests().size(), "offline mode must not touch the network");
+    }
+
+    @Test
+    void shardedCheckpointFetchesEveryShard() throws IOException {
+        String repo = "acme/sharded";
+        byte[] shard1 = randomBytes(5000, 2);
+        byte[] shard2 = randomBytes(7000, 3);
+        String index = """
+                {"metadata": {"total_size": 12000},
+                 "weight_map": {"a.weight": "model-00001-of-00002.safetensors",
+                                "b.weight": "model-00002-of-00002.safetensors",
+                                "c.weight": "model-00001-of-00002.safetensors"}}""";
+        hub.put(repo, MAIN, "config.json", config, false, "main");
+        hub.put(repo, MAIN, "tokenizer.json", tokenizer, false);
+        hub.put(repo, MAIN, "model.safetensors.index.json", index.getBytes(StandardCharsets.UTF_8), false);
+        hub.put(repo, MAIN, "model-00001-of-00002.safetensors", shard1, true);
+        hub.put(repo, MAIN, "model-00002-of-00002.safetensors", shard2, true);
+
+        Path snapshot = client().downloadModel(repo, null);
+        assertArrayEquals(shard1, Files.readAllBytes(snapshot.resolve("model-00001-of-00002.safetensors")));
+        assertArrayEquals(shard2, Files.readAllBytes(snapshot.resolve("model-00002-of-00002.safetensors")));
+        assertTrue(Files.exists(snapshot.resolve("model.safetensors.index.json")));
+        assertFalse(Files.exists(snapshot.resolve("model.safetensors"), LinkOption()));
+        assertTrue(Files.exists(cache.resolve("models--acme--sharded/.no_exist/" + MAIN + "/model.safetensors")));
+
+        int requests = hub.requests().size();
+        assertEquals(snapshot, client().downloadModel(repo, null));
+        assertEquals(requests, hub.requests().size(), "the missing model.safetensors must be remembered");
+    }
+
+    @Test
+    void modelWithoutSafetensorsIsAClearError() {
+        hub.put("acme/old", MAIN, "config.json", config, false, "main");
+        hub.put("acme/old", MAIN, "tokenizer.json", tokenizer, false);
+        hub.put("acme/old", MAIN, "pytorch_model.bin", weights, true);
+        UserError e = assertThrows(UserError.class, () -> client().downloadModel("acme/old", null));
+        assertTrue(e.getMessage().contains("neither model.safetensors nor model.safetensors.index.json"), e.getMessage());
+    }
+
+    @Test
+    void progressIsReportedUpToTheFileSize() {
+        List<long[]> updates = new ArrayList<>();
+        client((file, done, total) -> updates.add(new long[] {done, total}))
+                .downloadFile(RepoType.MODEL, REPO, null, "model.safetensors");
+        assertFalse(updates.isEmpty());
+        assertEquals(0, updates.get(0)[0]);
+        long[] last = updates.get(updates.size() - 1);
+        assertEquals(weights.length, last[0]);
+        assertEquals(weights.length, last[1]);
+        assertTrue(updates.size() < 20, "progress is throttled: " + updates.size() + " updates");
+    }
+
+    @Test
+    void connectionRefusedNamesTheEndpoint() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = socket.getLocalPort();
+        }
+        String endpoint = "http://127.0.0.1:" + port;
+        UserError e = assertThrows(UserError.class, () -> client("HF_ENDPOINT", endpoint).downloadModel(REPO, null));
+        assertTrue(e.getMessage().contains(endpoint), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot connect"), e.getMessage());
+    }
+
+    static java.nio.file.LinkOption LinkOption() {
+        return java.nio.file.LinkOption.NOFOLLOW_LINKS;
+    }
+
+    static byte[] randomBytes(int n, long seed) {
+        byte[] bytes = new byte[n];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+}

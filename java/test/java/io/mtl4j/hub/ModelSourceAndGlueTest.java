@@ -1,0 +1,118 @@
+package io.mtl4j.hub;
+
+import io.mtl4j.util.UserError;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelSourceAndGlueTest {
+    static final String COMMIT = "3333333333333333333333333333333333333333";
+
+    @TempDir
+    Path tmp;
+    FakeHub hub;
+    Env env;
+
+    @BeforeEach
+    void start() throws IOException {
+        hub = new FakeHub();
+        env = Env.of(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HOME", tmp.resolve("hf").toString()));
+    }
+
+    @AfterEach
+    void stop() {
+        hub.close();
+    }
+
+    @Test
+    void existingDirectoryIsUsedAsIs() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("my-model"));
+        assertEquals(dir, ModelSource.resolve(dir.toString(), null, env));
+        assertTrue(hub.requests().isEmpty());
+    }
+
+    @Test
+    void hubIdIsDownloaded() {
+        hub.put("acme/m", COMMIT, "config.json", bytes("{}"), false, "main");
+        hub.put("acme/m", COMMIT, "tokenizer.json", bytes("{\"t\":1}"), false);
+        hub.put("acme/m", COMMIT, "model.safetensors", bytes("weights"), true);
+        Path dir = ModelSource.resolve("acme/m", null, env);
+        assertEquals(tmp.resolve("hf/hub/models--acme--m/snapshots/" + COMMIT), dir);
+        assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")));
+    }
+
+    @Test
+    void neitherDirectoryNorHubIdIsAClearError() {
+        String arg = tmp.resolve("missing/dir").toString();
+        UserError e = assertThrows(UserError.class, () -> ModelSource.resolve(arg, null, env));
+        assertEquals("model directory " + arg + " does not exist and is not a hub id (name or org/name)", e.getMessage());
+        assertTrue(hub.requests().isEmpty());
+    }
+
+    @Test
+    void missingHubModelSaysItIsNotALocalDirectoryEither() {
+        UserError e = assertThrows(UserError.class, () -> ModelSource.resolve("acme/absent", null, env));
+        assertTrue(e.getMessage().startsWith("model acme/absent is not a local directory"), e.getMessage());
+        assertTrue(e.getMessage().contains("model repo acme/absent not found"), e.getMessage());
+    }
+
+    @Test
+    void glueTaskParquetFilesLandInTheDatasetCache() throws IOException {
+        byte[] train = bytes("PAR1 train PAR1");
+        byte[] validation = bytes("PAR1 validation PAR1");
+        hub.put("datasets/nyu-mll/glue", COMMIT, "cola/train-00000-of-00001.parquet", train, true, "main");
+        hub.put("datasets/nyu-mll/glue", COMMIT, "cola/validation-00000-of-00001.parquet", validation, true);
+        // No test split: tolerated.
+
+        Path snapshot = GlueHub.download("cola", env);
+
+        assertEquals(tmp.resolve("hf/hub/datasets--nyu-mll--glue/snapshots/" + COMMIT), snapshot);
+        assertArrayEquals(train, Files.readAllBytes(GlueHub.splitFile(snapshot, "cola", "train")));
+        assertArrayEquals(validation, Files.readAllBytes(snapshot.resolve("cola/validation-00000-of-00001.parquet")));
+        assertFalse(Files.exists(GlueHub.splitFile(snapshot, "cola", "test")));
+        Path link = Files.readSymbolicLink(snapshot.resolve("cola/train-00000-of-00001.parquet"));
+        assertTrue(link.toString().startsWith("../../../blobs/"), link.toString());
+        assertTrue(hub.requests().stream().filter(r -> !r.isCdn())
+                .allMatch(r -> r.path().startsWith("/datasets/nyu-mll/glue/resolve/")), hub.requests().toString());
+    }
+
+    @Test
+    void mnliFetchesItsFiveSplits() {
+        for (String split : GlueHub.splits("mnli")) {
+            hub.put("datasets/nyu-mll/glue", COMMIT, "mnli/" + split + "-00000-of-00001.parquet", bytes(split), true, "main");
+        }
+        Path snapshot = GlueHub.download("MNLI", env);
+        for (String split : new String[] {"train", "validation_matched", "validation_mismatched", "test_matched",
+                "test_mismatched"}) {
+            assertTrue(Files.isRegularFile(GlueHub.splitFile(snapshot, "mnli", split)), split);
+        }
+    }
+
+    @Test
+    void missingTrainSplitOrUnknownTaskIsAnError() {
+        hub.put("datasets/nyu-mll/glue", COMMIT, "rte/validation-00000-of-00001.parquet", bytes("v"), true, "main");
+        UserError noTrain = assertThrows(UserError.class, () -> GlueHub.download("rte", env));
+        assertTrue(noTrain.getMessage().contains("rte/train-00000-of-00001.parquet"), noTrain.getMessage());
+        assertTrue(noTrain.getMessage().contains("nyu-mll/glue"), noTrain.getMessage());
+
+        UserError unknown = assertThrows(UserError.class, () -> GlueHub.download("squad", env));
+        assertTrue(unknown.getMessage().contains("unknown GLUE task 'squad'"), unknown.getMessage());
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
