@@ -9,12 +9,16 @@ public final class NativeFeatures {
         NativeRuntime.ensureLoaded();
         StringBuilder sb = new StringBuilder();
         sb.append("openmp threads ").append(org.bytedeco.pytorch.global.torch.get_num_threads());
-        sb.append("; pcgrad: ").append(pcgradFeatures());
+        sb.append("; ").append(pcgradFeatures());
         return sb.toString();
     }
 
-    /** Filled in by the native PCGrad library once it is built into this package. */
+    /** What the native PCGrad library was built with, e.g. "pcgrad: cpu, cuda (sm_80, sm_90)". */
     static String pcgradFeatures() {
-        return "not built";
+        try {
+            return io.mtl4j.nativelib.Pcgrad.features();
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return "pcgrad: unavailable (" + e.getMessage() + ")";
+        }
     }
 }
