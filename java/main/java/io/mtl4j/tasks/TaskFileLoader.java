@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.mtl4j.util.UserError;
@@ -83,7 +84,13 @@ public final class TaskFileLoader {
             expect(p, p.nextToken() == JsonToken.START_ARRAY, file, "'tasks' must be a list");
             while (p.nextToken() == JsonToken.START_OBJECT) {
                 long line = p.currentTokenLocation().getLineNr();
-                Decl d = mapper.readValue(p, Decl.class);
+                Decl d;
+                try {
+                    d = mapper.readValue(p, Decl.class);
+                } catch (JsonMappingException e) {
+                    // The parser has read ahead by then; the task's first line is the reliable place.
+                    throw UserError.at(file, line, "invalid task declaration: " + e.getOriginalMessage());
+                }
                 TaskSpec spec = toSpec(d, file, line);
                 if (!seen.add(spec.name())) {
                     throw UserError.at(file, line, "task '" + spec.name() + "' is declared twice");
