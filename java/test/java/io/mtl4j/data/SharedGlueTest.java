@@ -8,15 +8,16 @@ import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Reads the real GLUE copies in ../shared/glue; skipped when ../shared is absent. */
 class SharedGlueTest {
-    static Path glue;
+    Path glue;
 
-    @BeforeAll
-    static void findShared() {
+    /** Per test (not @BeforeAll), so each test is reported as skipped, with the reason. */
+    @BeforeEach
+    void findShared() {
         String home = System.getProperty("mtl4j.home", ".");
         glue = Path.of(home, "..", "shared", "glue").normalize();
         assumeTrue(Files.isDirectory(glue), "no shared GLUE data at " + glue + "; skipping");
