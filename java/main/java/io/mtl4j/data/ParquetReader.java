@@ -39,7 +39,8 @@ final class ParquetReader implements SplitReader {
     public List<Example> read(Path file, TaskSpec task, String split, RowErrors errors) throws IOException {
         ExampleBuilder builder = new ExampleBuilder(task, split);
         List<Example> out = new ArrayList<>();
-        ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration()).build();
+        ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
+                .withCodecFactory(new ParquetCodecs()).build();
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             List<Type> wanted = new ArrayList<>();

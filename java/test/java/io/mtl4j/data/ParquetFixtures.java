@@ -7,6 +7,7 @@ import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
@@ -22,10 +23,16 @@ final class ParquetFixtures {
 
     /** Rows of {sentence bytes (null = missing), label}. */
     static void writeSst2(Path file, Object[][] rows) throws IOException {
+        writeSst2(file, rows, CompressionCodecName.UNCOMPRESSED);
+    }
+
+    static void writeSst2(Path file, Object[][] rows, CompressionCodecName codec) throws IOException {
         SimpleGroupFactory groups = new SimpleGroupFactory(SST2);
         try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(file))
                 .withConf(new PlainParquetConfiguration())
                 .withType(SST2)
+                .withCompressionCodec(codec)
+                .withCodecFactory(new ParquetCodecs())
                 .build()) {
             int idx = 0;
             for (Object[] r : rows) {

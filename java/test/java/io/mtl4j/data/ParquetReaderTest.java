@@ -11,7 +11,10 @@ import io.mtl4j.util.UserError;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class ParquetReaderTest {
@@ -29,6 +32,27 @@ class ParquetReaderTest {
         assertEquals(List.of(new Example("a fine film", null, 1, Float.NaN, 1),
                 new Example("dull , dull", null, 0, Float.NaN, 2),
                 new Example("héllo", null, 1, Float.NaN, 3)), data.examples());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CompressionCodecName.class, names = {"SNAPPY", "ZSTD", "GZIP", "LZ4_RAW"})
+    void readsCompressedFilesWithoutAHadoopRuntime(CompressionCodecName codec) throws Exception {
+        Path file = dir.resolve("sst2/validation-00000-of-00001.parquet");
+        Files.createDirectories(file.getParent());
+        Object[][] rows = new Object[1000][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new Object[] {("sentence " + (i % 37)).getBytes(UTF_8), i % 2};
+        }
+        ParquetFixtures.writeSst2(file, rows, codec);
+        SplitData data = SplitLoader.load(new SplitLocator(dir), sst2, "validation", BadRowPolicy.ERROR);
+        assertEquals(1000, data.examples().size());
+        assertEquals(new Example("sentence 3", null, 0, Float.NaN, 41), data.examples().get(40));
+        assertEquals(new Example("sentence 4", null, 1, Float.NaN, 42), data.examples().get(41));
+        try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(new org.apache.parquet.io.LocalInputFile(file),
+                org.apache.parquet.ParquetReadOptions.builder(new org.apache.parquet.conf.PlainParquetConfiguration())
+                        .withCodecFactory(new ParquetCodecs()).build())) {
+            assertEquals(codec, reader.getFooter().getBlocks().get(0).getColumns().get(0).getCodec(), "file really is compressed");
+        }
     }
 
     @Test
