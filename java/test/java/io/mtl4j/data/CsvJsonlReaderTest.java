@@ -108,4 +108,17 @@ class CsvJsonlReaderTest {
                 () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP));
         assertEquals(f + ":1: header has no column 'sentence' (columns: text, label)", e.getMessage());
     }
+
+    @Test
+    void userTaskTsvAndJsonlWithOwnColumns() throws IOException {
+        Path decl = write("tasks.yaml", "tasks:\n  - name: nli\n    text_fields: [p, h]\n    labels: [yes, no]\n"
+                + "    label_field: gold\n    files: {train: nli.tsv, test: nli-test.jsonl}\n");
+        write("nli.tsv", "gold\tp\th\nno\tA \"quoted\" premise\tB\n");
+        write("nli-test.jsonl", "{\"p\": \"x\", \"h\": \"y\"}\n");
+        TaskSpec nli = glue.withTasksFrom(decl).get("nli");
+        SplitData train = SplitLoader.load(new SplitLocator(dir), nli, "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("A \"quoted\" premise", "B", 1, Float.NaN, 2)), train.examples());
+        SplitData test = SplitLoader.load(new SplitLocator(dir), nli, "test", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("x", "y", -1, Float.NaN, 1)), test.examples());
+    }
 }
