@@ -1,0 +1,17 @@
+package io.mtl4j.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Downloads one split from the Hugging Face hub ({@code --data hub}). Implemented elsewhere
+ * (HTTP); the data layer only needs the file to appear at {@code target}.
+ */
+public interface HubFetcher {
+    /**
+     * Makes sure {@code target} holds the Parquet file of {@code split} of GLUE task
+     * {@code task} (hub file {@code nyu-mll/glue/<task>/<split>-00000-of-00001.parquet}).
+     * Must write atomically (temporary file + rename) so a partial download is never read.
+     */
+    void fetch(String task, String split, Path target) throws IOException;
+}

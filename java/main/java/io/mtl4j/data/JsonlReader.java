@@ -1,0 +1,80 @@
+package io.mtl4j.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.tasks.TaskSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * JSON Lines in the Hugging Face {@code datasets} schema: one object per line with the task's
+ * text fields and its label field (an id, -1 for unlabeled; label names are accepted too).
+ * Other fields (e.g. {@code idx}) are ignored. Empty lines are not rows and are ignored.
+ */
+final class JsonlReader implements SplitReader {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @Override
+    public List<Example> read(Path file, TaskSpec task, String split, RowErrors errors) throws IOException {
+        ExampleBuilder builder = new ExampleBuilder(task, split);
+        List<Example> out = new ArrayList<>();
+        try (Utf8Lines lines = new Utf8Lines(file)) {
+            for (Utf8Lines.Line line; (line = lines.next()) != null; ) {
+                if (line.text().isBlank() && line.utf8Error() == null) {
+                    continue;
+                }
+                try {
+                    out.add(parse(line, task, builder));
+                } catch (BadRow e) {
+                    errors.reject(line.number(), e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Example parse(Utf8Lines.Line line, TaskSpec task, ExampleBuilder builder) throws BadRow {
+        if (line.utf8Error() != null) {
+            throw new BadRow(line.utf8Error());
+        }
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(line.text());
+        } catch (JsonProcessingException e) {
+            throw new BadRow("invalid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new BadRow("expected a JSON object");
+        }
+        String a = text(node, task.textFields().get(0));
+        String b = task.isPair() ? text(node, task.textFields().get(1)) : null;
+        return builder.build(a, b, label(node.get(task.labelField())), line.number());
+    }
+
+    private static String text(JsonNode node, String field) throws BadRow {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new BadRow("field '" + field + "' is not a string");
+        }
+        return v.textValue();
+    }
+
+    private static Object label(JsonNode v) throws BadRow {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isNumber()) {
+            return v.isIntegralNumber() ? (Object) v.longValue() : (Object) v.doubleValue();
+        }
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        throw new BadRow("label is neither a number nor a string");
+    }
+}

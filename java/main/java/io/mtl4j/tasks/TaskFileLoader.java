@@ -1,0 +1,190 @@
+package io.mtl4j.tasks;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.mtl4j.util.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads user-defined task declarations from a JSON or YAML file ({@code .json}, {@code .yaml},
+ * {@code .yml}). Layout:
+ *
+ * <pre>
+ * tasks:
+ *   - name: sentiment            # [a-z0-9_-]+
+ *     text_fields: [text]        # 1 or 2 column names
+ *     labels: [neg, pos]         # label names in id order ... or: regression: true
+ *     metrics: [accuracy, f1]    # optional; default accuracy (classification) or pearson, spearman
+ *     main_metric: f1            # optional; default the first metric
+ *     label_field: label         # optional; default "label"
+ *     files:                      # split -> file (.jsonl, .csv, .parquet, .tsv with header),
+ *       train: data/train.csv     #   relative to this declaration file
+ *       validation: data/dev.csv
+ * </pre>
+ *
+ * Every error names {@code file:line} (the line where the offending task starts, or where the
+ * parser stopped) and the reason.
+ */
+public final class TaskFileLoader {
+
+    /** A parsed task with the line its declaration starts on. */
+    public record Declared(TaskSpec spec, long line) {}
+
+    /** The raw declaration, as written. */
+    record Decl(
+            @JsonProperty("name") String name,
+            @JsonProperty("text_fields") List<String> textFields,
+            @JsonProperty("labels") List<String> labels,
+            @JsonProperty("regression") Boolean regression,
+            @JsonProperty("metrics") List<String> metrics,
+            @JsonProperty("main_metric") String mainMetric,
+            @JsonProperty("label_field") String labelField,
+            @JsonProperty("files") Map<String, String> files) {}
+
+    private TaskFileLoader() {}
+
+    public static List<Declared> load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(file + ": task file not found");
+        }
+        String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        JsonFactory factory;
+        if (lower.endsWith(".json")) {
+            factory = new JsonFactory();
+        } else if (lower.endsWith(".yaml") || lower.endsWith(".yml")) {
+            factory = new YAMLFactory();
+        } else {
+            throw new UserError(file + ": task file must end in .json, .yaml or .yml");
+        }
+        ObjectMapper mapper = new ObjectMapper(factory)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        List<Declared> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        try (JsonParser p = mapper.createParser(file.toFile())) {
+            expect(p, p.nextToken() == JsonToken.START_OBJECT, file, "expected a mapping with key 'tasks'");
+            expect(p, p.nextToken() == JsonToken.FIELD_NAME && "tasks".equals(p.currentName()), file,
+                    "expected the key 'tasks'");
+            expect(p, p.nextToken() == JsonToken.START_ARRAY, file, "'tasks' must be a list");
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+                long line = p.currentTokenLocation().getLineNr();
+                Decl d;
+                try {
+                    d = mapper.readValue(p, Decl.class);
+                } catch (JsonMappingException e) {
+                    // The parser has read ahead by then; the task's first line is the reliable place.
+                    throw UserError.at(file, line, "invalid task declaration: " + e.getOriginalMessage());
+                }
+                TaskSpec spec = toSpec(d, file, line);
+                if (!seen.add(spec.name())) {
+                    throw UserError.at(file, line, "task '" + spec.name() + "' is declared twice");
+                }
+                out.add(new Declared(spec, line));
+            }
+            expect(p, p.currentToken() == JsonToken.END_ARRAY, file, "each entry of 'tasks' must be a mapping");
+            JsonToken after = p.nextToken();
+            expect(p, after == JsonToken.END_OBJECT, file, "unexpected key after 'tasks'");
+        } catch (JsonProcessingException e) {
+            long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            throw UserError.at(file, line, "invalid task declaration: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+        }
+        if (out.isEmpty()) {
+            throw new UserError(file + ": declares no tasks");
+        }
+        return out;
+    }
+
+    private static void expect(JsonParser p, boolean ok, Path file, String reason) {
+        if (!ok) {
+            throw UserError.at(file, p.currentTokenLocation().getLineNr(), reason);
+        }
+    }
+
+    static TaskSpec toSpec(Decl d, Path file, long line) {
+        String where = "task " + (d.name() == null ? "(unnamed)" : "'" + d.name() + "'");
+        if (d.name() == null || !d.name().matches("[a-z0-9_-]+")) {
+            throw UserError.at(file, line, where + ": 'name' is required and must match [a-z0-9_-]+");
+        }
+        List<String> text = d.textFields();
+        if (text == null || text.isEmpty() || text.size() > 2 || text.stream().anyMatch(s -> s == null || s.isBlank())) {
+            throw UserError.at(file, line, where + ": 'text_fields' must list 1 or 2 column names");
+        }
+        if (text.size() == 2 && text.get(0).equals(text.get(1))) {
+            throw UserError.at(file, line, where + ": 'text_fields' names the same column twice");
+        }
+        boolean regression = Boolean.TRUE.equals(d.regression());
+        List<String> labels = d.labels() == null ? List.of() : d.labels();
+        if (regression && !labels.isEmpty()) {
+            throw UserError.at(file, line, where + ": give either 'labels' or 'regression: true', not both");
+        }
+        if (!regression) {
+            if (labels.size() < 2) {
+                throw UserError.at(file, line, where + ": 'labels' must list at least 2 label names (or set 'regression: true')");
+            }
+            if (new HashSet<>(labels).size() != labels.size() || labels.stream().anyMatch(s -> s == null || s.isBlank())) {
+                throw UserError.at(file, line, where + ": 'labels' must be distinct, non-empty names");
+            }
+        }
+        ProblemType type = regression ? ProblemType.REGRESSION : ProblemType.CLASSIFICATION;
+        List<Metric> metrics = new ArrayList<>();
+        if (d.metrics() == null || d.metrics().isEmpty()) {
+            metrics.addAll(regression ? List.of(Metric.PEARSON, Metric.SPEARMAN) : List.of(Metric.ACCURACY));
+        } else {
+            for (String m : d.metrics()) {
+                Metric metric = Metric.parse(String.valueOf(m), file + ":" + line + ": " + where);
+                if (metric.appliesTo() != type) {
+                    throw UserError.at(file, line, where + ": metric '" + metric.id() + "' does not apply to a "
+                            + (regression ? "regression" : "classification") + " task");
+                }
+                if (!metrics.contains(metric)) {
+                    metrics.add(metric);
+                }
+            }
+        }
+        Metric main = metrics.get(0);
+        if (d.mainMetric() != null) {
+            main = Metric.parse(d.mainMetric(), file + ":" + line + ": " + where);
+            if (!metrics.contains(main)) {
+                throw UserError.at(file, line, where + ": 'main_metric' " + main.id() + " is not in 'metrics'");
+            }
+        }
+        if (d.files() == null || d.files().isEmpty()) {
+            throw UserError.at(file, line, where + ": 'files' must map at least one split to a file");
+        }
+        Path base = file.toAbsolutePath().getParent();
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : d.files().entrySet()) {
+            if (!e.getKey().matches("[A-Za-z0-9_-]+")) {
+                throw UserError.at(file, line, where + ": bad split name '" + e.getKey() + "'");
+            }
+            if (e.getValue() == null || e.getValue().isBlank()) {
+                throw UserError.at(file, line, where + ": split '" + e.getKey() + "' has no file");
+            }
+            files.put(e.getKey(), base.resolve(e.getValue()).normalize());
+        }
+        String labelField = d.labelField() == null ? "label" : d.labelField();
+        if (text.contains(labelField)) {
+            throw UserError.at(file, line, where + ": label_field '" + labelField + "' is also a text field");
+        }
+        return new TaskSpec(d.name(), text, labels, type, metrics, main, List.copyOf(files.keySet()),
+                labelField, files);
+    }
+}

@@ -1,0 +1,124 @@
+package io.mtl4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.UserError;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsvJsonlReaderTest {
+    @TempDir
+    Path dir;
+    final TaskRegistry glue = TaskRegistry.glue();
+
+    private Path write(String rel, String content) throws IOException {
+        Path p = dir.resolve(rel);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, content);
+        return p;
+    }
+
+    @Test
+    void jsonlInHfSchema() throws IOException {
+        write("mnli/validation_matched.jsonl",
+                "{\"premise\": \"P \\\"q\\\"\", \"hypothesis\": \"H\", \"label\": 2, \"idx\": 0}\n\n"
+                        + "{\"premise\": \"P2\", \"hypothesis\": \"H2\", \"label\": \"neutral\", \"idx\": 1}\n");
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("mnli"), "validation_matched", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("P \"q\"", "H", 2, Float.NaN, 1), new Example("P2", "H2", 1, Float.NaN, 3)),
+                d.examples());
+    }
+
+    @Test
+    void jsonlBadRows() throws IOException {
+        Path f = write("qqp/train.jsonl", String.join("\n",
+                "{\"question1\": \"a\", \"question2\": \"b\", \"label\": 1}",
+                "{\"question1\": \"a\", \"label\": 1}",
+                "{\"question1\": \"a\", \"question2\": \"b\", \"label\": 2}",
+                "{not json",
+                "[1]",
+                "{\"question1\": 3, \"question2\": \"b\", \"label\": 0}",
+                "{\"question1\": \"a\", \"question2\": \"\", \"label\": 0}",
+                "{\"question1\": \"a\", \"question2\": \"b\", \"label\": 1.5}",
+                "{\"question1\": \"a\", \"question2\": \"b\"}") + "\n");
+        TaskSpec qqp = glue.get("qqp");
+        UserError e = assertThrows(UserError.class, () -> SplitLoader.load(new SplitLocator(dir), qqp, "train", BadRowPolicy.ERROR));
+        assertEquals(f + ":2: missing text field 'question2'", e.getMessage());
+        SplitData d = SplitLoader.load(new SplitLocator(dir), qqp, "train", BadRowPolicy.SKIP);
+        assertEquals(1, d.examples().size());
+        assertEquals(8, d.skipped().count());
+        assertEquals(RowErrors.KEEP, d.skipped().first().size());
+        assertTrue(d.skipped().first().get(2).startsWith(f + ":4: invalid JSON"), d.skipped().first().get(2));
+        assertEquals(f + ":5: expected a JSON object", d.skipped().first().get(3));
+        assertEquals(f + ":6: field 'question1' is not a string", d.skipped().first().get(4));
+    }
+
+    @Test
+    void jsonlInvalidUtf8() throws IOException {
+        Path f = dir.resolve("sst2/train.jsonl");
+        Files.createDirectories(f.getParent());
+        byte[] ok = "{\"sentence\": \"ok\", \"label\": 1}\n".getBytes(StandardCharsets.UTF_8);
+        byte[] bad = "{\"sentence\": \"o\u00e9\", \"label\": 1}\n".getBytes(StandardCharsets.UTF_8);
+        bad[15] = (byte) 0xC3;
+        bad[16] = (byte) 0x28; // 0xC3 followed by a non-continuation byte
+        Files.write(f, TsvReaderTest.concat(ok, bad));
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(f + ":2: invalid UTF-8 (byte 16 of the line)", e.getMessage());
+    }
+
+    @Test
+    void csvWithRfc4180Quoting() throws IOException {
+        write("mrpc/train.csv", "\uFEFFsentence1,sentence2,label\r\n"
+                + "\"He said, \"\"hi\"\"\",plain,1\r\n"
+                + "\"two\nlines\",b,not_equivalent\r\n"
+                + "c,d,0\r\n");
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("mrpc"), "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("He said, \"hi\"", "plain", 1, Float.NaN, 2),
+                new Example("two\nlines", "b", 0, Float.NaN, 3),
+                new Example("c", "d", 0, Float.NaN, 5)), d.examples());
+    }
+
+    @Test
+    void csvBadRecords() throws IOException {
+        Path f = write("sst2/train.csv", "label,sentence\n1,fine\n1,bad\"quote\n0,\"closed\"junk\n1,too,many\n0,\"never closed\n1,x\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(f + ":3: quote inside an unquoted field (column 2)", e.getMessage());
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP);
+        assertEquals(1, d.examples().size());
+        assertEquals(List.of(f + ":3: quote inside an unquoted field (column 2)",
+                f + ":4: text after a closing quote (column 2)",
+                f + ":5: expected 2 fields, found 3",
+                f + ":6: unterminated quoted field"), d.skipped().first());
+    }
+
+    @Test
+    void csvHeaderMissingColumn() throws IOException {
+        Path f = write("sst2/train.csv", "text,label\nx,1\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP));
+        assertEquals(f + ":1: header has no column 'sentence' (columns: text, label)", e.getMessage());
+    }
+
+    @Test
+    void userTaskTsvAndJsonlWithOwnColumns() throws IOException {
+        Path decl = write("tasks.yaml", "tasks:\n  - name: nli\n    text_fields: [p, h]\n    labels: [yes, no]\n"
+                + "    label_field: gold\n    files: {train: nli.tsv, test: nli-test.jsonl}\n");
+        write("nli.tsv", "gold\tp\th\nno\tA \"quoted\" premise\tB\n");
+        write("nli-test.jsonl", "{\"p\": \"x\", \"h\": \"y\"}\n");
+        TaskSpec nli = glue.withTasksFrom(decl).get("nli");
+        SplitData train = SplitLoader.load(new SplitLocator(dir), nli, "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("A \"quoted\" premise", "B", 1, Float.NaN, 2)), train.examples());
+        SplitData test = SplitLoader.load(new SplitLocator(dir), nli, "test", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("x", "y", -1, Float.NaN, 1)), test.examples());
+    }
+}

@@ -1,0 +1,63 @@
+package io.mtl4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.UserError;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SplitLocatorTest {
+    @TempDir
+    Path dir;
+    final TaskSpec mnli = TaskRegistry.glue().get("mnli");
+
+    @Test
+    void missingFileListsEveryPathLookedFor() {
+        UserError e = assertThrows(UserError.class, () -> new SplitLocator(dir).locate(mnli, "validation_matched"));
+        assertEquals("no file for task mnli split validation_matched; looked for: "
+                + dir.resolve("mnli/validation_matched.jsonl") + ", "
+                + dir.resolve("mnli/validation_matched-00000-of-00001.parquet") + ", "
+                + dir.resolve("MNLI/dev_matched.tsv") + ", "
+                + dir.resolve("mnli/validation_matched.csv"), e.getMessage());
+    }
+
+    @Test
+    void unknownSplitNamesTheSplitsAndGlueAlias() {
+        UserError e = assertThrows(UserError.class, () -> new SplitLocator(dir).locate(mnli, "dev_matched"));
+        assertEquals("task mnli has no split 'dev_matched' (GLUE's 'dev_matched' is called 'validation_matched'); "
+                + "splits: train, validation_matched, validation_mismatched, test_matched, test_mismatched",
+                e.getMessage());
+    }
+
+    @Test
+    void jsonlWinsOverTsvAndTsvIsFound() throws Exception {
+        Files.createDirectories(dir.resolve("MNLI"));
+        Files.writeString(dir.resolve("MNLI/dev_matched.tsv"), "x");
+        assertEquals(new SplitFile(dir.resolve("MNLI/dev_matched.tsv"), DataFormat.GLUE_TSV),
+                new SplitLocator(dir).locate(mnli, "validation_matched"));
+        Files.createDirectories(dir.resolve("mnli"));
+        Files.writeString(dir.resolve("mnli/validation_matched.jsonl"), "x");
+        assertEquals(DataFormat.JSONL, new SplitLocator(dir).locate(mnli, "validation_matched").format());
+    }
+
+    @Test
+    void hubSourceFetchesOnceIntoParquetLayout() throws Exception {
+        int[] calls = {0};
+        HubFetcher fake = (task, split, target) -> {
+            calls[0]++;
+            ParquetFixtures.writeSst2(target, new Object[][] {{"good".getBytes(), 1}});
+        };
+        HubDataSource hub = new HubDataSource(fake, dir.resolve("hub"));
+        TaskSpec sst2 = TaskRegistry.glue().get("sst2");
+        SplitData d = SplitLoader.load(hub, sst2, "validation", BadRowPolicy.ERROR);
+        assertEquals(1, d.examples().size());
+        assertEquals(dir.resolve("hub/sst2/validation-00000-of-00001.parquet"), d.file());
+        SplitLoader.load(hub, sst2, "validation", BadRowPolicy.ERROR);
+        assertEquals(1, calls[0]);
+    }
+}

@@ -1,0 +1,127 @@
+package io.mtl4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenCacheTest {
+    @TempDir
+    Path dir;
+    final TaskSpec sst2 = TaskRegistry.glue().get("sst2");
+
+    static List<TokenizedExample> sample() {
+        return List.of(
+                new TokenizedExample(new int[] {101, 2023, 102}, new int[] {0, 0, 0}, 1, Float.NaN),
+                new TokenizedExample(new int[] {101, 70000, 102, 5, 102}, new int[] {0, 0, 0, 1, 1}, -1, 3.5f),
+                new TokenizedExample(new int[] {}, new int[] {}, 0, Float.NaN));
+    }
+
+    private String key(Path data, String fingerprint, int maxLen) {
+        return TokenCache.key(fingerprint, data, maxLen, sst2);
+    }
+
+    @Test
+    void roundTripsWithWideAndNarrowIds() throws IOException {
+        Path data = Files.writeString(dir.resolve("train.jsonl"), "x");
+        String k = key(data, "tok", 128);
+        Path cache = dir.resolve("c/train.tok");
+        TokenCache.write(cache, k, sample());
+        assertEquals(sample(), TokenCache.read(cache, k));
+        List<TokenizedExample> narrow = List.of(sample().get(0));
+        TokenCache.write(cache, k, narrow);
+        assertEquals(narrow, TokenCache.read(cache, k));
+        assertEquals(TokenCache.HEADER + 12 + 3 * 3 + 4, Files.size(cache)); // uint16 ids
+    }
+
+    @Test
+    void keyChangesWithEveryInput() throws IOException {
+        Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
+        String k = key(data, "tok", 128);
+        assertEquals(k, key(data, "tok", 128));
+        assertNotEquals(k, key(data, "tok2", 128));
+        assertNotEquals(k, key(data, "tok", 64));
+        assertNotEquals(k, TokenCache.key("tok", data, 128, TaskRegistry.glue().get("cola")));
+        Files.writeString(data, "b");
+        assertNotEquals(k, key(data, "tok", 128));
+    }
+
+    @Test
+    void loadOrBuildRebuildsWhenTheDataChanges() throws IOException {
+        Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
+        Path cache = dir.resolve("train.tok");
+        AtomicInteger builds = new AtomicInteger();
+        TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return sample(); });
+        List<TokenizedExample> hit = TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return List.of(); });
+        assertEquals(1, builds.get());
+        assertEquals(sample(), hit);
+        Files.writeString(data, "changed");
+        List<TokenizedExample> rebuilt = TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return List.of(); });
+        assertEquals(2, builds.get());
+        assertEquals(List.of(), rebuilt);
+        assertEquals(key(data, "t", 128), TokenCache.storedKey(cache));
+    }
+
+    @Test
+    void corruptFilesAreReportedNeverTrusted() throws IOException {
+        Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
+        String k = key(data, "t", 128);
+        Path cache = dir.resolve("train.tok");
+        TokenCache.write(cache, k, sample());
+        byte[] good = Files.readAllBytes(cache);
+
+        byte[] hugeCount = good.clone();
+        ByteBuffer.wrap(hugeCount).order(ByteOrder.LITTLE_ENDIAN).putInt(TokenCache.HEADER - 8, Integer.MAX_VALUE);
+        assertCorrupt(cache, hugeCount, k, "example count 2147483647 does not fit");
+
+        byte[] hugeLength = good.clone();
+        ByteBuffer.wrap(hugeLength).order(ByteOrder.LITTLE_ENDIAN).putInt(TokenCache.HEADER, 1 << 30);
+        assertCorrupt(cache, hugeLength, k, "example 0 has impossible length 1073741824");
+
+        byte[] flipped = good.clone();
+        flipped[good.length - 6] ^= 1;
+        assertCorrupt(cache, flipped, k, "checksum mismatch");
+
+        assertCorrupt(cache, java.util.Arrays.copyOf(good, good.length - 3), k, "size");
+        assertCorrupt(cache, new byte[10], k, "file too short");
+        assertCorrupt(cache, good, key(data, "other", 128), "key mismatch");
+
+        Files.write(cache, flipped);
+        assertEquals(List.of(), TokenCache.loadOrBuild(cache, k, List::of), "corrupt cache is rebuilt");
+        assertEquals(List.of(), TokenCache.read(cache, k));
+    }
+
+    private void assertCorrupt(Path cache, byte[] content, String key, String reason) throws IOException {
+        Files.write(cache, content);
+        TokenCache.CorruptCache e = assertThrows(TokenCache.CorruptCache.class, () -> TokenCache.read(cache, key));
+        assertTrue(e.getMessage().startsWith(cache + ": corrupt token cache: " + reason), e.getMessage());
+    }
+
+    @Test
+    void sst2SizedCacheLoadsWellUnderASecond() throws IOException {
+        int[] len = BatcherTest.lengths(67_349, 11);
+        List<TokenizedExample> ex = BatcherTest.examples(len);
+        Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
+        String k = key(data, "t", 128);
+        Path cache = dir.resolve("sst2.tok");
+        TokenCache.write(cache, k, ex);
+        TokenCache.read(cache, k); // warm up
+        long t0 = System.nanoTime();
+        List<TokenizedExample> back = TokenCache.read(cache, k);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(ex, back);
+        assertTrue(seconds < 0.5, "took " + seconds + " s");
+    }
+}

@@ -1,0 +1,68 @@
+package io.mtl4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenizedSplitsTest {
+    @TempDir
+    Path dir;
+
+    /** A stand-in tokenizer: [CLS]=1, one id per character, [SEP]=2; B gets type 1. */
+    static final class CharEncoder implements TokenizedSplits.BatchEncoder {
+        int calls;
+
+        @Override
+        public List<int[][]> encode(List<String> a, List<String> b) {
+            calls++;
+            List<int[][]> out = new ArrayList<>();
+            for (int i = 0; i < a.size(); i++) {
+                List<Integer> ids = new ArrayList<>(List.of(1));
+                List<Integer> types = new ArrayList<>(List.of(0));
+                a.get(i).chars().forEach(c -> { ids.add(c); types.add(0); });
+                ids.add(2);
+                types.add(0);
+                if (b != null) {
+                    b.get(i).chars().forEach(c -> { ids.add(c); types.add(1); });
+                    ids.add(2);
+                    types.add(1);
+                }
+                out.add(new int[][] {ids.stream().mapToInt(x -> x).toArray(), types.stream().mapToInt(x -> x).toArray()});
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void encodesPairsKeepsLabelsAndCachesUntilTheDataChanges() throws Exception {
+        TaskSpec rte = TaskRegistry.glue().get("rte");
+        Path tsv = dir.resolve("RTE/train.tsv");
+        Files.createDirectories(tsv.getParent());
+        Files.writeString(tsv, "index\tsentence1\tsentence2\tlabel\n0\tab\tc\tnot_entailment\n");
+        CharEncoder enc = new CharEncoder();
+        SplitData data = SplitLoader.load(new SplitLocator(dir), rte, "train", BadRowPolicy.ERROR);
+        List<TokenizedExample> first = TokenizedSplits.cached(dir.resolve("cache"), "fp", 128, rte, data, enc);
+        assertArrayEquals(new int[] {1, 'a', 'b', 2, 'c', 2}, first.get(0).inputIds());
+        assertArrayEquals(new int[] {0, 0, 0, 0, 1, 1}, first.get(0).tokenTypeIds());
+        assertEquals(1, first.get(0).label());
+        assertEquals(first, TokenizedSplits.cached(dir.resolve("cache"), "fp", 128, rte, data, enc));
+        assertEquals(1, enc.calls);
+        assertArrayEquals(new int[] {6}, TokenizedSplits.lengths(first));
+
+        Files.writeString(tsv, "index\tsentence1\tsentence2\tlabel\n0\tabc\td\tentailment\n");
+        SplitData changed = SplitLoader.load(new SplitLocator(dir), rte, "train", BadRowPolicy.ERROR);
+        List<TokenizedExample> second = TokenizedSplits.cached(dir.resolve("cache"), "fp", 128, rte, changed, enc);
+        assertEquals(2, enc.calls);
+        assertEquals(0, second.get(0).label());
+        TokenizedSplits.cached(dir.resolve("cache"), "fp2", 128, rte, changed, enc);
+        assertEquals(3, enc.calls, "another tokenizer fingerprint rebuilds");
+    }
+}

@@ -1,0 +1,134 @@
+package io.mtl4j.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.Example;
+import io.mtl4j.data.SplitData;
+import io.mtl4j.data.SplitLoader;
+import io.mtl4j.data.SplitLocator;
+import io.mtl4j.util.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TaskRegistryTest {
+    @TempDir
+    Path dir;
+    final TaskRegistry glue = TaskRegistry.glue();
+
+    @Test
+    void allNineGlueTasksWithHubLabelIds() {
+        assertEquals(List.of("cola", "mnli", "mrpc", "qnli", "qqp", "rte", "sst2", "stsb", "wnli"), glue.names());
+        assertEquals(List.of("entailment", "neutral", "contradiction"), glue.get("mnli").labelNames());
+        assertEquals(List.of("entailment", "not_entailment"), glue.get("qnli").labelNames());
+        assertEquals(List.of("entailment", "not_entailment"), glue.get("rte").labelNames());
+        assertEquals(List.of("not_entailment", "entailment"), glue.get("wnli").labelNames());
+        assertEquals(List.of("not_equivalent", "equivalent"), glue.get("mrpc").labelNames());
+        assertEquals(List.of("not_duplicate", "duplicate"), glue.get("qqp").labelNames());
+        assertEquals(List.of("unacceptable", "acceptable"), glue.get("cola").labelNames());
+        assertEquals(List.of("negative", "positive"), glue.get("sst2").labelNames());
+        assertTrue(glue.get("stsb").isRegression());
+        assertEquals(1, glue.get("stsb").numLabels());
+    }
+
+    @Test
+    void metricsFollowGlueConventions() {
+        assertEquals(Metric.MATTHEWS, glue.get("cola").mainMetric());
+        assertEquals(Metric.F1, glue.get("qqp").mainMetric());
+        assertEquals(List.of(Metric.F1, Metric.ACCURACY), glue.get("mrpc").metrics());
+        assertEquals(List.of(Metric.SPEARMAN, Metric.PEARSON), glue.get("stsb").metrics());
+        assertEquals(Metric.ACCURACY, glue.get("rte").mainMetric());
+    }
+
+    @Test
+    void textFieldsAndSplits() {
+        assertEquals(List.of("premise", "hypothesis"), glue.get("mnli").textFields());
+        assertEquals(List.of("question", "sentence"), glue.get("qnli").textFields());
+        assertEquals(List.of("sentence"), glue.get("sst2").textFields());
+        assertTrue(glue.get("mnli").hasSplit("validation_mismatched"));
+        assertTrue(!glue.get("mnli").hasSplit("validation"));
+        assertTrue(TaskSpec.isLabeledSplit("validation_matched"));
+        assertTrue(!TaskSpec.isLabeledSplit("test_matched"));
+    }
+
+    @Test
+    void unknownTaskListsKnownOnes() {
+        UserError e = assertThrows(UserError.class, () -> glue.get("sst-2"));
+        assertEquals("unknown task 'sst-2' (known: cola, mnli, mrpc, qnli, qqp, rte, sst2, stsb, wnli)", e.getMessage());
+    }
+
+    @Test
+    void userTasksFromYamlAreReadable() throws IOException {
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/train.csv"), "text,sentiment\ngreat,pos\nawful,neg\n");
+        Path decl = dir.resolve("tasks.yaml");
+        Files.writeString(decl, """
+                tasks:
+                  - name: reviews
+                    text_fields: [text]
+                    labels: [neg, pos]
+                    label_field: sentiment
+                    metrics: [accuracy, f1]
+                    main_metric: f1
+                    files:
+                      train: data/train.csv
+                  - name: similarity
+                    text_fields: [a, b]
+                    regression: true
+                    files: {train: data/sim.jsonl}
+                """);
+        TaskRegistry reg = glue.withTasksFrom(decl);
+        TaskSpec reviews = reg.get("reviews");
+        assertEquals(Metric.F1, reviews.mainMetric());
+        assertEquals(List.of(Metric.PEARSON, Metric.SPEARMAN), reg.get("similarity").metrics());
+        assertEquals(List.of("train"), reviews.splits());
+        SplitData d = SplitLoader.load(new SplitLocator(dir.resolve("elsewhere")), reviews, "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("great", null, 1, Float.NaN, 2), new Example("awful", null, 0, Float.NaN, 3)),
+                d.examples());
+    }
+
+    @Test
+    void userTasksFromJson() throws IOException {
+        Path decl = dir.resolve("tasks.json");
+        Files.writeString(decl, "{\"tasks\": [{\"name\": \"t\", \"text_fields\": [\"x\"], \"labels\": [\"a\", \"b\", \"c\"],"
+                + " \"files\": {\"train\": \"t.jsonl\"}}]}");
+        TaskSpec t = glue.withTasksFrom(decl).get("t");
+        assertEquals(3, t.numLabels());
+        assertEquals(dir.resolve("t.jsonl"), t.splitFiles().get("train"));
+    }
+
+    private String declError(String yaml) throws IOException {
+        Path decl = dir.resolve("bad.yaml");
+        Files.writeString(decl, yaml);
+        return assertThrows(UserError.class, () -> glue.withTasksFrom(decl)).getMessage()
+                .replace(decl.toString(), "bad.yaml");
+    }
+
+    @Test
+    void badDeclarationsNameFileLineAndReason() throws IOException {
+        String head = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:6: task 'z': 'labels' must list at least 2 label names (or set 'regression: true')",
+                declError(head + "  - name: z\n    text_fields: [x]\n    labels: [a]\n    files: {train: t.csv}\n"));
+        assertEquals("bad.yaml:2: task 'ok': give either 'labels' or 'regression: true', not both",
+                declError(head.replace("labels: [a, b]", "labels: [a, b]\n    regression: true")));
+        assertEquals("bad.yaml:2: task 'ok': metric 'pearson' does not apply to a classification task",
+                declError(head.replace("files:", "metrics: [pearson]\n    files:")));
+        assertEquals("bad.yaml:2: task 'ok': unknown metric 'auc' (known: accuracy, f1, matthews, pearson, spearman)",
+                declError(head.replace("files:", "metrics: [auc]\n    files:")));
+        assertEquals("bad.yaml:2: task 'ok': 'text_fields' must list 1 or 2 column names",
+                declError(head.replace("[x]", "[x, y, z]")));
+        assertEquals("bad.yaml:2: task 'ok': 'files' must map at least one split to a file",
+                declError(head.replace("    files: {train: t.csv}\n", "")));
+        assertEquals("bad.yaml:2: task 'sst2' is already defined", declError(head.replace("name: ok", "name: sst2")));
+        assertEquals("bad.yaml:6: task 'ok' is declared twice", declError(head + head.replace("tasks:\n", "")));
+        assertTrue(declError(head.replace("labels:", "lables:")).startsWith("bad.yaml:2: invalid task declaration: Unrecognized field \"lables\""),
+                declError(head.replace("labels:", "lables:")));
+        assertEquals("bad.yaml:1: expected the key 'tasks'", declError("task:\n  - name: x\n"));
+    }
+}
