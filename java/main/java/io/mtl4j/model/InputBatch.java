@@ -10,6 +10,19 @@ import java.util.List;
 /** Token ids, segment ids and attention mask of a batch, padded to its longest example. */
 public record InputBatch(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) {
 
+    /** Wraps an assembled data batch in tensors on {@code device}. */
+    public static InputBatch of(io.mtl4j.data.Batch batch, Device device) {
+        long b = batch.batchSize();
+        long l = batch.seqLen();
+        return new InputBatch(move(Tensors.longTensor(batch.inputIds(), b, l), device),
+                move(Tensors.longTensor(batch.tokenTypeIds(), b, l), device),
+                move(Tensors.longTensor(batch.attentionMask(), b, l), device));
+    }
+
+    private static Tensor move(Tensor t, Device device) {
+        return device == null || device.is_cpu() ? t : t.to(device, org.bytedeco.pytorch.global.torch.ScalarType.Long);
+    }
+
     /** Pads {@code encodings} with {@code padId} to the longest one and moves the tensors to {@code device}. */
     public static InputBatch of(List<Encoding> encodings, int padId, Device device) {
         int batch = encodings.size();

@@ -1,0 +1,93 @@
+package io.mtl4j.eval;
+
+import io.mtl4j.data.Batch;
+import io.mtl4j.data.Batcher;
+import io.mtl4j.data.BatchingConfig;
+import io.mtl4j.data.Rng;
+import io.mtl4j.data.TokenizedExample;
+import io.mtl4j.data.TokenizedSplits;
+import io.mtl4j.model.HeadSpec;
+import io.mtl4j.model.InputBatch;
+import io.mtl4j.model.MultiTaskModel;
+import io.mtl4j.runtime.Tensors;
+import io.mtl4j.tasks.TaskSpec;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.List;
+import java.util.Map;
+
+/** Runs a task head over examples without gradients and scores the predictions. */
+public final class Evaluator {
+    private Evaluator() {
+    }
+
+    /** Raw outputs per example, in example order: logits (classification) or the score (regression). */
+    public record Predictions(float[][] outputs) {
+        public int[] argmax() {
+            int[] out = new int[outputs.length];
+            for (int i = 0; i < outputs.length; i++) {
+                int best = 0;
+                for (int k = 1; k < outputs[i].length; k++) {
+                    if (outputs[i][k] > outputs[i][best]) {
+                        best = k;
+                    }
+                }
+                out[i] = best;
+            }
+            return out;
+        }
+
+        public double[] scores() {
+            double[] out = new double[outputs.length];
+            for (int i = 0; i < outputs.length; i++) {
+                out[i] = outputs[i][0];
+            }
+            return out;
+        }
+    }
+
+    public static Predictions predict(MultiTaskModel model, String task, List<TokenizedExample> examples,
+                                      int batchSize, Device device) {
+        HeadSpec spec = model.spec(task);
+        Batcher batcher = new Batcher(BatchingConfig.bucketed(batchSize).withShuffle(false));
+        List<int[]> plan = batcher.planEpoch(TokenizedSplits.lengths(examples), new Rng(0));
+        float[][] outputs = new float[examples.size()][];
+        for (int[] indices : plan) {
+            try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+                Batch batch = batcher.assemble(examples, indices);
+                Tensor logits = model.forward(task, InputBatch.of(batch, device), false);
+                float[] values = Tensors.toFloatArray(logits);
+                int width = spec.outputs();
+                for (int r = 0; r < indices.length; r++) {
+                    outputs[batch.exampleIndices()[r]] = java.util.Arrays.copyOfRange(values, r * width, (r + 1) * width);
+                }
+            }
+        }
+        return new Predictions(outputs);
+    }
+
+    /** The task's metrics on labeled examples. */
+    public static Map<String, Double> score(TaskSpec spec, List<TokenizedExample> examples, Predictions predictions) {
+        List<String> names = spec.metrics().stream().map(m -> m.id()).toList();
+        if (spec.isRegression()) {
+            double[] gold = new double[examples.size()];
+            for (int i = 0; i < gold.length; i++) {
+                gold[i] = examples.get(i).score();
+            }
+            return Metrics.regression(names, predictions.scores(), gold);
+        }
+        int[] gold = new int[examples.size()];
+        for (int i = 0; i < gold.length; i++) {
+            gold[i] = examples.get(i).label();
+        }
+        return Metrics.classification(names, predictions.argmax(), gold);
+    }
+
+    public static Map<String, Double> evaluate(MultiTaskModel model, TaskSpec spec, List<TokenizedExample> examples,
+                                               int batchSize, Device device) {
+        return score(spec, examples, predict(model, spec.name(), examples, batchSize, device));
+    }
+}

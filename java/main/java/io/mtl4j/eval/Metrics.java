@@ -1,0 +1,142 @@
+package io.mtl4j.eval;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** GLUE metrics, as fractions in [0, 1] (correlations in [-1, 1]). */
+public final class Metrics {
+    private Metrics() {
+    }
+
+    public static double accuracy(int[] predicted, int[] gold) {
+        check(predicted.length, gold.length);
+        int right = 0;
+        for (int i = 0; i < gold.length; i++) {
+            right += predicted[i] == gold[i] ? 1 : 0;
+        }
+        return gold.length == 0 ? 0 : (double) right / gold.length;
+    }
+
+    /** F1 of the positive class (label 1), as GLUE scores MRPC and QQP. */
+    public static double f1(int[] predicted, int[] gold) {
+        check(predicted.length, gold.length);
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < gold.length; i++) {
+            if (predicted[i] == 1 && gold[i] == 1) {
+                tp++;
+            } else if (predicted[i] == 1) {
+                fp++;
+            } else if (gold[i] == 1) {
+                fn++;
+            }
+        }
+        return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+    }
+
+    /** Matthews correlation coefficient of binary predictions (CoLA); 0 when undefined. */
+    public static double matthews(int[] predicted, int[] gold) {
+        check(predicted.length, gold.length);
+        double tp = 0;
+        double tn = 0;
+        double fp = 0;
+        double fn = 0;
+        for (int i = 0; i < gold.length; i++) {
+            boolean p = predicted[i] == 1;
+            boolean g = gold[i] == 1;
+            if (p && g) {
+                tp++;
+            } else if (!p && !g) {
+                tn++;
+            } else if (p) {
+                fp++;
+            } else {
+                fn++;
+            }
+        }
+        double denom = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
+        return denom == 0 ? 0 : (tp * tn - fp * fn) / denom;
+    }
+
+    public static double pearson(double[] x, double[] y) {
+        check(x.length, y.length);
+        int n = x.length;
+        double mx = Arrays.stream(x).average().orElse(0);
+        double my = Arrays.stream(y).average().orElse(0);
+        double sxy = 0;
+        double sxx = 0;
+        double syy = 0;
+        for (int i = 0; i < n; i++) {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxx == 0 || syy == 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+    }
+
+    /** Spearman's rank correlation: Pearson on ranks, ties given their average rank. */
+    public static double spearman(double[] x, double[] y) {
+        return pearson(ranks(x), ranks(y));
+    }
+
+    static double[] ranks(double[] values) {
+        int n = values.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
+        double[] ranks = new double[n];
+        int i = 0;
+        while (i < n) {
+            int j = i;
+            while (j + 1 < n && values[order[j + 1]] == values[order[i]]) {
+                j++;
+            }
+            double rank = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                ranks[order[k]] = rank;
+            }
+            i = j + 1;
+        }
+        return ranks;
+    }
+
+    /** The named metrics of a classification task. */
+    public static Map<String, Double> classification(List<String> names, int[] predicted, int[] gold) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String name : names) {
+            switch (name) {
+                case "accuracy" -> out.put(name, accuracy(predicted, gold));
+                case "f1" -> out.put(name, f1(predicted, gold));
+                case "matthews" -> out.put(name, matthews(predicted, gold));
+                default -> throw new IllegalArgumentException("metric " + name + " does not apply to classification");
+            }
+        }
+        if (!out.containsKey("accuracy")) {
+            out.put("accuracy", accuracy(predicted, gold));
+        }
+        return out;
+    }
+
+    public static Map<String, Double> regression(List<String> names, double[] predicted, double[] gold) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String name : names) {
+            switch (name) {
+                case "pearson" -> out.put(name, pearson(predicted, gold));
+                case "spearman" -> out.put(name, spearman(predicted, gold));
+                default -> throw new IllegalArgumentException("metric " + name + " does not apply to regression");
+            }
+        }
+        return out;
+    }
+
+    private static void check(int a, int b) {
+        if (a != b) {
+            throw new IllegalArgumentException(a + " predictions for " + b + " labels");
+        }
+    }
+}

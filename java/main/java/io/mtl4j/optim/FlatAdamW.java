@@ -1,0 +1,94 @@
+package io.mtl4j.optim;
+
+import io.mtl4j.model.ParameterBuffer;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * AdamW (Loshchilov &amp; Hutter 2019) with PyTorch's exact update order, over a whole
+ * {@link ParameterBuffer} in a few large in-place ops instead of a loop over parameters:
+ * <pre>
+ *   p ← p − lr·s·λ·mask·p                       (decoupled weight decay)
+ *   m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²
+ *   p ← p − (lr/(1−β1^t)) · s·m / (√v/√(1−β2^t) + ε)
+ * </pre>
+ * where {@code s} is a per-element learning-rate scale (parameter groups, layer-wise decay) and
+ * {@code mask} is 0 for parameters exempt from weight decay (biases, LayerNorm).
+ */
+public final class FlatAdamW {
+    private final ParameterBuffer buffer;
+    private final Tensor lrScale;
+    private final Tensor decayScale;
+    private final boolean uniformScale;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final Tensor expAvg;
+    private final Tensor expAvgSq;
+    private long step;
+
+    /**
+     * @param lrScale    per-element learning-rate multipliers (null: all 1)
+     * @param decayMask  per-element 1 where weight decay applies, 0 where not
+     */
+    public FlatAdamW(ParameterBuffer buffer, Tensor lrScale, Tensor decayMask, double beta1, double beta2, double eps,
+                     double weightDecay) {
+        this.buffer = buffer;
+        this.uniformScale = lrScale == null;
+        this.lrScale = lrScale;
+        this.decayScale = uniformScale ? decayMask : decayMask.mul(lrScale);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.expAvg = torch.zeros_like(buffer.values());
+        this.expAvgSq = torch.zeros_like(buffer.values());
+    }
+
+    /** One update with learning rate {@code lr}, from the gradients in the buffer. */
+    public void step(double lr) {
+        step++;
+        try (NoGradGuard ignored = new NoGradGuard()) {
+            Tensor p = buffer.values();
+            Tensor g = buffer.grads();
+            if (weightDecay != 0) {
+                p.addcmul_(p, decayScale, new Scalar(-lr * weightDecay));
+            }
+            expAvg.lerp_(g, new Scalar(1 - beta1));
+            expAvgSq.mul_(new Scalar(beta2)).addcmul_(g, g, new Scalar(1 - beta2));
+            double biasCorrection1 = 1 - Math.pow(beta1, step);
+            double biasCorrection2 = 1 - Math.pow(beta2, step);
+            Tensor denom = expAvgSq.sqrt().div_(new Scalar(Math.sqrt(biasCorrection2))).add_(new Scalar(eps));
+            Tensor numer = uniformScale ? expAvg : expAvg.mul(lrScale);
+            p.addcdiv_(numer, denom, new Scalar(-lr / biasCorrection1));
+        }
+    }
+
+    public long stepCount() {
+        return step;
+    }
+
+    public Tensor expAvg() {
+        return expAvg;
+    }
+
+    public Tensor expAvgSq() {
+        return expAvgSq;
+    }
+
+    /** Restores the moments and step count saved from an optimizer over the same buffer layout. */
+    public void restore(Tensor savedExpAvg, Tensor savedExpAvgSq, long savedStep) {
+        if (savedExpAvg.numel() != expAvg.numel() || savedExpAvgSq.numel() != expAvgSq.numel()) {
+            throw new io.mtl4j.util.UserError("optimizer state has " + savedExpAvg.numel()
+                    + " elements but the model has " + expAvg.numel() + " trainable ones (changed model or freezing?)");
+        }
+        try (NoGradGuard ignored = new NoGradGuard()) {
+            expAvg.copy_(savedExpAvg);
+            expAvgSq.copy_(savedExpAvgSq);
+        }
+        this.step = savedStep;
+    }
+}

@@ -1,0 +1,237 @@
+package io.mtl4j.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mtl4j.model.CheckpointWriter;
+import io.mtl4j.model.MultiTaskModel;
+import io.mtl4j.model.safetensors.SafeTensorsFile;
+import io.mtl4j.model.TensorBridge;
+import io.mtl4j.optim.FlatAdamW;
+import io.mtl4j.util.AtomicFiles;
+import io.mtl4j.util.UserError;
+import org.bytedeco.pytorch.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The checkpoints of a run directory: {@code RUN/{last,best,best-<task>,step-N}/}, each a
+ * Hugging Face model directory (config.json, model.safetensors with the encoder's HF names plus
+ * {@code heads.*}, tokenizer.json) with mtl4j.json (tasks, effective config, provenance) and,
+ * for resumable ones, optimizer.safetensors and trainer_state.json.
+ *
+ * <p>A checkpoint is written completely into a hidden temp directory and then renamed into
+ * place, so a killed run never leaves a half-written checkpoint under a checkpoint's name.
+ * Replacing {@code last} or {@code best} renames the old one aside first and deletes it after.
+ */
+public final class Checkpoints {
+    public static final String META = "mtl4j.json";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "trainer_state.json";
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String TMP_PREFIX = ".tmp-";
+    private static final String OLD_PREFIX = ".old-";
+
+    private Checkpoints() {
+    }
+
+    /** What to write into a checkpoint. Optimizers and state are null for weights-only checkpoints. */
+    public record Contents(MultiTaskModel model, Path tokenizerJson, Map<String, Object> meta,
+                           FlatAdamW sharedOptimizer, FlatAdamW headsOptimizer, TrainerState state) {
+    }
+
+    /** Writes {@code RUN/name} atomically, replacing an existing one. */
+    public static Path save(Path runDir, String name, Contents c) throws IOException {
+        Path tmp = runDir.resolve(TMP_PREFIX + name + "-" + System.nanoTime());
+        Files.createDirectories(tmp);
+        try {
+            CheckpointWriter.save(c.model().encoderModel(), c.model().heads().tensors(), tmp);
+            if (c.tokenizerJson() != null && Files.isRegularFile(c.tokenizerJson())) {
+                Files.copy(c.tokenizerJson(), tmp.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            byte[] meta = JSON.writeValueAsBytes(c.meta());
+            AtomicFiles.write(tmp.resolve(META), out -> out.write(meta));
+            if (c.state() != null) {
+                Map<String, Tensor> opt = new LinkedHashMap<>();
+                opt.put("shared.exp_avg", c.sharedOptimizer().expAvg());
+                opt.put("shared.exp_avg_sq", c.sharedOptimizer().expAvgSq());
+                opt.put("heads.exp_avg", c.headsOptimizer().expAvg());
+                opt.put("heads.exp_avg_sq", c.headsOptimizer().expAvgSq());
+                CheckpointWriter.writeSafetensors(opt, tmp.resolve(OPTIMIZER), Map.of(
+                        "shared.step", String.valueOf(c.sharedOptimizer().stepCount()),
+                        "heads.step", String.valueOf(c.headsOptimizer().stepCount())));
+                byte[] state = JSON.writeValueAsBytes(c.state());
+                AtomicFiles.write(tmp.resolve(STATE), out -> out.write(state));
+            }
+            Path target = runDir.resolve(name);
+            Path old = null;
+            if (Files.exists(target)) {
+                old = runDir.resolve(OLD_PREFIX + name + "-" + System.nanoTime());
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (old != null) {
+                deleteTree(old);
+            }
+            return target;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            if (e instanceof IOException io && isDiskFull(io)) {
+                throw new UserError(runDir + ": no space left on device while writing checkpoint " + name
+                        + "; the previous checkpoint is intact", e);
+            }
+            throw e;
+        }
+    }
+
+    private static boolean isDiskFull(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("No space left") || m.contains("Disk quota");
+    }
+
+    /**
+     * Makes {@code RUN/name} a copy of checkpoint {@code source} by hard links (checkpoint files are
+     * never modified in place, so sharing them is safe), replacing an existing one atomically.
+     */
+    public static Path link(Path runDir, Path source, String name) throws IOException {
+        Path tmp = runDir.resolve(TMP_PREFIX + name + "-" + System.nanoTime());
+        Files.createDirectories(tmp);
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                try {
+                    Files.createLink(tmp.resolve(f.getFileName()), f);
+                } catch (UnsupportedOperationException | IOException e) {
+                    Files.copy(f, tmp.resolve(f.getFileName()));
+                }
+            }
+        }
+        Path target = runDir.resolve(name);
+        Path old = null;
+        if (Files.exists(target)) {
+            old = runDir.resolve(OLD_PREFIX + name + "-" + System.nanoTime());
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        if (old != null) {
+            deleteTree(old);
+        }
+        return target;
+    }
+
+    /** Keeps the newest {@code keep} {@code step-N} checkpoints. */
+    public static void rotate(Path runDir, int keep) throws IOException {
+        List<Path> steps = stepCheckpoints(runDir);
+        for (int i = 0; i < steps.size() - keep; i++) {
+            deleteTree(steps.get(i));
+        }
+    }
+
+    static List<Path> stepCheckpoints(Path runDir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(runDir)) {
+            s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isDirectory(p)).forEach(out::add);
+        }
+        out.sort(Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().substring(5))));
+        return out;
+    }
+
+    /**
+     * The newest resumable checkpoint of a run: {@code last}, a {@code step-N}, or a {@code last}
+     * that was being replaced when the run died. Temp directories of unfinished writes are removed.
+     */
+    public static Path newestResumable(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            throw new UserError(runDir + ": run directory does not exist");
+        }
+        List<Path> candidates = new ArrayList<>();
+        try (Stream<Path> s = Files.list(runDir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(TMP_PREFIX)) {
+                    deleteTree(p);
+                } else if ((n.equals("last") || n.matches("step-\\d+") || n.startsWith(OLD_PREFIX + "last"))
+                        && Files.isRegularFile(p.resolve(STATE))) {
+                    candidates.add(p);
+                }
+            }
+        }
+        Path best = null;
+        long bestStep = -1;
+        for (Path p : candidates) {
+            long step = readState(p).step();
+            if (step > bestStep) {
+                bestStep = step;
+                best = p;
+            }
+        }
+        if (best == null) {
+            throw new UserError(runDir + ": no resumable checkpoint (looked for last/ and step-N/ with " + STATE + ")");
+        }
+        return best;
+    }
+
+    public static TrainerState readState(Path checkpoint) {
+        Path file = checkpoint.resolve(STATE);
+        try {
+            return JSON.readValue(file.toFile(), TrainerState.class);
+        } catch (IOException e) {
+            throw new UserError(file + ": corrupt trainer state: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> readMeta(Path checkpoint) {
+        Path file = checkpoint.resolve(META);
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(checkpoint + ": not an mtl4j checkpoint (no " + META + ")");
+        }
+        try {
+            return JSON.readValue(file.toFile(), Map.class);
+        } catch (IOException e) {
+            throw new UserError(file + ": corrupt: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** Restores the optimizers' moments and step counts. */
+    public static void restoreOptimizers(Path checkpoint, FlatAdamW shared, FlatAdamW heads) {
+        try (SafeTensorsFile f = SafeTensorsFile.open(checkpoint.resolve(OPTIMIZER))) {
+            shared.restore(read(f, "shared.exp_avg"), read(f, "shared.exp_avg_sq"), metaLong(f, "shared.step"));
+            heads.restore(read(f, "heads.exp_avg"), read(f, "heads.exp_avg_sq"), metaLong(f, "heads.step"));
+        }
+    }
+
+    private static Tensor read(SafeTensorsFile f, String name) {
+        var info = f.tensors().get(name);
+        if (info == null) {
+            throw new UserError(f.path() + ": missing optimizer tensor " + name);
+        }
+        return TensorBridge.read(f, info);
+    }
+
+    private static long metaLong(SafeTensorsFile f, String key) {
+        try {
+            return Long.parseLong(f.metadata().get(key));
+        } catch (RuntimeException e) {
+            throw new UserError(f.path() + ": missing or bad metadata " + key);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.mtl4j.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/** Appends one JSON object per line to {@code RUN/metrics.jsonl}, flushed line by line. */
+public final class MetricsLog implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final BufferedWriter out;
+
+    public MetricsLog(Path file) throws IOException {
+        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    public synchronized void write(Map<String, Object> record) throws IOException {
+        out.write(JSON.writeValueAsString(record));
+        out.newLine();
+        out.flush();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        out.close();
+    }
+}

@@ -1,0 +1,80 @@
+package io.mtl4j.train;
+
+import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.DataSource;
+import io.mtl4j.data.SplitData;
+import io.mtl4j.data.SplitLoader;
+import io.mtl4j.data.TokenizedExample;
+import io.mtl4j.data.TokenizedSplits;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.tokenize.BertTokenizer;
+import io.mtl4j.tokenize.Encoding;
+import io.mtl4j.util.Hashing;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A task's tokenized splits, loaded through the token cache, with the hashes of their files. */
+public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits, Map<String, String> fileHashes) {
+    private static final Logger LOG = LogManager.getLogger(TaskData.class);
+
+    /** The dev splits of a task: MNLI's matched and mismatched, otherwise validation. */
+    public static List<String> devSplits(TaskSpec spec) {
+        List<String> out = new ArrayList<>();
+        for (String s : List.of("validation", "validation_matched", "validation_mismatched")) {
+            if (spec.hasSplit(s)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Loads {@code splits} of {@code spec}. A split in {@code optional} that has no file is
+     * skipped with a log line instead of an error.
+     */
+    public static TaskData load(TaskSpec spec, DataSource source, List<String> splits, List<String> optional,
+                                BertTokenizer tokenizer, Path cacheDir, BadRowPolicy policy) {
+        Map<String, List<TokenizedExample>> out = new LinkedHashMap<>();
+        Map<String, String> hashes = new LinkedHashMap<>();
+        for (String split : splits) {
+            SplitData data;
+            try {
+                data = SplitLoader.load(source, spec, split, policy);
+            } catch (io.mtl4j.util.UserError e) {
+                if (optional.contains(split)) {
+                    LOG.info("{}: no {} split ({})", spec.name(), split, e.getMessage());
+                    continue;
+                }
+                throw e;
+            }
+            if (data.skipped().count() > 0) {
+                LOG.warn("{} {}: skipped {} bad row(s), first at {}", spec.name(), split, data.skipped().count(),
+                        data.skipped().first());
+            }
+            List<TokenizedExample> examples = TokenizedSplits.cached(cacheDir, tokenizer.fingerprint(),
+                    tokenizer.maxLength(), spec, data, encoder(tokenizer));
+            out.put(split, examples);
+            hashes.put(split, Hashing.sha256Hex(data.file()));
+        }
+        return new TaskData(spec, out, hashes);
+    }
+
+    static TokenizedSplits.BatchEncoder encoder(BertTokenizer tokenizer) {
+        return (a, b) -> {
+            List<int[][]> out = new ArrayList<>(a.size());
+            int chunk = 4096;
+            for (int start = 0; start < a.size(); start += chunk) {
+                int end = Math.min(a.size(), start + chunk);
+                List<Encoding> encoded = tokenizer.encodeBatch(a.subList(start, end), b == null ? null : b.subList(start, end));
+                encoded.forEach(e -> out.add(new int[][]{e.inputIds(), e.tokenTypeIds()}));
+            }
+            return out;
+        };
+    }
+}

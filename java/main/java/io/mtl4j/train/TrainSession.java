@@ -1,0 +1,263 @@
+package io.mtl4j.train;
+
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.DataSource;
+import io.mtl4j.data.TaskSampler;
+import io.mtl4j.data.TaskSamplers;
+import io.mtl4j.hub.Env;
+import io.mtl4j.hub.ModelSource;
+import io.mtl4j.model.CheckpointLoader;
+import io.mtl4j.model.HeadInput;
+import io.mtl4j.model.HeadSpec;
+import io.mtl4j.model.MultiTaskModel;
+import io.mtl4j.runtime.Devices;
+import io.mtl4j.runtime.NativeRuntime;
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.tokenize.BertTokenizer;
+import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/** Sets up a training run (new or resumed) from a config and runs it to the end. */
+public final class TrainSession {
+    public static final String FORMAT = "mtl4j-checkpoint/1";
+    private static final Logger LOG = LogManager.getLogger(TrainSession.class);
+    /** Keys that may change when resuming: they do not change what is computed. */
+    private static final Set<String> RESUMABLE_CHANGES = Set.of("device", "threads", "log-every", "eval-batch-size",
+            "cache-dir", "data", "model");
+
+    private TrainSession() {
+    }
+
+    /** Outcome of a run: the trainer's result plus the run directory. */
+    public record Outcome(Path runDir, Trainer.Result result) {
+    }
+
+    /**
+     * Starts a new run in {@code output} (which must not exist or be empty), or resumes the run in
+     * {@code resume} when it is not null ({@code config} may then be null: the saved one is used).
+     */
+    public static Outcome run(TrainConfig config, Path output, Path resume, List<String> commandLine) throws IOException {
+        NativeRuntime.ensureLoaded();
+        Path runDir;
+        Path checkpoint = null;
+        if (resume != null) {
+            runDir = resume;
+            checkpoint = Checkpoints.newestResumable(runDir);
+            TrainConfig saved = savedConfig(checkpoint);
+            config = config == null ? saved : checkCompatible(saved, config, checkpoint);
+        } else {
+            runDir = Objects.requireNonNull(output, "output");
+            checkEmpty(runDir);
+        }
+        Files.createDirectories(runDir);
+        if (config.threads() > 0) {
+            torch.set_num_threads(config.threads());
+        }
+        Device device = Devices.resolve(config.device());
+        Path modelDir = ModelSource.resolve(config.model(), config.revision(), Env.system());
+        TaskRegistry registry = config.taskFile() == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(Path.of(config.taskFile()));
+        List<TaskSpec> specs = new ArrayList<>();
+        for (String t : config.tasks()) {
+            if (!registry.contains(t)) {
+                throw new UserError("unknown task " + t + " (known: " + String.join(", ", registry.names()) + ")");
+            }
+            specs.add(registry.get(t));
+        }
+
+        CheckpointLoader.Loaded pretrained = CheckpointLoader.load(checkpoint != null ? checkpoint : modelDir,
+                Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
+        int maxLength = Math.min(config.maxLength(), pretrained.model().config().maxPositionEmbeddings());
+        Map<String, TaskData> data = loadData(config, specs, modelDir, maxLength);
+
+        List<HeadSpec> heads = specs.stream().map(s -> new HeadSpec(s.name(), s.numLabels(), s.isRegression(), s.labelNames())).toList();
+        MultiTaskModel model = MultiTaskModel.create(pretrained.model(), pretrained.extras(), heads,
+                HeadInput.parse(config.headInput()), new MultiTaskModel.Freezing(config.freezeEmbeddings(), config.freezeLayers()),
+                config.lossWeighting().equals("uncertainty"), config.seed(), device);
+        long[] sizes = specs.stream().mapToLong(s -> data.get(s.name()).splits().get("train").size()).toArray();
+        TaskSampler sampler = sampler(config, sizes);
+
+        Map<String, Object> meta = meta(config, specs, modelDir, data, commandLine);
+        try (MetricsLog metrics = openMetrics(runDir, checkpoint)) {
+            Trainer trainer = new Trainer(config, new Trainer.RunContext(runDir, modelDir,
+                    modelDir.resolve(BertTokenizer.FILE_NAME), meta, metrics), model, data, sampler, device);
+            if (checkpoint != null) {
+                trainer.restore(checkpoint);
+            }
+            java.util.concurrent.CountDownLatch saved = new java.util.concurrent.CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                trainer.requestStop();
+                await(saved);
+            }, "mtl4j-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            Trainer.Result result;
+            try {
+                result = trainer.train();
+            } finally {
+                saved.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // The JVM is exiting because of a signal: the hook is running and waits for us.
+                }
+            }
+            LOG.info("finished at step {}: {}", result.steps(), runDir);
+            return new Outcome(runDir, result);
+        }
+    }
+
+    /** SIGTERM and Ctrl-C run the shutdown hook: it asks the trainer to save, then waits for it. */
+    private static void await(java.util.concurrent.CountDownLatch saved) {
+        try {
+            saved.await(10, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Map<String, TaskData> loadData(TrainConfig config, List<TaskSpec> specs, Path modelDir, int maxLength) {
+        DataSource source = DataSources.open(config.data());
+        Path cacheDir = config.cacheDir() != null ? Path.of(config.cacheDir()) : defaultCacheDir();
+        Map<String, TaskData> data = new LinkedHashMap<>();
+        try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, maxLength)) {
+            for (TaskSpec spec : specs) {
+                List<String> splits = new ArrayList<>(List.of("train"));
+                List<String> dev = TaskData.devSplits(spec);
+                splits.addAll(dev);
+                // MNLI's mismatched dev set is optional (subsets may lack it); the first dev split is required.
+                List<String> optional = dev.size() > 1 ? dev.subList(1, dev.size()) : List.of();
+                if (config.evalEvery() == 0) {
+                    optional = dev;
+                }
+                data.put(spec.name(), TaskData.load(spec, source, splits, optional, tokenizer, cacheDir,
+                        BadRowPolicy.parse(config.onBadRow())));
+                LOG.info("{}: {} training examples{}", spec.name(), data.get(spec.name()).splits().get("train").size(),
+                        dev.isEmpty() ? "" : ", dev " + dev);
+            }
+        }
+        return data;
+    }
+
+    public static Path defaultCacheDir() {
+        String env = System.getenv("MTL4J_CACHE");
+        return env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "mtl4j", "tokens");
+    }
+
+    static TaskSampler sampler(TrainConfig config, long[] sizes) {
+        return switch (config.sampler()) {
+            case "proportional" -> TaskSamplers.proportional(sizes, config.samplerCap(), config.seed());
+            case "temperature" -> TaskSamplers.temperature(sizes, config.temperature(), config.seed());
+            case "uniform" -> TaskSamplers.uniform(sizes.length, config.seed());
+            case "round-robin" -> TaskSamplers.roundRobin(sizes.length);
+            case "annealed" -> TaskSamplers.annealed(sizes, config.steps(), config.seed());
+            default -> throw new UserError("unknown sampler " + config.sampler());
+        };
+    }
+
+    private static Map<String, Object> meta(TrainConfig config, List<TaskSpec> specs, Path modelDir,
+                                            Map<String, TaskData> data, List<String> commandLine) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        List<Map<String, Object>> tasks = new ArrayList<>();
+        for (TaskSpec s : specs) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("name", s.name());
+            t.put("labels", s.labelNames());
+            t.put("regression", s.isRegression());
+            t.put("main_metric", s.mainMetric().id());
+            tasks.add(t);
+        }
+        meta.put("tasks", tasks);
+        meta.put("head_input", config.headInput());
+        meta.put("config", config.toMap());
+        Map<String, Map<String, String>> hashes = new LinkedHashMap<>();
+        data.forEach((t, d) -> hashes.put(t, d.fileHashes()));
+        meta.put("provenance", Provenance.collect(config.seed(), modelDir, hashes, commandLine));
+        return meta;
+    }
+
+    /** The config saved with the newest resumable checkpoint of a run. */
+    public static TrainConfig savedConfigOfRun(Path runDir) throws IOException {
+        return savedConfig(Checkpoints.newestResumable(runDir));
+    }
+
+    @SuppressWarnings("unchecked")
+    static TrainConfig savedConfig(Path checkpoint) {
+        Map<String, Object> meta = Checkpoints.readMeta(checkpoint);
+        Object config = meta.get("config");
+        if (!(config instanceof Map)) {
+            throw new UserError(checkpoint.resolve(Checkpoints.META) + ": no saved config");
+        }
+        return ConfigLoader.fromSaved((Map<String, Object>) config, checkpoint.resolve(Checkpoints.META).toString());
+    }
+
+    private static TrainConfig checkCompatible(TrainConfig saved, TrainConfig requested, Path checkpoint) {
+        List<String> changed = new ArrayList<>();
+        Map<String, Object> a = saved.toMap();
+        Map<String, Object> b = requested.toMap();
+        for (String key : a.keySet()) {
+            if (!RESUMABLE_CHANGES.contains(key) && !String.valueOf(a.get(key)).equals(String.valueOf(b.get(key)))) {
+                changed.add(key + " " + a.get(key) + " -> " + b.get(key));
+            }
+        }
+        if (!changed.isEmpty()) {
+            throw new UserError("cannot resume " + checkpoint + " with a changed config: " + String.join("; ", changed));
+        }
+        return requested;
+    }
+
+    private static void checkEmpty(Path runDir) throws IOException {
+        if (Files.exists(runDir)) {
+            if (!Files.isDirectory(runDir)) {
+                throw new UserError("--output " + runDir + " is a file");
+            }
+            try (Stream<Path> s = Files.list(runDir)) {
+                if (s.findAny().isPresent()) {
+                    throw new UserError("--output " + runDir + " is not empty; use --resume " + runDir
+                            + " to continue that run, or choose a new directory (nothing was overwritten)");
+                }
+            }
+        }
+    }
+
+    /** Opens metrics.jsonl; on resume, drops lines logged after the checkpoint (they will be redone). */
+    private static MetricsLog openMetrics(Path runDir, Path checkpoint) throws IOException {
+        Path file = runDir.resolve("metrics.jsonl");
+        if (checkpoint != null && Files.exists(file)) {
+            long step = Checkpoints.readState(checkpoint).step();
+            List<String> kept = new ArrayList<>();
+            for (String line : Files.readAllLines(file)) {
+                try {
+                    var node = Checkpoints.JSON.readTree(line);
+                    if (node != null && node.has("step") && node.get("step").asLong() <= step) {
+                        kept.add(line);
+                    }
+                } catch (IOException e) {
+                    // a line cut off by the crash: drop it
+                }
+            }
+            io.mtl4j.util.AtomicFiles.write(file, out -> {
+                for (String line : kept) {
+                    out.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            });
+        }
+        return new MetricsLog(file);
+    }
+}

@@ -1,0 +1,530 @@
+package io.mtl4j.train;
+
+import io.mtl4j.cli.ProgressBar;
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.data.Batch;
+import io.mtl4j.data.Batcher;
+import io.mtl4j.data.BatchingConfig;
+import io.mtl4j.data.TaskSampler;
+import io.mtl4j.data.TokenizedExample;
+import io.mtl4j.eval.Evaluator;
+import io.mtl4j.model.InputBatch;
+import io.mtl4j.model.MultiTaskModel;
+import io.mtl4j.model.ParameterBuffer;
+import io.mtl4j.nativelib.Pcgrad;
+import io.mtl4j.optim.FlatAdamW;
+import io.mtl4j.optim.LrSchedule;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The multi-task training loop: step-based, one optimizer update per step.
+ *
+ * <p>Plain mode: the task sampler picks one task per step; the step accumulates
+ * {@code grad-accum} micro-batches of that task. PCGrad mode: every step draws
+ * {@code grad-accum} micro-batches of every task, captures each task's gradient of the shared
+ * encoder, and combines them with PCGrad; each head keeps its own task's gradient.
+ *
+ * <p>Losses are summed over examples and divided by the number of examples in the whole
+ * accumulated step, so N micro-batches of size b give the gradient of one batch of N·b.
+ */
+public final class Trainer {
+    private static final Logger LOG = LogManager.getLogger(Trainer.class);
+
+    private final TrainConfig config;
+    private final RunContext run;
+    private final MultiTaskModel model;
+    private final Map<String, TaskData> data;
+    private final Map<String, TaskStream> streams;
+    private final TaskSampler sampler;
+    private final FlatAdamW sharedOptimizer;
+    private final FlatAdamW headsOptimizer;
+    private final LrSchedule schedule;
+    private final Device device;
+    private final List<String> tasks;
+    private final Map<String, Double> runningLoss = new LinkedHashMap<>();
+    private volatile boolean stopRequested;
+
+    private long step;
+    private Map<String, Long> taskSteps = new LinkedHashMap<>();
+    private double bestScore = Double.NaN;
+    private long bestStep = -1;
+    private Map<String, Double> bestTaskScores = new LinkedHashMap<>();
+    private Map<String, Map<String, Double>> lastMetrics = new LinkedHashMap<>();
+    private Map<String, Map<String, Double>> bestMetrics = new LinkedHashMap<>();
+    private int evalsWithoutGain;
+    private int badSteps;
+    private long skippedSteps;
+
+    /** What the trainer needs beyond the config: where to write, the model files, the data. */
+    public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
+                             MetricsLog metrics) {
+    }
+
+    public Trainer(TrainConfig config, RunContext run, MultiTaskModel model, Map<String, TaskData> data,
+                   TaskSampler sampler, Device device) {
+        this.config = config;
+        this.run = run;
+        this.model = model;
+        this.data = data;
+        this.sampler = sampler;
+        this.device = device;
+        this.tasks = List.copyOf(config.tasks());
+        this.schedule = new LrSchedule(config.schedule(), config.warmupSteps(), config.steps());
+        this.sharedOptimizer = optimizer(model.shared(), true);
+        this.headsOptimizer = optimizer(model.heads(), false);
+        this.streams = new LinkedHashMap<>();
+        BatchingConfig batching = switch (config.padding()) {
+            case "bucketed" -> BatchingConfig.bucketed(config.batchSize());
+            case "dynamic" -> BatchingConfig.dynamic(config.batchSize());
+            default -> BatchingConfig.fixed(config.batchSize(), config.maxLength());
+        };
+        if (config.maxTokens() > 0) {
+            batching = batching.withMaxTokens(config.maxTokens());
+        }
+        Batcher batcher = new Batcher(batching);
+        for (int i = 0; i < tasks.size(); i++) {
+            String task = tasks.get(i);
+            streams.put(task, new TaskStream(data.get(task).splits().get("train"), batcher, config.seed() * 31 + i));
+            taskSteps.put(task, 0L);
+        }
+    }
+
+    private FlatAdamW optimizer(ParameterBuffer buffer, boolean encoder) {
+        float[] decay = new float[(int) buffer.numel()];
+        float[] scale = new float[(int) buffer.numel()];
+        boolean layered = encoder && config.layerLrDecay() != 1.0;
+        int top = model.config().numHiddenLayers() + 1;
+        for (ParameterBuffer.Slot s : buffer.slots()) {
+            boolean noDecay = s.name().endsWith(".bias") || s.name().contains("LayerNorm") || s.name().endsWith(".log_var");
+            float lrScale = layered ? (float) Math.pow(config.layerLrDecay(), top - model.depth(s.name())) : 1f;
+            for (long k = s.offset(); k < s.offset() + s.numel(); k++) {
+                decay[(int) k] = noDecay ? 0f : 1f;
+                scale[(int) k] = lrScale;
+            }
+        }
+        Tensor decayMask = toDevice(io.mtl4j.runtime.Tensors.floatTensor(decay, decay.length));
+        Tensor lrScale = layered ? toDevice(io.mtl4j.runtime.Tensors.floatTensor(scale, scale.length)) : null;
+        return new FlatAdamW(buffer, lrScale, decayMask, config.adamBeta1(), config.adamBeta2(), config.adamEps(),
+                config.weightDecay());
+    }
+
+    private Tensor toDevice(Tensor t) {
+        return device.is_cpu() ? t : t.to(device, torch.ScalarType.Float);
+    }
+
+    /** Restores everything a checkpoint saved, so the run continues as if never interrupted. */
+    public void restore(Path checkpoint) {
+        TrainerState s = Checkpoints.readState(checkpoint);
+        Checkpoints.restoreOptimizers(checkpoint, sharedOptimizer, headsOptimizer);
+        step = s.step();
+        sampler.restore(new TaskSampler.State(s.samplerRngState(), s.samplerStep()));
+        s.cursors().forEach((task, cursor) -> {
+            TaskStream stream = streams.get(task);
+            if (stream == null) {
+                throw new UserError(checkpoint + ": checkpoint has task " + task + " that this run does not train");
+            }
+            stream.restore(cursor);
+        });
+        taskSteps = new LinkedHashMap<>(s.taskSteps());
+        bestScore = s.bestScore();
+        bestStep = s.bestStep();
+        bestTaskScores = new LinkedHashMap<>(s.bestTaskScores());
+        evalsWithoutGain = s.evalsWithoutGain();
+        badSteps = s.badSteps();
+        skippedSteps = s.skippedSteps();
+        lastMetrics = s.metrics() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(s.metrics());
+        if (bestStep >= 0) {
+            bestMetrics = Checkpoints.readState(run.runDir().resolve("best")).metrics();
+        }
+        LOG.info("resumed from {} at step {}", checkpoint, step);
+    }
+
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** The outcome: steps done, how many steps trained each task, and whether it stopped early. */
+    public record Result(long steps, Map<String, Long> taskSteps, boolean interrupted, boolean earlyStopped,
+                         Map<String, Map<String, Double>> bestMetrics, long skippedSteps) {
+    }
+
+    public Result train() throws IOException {
+        boolean earlyStopped = false;
+        long savedAt = -1;
+        try (ProgressBar bar = new ProgressBar("train", config.steps())) {
+            bar.step(step);
+            while (step < config.steps() && !earlyStopped) {
+                if (step == Long.getLong("mtl4j.test.stop-at-step", -1)) {
+                    requestStop(); // test hook: behave as if SIGTERM arrived here
+                }
+                if (stopRequested) {
+                    LOG.warn("stop requested: saving a checkpoint at step {}", step);
+                    saveResumable("last");
+                    return result(true, false);
+                }
+                long started = System.nanoTime();
+                StepOutcome outcome = config.mtl().equals("pcgrad") ? pcgradStep() : plainStep();
+                if (outcome == null) {
+                    bar.step(1);
+                    continue; // a skipped non-finite step
+                }
+                step++;
+                double seconds = (System.nanoTime() - started) / 1e9;
+                logStep(outcome, config.lr() * schedule.factor(step - 1), outcome.examples / seconds, bar);
+                bar.step(1);
+                boolean last = step == config.steps();
+                if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
+                    earlyStopped = evaluateAndSave();
+                    savedAt = step;
+                } else if (config.saveEvery() > 0 && step % config.saveEvery() == 0) {
+                    saveStep();
+                    savedAt = step;
+                }
+            }
+        }
+        if (earlyStopped) {
+            LOG.info("early stopping at step {}: no gain in {} evaluations", step, evalsWithoutGain);
+        }
+        if (savedAt != step) {
+            saveStep();
+        }
+        return result(false, earlyStopped);
+    }
+
+    private Result result(boolean interrupted, boolean earlyStopped) {
+        return new Result(step, Map.copyOf(taskSteps), interrupted, earlyStopped, bestMetrics, skippedSteps);
+    }
+
+    /** What one optimizer step did, for logging. */
+    private record StepOutcome(Map<String, Double> losses, long examples) {
+    }
+
+    private StepOutcome plainStep() throws IOException {
+        int taskIndex = sampler.next();
+        String task = tasks.get(taskIndex);
+        List<int[]> micro = new ArrayList<>();
+        long examples = 0;
+        for (int i = 0; i < config.gradAccum(); i++) {
+            int[] indices = streams.get(task).nextIndices();
+            micro.add(indices);
+            examples += indices.length;
+        }
+        model.shared().zeroGrad();
+        model.heads().zeroGrad();
+        torch.manual_seed(config.seed() * 1_000_003L + step);
+        double loss = backward(task, micro, examples);
+        if (!finite(loss, task)) {
+            return null;
+        }
+        taskSteps.merge(task, 1L, Long::sum);
+        applyUpdate();
+        return new StepOutcome(Map.of(task, loss), examples);
+    }
+
+    private StepOutcome pcgradStep() throws IOException {
+        List<Tensor> taskGrads = new ArrayList<>();
+        Map<String, Double> losses = new LinkedHashMap<>();
+        long examples = 0;
+        model.heads().zeroGrad();
+        torch.manual_seed(config.seed() * 1_000_003L + step);
+        for (String task : tasks) {
+            List<int[]> micro = new ArrayList<>();
+            long taskExamples = 0;
+            for (int i = 0; i < config.gradAccum(); i++) {
+                int[] indices = streams.get(task).nextIndices();
+                micro.add(indices);
+                taskExamples += indices.length;
+            }
+            model.shared().zeroGrad();
+            double loss = backward(task, micro, taskExamples);
+            if (!finite(loss, task)) {
+                return null;
+            }
+            losses.put(task, loss);
+            examples += taskExamples;
+            taskGrads.add(model.shared().grads().clone());
+            taskSteps.merge(task, 1L, Long::sum);
+        }
+        int[][] orders = Pcgrad.shuffledOrders(tasks.size(), new Random(config.seed() * 7_919L + step));
+        Pcgrad.Reduction reduction = config.pcgradReduction().equals("mean") ? Pcgrad.Reduction.MEAN : Pcgrad.Reduction.SUM;
+        try (NoGradGuard ignored = new NoGradGuard()) {
+            Pcgrad.apply(taskGrads, orders, reduction, model.shared().grads());
+        }
+        applyUpdate();
+        return new StepOutcome(losses, examples);
+    }
+
+    /**
+     * Forward and backward over the micro-batches of one task; returns the mean per-example loss.
+     * Gradients accumulate in the flat buffers.
+     */
+    private double backward(String task, List<int[]> micro, long totalExamples) {
+        TaskStream stream = streams.get(task);
+        double lossSum = 0;
+        Tensor logVar = model.logVar(task);
+        double fixedWeight = config.lossWeighting().equals("fixed") ? config.taskWeights().get(task) : 1.0;
+        boolean regression = model.spec(task).regression();
+        for (int[] indices : micro) {
+            try (PointerScope scope = new PointerScope()) {
+                Batch batch = stream.assemble(indices);
+                Tensor output = model.forward(task, InputBatch.of(batch, device), config.dropout());
+                Tensor summed = regression
+                        ? torch.mse_loss(output.view(-1), toDevice(io.mtl4j.runtime.Tensors.floatTensor(batch.scores(), batch.batchSize())), 2)
+                        : torch.cross_entropy_loss(output, labels(batch), new TensorOptional(), 2, -100, 0.0);
+                lossSum += summed.item_double();
+                if (poisoned()) {
+                    summed = summed.mul(new Scalar(Double.NaN));
+                    lossSum = Double.NaN;
+                }
+                Tensor objective = summed.div(new Scalar((double) totalExamples));
+                if (logVar != null) {
+                    // Kendall et al. (2018): exp(-s)·L + s/2 for classification, (exp(-s)·L + s)/2 for
+                    // regression, with s = log σ²; the s-term is spread over the micro-batches.
+                    Tensor precision = logVar.neg().exp().sum();
+                    double share = (double) indices.length / totalExamples;
+                    objective = objective.mul(precision).add(logVar.sum().mul(new Scalar(0.5 * share)));
+                    if (regression) {
+                        objective = objective.mul(new Scalar(0.5)).add(logVar.sum().mul(new Scalar(0.5 * share)));
+                    }
+                } else if (fixedWeight != 1.0) {
+                    objective = objective.mul(new Scalar(fixedWeight));
+                }
+                objective.backward();
+            }
+        }
+        return lossSum / totalExamples;
+    }
+
+    private Tensor labels(Batch batch) {
+        return device.is_cpu() ? io.mtl4j.runtime.Tensors.longTensor(batch.labels(), batch.batchSize())
+                : io.mtl4j.runtime.Tensors.longTensor(batch.labels(), batch.batchSize()).to(device, torch.ScalarType.Long);
+    }
+
+    private boolean poisoned() {
+        String poison = System.getProperty("mtl4j.test.poison-step");
+        return poison != null && Long.parseLong(poison) == step;
+    }
+
+    /** Checks the loss and gradients; handles a non-finite step as configured. Returns true to go on. */
+    private boolean finite(double loss, String task) throws IOException {
+        String group = null;
+        if (!Double.isFinite(loss)) {
+            group = "loss";
+        } else if (!allFinite(model.shared())) {
+            group = "encoder gradients (" + firstNonFinite(model.shared()) + ")";
+        } else if (!allFinite(model.heads())) {
+            group = "head gradients (" + firstNonFinite(model.heads()) + ")";
+        }
+        if (group == null) {
+            badSteps = 0;
+            return true;
+        }
+        String what = "non-finite " + group + " at step " + (step + 1) + ", task " + task;
+        if (config.onNonfinite().equals("skip")) {
+            badSteps++;
+            skippedSteps++;
+            LOG.warn("{}: step skipped ({} in a row)", what, badSteps);
+            model.shared().zeroGrad();
+            model.heads().zeroGrad();
+            if (badSteps < config.maxBadSteps()) {
+                step++; // the skipped step still counts, so the schedule and the data move on
+                return false;
+            }
+            saveResumable("last");
+            throw new UserError(what + ": " + badSteps + " non-finite steps in a row (--max-bad-steps "
+                    + config.maxBadSteps() + "); last good state saved in " + run.runDir().resolve("last"));
+        }
+        saveResumable("last");
+        throw new UserError(what + "; last good state saved in " + run.runDir().resolve("last")
+                + " (--on-nonfinite skip skips such steps)");
+    }
+
+    private static boolean allFinite(ParameterBuffer buffer) {
+        try (PointerScope scope = new PointerScope()) {
+            return torch.isfinite(buffer.grads()).all().item_bool();
+        }
+    }
+
+    private static String firstNonFinite(ParameterBuffer buffer) {
+        try (PointerScope scope = new PointerScope()) {
+            for (ParameterBuffer.Slot s : buffer.slots()) {
+                if (!torch.isfinite(s.tensor().grad()).all().item_bool()) {
+                    return s.name();
+                }
+            }
+        }
+        return "?";
+    }
+
+    private void applyUpdate() {
+        try (PointerScope scope = new PointerScope(); NoGradGuard ignored = new NoGradGuard()) {
+            if (config.maxGradNorm() > 0) {
+                Tensor gs = model.shared().grads();
+                Tensor gh = model.heads().grads();
+                double norm = Math.sqrt(gs.dot(gs).item_double() + gh.dot(gh).item_double());
+                double coef = config.maxGradNorm() / (norm + 1e-6);
+                if (coef < 1) {
+                    gs.mul_(new Scalar(coef));
+                    gh.mul_(new Scalar(coef));
+                }
+            }
+            double factor = schedule.factor(step);
+            sharedOptimizer.step(config.lr() * factor);
+            headsOptimizer.step(config.headLr() * factor);
+        }
+        model.shared().checkAliasing();
+    }
+
+    private void logStep(StepOutcome outcome, double lr, double samplesPerSecond, ProgressBar bar) throws IOException {
+        for (Map.Entry<String, Double> e : outcome.losses.entrySet()) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("step", step);
+            line.put("task", e.getKey());
+            line.put("loss", e.getValue());
+            line.put("lr", lr);
+            line.put("samples_per_s", samplesPerSecond);
+            run.metrics().write(line);
+            runningLoss.merge(e.getKey(), e.getValue(), (old, now) -> 0.95 * old + 0.05 * now);
+        }
+        StringBuilder sb = new StringBuilder("loss");
+        runningLoss.forEach((t, l) -> sb.append(String.format(Locale.ROOT, " %s %.3f", t, l)));
+        sb.append(String.format(Locale.ROOT, " | lr %.2e | %.1f samples/s", lr, samplesPerSecond));
+        bar.setSuffix(sb.toString());
+        if (step % config.logEvery() == 0) {
+            LOG.debug("step {}: {}", step, sb);
+        }
+    }
+
+    /** Evaluates every task on its dev splits, saves checkpoints; returns true to stop early. */
+    private boolean evaluateAndSave() throws IOException {
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        double mainSum = 0;
+        Map<String, Double> mainScores = new LinkedHashMap<>();
+        for (String task : tasks) {
+            TaskData td = data.get(task);
+            TaskSpec spec = td.spec();
+            boolean first = true;
+            for (String split : TaskData.devSplits(spec)) {
+                List<TokenizedExample> dev = td.splits().get(split);
+                if (dev == null) {
+                    continue;
+                }
+                if (config.maxEvalExamples() > 0 && dev.size() > config.maxEvalExamples()) {
+                    dev = dev.subList(0, (int) config.maxEvalExamples());
+                }
+                Map<String, Double> scores = Evaluator.evaluate(model, spec, dev, config.evalBatchSize(), device);
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("step", step);
+                line.put("split", split);
+                line.put("task", task);
+                line.putAll(scores);
+                run.metrics().write(line);
+                LOG.info("step {} {} {}: {}", step, task, split, format(scores));
+                String key = first ? task : (task.equals("mnli") && split.equals("validation_mismatched") ? "mnli-mm" : task + "-" + split);
+                metrics.put(key, scores);
+                if (first) {
+                    double main = scores.get(spec.mainMetric().id());
+                    mainScores.put(task, main);
+                    mainSum += main;
+                    first = false;
+                }
+            }
+        }
+        lastMetrics = metrics;
+        double mean = mainSum / Math.max(1, mainScores.size());
+        boolean improved = Double.isNaN(bestScore) || mean > bestScore;
+        if (improved) {
+            bestScore = mean;
+            bestStep = step;
+            bestMetrics = metrics;
+            evalsWithoutGain = 0;
+        } else {
+            evalsWithoutGain++;
+        }
+        List<String> improvedTasks = new ArrayList<>();
+        mainScores.forEach((task, score) -> {
+            Double best = bestTaskScores.get(task);
+            if (best == null || score > best) {
+                bestTaskScores.put(task, score);
+                improvedTasks.add(task);
+            }
+        });
+        Path saved = saveStep();
+        if (improved) {
+            Checkpoints.link(run.runDir(), saved, "best");
+            writeEvalJson();
+        }
+        for (String task : improvedTasks) {
+            Checkpoints.link(run.runDir(), saved, "best-" + task);
+        }
+        return config.patience() > 0 && evalsWithoutGain >= config.patience();
+    }
+
+    private static String format(Map<String, Double> scores) {
+        StringBuilder sb = new StringBuilder();
+        scores.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.4f", k, v)));
+        return sb.toString();
+    }
+
+    private void writeEvalJson() throws IOException {
+        byte[] json = Checkpoints.JSON.writeValueAsBytes(bestMetrics);
+        io.mtl4j.util.AtomicFiles.write(run.runDir().resolve("eval.json"), out -> out.write(json));
+    }
+
+    /** Saves {@code step-N}, links it as {@code last}, and drops old step checkpoints. */
+    private Path saveStep() throws IOException {
+        Path saved = saveResumable("step-" + step);
+        Checkpoints.link(run.runDir(), saved, "last");
+        Checkpoints.rotate(run.runDir(), config.keepLast());
+        return saved;
+    }
+
+    private Path saveResumable(String name) throws IOException {
+        TaskSampler.State samplerState = sampler.state();
+        Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>();
+        streams.forEach((t, s) -> cursors.put(t, s.cursor()));
+        TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
+                new LinkedHashMap<>(taskSteps), bestScore, bestStep, new LinkedHashMap<>(bestTaskScores),
+                evalsWithoutGain, badSteps, skippedSteps, lastMetrics);
+        Map<String, Object> meta = new LinkedHashMap<>(run.meta());
+        meta.put("step", step);
+        return Checkpoints.save(run.runDir(), name, new Checkpoints.Contents(model, run.tokenizerJson(), meta,
+                sharedOptimizer, headsOptimizer, state));
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public MultiTaskModel model() {
+        return model;
+    }
+
+    static Map<String, Object> configMap(TrainConfig config) {
+        return config.toMap();
+    }
+
+    static TrainConfig reload(Map<String, Object> saved, String where) {
+        return ConfigLoader.fromSaved(saved, where);
+    }
+}

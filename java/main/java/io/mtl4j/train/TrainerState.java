@@ -1,0 +1,35 @@
+package io.mtl4j.train;
+
+import java.util.Map;
+
+/**
+ * Everything besides tensors that a resumed run needs to continue exactly: the step, the task
+ * sampler, each task's batch stream, early stopping and the bookkeeping of the run so far.
+ *
+ * @param step              optimizer updates done
+ * @param samplerRngState   the task sampler's PRNG state
+ * @param samplerStep       the task sampler's draw count
+ * @param cursors           per task: epoch, position and RNG state of its batch stream
+ * @param taskSteps         per task: optimizer steps that trained it
+ * @param bestScore         best mean main metric so far (NaN before the first evaluation)
+ * @param bestStep          step of the best checkpoint
+ * @param bestTaskScores    per task: best main metric so far
+ * @param evalsWithoutGain  evaluations since the best one (early stopping)
+ * @param badSteps          consecutive skipped non-finite steps
+ * @param skippedSteps      all skipped non-finite steps
+ * @param metrics           dev metrics at this checkpoint (task → metric → value)
+ */
+public record TrainerState(
+        long step,
+        long samplerRngState,
+        long samplerStep,
+        Map<String, TaskStream.Cursor> cursors,
+        Map<String, Long> taskSteps,
+        double bestScore,
+        long bestStep,
+        Map<String, Double> bestTaskScores,
+        int evalsWithoutGain,
+        int badSteps,
+        long skippedSteps,
+        Map<String, Map<String, Double>> metrics) {
+}

@@ -1,0 +1,208 @@
+package io.mtl4j.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.model.CheckpointLoader;
+import io.mtl4j.runtime.Tensors;
+import io.mtl4j.testing.TinyGlue;
+import io.mtl4j.testing.TinyModels;
+import io.mtl4j.util.UserError;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    Path model;
+    Path data;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        model = dir.resolve("model");
+        TinyModels.write(model, 17);
+        data = TinyGlue.write(dir.resolve("glue"), 96, 32, 5);
+    }
+
+    private TrainConfig config(Map<String, Object> extra) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", model.toString());
+        o.put("data", data.toString());
+        o.put("tasks", "sst2,qqp");
+        o.put("steps", 6L);
+        o.put("batch-size", 8);
+        o.put("eval-every", 0L);
+        o.put("warmup-ratio", 0.0);
+        o.put("lr", 1e-3);
+        o.put("device", "cpu");
+        o.put("cache-dir", dir.resolve("cache").toString());
+        o.put("sampler", "round-robin");
+        o.putAll(extra);
+        return ConfigLoader.load(null, o);
+    }
+
+    private TrainSession.Outcome train(String name, Map<String, Object> extra) throws Exception {
+        return TrainSession.run(config(extra), dir.resolve(name), null, List.of());
+    }
+
+    private static Map<String, Tensor> weights(Path checkpoint) {
+        return CheckpointLoader.load(checkpoint, Set.of("heads.", "loss_weights.")).model().parameters();
+    }
+
+    private static Map<String, Tensor> heads(Path checkpoint) {
+        return CheckpointLoader.load(checkpoint, Set.of("heads.", "loss_weights.")).extras();
+    }
+
+    private List<Double> losses(Path run) throws Exception {
+        List<Double> out = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.has("loss")) {
+                out.add(n.get("loss").asDouble());
+            }
+        }
+        return out;
+    }
+
+    private static void assertClose(Map<String, Tensor> a, Map<String, Tensor> b, float tolerance) {
+        assertEquals(a.keySet(), b.keySet());
+        for (String name : a.keySet()) {
+            assertArrayEquals(Tensors.toFloatArray(a.get(name)), Tensors.toFloatArray(b.get(name)), tolerance, name);
+        }
+    }
+
+    @Test
+    void gradientAccumulationEqualsOneLargeBatch() throws Exception {
+        Map<String, Object> common = Map.of("dropout", false, "padding", "dynamic");
+        Map<String, Object> big = new LinkedHashMap<>(common);
+        big.put("batch-size", 8);
+        Map<String, Object> accumulated = new LinkedHashMap<>(common);
+        accumulated.put("batch-size", 2);
+        accumulated.put("grad-accum", 4);
+        Path a = train("big", big).runDir();
+        Path b = train("accum", accumulated).runDir();
+        List<Double> la = losses(a);
+        List<Double> lb = losses(b);
+        for (int i = 0; i < la.size(); i++) {
+            assertEquals(la.get(i), lb.get(i), 1e-5, "loss of step " + (i + 1));
+        }
+        assertClose(weights(a.resolve("last")), weights(b.resolve("last")), 1e-5f);
+        assertClose(heads(a.resolve("last")), heads(b.resolve("last")), 1e-5f);
+    }
+
+    @Test
+    void frozenWeightsStayBitIdentical() throws Exception {
+        Path run = train("frozen", Map.of("freeze-layers", 1)).runDir();
+        Map<String, Tensor> before = weights(model);
+        Map<String, Tensor> after = weights(run.resolve("last"));
+        for (String name : before.keySet()) {
+            boolean frozen = name.startsWith("embeddings.") || name.startsWith("encoder.layer.0.");
+            float[] b = Tensors.toFloatArray(before.get(name));
+            float[] c = Tensors.toFloatArray(after.get(name));
+            if (frozen) {
+                assertArrayEquals(b, c, 0f, name + " is frozen");
+            } else {
+                assertFalse(java.util.Arrays.equals(b, c), name + " should have been trained");
+            }
+        }
+    }
+
+    @Test
+    void uncertaintyWeightsAreTrained() throws Exception {
+        Path run = train("uncertainty", Map.of("loss-weighting", "uncertainty")).runDir();
+        Map<String, Tensor> heads = heads(run.resolve("last"));
+        for (String task : List.of("sst2", "qqp")) {
+            float logVar = Tensors.toFloatArray(heads.get("loss_weights." + task + ".log_var"))[0];
+            assertNotEquals(0f, logVar, "log variance of " + task + " moved from its initial 0");
+        }
+    }
+
+    @Test
+    void resumeEqualsAnUninterruptedRun() throws Exception {
+        Path full = train("full", Map.of()).runDir();
+        System.setProperty("mtl4j.test.stop-at-step", "3");
+        TrainSession.Outcome stopped;
+        try {
+            stopped = train("resumed", Map.of());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        assertTrue(stopped.result().interrupted());
+        assertEquals(3, stopped.result().steps());
+        TrainSession.Outcome resumed = TrainSession.run(null, null, stopped.runDir(), List.of());
+        assertEquals(6, resumed.result().steps());
+        List<Double> a = losses(full);
+        List<Double> b = losses(resumed.runDir());
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i), b.get(i), 1e-6, "loss of step " + (i + 1));
+        }
+        assertClose(weights(full.resolve("last")), weights(resumed.runDir().resolve("last")), 1e-6f);
+    }
+
+    @Test
+    void trainingLearnsTheTinyTasksAndWritesTheRunLayout() throws Exception {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("steps", 240L);
+        extra.put("eval-every", 120L);
+        extra.put("batch-size", 16);
+        extra.put("warmup-ratio", 0.1);
+        Path run = train("learn", extra).runDir();
+        for (String name : List.of("best", "last", "best-sst2", "best-qqp", "step-240", "metrics.jsonl", "eval.json")) {
+            assertTrue(Files.exists(run.resolve(name)), name);
+        }
+        JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
+        assertTrue(eval.get("sst2").get("accuracy").asDouble() > 0.8, "sst2 " + eval + " losses " + losses(run));
+        assertTrue(eval.get("qqp").has("f1"), "qqp reports f1: " + eval);
+        List<Double> l = losses(run);
+        double first = l.subList(0, 10).stream().mapToDouble(d -> d).average().orElseThrow();
+        double last = l.subList(l.size() - 10, l.size()).stream().mapToDouble(d -> d).average().orElseThrow();
+        assertTrue(last < first * 0.7, "loss fell from " + first + " to " + last);
+        Map<String, Object> meta = Checkpoints.readMeta(run.resolve("best"));
+        assertTrue(meta.containsKey("provenance") && meta.containsKey("config"));
+    }
+
+    @Test
+    void refusesToOverwriteARunAndToResumeWithAChangedConfig() throws Exception {
+        Path run = train("once", Map.of()).runDir();
+        UserError e = assertThrows(UserError.class, () -> train("once", Map.of()));
+        assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+        e = assertThrows(UserError.class, () -> TrainSession.run(config(Map.of("lr", 0.5)), null, run, List.of()));
+        assertTrue(e.getMessage().contains("changed config") && e.getMessage().contains("lr"), e.getMessage());
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunAfterSavingTheLastGoodState() throws Exception {
+        System.setProperty("mtl4j.test.poison-step", "4");
+        try {
+            UserError e = assertThrows(UserError.class, () -> train("nan", Map.of()));
+            assertTrue(e.getMessage().contains("step 5") && e.getMessage().contains("task"), e.getMessage());
+            assertEquals(4, Checkpoints.readState(dir.resolve("nan").resolve("last")).step());
+            TrainSession.Outcome skipped = train("skip", Map.of("on-nonfinite", "skip"));
+            assertEquals(1, skipped.result().skippedSteps());
+            assertEquals(6, skipped.result().steps());
+        } finally {
+            System.clearProperty("mtl4j.test.poison-step");
+        }
+    }
+}
