@@ -1,0 +1,121 @@
+package io.mtl4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.TokenizedExample;
+import io.mtl4j.eval.Evaluator;
+import io.mtl4j.eval.LoadedCheckpoint;
+import io.mtl4j.runtime.Devices;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.tokenize.BertTokenizer;
+import io.mtl4j.train.DataSources;
+import io.mtl4j.train.TaskData;
+import io.mtl4j.train.TrainSession;
+import io.mtl4j.util.UserError;
+import org.bytedeco.pytorch.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code mtl4j eval}: GLUE metrics of a checkpoint on any labeled split. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {
+                "Scores a checkpoint's task heads on labeled splits with the GLUE metrics (fractions in [0, 1]):",
+                "accuracy for every classification task, F1 for QQP and MRPC, Matthews for CoLA, Pearson and",
+                "Spearman for STS-B. Without --split each task's dev split(s) are used; for MNLI, 'validation'",
+                "means matched, and mismatched is reported as mnli-mm when present.",
+                "",
+                "Example:",
+                "  mtl4j eval --checkpoint runs/mtl/best --data ../shared/glue --tasks sst2,qqp --json"})
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best).")
+    Path checkpoint;
+    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory in any supported layout, or 'hub'.")
+    String data;
+    @Option(names = "--tasks", paramLabel = "T1,T2", description = "Tasks to score (default: all heads of the checkpoint).")
+    String tasks;
+    @Option(names = "--split", description = "Split to score, e.g. validation, train, validation_mismatched.")
+    String split;
+    @Option(names = "--json", description = "Print eval.json's shape on stdout.")
+    boolean json;
+    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>.")
+    String device;
+    @Option(names = "--on-bad-row", defaultValue = "error", description = "error | skip.")
+    String onBadRow;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Device dev = Devices.resolve(device);
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
+        List<String> names = tasks == null ? new ArrayList<>(ckpt.tasks().keySet())
+                : List.of(tasks.toLowerCase(Locale.ROOT).split(","));
+        Map<String, Map<String, Double>> results = new LinkedHashMap<>();
+        int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
+        try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
+            for (String name : names) {
+                TaskSpec task = ckpt.task(name.trim());
+                for (String s : splitsOf(task)) {
+                    if (!TaskSpec.isLabeledSplit(s)) {
+                        throw new UserError("split " + s + " of " + task.name() + " has no labels to score; use 'mtl4j predict'");
+                    }
+                    boolean optional = split == null && s.equals("validation_mismatched");
+                    TaskData td = TaskData.load(task, DataSources.open(data), List.of(s), optional ? List.of(s) : List.of(),
+                            tokenizer, TrainSession.defaultCacheDir(), BadRowPolicy.parse(onBadRow));
+                    List<TokenizedExample> examples = td.splits().get(s);
+                    if (examples == null) {
+                        continue;
+                    }
+                    Map<String, Double> scores = Evaluator.evaluate(ckpt.model(), task, examples, batchSize, dev);
+                    results.put(resultKey(task, s), scores);
+                }
+            }
+        }
+        print(results);
+        return 0;
+    }
+
+    private List<String> splitsOf(TaskSpec task) {
+        if (split == null) {
+            List<String> dev = TaskData.devSplits(task);
+            if (dev.isEmpty()) {
+                throw new UserError("task " + task.name() + " has no dev split; give --split");
+            }
+            return dev;
+        }
+        if (split.equals("validation") && !task.hasSplit("validation") && task.hasSplit("validation_matched")) {
+            return List.of("validation_matched");
+        }
+        return List.of(split);
+    }
+
+    private String resultKey(TaskSpec task, String s) {
+        if (task.name().equals("mnli") && s.equals("validation_mismatched")) {
+            return "mnli-mm";
+        }
+        return split == null || TaskData.devSplits(task).indexOf(s) == 0 || split.equals(s) ? task.name() : task.name() + "-" + s;
+    }
+
+    private void print(Map<String, Map<String, Double>> results) throws Exception {
+        if (json) {
+            spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+        } else {
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-10s %s%n", "task", "metric", "value"));
+            results.forEach((t, m) -> m.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "%-12s %-10s %.4f%n", t, k, v))));
+            spec.commandLine().getOut().print(sb);
+        }
+        spec.commandLine().getOut().flush();
+    }
+}

@@ -1,0 +1,36 @@
+package io.mtl4j.cli;
+
+import io.mtl4j.eval.Exporter;
+import io.mtl4j.eval.LoadedCheckpoint;
+import io.mtl4j.runtime.Devices;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code mtl4j export}. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {
+                "Exports one task of a checkpoint as a Hugging Face BertForSequenceClassification directory",
+                "(config.json with id2label/label2id, model.safetensors with bert.* and classifier.*, tokenizer.json).",
+                "Load it in Python with AutoModelForSequenceClassification.from_pretrained(DIR).",
+                "",
+                "Example:",
+                "  mtl4j export --checkpoint runs/mtl/best --task sst2 --output exported/sst2"})
+public final class ExportCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint.")
+    Path checkpoint;
+    @Option(names = "--task", required = true, description = "The task head to export.")
+    String task;
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "New directory to write.")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, Devices.resolve("cpu"));
+        Exporter.export(ckpt, task.toLowerCase(Locale.ROOT), output);
+        return 0;
+    }
+}

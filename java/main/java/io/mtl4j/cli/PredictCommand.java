@@ -1,0 +1,179 @@
+package io.mtl4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.TextPairFile;
+import io.mtl4j.data.TokenizedExample;
+import io.mtl4j.eval.Evaluator;
+import io.mtl4j.eval.LoadedCheckpoint;
+import io.mtl4j.runtime.Devices;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.tokenize.BertTokenizer;
+import io.mtl4j.tokenize.Encoding;
+import io.mtl4j.train.DataSources;
+import io.mtl4j.train.TaskData;
+import io.mtl4j.train.TrainSession;
+import io.mtl4j.util.AtomicFiles;
+import io.mtl4j.util.UserError;
+import org.bytedeco.pytorch.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code mtl4j predict}: a task head's predictions for new inputs, or GLUE submission files. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = {
+                "Predicts one task for every input line and prints one JSON object per line, in order:",
+                "  {\"label\": name, \"label_id\": i, \"probs\": [p0, p1, ...]}   (probabilities in label-id order)",
+                "  {\"score\": x}                                          (STS-B and other regression tasks)",
+                "Input as for 'mtl4j encode': .jsonl with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin.",
+                "",
+                "--glue-submission DIR instead writes the GLUE leaderboard TSV(s) of the task's test split(s),",
+                "read from --data.",
+                "",
+                "Examples:",
+                "  echo 'a gripping , funny film .' | mtl4j predict --checkpoint runs/mtl/best --task sst2 --input -",
+                "  mtl4j predict --checkpoint runs/mtl/best --task mnli --data hub --glue-submission submission/"})
+public final class PredictCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, String> GLUE_FILES = Map.of(
+            "cola", "CoLA", "sst2", "SST-2", "mrpc", "MRPC", "stsb", "STS-B", "qqp", "QQP",
+            "qnli", "QNLI", "rte", "RTE", "wnli", "WNLI", "mnli", "MNLI");
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best).")
+    Path checkpoint;
+    @Option(names = "--task", required = true, description = "The task head to use.")
+    String task;
+    @Option(names = "--input", paramLabel = "FILE|-", description = "Inputs; '-' for stdin.")
+    String input;
+    @Option(names = "--glue-submission", paramLabel = "DIR", description = "Write GLUE leaderboard TSVs for the test split(s).")
+    Path submission;
+    @Option(names = "--data", paramLabel = "DIR|hub", description = "Data with the test split, for --glue-submission.")
+    String data;
+    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>.")
+    String device;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((input == null) == (submission == null)) {
+            throw new UserError("give either --input FILE|- or --glue-submission DIR");
+        }
+        Device dev = Devices.resolve(device);
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
+        TaskSpec taskSpec = ckpt.task(task.toLowerCase(Locale.ROOT));
+        int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
+        try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
+            if (submission != null) {
+                writeSubmission(ckpt, taskSpec, tokenizer, dev);
+                return 0;
+            }
+            List<TextPairFile.Pair> pairs = input.equals("-")
+                    ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input));
+            List<TokenizedExample> examples = new ArrayList<>();
+            for (TextPairFile.Pair p : pairs) {
+                Encoding e = tokenizer.encode(p.textA(), p.textB());
+                examples.add(new TokenizedExample(e.inputIds(), e.tokenTypeIds(), -1, Float.NaN));
+            }
+            Evaluator.Predictions predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev);
+            PrintWriter out = spec.commandLine().getOut();
+            for (float[] output : predictions.outputs()) {
+                out.println(JSON.writeValueAsString(line(taskSpec, output)));
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    static ObjectNode line(TaskSpec task, float[] output) {
+        ObjectNode node = JSON.createObjectNode();
+        if (task.isRegression()) {
+            node.put("score", output[0]);
+            return node;
+        }
+        double[] probs = softmax(output);
+        int best = 0;
+        for (int k = 1; k < probs.length; k++) {
+            if (probs[k] > probs[best]) {
+                best = k;
+            }
+        }
+        node.put("label", task.labelNames().get(best));
+        node.put("label_id", best);
+        ArrayNode array = node.putArray("probs");
+        for (double p : probs) {
+            array.add(p);
+        }
+        return node;
+    }
+
+    static double[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        double[] out = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = Math.exp(logits[i] - max);
+            sum += out[i];
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] /= sum;
+        }
+        return out;
+    }
+
+    private void writeSubmission(LoadedCheckpoint ckpt, TaskSpec taskSpec, BertTokenizer tokenizer, Device dev) throws Exception {
+        if (data == null) {
+            throw new UserError("--glue-submission needs --data (where the test split is)");
+        }
+        String base = GLUE_FILES.get(taskSpec.name());
+        if (base == null) {
+            throw new UserError("task " + taskSpec.name() + " is not a GLUE task; --glue-submission writes GLUE files only");
+        }
+        List<String> splits = taskSpec.name().equals("mnli") ? List.of("test_matched", "test_mismatched") : List.of("test");
+        Files.createDirectories(submission);
+        for (String split : splits) {
+            TaskData td = TaskData.load(taskSpec, DataSources.open(data), List.of(split), List.of(), tokenizer,
+                    TrainSession.defaultCacheDir(), BadRowPolicy.ERROR);
+            List<TokenizedExample> examples = td.splits().get(split);
+            Evaluator.Predictions predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev);
+            String name = taskSpec.name().equals("mnli") ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : base;
+            Path file = submission.resolve(name + ".tsv");
+            StringBuilder sb = new StringBuilder("index\tprediction\n");
+            int[] labels = predictions.argmax();
+            for (int i = 0; i < examples.size(); i++) {
+                String prediction = taskSpec.isRegression()
+                        ? String.format(Locale.ROOT, "%.3f", Math.max(0, Math.min(5, predictions.outputs()[i][0])))
+                        : glueLabel(taskSpec, labels[i]);
+                sb.append(i).append('\t').append(prediction).append('\n');
+            }
+            AtomicFiles.write(file, out -> out.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            spec.commandLine().getErr().println("wrote " + file + " (" + examples.size() + " predictions)");
+        }
+    }
+
+    /** GLUE's submission format: label names for the inference tasks, 0/1 for the others. */
+    private static String glueLabel(TaskSpec task, int id) {
+        return switch (task.name()) {
+            case "mnli", "qnli", "rte" -> task.labelNames().get(id);
+            default -> String.valueOf(id);
+        };
+    }
+}

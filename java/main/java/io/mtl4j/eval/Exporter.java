@@ -1,0 +1,85 @@
+package io.mtl4j.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtl4j.model.CheckpointWriter;
+import io.mtl4j.model.HeadInput;
+import io.mtl4j.model.MultiTaskModel;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.AtomicFiles;
+import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.bytedeco.pytorch.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes one task of a checkpoint as a Hugging Face {@code BertForSequenceClassification}
+ * directory: config.json with id2label/label2id, model.safetensors with {@code bert.*} and
+ * {@code classifier.*}, and tokenizer.json. With pooler heads (the default) Python's
+ * transformers computes the same logits; a [CLS] head is not exact there, because HF applies
+ * the pooler, and the export says so in config.json ({@code "mtl4j_head_input": "cls"}).
+ */
+public final class Exporter {
+    private static final Logger LOG = LogManager.getLogger(Exporter.class);
+
+    private Exporter() {
+    }
+
+    public static void export(LoadedCheckpoint ckpt, String taskName, Path output) throws IOException {
+        TaskSpec task = ckpt.task(taskName);
+        MultiTaskModel model = ckpt.model();
+        if (Files.exists(output)) {
+            try (var s = Files.list(output)) {
+                if (s.findAny().isPresent()) {
+                    throw new UserError("--output " + output + " is not empty; nothing was overwritten");
+                }
+            }
+        }
+        Files.createDirectories(output);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        model.encoder().parameters().forEach((name, t) -> tensors.put("bert." + name, t));
+        tensors.put("classifier.weight", model.heads().slot(MultiTaskModel.HEADS_PREFIX + task.name() + ".weight").tensor());
+        tensors.put("classifier.bias", model.heads().slot(MultiTaskModel.HEADS_PREFIX + task.name() + ".bias").tensor());
+        CheckpointWriter.writeSafetensors(tensors, output.resolve("model.safetensors"), Map.of("format", "pt"));
+
+        ObjectNode config = model.config().raw().deepCopy();
+        config.putArray("architectures").add("BertForSequenceClassification");
+        config.put("model_type", "bert");
+        ObjectNode id2label = config.putObject("id2label");
+        ObjectNode label2id = config.putObject("label2id");
+        if (task.isRegression()) {
+            id2label.put("0", "LABEL_0");
+            label2id.put("LABEL_0", 0);
+            config.put("problem_type", "regression");
+        } else {
+            for (int i = 0; i < task.labelNames().size(); i++) {
+                id2label.put(String.valueOf(i), task.labelNames().get(i));
+                label2id.put(task.labelNames().get(i), i);
+            }
+            config.put("problem_type", "single_label_classification");
+        }
+        config.put("finetuning_task", task.name());
+        if (model.headInput() == HeadInput.CLS) {
+            config.put("mtl4j_head_input", "cls");
+            LOG.warn("task {} was trained with its head on the raw [CLS] state; Hugging Face's "
+                    + "BertForSequenceClassification applies the pooler first, so its logits will differ. "
+                    + "config.json says \"mtl4j_head_input\": \"cls\".", task.name());
+        }
+        byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(config);
+        AtomicFiles.write(output.resolve("config.json"), out -> out.write(json));
+        Path tokenizer = ckpt.dir().resolve("tokenizer.json");
+        if (Files.isRegularFile(tokenizer)) {
+            Files.copy(tokenizer, output.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            LOG.warn("{} has no tokenizer.json; copy the model's tokenizer into {}", ckpt.dir(), output);
+        }
+    }
+}

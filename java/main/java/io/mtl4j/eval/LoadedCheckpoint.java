@@ -1,0 +1,73 @@
+package io.mtl4j.eval;
+
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.model.CheckpointLoader;
+import io.mtl4j.model.HeadInput;
+import io.mtl4j.model.HeadSpec;
+import io.mtl4j.model.MultiTaskModel;
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.train.Checkpoints;
+import io.mtl4j.util.UserError;
+import org.bytedeco.pytorch.Device;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A trained mtl4j checkpoint ready for inference: the model, its tasks and its saved config. */
+public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskSpec> tasks, TrainConfig config,
+                               Map<String, Object> meta) {
+
+    @SuppressWarnings("unchecked")
+    public static LoadedCheckpoint load(Path dir, Device device) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError(dir + ": checkpoint directory does not exist");
+        }
+        Map<String, Object> meta = Checkpoints.readMeta(dir);
+        if (!(meta.get("config") instanceof Map<?, ?> saved) || !(meta.get("tasks") instanceof List<?> taskList)) {
+            throw new UserError(dir.resolve(Checkpoints.META) + ": missing config or tasks");
+        }
+        TrainConfig config = ConfigLoader.fromSaved((Map<String, Object>) saved, dir.resolve(Checkpoints.META).toString());
+        TaskRegistry registry = TaskRegistry.glue();
+        if (config.taskFile() != null && Files.isRegularFile(Path.of(config.taskFile()))) {
+            registry = registry.withTasksFrom(Path.of(config.taskFile()));
+        }
+        Map<String, TaskSpec> tasks = new LinkedHashMap<>();
+        List<HeadSpec> heads = new ArrayList<>();
+        for (Object o : taskList) {
+            Map<String, Object> t = (Map<String, Object>) o;
+            String name = String.valueOf(t.get("name"));
+            TaskSpec spec = registry.contains(name) ? registry.get(name) : null;
+            if (spec == null) {
+                throw new UserError(dir + ": checkpoint task " + name + " is not a known task (its task file is missing?)");
+            }
+            tasks.put(name, spec);
+            heads.add(new HeadSpec(name, spec.numLabels(), spec.isRegression(), spec.labelNames()));
+        }
+        CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir, Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
+        for (HeadSpec h : heads) {
+            if (!loaded.extras().containsKey(MultiTaskModel.HEADS_PREFIX + h.task() + ".weight")) {
+                throw new UserError(dir + ": checkpoint has no head for task " + h.task());
+            }
+        }
+        boolean uncertainty = loaded.extras().keySet().stream().anyMatch(k -> k.startsWith(MultiTaskModel.LOSS_WEIGHTS_PREFIX));
+        MultiTaskModel model = MultiTaskModel.create(loaded.model(), loaded.extras(), heads,
+                HeadInput.parse(String.valueOf(meta.getOrDefault("head_input", "pooler"))),
+                MultiTaskModel.Freezing.NONE, uncertainty, config.seed(), device);
+        return new LoadedCheckpoint(dir, model, tasks, config, meta);
+    }
+
+    public TaskSpec task(String name) {
+        TaskSpec spec = tasks.get(name);
+        if (spec == null) {
+            throw new UserError(dir + ": checkpoint has no head for task " + name + " (it has " + String.join(", ", tasks.keySet()) + ")");
+        }
+        return spec;
+    }
+}

@@ -1,0 +1,132 @@
+package io.mtl4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.eval.Evaluator;
+import io.mtl4j.eval.LoadedCheckpoint;
+import io.mtl4j.model.CheckpointLoader;
+import io.mtl4j.model.InputBatch;
+import io.mtl4j.runtime.Devices;
+import io.mtl4j.runtime.Tensors;
+import io.mtl4j.testing.TinyGlue;
+import io.mtl4j.testing.TinyModels;
+import io.mtl4j.tokenize.BertTokenizer;
+import io.mtl4j.tokenize.Encoding;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** eval, predict and export on a small trained run. */
+class InferenceCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static Path run;
+    static Path data;
+
+    @BeforeAll
+    static void trainSmallRun() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 3);
+        data = TinyGlue.write(dir.resolve("glue"), 64, 24, 9);
+        run = dir.resolve("run");
+        CliRunner r = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
+                "--steps", "40", "--batch-size", "16", "--lr", "1e-3", "--eval-every", "20", "--device", "cpu",
+                "--cache-dir", dir.resolve("cache").toString(), "--output", run.toString());
+        assertEquals(0, r.exitCode(), r.err());
+    }
+
+    @Test
+    void evalPrintsEvalJsonShapeMatchingTheRunsOwnScores() throws Exception {
+        CliRunner r = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
+                "--tasks", "sst2,qqp", "--json", "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode printed = JSON.readTree(r.out());
+        JsonNode saved = JSON.readTree(run.resolve("eval.json").toFile());
+        assertEquals(saved.get("sst2").get("accuracy").asDouble(), printed.get("sst2").get("accuracy").asDouble(), 1e-9);
+        assertEquals(saved.get("qqp").get("f1").asDouble(), printed.get("qqp").get("f1").asDouble(), 1e-9);
+
+        CliRunner train = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
+                "--tasks", "sst2", "--split", "train", "--json", "--device", "cpu");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(JSON.readTree(train.out()).get("sst2").has("accuracy"));
+    }
+
+    @Test
+    void predictPrintsLabelsAndProbabilities() throws Exception {
+        Path in = dir.resolve("in.tsv");
+        Files.writeString(in, "a great film\nthe plot was boring\n");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--input", in.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size());
+        for (String line : lines) {
+            JsonNode n = JSON.readTree(line);
+            double sum = n.get("probs").get(0).asDouble() + n.get("probs").get(1).asDouble();
+            assertEquals(1.0, sum, 1e-6);
+            assertEquals(n.get("label").asText(), List.of("negative", "positive").get(n.get("label_id").asInt()));
+        }
+    }
+
+    @Test
+    void exportedModelReloadsAndGivesTheSameLogits() throws Exception {
+        Path out = dir.resolve("export-sst2");
+        CliRunner r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        assertEquals("BertForSequenceClassification", config.get("architectures").get(0).asText());
+        assertEquals("positive", config.get("id2label").get("1").asText());
+        assertEquals(0, config.get("label2id").get("negative").asInt());
+        assertTrue(Files.exists(out.resolve("tokenizer.json")));
+
+        // Reload as Hugging Face would: bert.* is the encoder, classifier.* the head on the pooler.
+        CheckpointLoader.Loaded exported = CheckpointLoader.load(out, Set.of("classifier."));
+        assertTrue(exported.report().ignored().isEmpty(), "nothing to ignore in " + exported.report());
+        LoadedCheckpoint original = LoadedCheckpoint.load(run.resolve("best"), Devices.resolve("cpu"));
+        try (BertTokenizer tok = BertTokenizer.load(out, 64); PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            List<Encoding> enc = List.of(tok.encode("a great film", null), tok.encode("the plot was very boring", null));
+            InputBatch in = InputBatch.of(enc, 0, null);
+            Tensor pooled = exported.model().forward(in.inputIds(), in.tokenTypeIds(), in.attentionMask(), false).pooled();
+            Tensor logits = torch.linear(pooled, exported.extras().get("classifier.weight"),
+                    new TensorOptional(exported.extras().get("classifier.bias")));
+            Tensor expected = original.model().forward("sst2", in, false);
+            assertArrayEquals(Tensors.toFloatArray(expected), Tensors.toFloatArray(logits), 1e-6f);
+        }
+    }
+
+    @Test
+    void badCheckpointAndTaskAreOneLineErrors() {
+        CliRunner r = CliRunner.run("eval", "--checkpoint", dir.resolve("nope").toString(), "--data", data.toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("does not exist"), r.err());
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli", "--input", "-");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("no head for task mnli"), r.err());
+        r = CliRunner.run("train", "--model", "x", "--data", data.toString(), "--tasks", "sst2", "--lr", "7",
+                "--output", dir.resolve("bad").toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--lr is 7.0; must be in"), r.err());
+        r = CliRunner.run("train", "--model", dir.resolve("model").toString(), "--data", data.toString(), "--tasks", "nosuch",
+                "--output", dir.resolve("bad2").toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("unknown task nosuch"), r.err());
+    }
+}
