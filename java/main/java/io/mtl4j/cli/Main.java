@@ -18,7 +18,7 @@ import java.io.UncheckedIOException;
                 "Models are Hugging Face directories (config.json, model.safetensors, tokenizer.json)",
                 "or hub ids such as google-bert/bert-large-uncased (downloaded into the HF cache).",
                 "Run 'mtl4j <command> --help' for a command's options and examples."},
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class,
+        subcommands = {TrainCommand.class, CompareCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class,
                 EncodeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

@@ -8,7 +8,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -40,146 +39,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "RUN", description = "Continue the run in RUN from its newest checkpoint.")
     Path resume;
 
-    @Option(names = "--model", paramLabel = "DIR|HUB_ID", description = "Pretrained encoder: HF directory or hub id.")
-    String model;
-    @Option(names = "--revision", description = "Hub revision for hub ids (default main).")
-    String revision;
-    @Option(names = "--data", paramLabel = "DIR|hub", description = "GLUE data directory (HF JSONL/Parquet, GLUE TSV, CSV) or 'hub'.")
-    String data;
-    @Option(names = "--tasks", paramLabel = "T1,T2", description = "Tasks to train, e.g. sst2,mnli,qqp.")
-    String tasks;
-    @Option(names = "--task-file", paramLabel = "FILE", description = "YAML/JSON file declaring your own tasks.")
-    String taskFile;
-    @Option(names = "--steps", description = "Optimizer updates (default 1000).")
-    Long steps;
-    @Option(names = "--batch-size", description = "Micro-batch size (default 32). Effective batch = batch size x grad-accum x world size.")
-    Integer batchSize;
-    @Option(names = "--grad-accum", description = "Micro-batches per optimizer update (default 1).")
-    Integer gradAccum;
-    @Option(names = "--lr", description = "Peak encoder learning rate (default 5e-5).")
-    Double lr;
-    @Option(names = "--head-lr", description = "Peak learning rate of the heads (default: --lr).")
-    Double headLr;
-    @Option(names = "--layer-lr-decay", description = "Layer-wise LR decay: layer l gets lr x decay^(L+1-l) (default 1 = off).")
-    Double layerLrDecay;
-    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay, not on biases/LayerNorm (default 0.01).")
-    Double weightDecay;
-    @Option(names = "--warmup-ratio", description = "Fraction of steps of linear warmup (default 0.1).")
-    Double warmupRatio;
-    @Option(names = "--schedule", description = "linear | cosine | constant decay after warmup (default linear).")
-    String schedule;
-    @Option(names = "--max-grad-norm", description = "Global gradient-norm clipping, 0 = off (default 1.0).")
-    Double maxGradNorm;
-    @Option(names = "--sampler", description = "proportional | temperature | uniform | round-robin | annealed (default temperature).")
-    String sampler;
-    @Option(names = "--temperature", description = "Temperature T for p ~ n^(1/T) (default 2).")
-    Double temperature;
-    @Option(names = "--sampler-cap", description = "Cap on task sizes for proportional sampling, 0 = none.")
-    Long samplerCap;
-    @Option(names = "--max-length", description = "Max tokens per example, longest-first truncation (default 128).")
-    Integer maxLength;
-    @Option(names = "--padding", description = "bucketed | dynamic | fixed (fixed pads to --max-length; default bucketed).")
-    String padding;
-    @Option(names = "--max-tokens", description = "Token budget per batch (rows x padded length), 0 = none.")
-    Integer maxTokens;
-    @Option(names = "--head-input", description = "pooler (default; exports exactly to HF) | cls (raw [CLS] state).")
-    String headInput;
-    @Option(names = "--freeze-layers", description = "Freeze the embeddings and the first K encoder layers (default 0).")
-    Integer freezeLayers;
-    @Option(names = "--freeze-embeddings", arity = "0..1", description = "Freeze the embeddings only.")
-    Boolean freezeEmbeddings;
-    @Option(names = "--loss-weighting", description = "equal | fixed (--task-weights) | uncertainty (Kendall et al. 2018).")
-    String lossWeighting;
-    @Option(names = "--task-weights", paramLabel = "T=W,...", description = "Fixed loss weights, e.g. mnli=1,sst2=0.5.")
-    String taskWeights;
-    @Option(names = "--mtl", description = "plain | pcgrad (gradient surgery on the shared encoder).")
-    String mtl;
-    @Option(names = "--pcgrad-reduction", description = "sum (paper) | mean.")
-    String pcgradReduction;
-    @Option(names = "--eval-every", description = "Evaluate and checkpoint every N steps, 0 = only save at the end (default 500).")
-    Long evalEvery;
-    @Option(names = "--eval-batch-size", description = "Batch size for evaluation (default 64).")
-    Integer evalBatchSize;
-    @Option(names = "--max-eval-examples", description = "Evaluate on at most N dev examples per split, 0 = all.")
-    Long maxEvalExamples;
-    @Option(names = "--patience", description = "Early stopping after N evaluations without gain, 0 = off.")
-    Integer patience;
-    @Option(names = "--log-every", description = "Log a progress line every N steps.")
-    Long logEvery;
-    @Option(names = "--keep-last", description = "Keep the newest K step-N checkpoints (default 2).")
-    Integer keepLast;
-    @Option(names = "--save-every", description = "Also checkpoint every N steps between evaluations, 0 = off.")
-    Long saveEvery;
-    @Option(names = "--seed", description = "Seed of sampling, batching, dropout and head init (default 42).")
-    Long seed;
-    @Option(names = "--device", description = "auto | cpu | cuda | cuda:<i> (default auto).")
-    String device;
-    @Option(names = "--threads", description = "LibTorch CPU threads, 0 = LibTorch's default.")
-    Integer threads;
-    @Option(names = "--precision", description = "auto | fp32 | bf16 (bf16 autocast on CUDA).")
-    String precision;
-    @Option(names = "--on-bad-row", description = "error | skip bad data rows (skipped rows are counted and reported).")
-    String onBadRow;
-    @Option(names = "--on-nonfinite", description = "error | skip steps with NaN/inf loss or gradients.")
-    String onNonfinite;
-    @Option(names = "--max-bad-steps", description = "With --on-nonfinite skip: stop after K bad steps in a row.")
-    Integer maxBadSteps;
-    @Option(names = "--dropout", arity = "0..1", description = "Dropout during training (default true).")
-    Boolean dropout;
-    @Option(names = "--cache-dir", description = "Token cache directory (default $MTL4J_CACHE or ~/.cache/mtl4j/tokens).")
-    String cacheDir;
+    @picocli.CommandLine.Mixin
+    TrainOptions options;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
-
-    Map<String, Object> overrides() {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("model", model);
-        o.put("revision", revision);
-        o.put("data", data);
-        o.put("tasks", tasks);
-        o.put("task-file", taskFile);
-        o.put("steps", steps);
-        o.put("batch-size", batchSize);
-        o.put("grad-accum", gradAccum);
-        o.put("lr", lr);
-        o.put("head-lr", headLr);
-        o.put("layer-lr-decay", layerLrDecay);
-        o.put("weight-decay", weightDecay);
-        o.put("warmup-ratio", warmupRatio);
-        o.put("schedule", schedule);
-        o.put("max-grad-norm", maxGradNorm);
-        o.put("sampler", sampler);
-        o.put("temperature", temperature);
-        o.put("sampler-cap", samplerCap);
-        o.put("max-length", maxLength);
-        o.put("padding", padding);
-        o.put("max-tokens", maxTokens);
-        o.put("head-input", headInput);
-        o.put("freeze-layers", freezeLayers);
-        o.put("freeze-embeddings", freezeEmbeddings);
-        o.put("loss-weighting", lossWeighting);
-        o.put("task-weights", taskWeights);
-        o.put("mtl", mtl);
-        o.put("pcgrad-reduction", pcgradReduction);
-        o.put("eval-every", evalEvery);
-        o.put("eval-batch-size", evalBatchSize);
-        o.put("max-eval-examples", maxEvalExamples);
-        o.put("patience", patience);
-        o.put("log-every", logEvery);
-        o.put("keep-last", keepLast);
-        o.put("save-every", saveEvery);
-        o.put("seed", seed);
-        o.put("device", device);
-        o.put("threads", threads);
-        o.put("precision", precision);
-        o.put("on-bad-row", onBadRow);
-        o.put("on-nonfinite", onNonfinite);
-        o.put("max-bad-steps", maxBadSteps);
-        o.put("dropout", dropout);
-        o.put("cache-dir", cacheDir);
-        return o;
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -189,7 +53,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (output != null && resume != null) {
             throw new UserError("give either --output or --resume, not both");
         }
-        Map<String, Object> overrides = overrides();
+        Map<String, Object> overrides = options.overrides();
         TrainConfig config = resume != null
                 ? ConfigLoader.load(TrainSession.savedConfigOfRun(resume).toMap(), "saved config", configFile, overrides)
                 : ConfigLoader.load(configFile, overrides);

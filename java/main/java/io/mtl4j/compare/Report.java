@@ -1,0 +1,213 @@
+package io.mtl4j.compare;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.AtomicFiles;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** Writes report.md, report.json and curves.png for a {@link Comparison}. */
+public final class Report {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Report() {
+    }
+
+    /** One row: run kind A against run kind B on one task's metric, over seeds. */
+    public record Row(String comparison, String task, String metric, Stats a, Stats b, double delta, Boolean exceedsNoise) {
+    }
+
+    /** Mean and sample standard deviation over seeds (std NaN with one seed). */
+    public record Stats(double mean, double std, int n) {
+        static Stats of(List<Double> values) {
+            double mean = values.stream().mapToDouble(d -> d).average().orElse(Double.NaN);
+            double var = 0;
+            for (double v : values) {
+                var += (v - mean) * (v - mean);
+            }
+            double std = values.size() > 1 ? Math.sqrt(var / (values.size() - 1)) : Double.NaN;
+            return new Stats(mean, std, values.size());
+        }
+
+        String format() {
+            return Double.isNaN(std) ? String.format(Locale.ROOT, "%.4f", mean)
+                    : String.format(Locale.ROOT, "%.4f ± %.4f", mean, std);
+        }
+    }
+
+    public static void write(Path output, List<Comparison.Run> runs, TaskRegistry registry, TrainConfig base) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (String task : base.tasks()) {
+            TaskSpec spec = registry.get(task);
+            String metric = spec.mainMetric().id();
+            rows.add(row("single vs multi", task, task, metric, runs, r -> r.kind().equals("single") && r.tasks().contains(task),
+                    r -> r.kind().equals("multi")));
+            if (task.equals("mnli")) {
+                rows.add(row("single vs multi", "mnli-mm", "mnli-mm", metric, runs,
+                        r -> r.kind().equals("single") && r.tasks().contains(task), r -> r.kind().equals("multi")));
+            }
+            if (runs.stream().anyMatch(r -> r.kind().equals("pcgrad"))) {
+                rows.add(row("plain vs pcgrad", task, task, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals("pcgrad")));
+            }
+            runs.stream().map(Comparison.Run::kind).filter(k -> k.startsWith("frozen-")).distinct().forEach(kind ->
+                    rows.add(row("full vs " + kind, task, task, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals(kind))));
+        }
+        rows.removeIf(r -> r.a().n() == 0 || r.b().n() == 0);
+
+        Map<String, Object> json = new LinkedHashMap<>();
+        List<Map<String, Object>> runList = new ArrayList<>();
+        for (Comparison.Run r : runs) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", r.kind());
+            m.put("seed", r.seed());
+            m.put("tasks", r.tasks());
+            m.put("dir", output.relativize(r.dir()).toString());
+            m.put("task_steps", r.taskSteps());
+            m.put("eval", readEval(r.dir()));
+            runList.add(m);
+        }
+        json.put("runs", runList);
+        json.put("rows", rows);
+        json.put("config", base.toMap());
+        byte[] bytes = JSON.writeValueAsBytes(json);
+        AtomicFiles.write(output.resolve("report.json"), out -> out.write(bytes));
+        String md = markdown(rows, runs, base);
+        AtomicFiles.write(output.resolve("report.md"), out -> out.write(md.getBytes(StandardCharsets.UTF_8)));
+        curves(output.resolve("curves.png"), runs, registry, base);
+    }
+
+    private static Row row(String comparison, String task, String evalKey, String metric, List<Comparison.Run> runs,
+                           Predicate<Comparison.Run> a, Predicate<Comparison.Run> b) {
+        Stats sa = Stats.of(scores(runs, a, evalKey, metric));
+        Stats sb = Stats.of(scores(runs, b, evalKey, metric));
+        double delta = sb.mean() - sa.mean();
+        Boolean exceeds = null;
+        if (sa.n() > 1 && sb.n() > 1) {
+            double se = Math.sqrt(sa.std() * sa.std() / sa.n() + sb.std() * sb.std() / sb.n());
+            exceeds = Math.abs(delta) > 2 * se;
+        }
+        return new Row(comparison, task, metric, sa, sb, delta, exceeds);
+    }
+
+    private static List<Double> scores(List<Comparison.Run> runs, Predicate<Comparison.Run> which, String key, String metric) {
+        List<Double> out = new ArrayList<>();
+        for (Comparison.Run r : runs) {
+            if (which.test(r)) {
+                JsonNode e = readEval(r.dir());
+                if (e != null && e.has(key) && e.get(key).has(metric)) {
+                    out.add(e.get(key).get(metric).asDouble());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode readEval(Path run) {
+        try {
+            Path f = run.resolve("eval.json");
+            return Files.isRegularFile(f) ? JSON.readTree(f.toFile()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static String markdown(List<Row> rows, List<Comparison.Run> runs, TrainConfig base) {
+        StringBuilder sb = new StringBuilder("# Single-task vs multi-task\n\n");
+        long seeds = runs.stream().map(Comparison.Run::seed).distinct().count();
+        sb.append(String.format(Locale.ROOT, "Model `%s`, tasks %s, %d steps, batch %d × accumulation %d, lr %s, sampler %s, %d seed(s).%n",
+                base.model(), base.tasks(), base.steps(), base.batchSize(), base.gradAccum(), base.lr(), base.sampler(), seeds));
+        sb.append("Scores are the best checkpoint's dev scores (fractions); single-task baselines get the number of steps ")
+                .append("the sampler gave their task in the multi-task run. Δ = B − A.")
+                .append(seeds > 1 ? " \"Beyond noise\": |Δ| > 2 standard errors over seeds.\n\n" : " With one seed there is no noise estimate (use --seeds K).\n\n");
+        sb.append("| comparison | task | metric | A | B | Δ | beyond noise |\n|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %+.4f | %s |%n", r.comparison(), r.task(), r.metric(),
+                    r.a().format(), r.b().format(), r.delta(), r.exceedsNoise() == null ? "n/a" : (r.exceedsNoise() ? "yes" : "no")));
+        }
+        sb.append("\nSteps each task got in the multi-task runs: ");
+        runs.stream().filter(r -> r.kind().equals("multi")).forEach(r -> sb.append("seed ").append(r.seed()).append(' ').append(r.taskSteps()).append("; "));
+        sb.append("\n\n![dev curves](curves.png)\n");
+        return sb.toString();
+    }
+
+    /** Dev main metric against step, one panel per task, one line per run. */
+    static void curves(Path file, List<Comparison.Run> runs, TaskRegistry registry, TrainConfig base) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<BufferedImage> panels = new ArrayList<>();
+        for (String task : base.tasks()) {
+            String metric = registry.get(task).mainMetric().id();
+            XYChart chart = new XYChartBuilder().width(520).height(380).title(task + " dev " + metric)
+                    .xAxisTitle("step").yAxisTitle(metric).build();
+            chart.getStyler().setChartBackgroundColor(Color.WHITE);
+            for (Comparison.Run r : runs) {
+                if (!r.tasks().contains(task)) {
+                    continue;
+                }
+                List<Double> steps = new ArrayList<>();
+                List<Double> values = new ArrayList<>();
+                for (JsonNode n : evalLines(r.dir(), task)) {
+                    if (n.has(metric)) {
+                        steps.add(n.get("step").asDouble());
+                        values.add(n.get(metric).asDouble());
+                    }
+                }
+                if (!steps.isEmpty()) {
+                    chart.addSeries(r.kind() + " (seed " + r.seed() + ")", steps, values).setMarker(SeriesMarkers.CIRCLE);
+                }
+            }
+            if (chart.getSeriesMap().isEmpty()) {
+                chart.addSeries("no evaluations", new double[]{0}, new double[]{0});
+            }
+            panels.add(BitmapEncoder.getBufferedImage(chart));
+        }
+        int width = panels.stream().mapToInt(BufferedImage::getWidth).sum();
+        int height = panels.stream().mapToInt(BufferedImage::getHeight).max().orElse(1);
+        BufferedImage all = new BufferedImage(Math.max(1, width), height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = all.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, all.getWidth(), all.getHeight());
+        int x = 0;
+        for (BufferedImage p : panels) {
+            g.drawImage(p, x, 0, null);
+            x += p.getWidth();
+        }
+        g.dispose();
+        AtomicFiles.writePath(file, tmp -> ImageIO.write(all, "png", tmp.toFile()));
+    }
+
+    private static List<JsonNode> evalLines(Path run, String task) {
+        List<JsonNode> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+                JsonNode n = JSON.readTree(line);
+                if (n.has("split") && task.equals(n.path("task").asText()) && !n.path("split").asText().endsWith("mismatched")) {
+                    out.add(n);
+                }
+            }
+        } catch (IOException e) {
+            // a run without metrics contributes no curve
+        }
+        return out;
+    }
+}
