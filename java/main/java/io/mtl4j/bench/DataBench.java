@@ -42,13 +42,17 @@ import java.util.stream.Stream;
  */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = {
-                "Tokenization throughput on each task's train split: cold (empty temporary token cache,",
-                "including writing it) and from the cache; then padding efficiency (real / padded tokens over",
-                "one epoch) of length-bucketed batches vs plain dynamic padding vs fixed 128 and fixed 512.",
-                "A short warm-up encode (not timed) precedes each cold run. The temporary cache is deleted.",
+                "Tokenization throughput and padding efficiency on train splits.",
+                "",
+                "Throughput: cold (empty temporary token cache, including writing it; after",
+                "an untimed warm-up of 2048 examples) and from the cache (best of 3 loads).",
+                "Padding efficiency (real / padded tokens over one epoch): length-bucketed",
+                "batches vs plain dynamic padding vs fixed 128 and fixed 512 (the seed).",
+                "The temporary cache is deleted afterwards.",
                 "",
                 "Example:",
-                "  mtl4j bench data --data ../shared/glue --model ../shared/models/minilm-l6-h384 --tasks sst2,mnli"})
+                "  mtl4j bench data --data ../shared/glue \\",
+                "      --model ../shared/models/minilm-l6-h384 --tasks sst2,mnli"})
 public final class DataBench implements Callable<Integer> {
     static final int CACHED_RUNS = 3;
     static final int WARMUP_EXAMPLES = 2048;

@@ -32,14 +32,17 @@ import java.util.concurrent.Callable;
 /** {@code mtl4j data stats}: rows, labels, token lengths and padding efficiency of a task's splits. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = {
-                "Per split found (train, validation, ..., test): rows, rows per label, token lengths",
-                "(special tokens included, after truncation; mean and nearest-rank p50/p95, max) and rows skipped;",
-                "then the padding efficiency (real / padded tokens) of the default batching",
-                "(length-bucketed, batch " + DataStatsCommand.BATCH_SIZE + ") over one epoch of train.",
-                "Tokenizations are kept in the token cache, so a second run reads them back.",
+                "Rows, labels, token lengths and padding efficiency of a task's splits.",
+                "",
+                "For each split found (train, validation, ..., test): rows, rows per label,",
+                "token lengths (with [CLS]/[SEP], after truncation: mean, nearest-rank p50",
+                "and p95, max) and rows skipped. Then the padding efficiency (real / padded",
+                "tokens) of the default batching, length-bucketed batches of 32, over one",
+                "epoch of train. Tokenizations go to the token cache; reruns read them back.",
                 "",
                 "Example:",
-                "  mtl4j data stats --task sst2 --data ../shared/glue --model ../shared/models/minilm-l6-h384 --json"})
+                "  mtl4j data stats --task sst2 --data ../shared/glue \\",
+                "      --model ../shared/models/minilm-l6-h384 --json"})
 public final class DataStatsCommand implements Callable<Integer> {
     static final int BATCH_SIZE = 32;
     /** The seed of the epoch plan whose padding efficiency is reported. */
