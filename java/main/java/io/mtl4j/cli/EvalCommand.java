@@ -9,7 +9,8 @@ import io.mtl4j.eval.LoadedCheckpoint;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
-import io.mtl4j.train.DataSources;
+import io.mtl4j.data.DataSources;
+import io.mtl4j.data.CacheDirs;
 import io.mtl4j.train.TaskData;
 import io.mtl4j.train.TrainSession;
 import io.mtl4j.util.UserError;
@@ -72,8 +73,8 @@ public final class EvalCommand implements Callable<Integer> {
                         throw new UserError("split " + s + " of " + task.name() + " has no labels to score; use 'mtl4j predict'");
                     }
                     boolean optional = split == null && s.equals("validation_mismatched");
-                    TaskData td = TaskData.load(task, DataSources.open(data), List.of(s), optional ? List.of(s) : List.of(),
-                            tokenizer, TrainSession.defaultCacheDir(), BadRowPolicy.parse(onBadRow));
+                    TaskData td = TaskData.load(task, DataSources.resolve(data, CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()), List.of(s), optional ? List.of(s) : List.of(),
+                            tokenizer, CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), BadRowPolicy.parse(onBadRow));
                     List<TokenizedExample> examples = td.splits().get(s);
                     if (examples == null) {
                         continue;

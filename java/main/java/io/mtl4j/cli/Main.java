@@ -19,7 +19,7 @@ import java.io.UncheckedIOException;
                 "or hub ids such as google-bert/bert-large-uncased (downloaded into the HF cache).",
                 "Run 'mtl4j <command> --help' for a command's options and examples."},
         subcommands = {TrainCommand.class, CompareCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class,
-                EncodeCommand.class, CommandLine.HelpCommand.class})
+                EncodeCommand.class, DataCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces and debug logs.")

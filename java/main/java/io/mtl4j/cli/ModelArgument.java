@@ -7,11 +7,11 @@ import io.mtl4j.hub.ModelSource;
 import java.nio.file.Path;
 
 /** Resolves a {@code --model} argument: a local directory, or a hub id downloaded into the HF cache. */
-final class ModelArgument {
+public final class ModelArgument {
     private ModelArgument() {
     }
 
-    static Path resolve(String model, String revision) {
+    public static Path resolve(String model, String revision) {
         return ModelSource.resolve(model, revision, Env.system(), new DownloadBars());
     }
 

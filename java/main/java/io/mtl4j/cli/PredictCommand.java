@@ -12,7 +12,8 @@ import io.mtl4j.runtime.Devices;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.tokenize.Encoding;
-import io.mtl4j.train.DataSources;
+import io.mtl4j.data.DataSources;
+import io.mtl4j.data.CacheDirs;
 import io.mtl4j.train.TaskData;
 import io.mtl4j.train.TrainSession;
 import io.mtl4j.util.AtomicFiles;
@@ -150,8 +151,8 @@ public final class PredictCommand implements Callable<Integer> {
         List<String> splits = taskSpec.name().equals("mnli") ? List.of("test_matched", "test_mismatched") : List.of("test");
         Files.createDirectories(submission);
         for (String split : splits) {
-            TaskData td = TaskData.load(taskSpec, DataSources.open(data), List.of(split), List.of(), tokenizer,
-                    TrainSession.defaultCacheDir(), BadRowPolicy.ERROR);
+            TaskData td = TaskData.load(taskSpec, DataSources.resolve(data, CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()), List.of(split), List.of(), tokenizer,
+                    CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), BadRowPolicy.ERROR);
             List<TokenizedExample> examples = td.splits().get(split);
             Evaluator.Predictions predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev);
             String name = taskSpec.name().equals("mnli") ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : base;

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  *   <li>{@code DIR/<task>/<split>.csv}</li>
  * </ol>
  * A user-defined task names its files itself (relative to its declaration file). If nothing is
- * found, the {@link UserError} lists every path looked for.
+ * found, the {@link MissingSplitError} lists every path looked for.
  */
 public final class SplitLocator implements DataSource {
     private final Path dir;
@@ -41,7 +41,7 @@ public final class SplitLocator implements DataSource {
                 return c;
             }
         }
-        throw new UserError("no file for task " + task.name() + " split " + split + "; looked for: "
+        throw new MissingSplitError("no file for task " + task.name() + " split " + split + "; looked for: "
                 + candidates.stream().map(c -> c.path().toString()).collect(Collectors.joining(", ")));
     }
 

@@ -49,9 +49,14 @@ public final class TokenizedSplits {
      */
     public static List<TokenizedExample> cached(Path cacheDir, String tokenizerFingerprint, int maxLength,
             TaskSpec task, SplitData data, BatchEncoder encoder) {
-        Path file = cacheDir.resolve(task.name()).resolve(data.split() + ".len" + maxLength + ".tok");
+        Path file = cacheFile(cacheDir, task, data.split(), maxLength);
         String key = TokenCache.key(tokenizerFingerprint, data.file(), maxLength, task);
         return TokenCache.loadOrBuild(file, key, () -> encode(data, encoder));
+    }
+
+    /** The cache file of {@code split} of {@code task}: {@code cacheDir/<task>/<split>.len<maxLength>.tok}. */
+    public static Path cacheFile(Path cacheDir, TaskSpec task, String split, int maxLength) {
+        return cacheDir.resolve(task.name()).resolve(split + ".len" + maxLength + ".tok");
     }
 
     /** Token counts, the input of {@link Batcher#planEpoch}. */

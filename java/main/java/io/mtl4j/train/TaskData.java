@@ -8,7 +8,6 @@ import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.data.TokenizedSplits;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
-import io.mtl4j.tokenize.Encoding;
 import io.mtl4j.util.Hashing;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -58,23 +57,10 @@ public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits
                         data.skipped().first());
             }
             List<TokenizedExample> examples = TokenizedSplits.cached(cacheDir, tokenizer.fingerprint(),
-                    tokenizer.maxLength(), spec, data, encoder(tokenizer));
+                    tokenizer.maxLength(), spec, data, new io.mtl4j.tokenize.BertBatchEncoder(tokenizer));
             out.put(split, examples);
             hashes.put(split, Hashing.sha256Hex(data.file()));
         }
         return new TaskData(spec, out, hashes);
-    }
-
-    static TokenizedSplits.BatchEncoder encoder(BertTokenizer tokenizer) {
-        return (a, b) -> {
-            List<int[][]> out = new ArrayList<>(a.size());
-            int chunk = 4096;
-            for (int start = 0; start < a.size(); start += chunk) {
-                int end = Math.min(a.size(), start + chunk);
-                List<Encoding> encoded = tokenizer.encodeBatch(a.subList(start, end), b == null ? null : b.subList(start, end));
-                encoded.forEach(e -> out.add(new int[][]{e.inputIds(), e.tokenTypeIds()}));
-            }
-            return out;
-        };
     }
 }

@@ -3,9 +3,12 @@ package io.mtl4j.train;
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.CacheDirs;
 import io.mtl4j.data.DataSource;
+import io.mtl4j.data.DataSources;
 import io.mtl4j.data.TaskSampler;
 import io.mtl4j.data.TaskSamplers;
+import io.mtl4j.hub.DownloadProgress;
 import io.mtl4j.hub.Env;
 import io.mtl4j.hub.ModelSource;
 import io.mtl4j.model.CheckpointLoader;
@@ -132,8 +135,8 @@ public final class TrainSession {
     }
 
     static Map<String, TaskData> loadData(TrainConfig config, List<TaskSpec> specs, Path modelDir, int maxLength) {
-        DataSource source = DataSources.open(config.data());
-        Path cacheDir = config.cacheDir() != null ? Path.of(config.cacheDir()) : defaultCacheDir();
+        Path cacheDir = CacheDirs.tokens(config.cacheDir() == null ? null : Path.of(config.cacheDir()), Env.system());
+        DataSource source = DataSources.resolve(config.data(), cacheDir, Env.system(), DownloadProgress.none());
         Map<String, TaskData> data = new LinkedHashMap<>();
         try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, maxLength)) {
             for (TaskSpec spec : specs) {
@@ -152,11 +155,6 @@ public final class TrainSession {
             }
         }
         return data;
-    }
-
-    public static Path defaultCacheDir() {
-        String env = System.getenv("MTL4J_CACHE");
-        return env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "mtl4j", "tokens");
     }
 
     static TaskSampler sampler(TrainConfig config, long[] sizes) {

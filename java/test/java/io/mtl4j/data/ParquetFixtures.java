@@ -14,7 +14,7 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
 /** Writes small Parquet files shaped like the nyu-mll/glue hub files. */
-final class ParquetFixtures {
+public final class ParquetFixtures {
     /** The schema of nyu-mll/glue sst2 (strings are optional binary UTF8, label int64). */
     static final MessageType SST2 = MessageTypeParser.parseMessageType(
             "message schema { optional binary sentence (STRING); optional int64 label; optional int32 idx; }");
@@ -22,7 +22,7 @@ final class ParquetFixtures {
     private ParquetFixtures() {}
 
     /** Rows of {sentence bytes (null = missing), label}. */
-    static void writeSst2(Path file, Object[][] rows) throws IOException {
+    public static void writeSst2(Path file, Object[][] rows) throws IOException {
         writeSst2(file, rows, CompressionCodecName.UNCOMPRESSED);
     }
 

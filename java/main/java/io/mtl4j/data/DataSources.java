@@ -1,0 +1,30 @@
+package io.mtl4j.data;
+
+import io.mtl4j.hub.DownloadProgress;
+import io.mtl4j.hub.Env;
+import io.mtl4j.hub.GlueHubFetcher;
+import io.mtl4j.util.UserError;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Resolves a {@code --data} argument: {@code hub} (nyu-mll/glue on the Hugging Face hub) or a local directory. */
+public final class DataSources {
+    public static final String HUB = "hub";
+
+    private DataSources() {
+    }
+
+    /** @param tokenCache the token cache directory; {@code --data hub} keeps its split links below it */
+    public static DataSource resolve(String data, Path tokenCache, Env env, DownloadProgress progress) {
+        if (HUB.equals(data)) {
+            return new HubDataSource(GlueHubFetcher.fromEnv(env, progress),
+                    CacheDirs.hubData(tokenCache));
+        }
+        Path dir = Path.of(data);
+        if (!Files.isDirectory(dir)) {
+            throw new UserError("data directory " + data + " does not exist (give a directory or 'hub')");
+        }
+        return new SplitLocator(dir);
+    }
+}

@@ -1,0 +1,20 @@
+package io.mtl4j.data;
+
+import io.mtl4j.util.UserError;
+
+/**
+ * No file holds the requested split: nothing at any local path looked for, or the hub has no
+ * such file. Callers that treat some splits as optional (e.g. {@code mtl4j data stats}) catch
+ * this and nothing else; any other {@link UserError} (unreadable file, bad row, network) stays fatal.
+ */
+public class MissingSplitError extends UserError {
+    private static final long serialVersionUID = 1L;
+
+    public MissingSplitError(String message) {
+        super(message);
+    }
+
+    public MissingSplitError(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,66 @@
+package io.mtl4j.hub;
+
+import io.mtl4j.data.HubFetcher;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The {@link HubFetcher} of {@code --data hub}: downloads the task's Parquet files from
+ * {@code nyu-mll/glue} into the Hugging Face hub cache ({@link GlueHub#download}) and places the
+ * requested split at the target path as a symbolic link into that cache (a copy where links are
+ * not supported), so the data is stored once. Links are created under a temporary name and
+ * renamed, so the target is never half-written; a link left dangling by a cleaned hub cache no
+ * longer counts as a file and the split is fetched again.
+ *
+ * <p>Files already in the hub cache for the revision are used without network requests.
+ */
+public final class GlueHubFetcher implements HubFetcher {
+    private final HubClient client;
+    private final String revision;
+
+    public GlueHubFetcher(HubClient client, String revision) {
+        this.client = client;
+        this.revision = revision == null ? HubClient.DEFAULT_REVISION : revision;
+    }
+
+    /** A fetcher for the hub named by the environment ({@code HF_ENDPOINT}, {@code HF_HOME}, ...). */
+    public static GlueHubFetcher fromEnv(Env env, DownloadProgress progress) {
+        return new GlueHubFetcher(new HubClient(HubConfig.from(env), progress), HubClient.DEFAULT_REVISION);
+    }
+
+    @Override
+    public void fetch(String task, String split, Path target) throws IOException {
+        Path snapshot = GlueHub.download(task, revision, client);
+        Path source = GlueHub.splitFile(snapshot, task, split);
+        if (!Files.isRegularFile(source)) {
+            throw new NoSuchFileException(GlueHub.REPO + " at revision " + revision + " has no file "
+                    + snapshot.relativize(source));
+        }
+        place(source.toRealPath(), target);
+    }
+
+    private static void place(Path source, Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            try {
+                Files.createSymbolicLink(tmp, source);
+            } catch (UnsupportedOperationException | IOException noLinks) {
+                Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.mtl4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.testing.TinyModels;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code mtl4j data stats} on a tiny SST-2-shaped JSONL dataset and TinyModels' WordPiece tokenizer. */
+class DataStatsCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+    Path model;
+    Path data;
+    Path cache;
+
+    /**
+     * train: token counts ([CLS] + words + [SEP]) 3, 6, 3, 7, 5; labels 1, 1, 0, 0, 1.
+     * validation: "the" repeated k = 1..20 times, so 3..22 tokens; labels alternate 0, 1.
+     * test: two unlabeled rows (label -1, as in the HF files).
+     */
+    @BeforeEach
+    void writeFixtures() throws IOException {
+        model = Files.createDirectories(tmp.resolve("model"));
+        TinyModels.writeTokenizer(model);
+        data = tmp.resolve("data");
+        cache = tmp.resolve("cache");
+        writeTrain(List.of(
+                row("good", 1), row("the movie is good", 1), row("bad", 0),
+                row("the film was very boring", 0), row("i liked it", 1)));
+        List<String> validation = new ArrayList<>();
+        for (int k = 1; k <= 20; k++) {
+            validation.add(row(("the ".repeat(k)).trim(), k % 2));
+        }
+        write("sst2/validation.jsonl", validation);
+        write("sst2/test.jsonl", List.of(row("a movie", -1), row("a film", -1)));
+    }
+
+    @Test
+    void jsonHasCountsNearestRankPercentilesAndPaddingEfficiency() throws IOException {
+        CliRunner r = stats("--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertEquals(List.of("task", "splits", "padding_efficiency"), fieldNames(root));
+        assertEquals("sst2", root.get("task").asText());
+        assertEquals(List.of("train", "validation", "test"), fieldNames(root.get("splits")));
+
+        JsonNode train = root.get("splits").get("train");
+        assertEquals(List.of("rows", "labels", "tokens", "skipped"), fieldNames(train));
+        assertEquals(5, train.get("rows").asInt());
+        assertEquals(JSON.readTree("{\"0\":2,\"1\":3}"), train.get("labels"));
+        assertEquals(JSON.readTree("{\"mean\":4.8,\"p50\":5,\"p95\":7,\"max\":7}"), train.get("tokens"));
+        assertEquals(0, train.get("skipped").asInt());
+
+        JsonNode validation = root.get("splits").get("validation");
+        assertEquals(20, validation.get("rows").asInt());
+        assertEquals(JSON.readTree("{\"0\":10,\"1\":10}"), validation.get("labels"));
+        // Nearest rank over 3..22: p50 = 10th value, p95 = 19th value.
+        assertEquals(JSON.readTree("{\"mean\":12.5,\"p50\":12,\"p95\":21,\"max\":22}"), validation.get("tokens"));
+
+        JsonNode test = root.get("splits").get("test");
+        assertEquals(2, test.get("rows").asInt());
+        assertEquals(0, test.get("labels").size(), "unlabeled split has no label counts");
+
+        // Five train examples fit one batch of 32 padded to 7 tokens: 24 real of 35.
+        assertEquals(0.6857, root.get("padding_efficiency").asDouble(), 1e-9);
+        assertTrue(Files.isRegularFile(cache.resolve("sst2/train.len128.tok")), "tokenizations are cached");
+    }
+
+    @Test
+    void tokenLengthsAreCountedAfterTruncation() throws IOException {
+        CliRunner r = stats("--json", "--max-length", "8");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode tokens = JSON.readTree(r.out()).get("splits").get("validation").get("tokens");
+        assertEquals(8, tokens.get("max").asInt());
+        assertEquals(8, tokens.get("p50").asInt());
+    }
+
+    @Test
+    void secondRunReadsTheCacheAndPrintsTheSameJson() {
+        CliRunner first = stats("--json");
+        CliRunner second = stats("--json");
+        assertEquals(0, second.exitCode(), second.err());
+        assertEquals(first.out(), second.out());
+    }
+
+    @Test
+    void humanOutputIsATableWithLabelNames() {
+        CliRunner r = stats();
+        assertEquals(0, r.exitCode(), r.err());
+        String[] lines = r.out().split("\n");
+        assertTrue(lines[0].startsWith("task sst2 from " + data), r.out());
+        assertEquals(List.of("split", "rows", "labels", "tokens", "mean", "p50", "p95", "max", "skipped"),
+                List.of(lines[2].trim().split("\\s+")), r.out());
+        assertEquals(List.of("train", "5", "negative", "2", "/", "positive", "3", "4.80", "5", "7", "7", "0"),
+                List.of(lines[3].trim().split("\\s+")), r.out());
+        assertEquals(List.of("validation", "20", "negative", "10", "/", "positive", "10", "12.50", "12", "21", "22", "0"),
+                List.of(lines[4].trim().split("\\s+")), r.out());
+        assertEquals(List.of("test", "2", "(unlabeled)", "4.00", "4", "4", "4", "0"),
+                List.of(lines[5].trim().split("\\s+")), r.out());
+        assertTrue(r.out().endsWith("padding efficiency on train (length-bucketed batches of 32): 0.6857\n"), r.out());
+    }
+
+    @Test
+    void badRowStopsWithFileAndLineUnlessSkipped() throws IOException {
+        Path train = data.resolve("sst2/train.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(train));
+        lines.add(2, "{\"sentence\": \"a movie\", \"label\": 7}");
+        lines.add(4, "{\"sentence\": ");
+        Files.write(train, lines);
+
+        CliRunner error = stats("--json");
+        assertEquals(2, error.exitCode());
+        assertEquals("", error.out());
+        assertTrue(error.err().startsWith("mtl4j: error: " + train + ":3: "), error.err());
+        assertEquals(1, error.err().lines().count(), error.err());
+
+        CliRunner skip = stats("--json", "--on-bad-row", "skip");
+        assertEquals(0, skip.exitCode(), skip.err());
+        JsonNode trainStats = JSON.readTree(skip.out()).get("splits").get("train");
+        assertEquals(5, trainStats.get("rows").asInt());
+        assertEquals(2, trainStats.get("skipped").asInt());
+        assertEquals(0, JSON.readTree(skip.out()).get("splits").get("validation").get("skipped").asInt());
+        assertTrue(skip.err().contains("mtl4j: skipped 2 bad row(s) in train:"), skip.err());
+        assertTrue(skip.err().contains("  " + train + ":3: "), skip.err());
+        assertTrue(skip.err().contains("  " + train + ":5: "), skip.err());
+    }
+
+    @Test
+    void unknownTaskIsAOneLineError() {
+        CliRunner r = CliRunner.run("data", "stats", "--task", "nope", "--data", data.toString(),
+                "--model", model.toString(), "--cache-dir", cache.toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().startsWith("mtl4j: error: unknown task 'nope' (known: cola, mnli"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void missingTrainSplitListsWhatWasLookedFor() throws IOException {
+        Files.delete(data.resolve("sst2/train.jsonl"));
+        CliRunner r = stats("--json");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().startsWith("mtl4j: error: no file for task sst2 split train; looked for: "
+                + data.resolve("sst2/train.jsonl") + ", " + data.resolve("sst2/train-00000-of-00001.parquet")
+                + ", " + data.resolve("SST-2/train.tsv")), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void missingOptionalSplitIsLeftOut() throws IOException {
+        Files.delete(data.resolve("sst2/test.jsonl"));
+        CliRunner r = stats("--json");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(List.of("train", "validation"), fieldNames(JSON.readTree(r.out()).get("splits")));
+    }
+
+    @Test
+    void missingDataDirectoryAndBadPolicyAreErrors() {
+        CliRunner noDir = CliRunner.run("data", "stats", "--task", "sst2", "--data", tmp.resolve("absent").toString(),
+                "--model", model.toString(), "--cache-dir", cache.toString());
+        assertEquals(2, noDir.exitCode());
+        assertTrue(noDir.err().startsWith("mtl4j: error: data directory " + tmp.resolve("absent") + " does not exist"),
+                noDir.err());
+
+        CliRunner badPolicy = stats("--on-bad-row", "ignore");
+        assertEquals(2, badPolicy.exitCode());
+        assertTrue(badPolicy.err().startsWith("mtl4j: error: bad-row policy must be 'error' or 'skip'"), badPolicy.err());
+        assertFalse(Files.exists(cache), "nothing tokenized before the options are checked");
+    }
+
+    private CliRunner stats(String... extra) {
+        List<String> args = new ArrayList<>(List.of("data", "stats", "--task", "sst2", "--data", data.toString(),
+                "--model", model.toString(), "--cache-dir", cache.toString()));
+        args.addAll(List.of(extra));
+        return CliRunner.run(args.toArray(String[]::new));
+    }
+
+    private void writeTrain(List<String> rows) throws IOException {
+        write("sst2/train.jsonl", rows);
+    }
+
+    private void write(String relative, List<String> lines) throws IOException {
+        Path file = data.resolve(relative);
+        Files.createDirectories(file.getParent());
+        Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+
+    private static String row(String sentence, int label) {
+        return "{\"sentence\": \"" + sentence + "\", \"label\": " + label + ", \"idx\": 0}";
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}

@@ -1,0 +1,113 @@
+package io.mtl4j.hub;
+
+import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.HubDataSource;
+import io.mtl4j.data.MissingSplitError;
+import io.mtl4j.data.ParquetFixtures;
+import io.mtl4j.data.SplitData;
+import io.mtl4j.data.SplitLoader;
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code --data hub}: GlueHubFetcher behind HubDataSource, against a loopback hub. */
+class GlueHubFetcherTest {
+    static final String COMMIT = "4444444444444444444444444444444444444444";
+    static final String GLUE = "datasets/nyu-mll/glue";
+
+    @TempDir
+    Path tmp;
+    FakeHub hub;
+    GlueHubFetcher fetcher;
+    byte[] train;
+
+    @BeforeEach
+    void start() throws IOException {
+        hub = new FakeHub();
+        Env env = Env.of(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HOME", tmp.resolve("hf").toString()));
+        fetcher = GlueHubFetcher.fromEnv(env, DownloadProgress.none());
+        Path file = tmp.resolve("train.parquet");
+        ParquetFixtures.writeSst2(file, new Object[][] {{utf8("a good movie"), 1}, {utf8("a bad movie"), 0},
+                {utf8("great fun"), 1}});
+        train = Files.readAllBytes(file);
+        hub.put(GLUE, COMMIT, "sst2/train-00000-of-00001.parquet", train, true, "main");
+    }
+
+    @AfterEach
+    void stop() {
+        hub.close();
+    }
+
+    @Test
+    void fetchedSplitIsReadLikeALocalParquetFile() {
+        TaskSpec sst2 = TaskRegistry.glue().get("sst2");
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+
+        SplitData data = SplitLoader.load(source, sst2, "train", BadRowPolicy.ERROR);
+
+        assertEquals(tmp.resolve("hub-data/sst2/train-00000-of-00001.parquet"), data.file());
+        assertEquals(List.of("a good movie", "a bad movie", "great fun"),
+                data.examples().stream().map(e -> e.textA()).toList());
+        assertArrayEquals(new long[] {1, 2}, data.labelCounts(2));
+    }
+
+    @Test
+    void targetLinksIntoTheHubCacheAndASecondFetchMakesNoRequests() throws IOException {
+        Path first = tmp.resolve("out/a/train.parquet");
+        fetcher.fetch("sst2", "train", first);
+        int requests = hub.requests().size();
+        assertTrue(requests > 0);
+        assertArrayEquals(train, Files.readAllBytes(first));
+        assertTrue(Files.isSymbolicLink(first), "linked, not copied");
+        Path blobs = tmp.resolve("hf/hub/datasets--nyu-mll--glue/blobs").toRealPath();
+        assertTrue(Files.readSymbolicLink(first).startsWith(blobs), Files.readSymbolicLink(first).toString());
+
+        Path second = tmp.resolve("out/b/train.parquet");
+        fetcher.fetch("sst2", "train", second);
+        assertArrayEquals(train, Files.readAllBytes(second));
+        assertEquals(requests, hub.requests().size(), "served from the hub cache");
+        try (var leftovers = Files.list(second.getParent())) {
+            assertEquals(List.of(second), leftovers.toList(), "no temporary files left behind");
+        }
+    }
+
+    @Test
+    void splitAbsentFromTheHubIsAMissingSplit() {
+        NoSuchFileException direct = assertThrows(NoSuchFileException.class,
+                () -> fetcher.fetch("sst2", "validation", tmp.resolve("v.parquet")));
+        assertTrue(direct.getMessage().contains("sst2/validation-00000-of-00001.parquet"), direct.getMessage());
+
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+        MissingSplitError e = assertThrows(MissingSplitError.class,
+                () -> source.locate(TaskRegistry.glue().get("sst2"), "validation"));
+        assertTrue(e.getMessage().startsWith("the hub has no sst2/validation"), e.getMessage());
+    }
+
+    @Test
+    void taskWithoutTrainOnTheHubNamesTheFileLookedFor() {
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+        io.mtl4j.util.UserError e = assertThrows(io.mtl4j.util.UserError.class,
+                () -> source.locate(TaskRegistry.glue().get("rte"), "train"));
+        assertTrue(e.getMessage().contains("rte/train-00000-of-00001.parquet"), e.getMessage());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
