@@ -18,7 +18,7 @@ import java.io.UncheckedIOException;
                 "Models are Hugging Face directories (config.json, model.safetensors, tokenizer.json)",
                 "or hub ids such as google-bert/bert-large-uncased (downloaded into the HF cache).",
                 "Run 'mtl4j <command> --help' for a command's options and examples."},
-        subcommands = {EncodeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {EncodeCommand.class, PcgradCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces and debug logs.")
