@@ -51,6 +51,8 @@ public final class Main implements Runnable {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         verbose = false;
         CommandLine cli = new CommandLine(new Main());
+        // Temporary: moves under the 'bench' parent command (BenchCommand) when the branches merge.
+        cli.addSubcommand("bench-pcgrad", new BenchPcgradCommand());
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleError);
