@@ -24,6 +24,8 @@ import java.util.concurrent.Callable;
                 "projection; then sum), on seeded random gradients where about --conflict-rate of the task",
                 "pairs conflict. Also measures the copy bandwidth (read + write bytes/s of a large copy_) and",
                 "reports bandwidth_fraction = ((2T+1) * params * 4 bytes / native time) / copy bandwidth.",
+                "Copies, native and naive runs are interleaved (the machine may be shared); copy bandwidth is",
+                "the best of two copies per repeat.",
                 "Times are medians over --repeats runs after one warm-up. The run fails (exit 1) when the",
                 "native and naive results differ by more than " + PcgradBench.MAX_REL_DIFF + " (max relative diff).",
                 "",
@@ -102,7 +104,7 @@ public final class BenchPcgradCommand implements Callable<Integer> {
         out.printf("  native  %10.2f ms  (median of %d)  %.2f GB/s for (2T+1)*N*4 bytes%n", r.nativeMs(), r.repeats(),
                 r.nativeBytesPerSecond() / 1e9);
         out.printf("  naive   %10.2f ms  (median of %d)%n", r.naiveMs(), r.repeats());
-        out.printf("  copy bandwidth %.2f GB/s (read + write, best of 5)%n", r.copyBytesPerSecond() / 1e9);
+        out.printf("  copy bandwidth %.2f GB/s (read + write, best copy)%n", r.copyBytesPerSecond() / 1e9);
         out.printf("  speedup vs naive %.2fx, bandwidth fraction %.2f%n", r.speedupVsNaive(), r.bandwidthFraction());
         out.printf("  max relative diff native vs naive %.3g (%s)%n", r.maxRelDiff(), r.agree() ? "agree" : "DISAGREE");
     }
