@@ -53,6 +53,49 @@ float dot_block(const float* a, const float* b, int64_t len) {
     return s;
 }
 
+// The Gram entries of one block for a compile-time T: every element of the T slices is
+// loaded once and all T(T+1)/2 products accumulate in registers (the pairwise loop above
+// reloads each slice T times from L1). LANES_FUSED float lanes per pair keep the
+// accumulators plus the T loaded vectors within the 16 SSE registers.
+template <int T>
+void gram_block_fused(const float* const* grads, int64_t x0, int64_t len, double* acc) {
+    constexpr int PAIRS = T * (T + 1) / 2;
+    constexpr int L = T == 2 ? 8 : 4;
+    float lane[PAIRS][L] = {};
+    int64_t x = 0;
+    for (; x + L <= len; x += L) {
+        float v[T][L];
+        for (int k = 0; k < T; ++k)
+            for (int l = 0; l < L; ++l) v[k][l] = grads[k][x0 + x + l];
+        int p = 0;
+        for (int i = 0; i < T; ++i)
+            for (int j = i; j < T; ++j, ++p)
+                for (int l = 0; l < L; ++l) lane[p][l] += v[i][l] * v[j][l];
+    }
+    int p = 0;
+    for (int i = 0; i < T; ++i)
+        for (int j = i; j < T; ++j, ++p) {
+            float s = 0.0f;
+            for (int l = 0; l < L; ++l) s += lane[p][l];
+            for (int64_t y = x; y < len; ++y) s += grads[i][x0 + y] * grads[j][x0 + y];
+            acc[i * T + j] += s;
+        }
+}
+
+void gram_block_pairwise(const float* const* grads, int T, int64_t x0, int64_t len, double* acc) {
+    for (int i = 0; i < T; ++i)
+        for (int j = i; j < T; ++j) acc[i * T + j] += dot_block(grads[i] + x0, grads[j] + x0, len);
+}
+
+void gram_block(const float* const* grads, int T, int64_t x0, int64_t len, double* acc) {
+    switch (T) {
+        case 2: return gram_block_fused<2>(grads, x0, len, acc);
+        case 3: return gram_block_fused<3>(grads, x0, len, acc);
+        case 4: return gram_block_fused<4>(grads, x0, len, acc);
+        default: return gram_block_pairwise(grads, T, x0, len, acc);
+    }
+}
+
 }  // namespace
 
 void gram_f32(const float* const* grads, int T, int64_t n, double* gram_out) {
@@ -65,9 +108,7 @@ void gram_f32(const float* const* grads, int T, int64_t n, double* gram_out) {
         for (int64_t blk = b0; blk < b1; ++blk) {
             int64_t x0 = blk * BLOCK;
             int64_t len = std::min(BLOCK, n - x0);
-            for (int i = 0; i < T; ++i)
-                for (int j = i; j < T; ++j)
-                    acc[i * T + j] += dot_block(grads[i] + x0, grads[j] + x0, len);
+            gram_block(grads, T, x0, len, acc);
         }
     });
     for (int i = 0; i < T; ++i)

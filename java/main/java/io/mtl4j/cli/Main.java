@@ -19,7 +19,7 @@ import java.io.UncheckedIOException;
                 "or hub ids such as google-bert/bert-large-uncased (downloaded into the HF cache).",
                 "Run 'mtl4j <command> --help' for a command's options and examples."},
         subcommands = {TrainCommand.class, CompareCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class,
-                EncodeCommand.class, DataCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                EncodeCommand.class, DataCommand.class, BenchCommand.class, PcgradCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces and debug logs.")
@@ -52,6 +52,7 @@ public final class Main implements Runnable {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         verbose = false;
         CommandLine cli = new CommandLine(new Main());
+        // Temporary: moves under the 'bench' parent command (BenchCommand) when the branches merge.
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleError);
