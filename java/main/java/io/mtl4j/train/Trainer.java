@@ -63,6 +63,7 @@ public final class Trainer {
     private final List<String> tasks;
     private final Map<String, Double> runningLoss = new LinkedHashMap<>();
     private volatile boolean stopRequested;
+    private final boolean bf16;
 
     private long step;
     private Map<String, Long> taskSteps = new LinkedHashMap<>();
@@ -89,6 +90,7 @@ public final class Trainer {
         this.sampler = sampler;
         this.device = device;
         this.tasks = List.copyOf(config.tasks());
+        this.bf16 = io.mtl4j.runtime.Autocast.bf16(config.precision(), device);
         this.schedule = new LrSchedule(config.schedule(), config.warmupSteps(), config.steps());
         this.sharedOptimizer = optimizer(model.shared(), true);
         this.headsOptimizer = optimizer(model.heads(), false);
@@ -287,7 +289,11 @@ public final class Trainer {
         for (int[] indices : micro) {
             try (PointerScope scope = new PointerScope()) {
                 Batch batch = stream.assemble(indices);
-                Tensor output = model.forward(task, InputBatch.of(batch, device), config.dropout());
+                Tensor output;
+                try (io.mtl4j.runtime.Autocast ignored = io.mtl4j.runtime.Autocast.enter(bf16, device)) {
+                    output = model.forward(task, InputBatch.of(batch, device), config.dropout());
+                }
+                output = output.to(torch.ScalarType.Float);
                 Tensor summed = regression
                         ? torch.mse_loss(output.view(-1), toDevice(io.mtl4j.runtime.Tensors.floatTensor(batch.scores(), batch.batchSize())), 2)
                         : torch.cross_entropy_loss(output, labels(batch), new TensorOptional(), 2, -100, 0.0);

@@ -183,6 +183,18 @@ class TrainerTest {
     }
 
     @Test
+    void bf16AutocastTrainsWithFiniteLossesCloseToFp32() throws Exception {
+        List<Double> fp32 = losses(train("fp32", Map.of("dropout", false)).runDir());
+        List<Double> bf16 = losses(train("bf16", Map.of("dropout", false, "precision", "bf16")).runDir());
+        assertEquals(fp32.size(), bf16.size());
+        for (int i = 0; i < fp32.size(); i++) {
+            assertTrue(Double.isFinite(bf16.get(i)));
+            assertEquals(fp32.get(i), bf16.get(i), 0.05, "bf16 loss of step " + (i + 1) + " near fp32");
+        }
+        assertNotEquals(fp32, bf16, "autocast changed the arithmetic");
+    }
+
+    @Test
     void refusesToOverwriteARunAndToResumeWithAChangedConfig() throws Exception {
         Path run = train("once", Map.of()).runDir();
         UserError e = assertThrows(UserError.class, () -> train("once", Map.of()));
