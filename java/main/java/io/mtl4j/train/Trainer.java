@@ -181,26 +181,31 @@ public final class Trainer {
                 }
                 if (stopRequested) {
                     LOG.warn("stop requested: saving a checkpoint at step {}", step);
-                    saveResumable("last");
+                    try (PointerScope scope = new PointerScope()) {
+                        saveResumable("last");
+                    }
                     return result(true, false);
                 }
-                long started = System.nanoTime();
-                StepOutcome outcome = config.mtl().equals("pcgrad") ? pcgradStep() : plainStep();
-                if (outcome == null) {
+                // One scope per step: every native object the step creates is freed when it ends.
+                try (PointerScope stepScope = new PointerScope()) {
+                    long started = System.nanoTime();
+                    StepOutcome outcome = config.mtl().equals("pcgrad") ? pcgradStep() : plainStep();
+                    if (outcome == null) {
+                        bar.step(1);
+                        continue; // a skipped non-finite step
+                    }
+                    step++;
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    logStep(outcome, config.lr() * schedule.factor(step - 1), outcome.examples / seconds, bar);
                     bar.step(1);
-                    continue; // a skipped non-finite step
-                }
-                step++;
-                double seconds = (System.nanoTime() - started) / 1e9;
-                logStep(outcome, config.lr() * schedule.factor(step - 1), outcome.examples / seconds, bar);
-                bar.step(1);
-                boolean last = step == config.steps();
-                if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
-                    earlyStopped = evaluateAndSave();
-                    savedAt = step;
-                } else if (config.saveEvery() > 0 && step % config.saveEvery() == 0) {
-                    saveStep();
-                    savedAt = step;
+                    boolean last = step == config.steps();
+                    if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
+                        earlyStopped = evaluateAndSave();
+                        savedAt = step;
+                    } else if (config.saveEvery() > 0 && step % config.saveEvery() == 0) {
+                        saveStep();
+                        savedAt = step;
+                    }
                 }
             }
         }
@@ -208,7 +213,9 @@ public final class Trainer {
             LOG.info("early stopping at step {}: no gain in {} evaluations", step, evalsWithoutGain);
         }
         if (savedAt != step) {
-            saveStep();
+            try (PointerScope scope = new PointerScope()) {
+                saveStep();
+            }
         }
         return result(false, earlyStopped);
     }

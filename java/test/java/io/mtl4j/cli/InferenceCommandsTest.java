@@ -113,6 +113,21 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void glueSubmissionWritesTheLeaderboardFormat() throws Exception {
+        Files.write(data.resolve("sst2/test.jsonl"), List.of(
+                "{\"sentence\": \"a great film\", \"label\": -1, \"idx\": 0}",
+                "{\"sentence\": \"boring plot\", \"label\": -1, \"idx\": 1}"));
+        Path out = dir.resolve("submission");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", data.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = Files.readAllLines(out.resolve("SST-2.tsv"));
+        assertEquals("index\tprediction", lines.get(0));
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(1).matches("0\t[01]") && lines.get(2).matches("1\t[01]"), lines.toString());
+    }
+
+    @Test
     void badCheckpointAndTaskAreOneLineErrors() {
         CliRunner r = CliRunner.run("eval", "--checkpoint", dir.resolve("nope").toString(), "--data", data.toString());
         assertEquals(2, r.exitCode());

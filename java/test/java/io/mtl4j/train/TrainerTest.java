@@ -195,6 +195,19 @@ class TrainerTest {
     }
 
     @Test
+    void pcgradTrainsEveryTaskEveryStepAndDiffersFromPlainTraining() throws Exception {
+        TrainSession.Outcome pcgrad = train("pcgrad", Map.of("mtl", "pcgrad", "dropout", false, "steps", 3L));
+        assertEquals(Map.of("sst2", 3L, "qqp", 3L), pcgrad.result().taskSteps());
+        long lossLines = losses(pcgrad.runDir()).size();
+        assertEquals(6, lossLines, "one loss line per task per step");
+        Map<String, Object> plainExtra = Map.of("mtl", "plain", "dropout", false, "steps", 3L);
+        Path plain = train("plain", plainExtra).runDir();
+        assertFalse(java.util.Arrays.equals(
+                Tensors.toFloatArray(weights(pcgrad.runDir().resolve("last")).get("encoder.layer.1.output.dense.weight")),
+                Tensors.toFloatArray(weights(plain.resolve("last")).get("encoder.layer.1.output.dense.weight"))));
+    }
+
+    @Test
     void refusesToOverwriteARunAndToResumeWithAChangedConfig() throws Exception {
         Path run = train("once", Map.of()).runDir();
         UserError e = assertThrows(UserError.class, () -> train("once", Map.of()));
