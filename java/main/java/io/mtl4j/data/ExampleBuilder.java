@@ -74,6 +74,9 @@ final class ExampleBuilder {
         if (!Double.isFinite(v)) {
             throw new BadRow("regression label '" + label + "' is not finite");
         }
+        if (!Float.isFinite((float) v)) {
+            throw new BadRow("regression label '" + label + "' is out of range (scores are 32-bit floats)");
+        }
         return (float) v;
     }
 

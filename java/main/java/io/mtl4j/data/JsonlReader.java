@@ -70,7 +70,8 @@ final class JsonlReader implements SplitReader {
             return null;
         }
         if (v.isNumber()) {
-            return v.isIntegralNumber() ? (Object) v.longValue() : (Object) v.doubleValue();
+            // longValue() of an integer beyond the long range wraps around (2^64 + 1 -> 1).
+            return v.isIntegralNumber() && v.canConvertToLong() ? (Object) v.longValue() : (Object) v.doubleValue();
         }
         if (v.isTextual()) {
             return v.textValue();

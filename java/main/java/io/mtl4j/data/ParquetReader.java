@@ -41,7 +41,7 @@ final class ParquetReader implements SplitReader {
         List<Example> out = new ArrayList<>();
         ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
                 .withCodecFactory(new ParquetCodecs()).build();
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), options)) {
+        try (ParquetFileReader reader = ParquetFileReader.open(new NamedInputFile(file), options)) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             List<Type> wanted = new ArrayList<>();
             for (String f : task.textFields()) {
@@ -86,6 +86,24 @@ final class ParquetReader implements SplitReader {
             throw new UserError(file + ": cannot read Parquet file: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * parquet-mr names the input file in its messages ("... is not a Parquet file") by
+     * {@code toString()}, which {@link LocalInputFile} does not override.
+     */
+    private static final class NamedInputFile extends LocalInputFile {
+        private final Path path;
+
+        NamedInputFile(Path path) {
+            super(path);
+            this.path = path;
+        }
+
+        @Override
+        public String toString() {
+            return path.getFileName().toString();
+        }
     }
 
     private static Type column(MessageType schema, String name, Path file, boolean text) {

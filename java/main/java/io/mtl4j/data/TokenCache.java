@@ -237,6 +237,11 @@ public final class TokenCache {
         int[] labels = new int[count];
         b.asIntBuffer().get(labels);
         b.position(b.position() + 4 * count);
+        for (int i = 0; i < count; i++) {
+            if (labels[i] < -1) {
+                throw new CorruptCache(file, "example " + i + " has impossible label " + labels[i]);
+            }
+        }
         float[] scores = new float[count];
         b.asFloatBuffer().get(scores);
         b.position(b.position() + 4 * count);
@@ -250,6 +255,9 @@ public final class TokenCache {
             int[] types = new int[lengths[i]];
             for (int t = 0; t < ids.length; t++) {
                 ids[t] = idWidth == 2 ? Short.toUnsignedInt(b.getShort(idPos)) : b.getInt(idPos);
+                if (ids[t] < 0) {
+                    throw new CorruptCache(file, "example " + i + " has negative token id " + ids[t]);
+                }
                 idPos += idWidth;
                 types[t] = Byte.toUnsignedInt(all[typePos++]);
             }

@@ -34,8 +34,28 @@ final class ShardIndex {
                 throw new UserError(indexFile + ": weight_map[\"" + entry.getKey()
                         + "\"] is not a .safetensors file name: " + entry.getValue());
             }
+            if (!isPlainFileName(entry.getValue().asText())) {
+                // Each shard is written to snapshots/<commit>/<name>: a name with a directory
+                // part ("../../x.safetensors", "/x.safetensors") would write outside the cache.
+                throw new UserError(indexFile + ": weight_map[\"" + entry.getKey()
+                        + "\"] is not a plain file name next to the index: " + entry.getValue());
+            }
             shards.add(entry.getValue().asText());
         }
         return new ArrayList<>(shards);
+    }
+
+    /** A name without any directory part, usable as one path segment on every platform. */
+    static boolean isPlainFileName(String name) {
+        if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == '\\' || c == ':' || c < 0x20) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -212,8 +213,14 @@ public final class CheckpointLoader {
         });
         List<Path> files = new ArrayList<>();
         for (String name : names) {
-            Path shard = index.getParent().resolve(name).normalize();
-            if (!shard.getParent().equals(index.getParent().normalize())) {
+            Path shard;
+            try {
+                shard = index.getParent().resolve(name).normalize();
+            } catch (InvalidPathException e) {
+                throw new UserError(index + ": shard name " + name.replaceAll("\\p{Cntrl}", "?")
+                        + " is not a valid file name: " + e.getReason());
+            }
+            if (!index.getParent().normalize().equals(shard.getParent())) {
                 throw new UserError(index + ": shard " + name + " is outside the model directory");
             }
             if (!Files.isRegularFile(shard)) {

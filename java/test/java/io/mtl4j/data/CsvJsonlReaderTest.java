@@ -62,6 +62,15 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void jsonlLabelBeyondLongIsUnknownNotWrappedAround() throws IOException {
+        // 2^64 + 1 as a long is 1: it used to be read as label 1 ("positive").
+        Path f = write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 18446744073709551617}\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertTrue(e.getMessage().startsWith(f + ":1: unknown label '1.8446744073709552E19'"), e.getMessage());
+    }
+
+    @Test
     void jsonlInvalidUtf8() throws IOException {
         Path f = dir.resolve("sst2/train.jsonl");
         Files.createDirectories(f.getParent());
