@@ -130,7 +130,10 @@ public final class Checkpoints {
     public static void rotate(Path runDir, int keep) throws IOException {
         List<Path> steps = stepCheckpoints(runDir);
         for (int i = 0; i < steps.size() - keep; i++) {
-            deleteTree(steps.get(i));
+            // Rename first, so a crash mid-delete never leaves a half checkpoint under a checkpoint's name.
+            Path doomed = runDir.resolve(TMP_PREFIX + "delete-" + steps.get(i).getFileName() + "-" + System.nanoTime());
+            Files.move(steps.get(i), doomed, StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(doomed);
         }
     }
 
