@@ -57,6 +57,12 @@ public final class TrainSession {
      * {@code resume} when it is not null ({@code config} may then be null: the saved one is used).
      */
     public static Outcome run(TrainConfig config, Path output, Path resume, List<String> commandLine) throws IOException {
+        return run(config, output, resume, commandLine, step -> { });
+    }
+
+    /** Like {@link #run(TrainConfig, Path, Path, List)}, calling {@code stepListener} after every step. */
+    public static Outcome run(TrainConfig config, Path output, Path resume, List<String> commandLine,
+                              java.util.function.LongConsumer stepListener) throws IOException {
         NativeRuntime.ensureLoaded();
         Path runDir;
         Path checkpoint = null;
@@ -103,6 +109,7 @@ public final class TrainSession {
             if (checkpoint != null) {
                 trainer.restore(checkpoint);
             }
+            trainer.setStepListener(stepListener);
             java.util.concurrent.CountDownLatch saved = new java.util.concurrent.CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 trainer.requestStop();

@@ -63,6 +63,7 @@ public final class Trainer {
     private final List<String> tasks;
     private final Map<String, Double> runningLoss = new LinkedHashMap<>();
     private volatile boolean stopRequested;
+    private java.util.function.LongConsumer stepListener = step -> { };
     private final boolean bf16;
 
     private long step;
@@ -161,6 +162,11 @@ public final class Trainer {
         LOG.info("resumed from {} at step {}", checkpoint, step);
     }
 
+    /** Called after every completed step with the step count (e.g. to sample memory during a soak). */
+    public void setStepListener(java.util.function.LongConsumer listener) {
+        this.stepListener = listener;
+    }
+
     public void requestStop() {
         stopRequested = true;
     }
@@ -198,6 +204,7 @@ public final class Trainer {
                     double seconds = (System.nanoTime() - started) / 1e9;
                     logStep(outcome, config.lr() * schedule.factor(step - 1), outcome.examples / seconds, bar);
                     bar.step(1);
+                    stepListener.accept(step);
                     boolean last = step == config.steps();
                     if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
                         earlyStopped = evaluateAndSave();

@@ -1,0 +1,74 @@
+package io.mtl4j.bench;
+
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.train.TrainSession;
+import org.bytedeco.javacpp.Pointer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A native-memory soak: trains for N steps and samples the resident set size and JavaCPP's
+ * tracked native bytes every {@code every} steps. Growth is measured from the end of warm-up
+ * (the first 10% of steps) to the end; a leak of a tensor per step shows as steady growth.
+ */
+public final class SoakBench {
+    private SoakBench() {
+    }
+
+    /** One sample: step, RSS in MB, JavaCPP's {@link Pointer#totalBytes()} and {@link Pointer#physicalBytes()}. */
+    public record Sample(long step, double rssMb, long javacppBytes, long physicalBytes) {
+    }
+
+    public static Map<String, Object> run(Map<String, Object> trainOverrides, long steps, int every, Path workDir)
+            throws IOException {
+        Map<String, Object> o = new LinkedHashMap<>(trainOverrides);
+        o.put("steps", steps);
+        o.put("eval-every", 0L);
+        TrainConfig config = ConfigLoader.load(null, o);
+        long warmup = Math.max(1, steps / 10);
+        List<Sample> samples = new ArrayList<>();
+        Path run = Files.createTempDirectory(workDir, "soak-");
+        Files.delete(run);
+        TrainSession.run(config, run, null, List.of("bench", "soak"), step -> {
+            if (step == warmup || step % every == 0 || step == steps) {
+                samples.add(new Sample(step, rssMb(), Pointer.totalBytes(), Pointer.physicalBytes()));
+            }
+        });
+        io.mtl4j.util.Files2.deleteTree(run);
+        Sample start = samples.stream().filter(s -> s.step() >= warmup).findFirst().orElseThrow();
+        Sample end = samples.get(samples.size() - 1);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("steps", steps);
+        out.put("warmup_steps", warmup);
+        out.put("rss_mb_start", start.rssMb());
+        out.put("rss_mb_end", end.rssMb());
+        out.put("rss_growth_fraction", (end.rssMb() - start.rssMb()) / start.rssMb());
+        out.put("javacpp_bytes_start", start.javacppBytes());
+        out.put("javacpp_bytes_end", end.javacppBytes());
+        out.put("javacpp_bytes_growth_fraction", start.javacppBytes() == 0 ? 0.0
+                : (double) (end.javacppBytes() - start.javacppBytes()) / start.javacppBytes());
+        out.put("samples", samples);
+        return out;
+    }
+
+    /** Resident set size of this process, from /proc/self/status (VmRSS), in MB. */
+    public static double rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return Pointer.physicalBytes() / (1024.0 * 1024.0);
+    }
+}
