@@ -4,7 +4,6 @@ import io.mtl4j.model.safetensors.DType;
 import io.mtl4j.model.safetensors.SafeTensorsFile;
 import io.mtl4j.model.safetensors.TensorInfo;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -50,9 +49,16 @@ public final class TensorBridge {
     public static Tensor read(SafeTensorsFile file, TensorInfo info) {
         Tensor t = torch.empty(info.shape(), new org.bytedeco.pytorch.TensorOptions(scalarType(info.dtype())),
                 new org.bytedeco.pytorch.MemoryFormatOptional());
-        if (info.byteLength() > 0) {
-            ByteBuffer mapped = file.map(info);
-            Pointer.memcpy(t.data_ptr(), new BytePointer(mapped), info.byteLength());
+        long remaining = info.byteLength();
+        long offset = 0;
+        BytePointer dst = new BytePointer(t.data_ptr());
+        while (remaining > 0) {
+            // Read straight into the tensor's memory, in pieces a ByteBuffer can address.
+            int chunk = (int) Math.min(remaining, 1 << 30);
+            ByteBuffer view = dst.position(offset).limit(offset + chunk).asByteBuffer();
+            file.readInto(info, offset, view);
+            offset += chunk;
+            remaining -= chunk;
         }
         return t;
     }

@@ -216,6 +216,29 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads a tensor's bytes into {@code dst} (e.g. a direct buffer over a tensor's memory),
+     * without mapping the file, so no mapping outlives the read.
+     */
+    public void readInto(TensorInfo info, long offset, ByteBuffer dst) {
+        if (offset < 0 || offset + dst.remaining() > info.byteLength()) {
+            throw new IllegalArgumentException("bytes [" + offset + ", " + (offset + dst.remaining())
+                    + ") are outside tensor " + info.name() + " of " + info.byteLength() + " bytes");
+        }
+        long position = dataStart + info.begin() + offset;
+        try {
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, position);
+                if (n < 0) {
+                    throw corrupt(path, "unexpected end of file in tensor " + info.name());
+                }
+                position += n;
+            }
+        } catch (IOException e) {
+            throw new UserError(path + ": cannot read tensor " + info.name() + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         closeQuietly(channel);
