@@ -71,17 +71,7 @@ public final class Checkpoints {
                 byte[] state = JSON.writeValueAsBytes(c.state());
                 AtomicFiles.write(tmp.resolve(STATE), out -> out.write(state));
             }
-            Path target = runDir.resolve(name);
-            Path old = null;
-            if (Files.exists(target)) {
-                old = runDir.resolve(OLD_PREFIX + name + "-" + System.nanoTime());
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            if (old != null) {
-                deleteTree(old);
-            }
-            return target;
+            return moveIntoPlace(runDir, tmp, name);
         } catch (IOException | RuntimeException e) {
             deleteTree(tmp);
             if (e instanceof IOException io && isDiskFull(io)) {
@@ -113,6 +103,11 @@ public final class Checkpoints {
                 }
             }
         }
+        return moveIntoPlace(runDir, tmp, name);
+    }
+
+    /** Renames a complete temp checkpoint to {@code RUN/name}, replacing an existing one by renaming it aside first. */
+    private static Path moveIntoPlace(Path runDir, Path tmp, String name) throws IOException {
         Path target = runDir.resolve(name);
         Path old = null;
         if (Files.exists(target)) {
