@@ -1,0 +1,48 @@
+package io.mtl4j.bench;
+
+import io.mtl4j.model.InputBatch;
+import io.mtl4j.model.MultiTaskModel;
+import io.mtl4j.runtime.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.Arrays;
+
+/**
+ * The fixed cost of one training forward pass, whatever the batch: the median time of forward +
+ * loss on a batch of one 2-token sequence, where the arithmetic is negligible. What is left is the
+ * Java glue plus LibTorch's per-op dispatch and autograd recording, so it is an upper bound on the
+ * Java side of a forward pass.
+ */
+final class ForwardFloor {
+    private ForwardFloor() {
+    }
+
+    static long medianNanos(MultiTaskModel model, String task, Device device, int repeats) {
+        long[] nanos = new long[repeats + 1];
+        for (int r = 0; r < nanos.length; r++) {
+            try (PointerScope scope = new PointerScope()) {
+                long t0 = System.nanoTime();
+                InputBatch in = new InputBatch(move(Tensors.longTensor(new long[]{1, 1}, 1, 2), device),
+                        move(Tensors.longTensor(new long[]{0, 0}, 1, 2), device),
+                        move(Tensors.longTensor(new long[]{1, 1}, 1, 2), device));
+                Tensor out = model.forward(task, in, true).to(torch.ScalarType.Float);
+                Tensor loss = model.spec(task).regression() ? out.sum()
+                        : torch.cross_entropy_loss(out, move(Tensors.longTensor(new long[]{0}, 1), device),
+                        new TensorOptional(), 2, -100, 0.0);
+                loss.item_double();
+                nanos[r] = System.nanoTime() - t0;
+            }
+        }
+        long[] timed = Arrays.copyOfRange(nanos, 1, nanos.length); // the first is a warm-up
+        Arrays.sort(timed);
+        return timed[timed.length / 2];
+    }
+
+    private static Tensor move(Tensor t, Device device) {
+        return device.is_cpu() ? t : t.to(device, torch.ScalarType.Long);
+    }
+}
