@@ -46,6 +46,8 @@ import java.util.stream.Stream;
                 "the median forward + loss of a 1 x 2-token batch (Java glue + op dispatch: an upper bound).",
                 "Seed recipe: FIXED padding to min(512, max_position_embeddings), batch 8, grad-accum 4,",
                 "--seed-steps timed optimizer steps after --seed-warmup; speedup = our samples/s / its.",
+                "(One seed step is 4 x 8 x 512 tokens: about 1-2 minutes on a busy 2-core CPU, hence the",
+                "defaults of 1 timed step and no warm-up; on the CPU a first step costs little extra.)",
                 "The seed recipe reuses the data tokenized for our recipe (--max-length), so sequences",
                 "longer than that are truncated in both.",
                 "",
@@ -85,12 +87,14 @@ public final class TrainBench implements Callable<Integer> {
     String device;
     @Option(names = "--threads", defaultValue = "0", description = "LibTorch threads (0: LibTorch's default). Default: ${DEFAULT-VALUE}.")
     int threads;
-    @Option(names = "--seed-steps", defaultValue = "2", description = "Timed optimizer steps of the seed recipe (0 skips it). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed-steps", defaultValue = "1", description = "Timed optimizer steps of the seed recipe (0 skips it). Default: ${DEFAULT-VALUE}.")
     int seedSteps;
-    @Option(names = "--seed-warmup", defaultValue = "1", description = "Untimed seed-recipe steps first. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed-warmup", defaultValue = "0", description = "Untimed seed-recipe steps first. Default: ${DEFAULT-VALUE}.")
     int seedWarmup;
     @Option(names = "--gemm-repeats", defaultValue = "3", description = "Timed runs per GEMM shape. Default: ${DEFAULT-VALUE}.")
     int gemmRepeats;
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache (default: as mtl4j train).")
+    Path cacheDir;
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -123,17 +127,21 @@ public final class TrainBench implements Callable<Integer> {
                 List<GemmPeak.Shape> shapes = GemmPeak.shapes(meanTokens, bert.hiddenSize(), bert.intermediateSize());
                 GemmPeak.Result peak = GemmPeak.measure(shapes, gemmRepeats, dev);
                 PhaseClock clock = new PhaseClock(bert);
+                long cpu0 = processCpuNanos();
                 timeSteps(trainer, clock, steps);
+                double cpuUtilization = (processCpuNanos() - cpu0) / (clock.seconds() * 1e9 * torch.get_num_threads());
                 long floor = ForwardFloor.medianNanos(trainer.trainer().model(), ours.tasks().get(0), dev, 9);
                 double rss = ProcessMemory.peakRssMb();
                 Double gpu = peakGpuMb(dev);
                 peak = GemmPeak.measure(shapes, gemmRepeats, dev).best(peak);
+                LOG.info("timed {} steps in {} s; now the seed recipe ({} step(s) after {} warm-up)", steps,
+                        String.format(Locale.ROOT, "%.1f", clock.seconds()), seedSteps, seedWarmup);
                 TrainBenchReport.Measured seedResult = seedRecipe(bert, trainer.data(), scratch.resolve("seed"));
                 double totalNanos = clock.seconds() * 1e9;
                 double host = clock.nanos(StepTimer.Phase.DATA) + clock.otherNanos()
                         + Math.min(clock.nanos(StepTimer.Phase.FORWARD), (double) floor * clock.batches());
                 return new TrainBenchReport(measured(clock), seedResult, peak, clock.breakdown(), host / totalNanos,
-                        floor / 1e6, rss, gpu, Machine.current(), torch.get_num_threads(), loadStart,
+                        floor / 1e6, rss, gpu, Machine.current(), torch.get_num_threads(), cpuUtilization, loadStart,
                         ProcessMemory.loadAverage(), describe(ours), describe(seedConfig(bert)));
             }
         } finally {
@@ -174,6 +182,9 @@ public final class TrainBench implements Callable<Integer> {
         o.put("eval-every", 0L);
         o.put("device", device);
         o.put("threads", threads);
+        if (cacheDir != null) {
+            o.put("cache-dir", cacheDir.toString());
+        }
         return ConfigLoader.load(null, o);
     }
 
@@ -218,6 +229,15 @@ public final class TrainBench implements Callable<Integer> {
         return String.format(Locale.ROOT, "tasks %s, batch %d x grad-accum %d, padding %s%s, max length %d, %s",
                 String.join(",", c.tasks()), c.batchSize(), c.gradAccum(), c.padding(),
                 c.padding().equals("fixed") ? " " + c.maxLength() : "", c.maxLength(), c.mtl());
+    }
+
+    /** CPU time of the whole process so far (all threads), or 0 where the JVM cannot tell. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return Math.max(0, os.getProcessCpuTime());
+        }
+        return 0;
     }
 
     /** Peak CUDA memory allocated by LibTorch's caching allocator, in MiB; null on the CPU. */

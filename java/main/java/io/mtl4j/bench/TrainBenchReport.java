@@ -10,8 +10,8 @@ import java.util.Map;
 /** The results of {@code mtl4j bench train}, as one JSON object or text. */
 public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result peak, Map<String, Double> breakdown,
                                double hostOverheadFraction, double forwardFloorMs, double peakRssMb, Double peakGpuMb,
-                               Machine machine, int threads, double[] loadStart, double[] loadEnd, String setup,
-                               String seedSetup) {
+                               Machine machine, int threads, double cpuUtilization, double[] loadStart,
+                               double[] loadEnd, String setup, String seedSetup) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** Throughput of one recipe over its timed steps. */
@@ -81,6 +81,13 @@ public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result pea
         root.put("speedup_vs_seed_recipe", round(speedupVsSeedRecipe(), 2));
         ObjectNode m = root.putObject("machine");
         m.put("cpus", machine.cpus()).put("cpu_model", machine.cpuModel()).put("libtorch_threads", threads);
+        String wait = System.getenv("OMP_WAIT_POLICY");
+        if (wait == null) {
+            m.putNull("omp_wait_policy");
+        } else {
+            m.put("omp_wait_policy", wait);
+        }
+        root.put("cpu_utilization", round(cpuUtilization, 3));
         ObjectNode load = root.putObject("load_average");
         putArray(load.putArray("start"), loadStart);
         putArray(load.putArray("end"), loadEnd);
@@ -96,6 +103,7 @@ public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result pea
         o.append(String.format(Locale.ROOT, "machine: %d CPUs, %s; LibTorch threads %d; load average %s -> %s%n",
                 machine.cpus(), machine.cpuModel(), threads, load(loadStart), load(loadEnd)));
         o.append("ours: ").append(setup).append('\n');
+        o.append(String.format(Locale.ROOT, "  process CPU time / (wall time x threads) over the timed steps: %.2f%n", cpuUtilization));
         o.append(String.format(Locale.ROOT, "  %.2f samples/s, %.0f tokens/s (%.0f padded), padding efficiency %.3f%n",
                 ours.samplesPerSecond(), ours.tokensPerSecond(), ours.paddedTokensPerSecond(), ours.paddingEfficiency()));
         o.append(String.format(Locale.ROOT, "  model %.4f TFLOP/s / peak %.4f TFLOP/s (%s) = MFU %.3f%n",
