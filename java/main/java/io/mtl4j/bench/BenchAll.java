@@ -54,6 +54,8 @@ public final class BenchAll implements Callable<Integer> {
     int pcgradTasks;
     @Option(names = "--pcgrad-params", defaultValue = "50000000", description = "Default: ${DEFAULT-VALUE}.")
     long pcgradParams;
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache of bench train (default: as mtl4j train).")
+    Path cacheDir;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -71,8 +73,12 @@ public final class BenchAll implements Callable<Integer> {
                 "--batch-size", Integer.toString(batchSize), "--json"));
         parts.add(run(log, "pcgrad", "bench", "pcgrad", "--tasks", Integer.toString(pcgradTasks), "--params",
                 Long.toString(pcgradParams), "--device", device, "--json"));
-        parts.add(run(log, "train", "bench", "train", "--model", model, "--data", data, "--task", task,
+        List<String> train = new ArrayList<>(List.of("bench", "train", "--model", model, "--data", data, "--task", task,
                 "--batch-size", Integer.toString(batchSize), "--device", device, "--json"));
+        if (cacheDir != null) {
+            train.addAll(List.of("--cache-dir", cacheDir.toString()));
+        }
+        parts.add(run(log, "train", train.toArray(String[]::new)));
         ObjectNode root = JSON.createObjectNode();
         Machine machine = Machine.current();
         root.putObject("machine").put("cpus", machine.cpus()).put("cpu_model", machine.cpuModel());

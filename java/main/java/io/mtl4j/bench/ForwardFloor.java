@@ -12,16 +12,17 @@ import org.bytedeco.pytorch.global.torch;
 import java.util.Arrays;
 
 /**
- * The fixed cost of one training forward pass, whatever the batch: the median time of forward +
- * loss on a batch of one 2-token sequence, where the arithmetic is negligible. What is left is the
- * Java glue plus LibTorch's per-op dispatch and autograd recording, so it is an upper bound on the
- * Java side of a forward pass.
+ * The fixed cost of one training forward pass, whatever the batch: the fastest of a few forward +
+ * loss passes on a batch of one 2-token sequence, where the arithmetic is negligible. What is left
+ * is the Java glue plus LibTorch's per-op dispatch and autograd recording, so it is an upper bound
+ * on the Java side of a forward pass. The minimum, not the median: on a shared machine other
+ * processes only ever make a run slower, and a slow run says more about them than about us.
  */
 final class ForwardFloor {
     private ForwardFloor() {
     }
 
-    static long medianNanos(MultiTaskModel model, String task, Device device, int repeats) {
+    static long minNanos(MultiTaskModel model, String task, Device device, int repeats) {
         long[] nanos = new long[repeats + 1];
         for (int r = 0; r < nanos.length; r++) {
             try (PointerScope scope = new PointerScope()) {
@@ -38,8 +39,7 @@ final class ForwardFloor {
             }
         }
         long[] timed = Arrays.copyOfRange(nanos, 1, nanos.length); // the first is a warm-up
-        Arrays.sort(timed);
-        return timed[timed.length / 2];
+        return Arrays.stream(timed).min().orElseThrow();
     }
 
     private static Tensor move(Tensor t, Device device) {

@@ -14,6 +14,16 @@ final class ProcessMemory {
         return kibField(Path.of("/proc/self/status"), "VmHWM:") / 1024.0;
     }
 
+    /** Resets VmHWM to the current RSS (Linux 4.0+: "5" into /proc/self/clear_refs); false where it cannot. */
+    static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     static long kibField(Path status, String field) {
         try {
             for (String line : Files.readAllLines(status)) {

@@ -43,7 +43,7 @@ import java.util.stream.Stream;
                 "(attention on the padded length s). Peak: best fp32 matmul rate of 2048^3 and the model's",
                 "linear-layer shapes on the mean batch, measured before and after the timed steps.",
                 "Host overhead: data + other + (forward passes x forward floor), where the forward floor is",
-                "the median forward + loss of a 1 x 2-token batch (Java glue + op dispatch: an upper bound).",
+                "the fastest forward + loss of a 1 x 2-token batch (Java glue + op dispatch: an upper bound).",
                 "Seed recipe: FIXED padding to min(512, max_position_embeddings), batch 8, grad-accum 4,",
                 "--seed-steps timed optimizer steps after --seed-warmup; speedup = our samples/s / its.",
                 "(One seed step is 4 x 8 x 512 tokens: about 1-2 minutes on a busy 2-core CPU, hence the",
@@ -113,6 +113,7 @@ public final class TrainBench implements Callable<Integer> {
     public TrainBenchReport run() throws IOException {
         checkArguments();
         double[] loadStart = ProcessMemory.loadAverage();
+        ProcessMemory.resetPeakRss(); // under bench all, earlier parts ran in this process
         Path scratch = Files.createTempDirectory("mtl4j-bench-train-");
         try {
             TrainConfig ours = config(batchSize, gradAccum, padding, maxLength, warmup + steps);
@@ -130,7 +131,7 @@ public final class TrainBench implements Callable<Integer> {
                 long cpu0 = processCpuNanos();
                 timeSteps(trainer, clock, steps);
                 double cpuUtilization = (processCpuNanos() - cpu0) / (clock.seconds() * 1e9 * torch.get_num_threads());
-                long floor = ForwardFloor.medianNanos(trainer.trainer().model(), ours.tasks().get(0), dev, 9);
+                long floor = ForwardFloor.minNanos(trainer.trainer().model(), ours.tasks().get(0), dev, 9);
                 double rss = ProcessMemory.peakRssMb();
                 Double gpu = peakGpuMb(dev);
                 peak = GemmPeak.measure(shapes, gemmRepeats, dev).best(peak);
