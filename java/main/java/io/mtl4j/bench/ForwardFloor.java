@@ -17,12 +17,25 @@ import java.util.Arrays;
  * is the Java glue plus LibTorch's per-op dispatch and autograd recording, so it is an upper bound
  * on the Java side of a forward pass. The minimum, not the median: on a shared machine other
  * processes only ever make a run slower, and a slow run says more about them than about us.
+ * Measured with one LibTorch thread: with more, every op's parallel region waits for worker threads
+ * to wake up, which on a busy machine costs milliseconds per op (seen: 330 ms for this forward) and
+ * is the scheduler's time, not the host code's.
  */
 final class ForwardFloor {
     private ForwardFloor() {
     }
 
     static long minNanos(MultiTaskModel model, String task, Device device, int repeats) {
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try {
+            return fastestRun(model, task, device, repeats);
+        } finally {
+            torch.set_num_threads(threads);
+        }
+    }
+
+    private static long fastestRun(MultiTaskModel model, String task, Device device, int repeats) {
         long[] nanos = new long[repeats + 1];
         for (int r = 0; r < nanos.length; r++) {
             try (PointerScope scope = new PointerScope()) {

@@ -43,7 +43,7 @@ import java.util.stream.Stream;
                 "(attention on the padded length s). Peak: best fp32 matmul rate of 2048^3 and the model's",
                 "linear-layer shapes on the mean batch, measured before and after the timed steps.",
                 "Host overhead: data + other + (forward passes x forward floor), where the forward floor is",
-                "the fastest forward + loss of a 1 x 2-token batch (Java glue + op dispatch: an upper bound).",
+                "the fastest forward + loss of a 1 x 2-token batch (one LibTorch thread: Java glue + op dispatch, an upper bound).",
                 "Seed recipe: FIXED padding to min(512, max_position_embeddings), batch 8, grad-accum 4,",
                 "--seed-steps timed optimizer steps after --seed-warmup; speedup = our samples/s / its.",
                 "(One seed step is 4 x 8 x 512 tokens: about 1-2 minutes on a busy 2-core CPU, hence the",

@@ -69,16 +69,21 @@ public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result pea
         root.put("timed_steps", ours.steps());
         root.put("timed_seconds", round(ours.seconds(), 3));
         root.put("setup", setup);
-        ObjectNode s = root.putObject("seed_recipe");
-        s.put("samples_per_s", round(seed.samplesPerSecond(), 3));
-        s.put("tokens_per_s", round(seed.tokensPerSecond(), 1));
-        s.put("padded_tokens_per_s", round(seed.paddedTokensPerSecond(), 1));
-        s.put("model_tflops", round(seed.flopsPerSecond() / 1e12, 5));
-        s.put("padding_efficiency", round(seed.paddingEfficiency(), 4));
-        s.put("timed_steps", seed.steps());
-        s.put("timed_seconds", round(seed.seconds(), 3));
-        s.put("setup", seedSetup);
-        root.put("speedup_vs_seed_recipe", round(speedupVsSeedRecipe(), 2));
+        if (seed.steps() == 0) { // --seed-steps 0: not measured
+            root.putNull("seed_recipe");
+            root.putNull("speedup_vs_seed_recipe");
+        } else {
+            ObjectNode s = root.putObject("seed_recipe");
+            s.put("samples_per_s", round(seed.samplesPerSecond(), 3));
+            s.put("tokens_per_s", round(seed.tokensPerSecond(), 1));
+            s.put("padded_tokens_per_s", round(seed.paddedTokensPerSecond(), 1));
+            s.put("model_tflops", round(seed.flopsPerSecond() / 1e12, 5));
+            s.put("padding_efficiency", round(seed.paddingEfficiency(), 4));
+            s.put("timed_steps", seed.steps());
+            s.put("timed_seconds", round(seed.seconds(), 3));
+            s.put("setup", seedSetup);
+            root.put("speedup_vs_seed_recipe", round(speedupVsSeedRecipe(), 2));
+        }
         ObjectNode m = root.putObject("machine");
         m.put("cpus", machine.cpus()).put("cpu_model", machine.cpuModel()).put("libtorch_threads", threads);
         String wait = System.getenv("OMP_WAIT_POLICY");
@@ -113,6 +118,10 @@ public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result pea
         o.append(String.format(Locale.ROOT, "%n  host overhead %.1f%% (forward floor %.2f ms), peak RSS %.0f MB%s%n",
                 100 * hostOverheadFraction, forwardFloorMs, peakRssMb,
                 peakGpuMb == null ? "" : String.format(Locale.ROOT, ", peak GPU %.0f MB", peakGpuMb)));
+        if (seed.steps() == 0) {
+            o.append("seed recipe: not measured (--seed-steps 0)\n");
+            return o.toString();
+        }
         o.append("seed recipe: ").append(seedSetup).append('\n');
         o.append(String.format(Locale.ROOT, "  %.3f samples/s, padding efficiency %.3f, model %.4f TFLOP/s%n",
                 seed.samplesPerSecond(), seed.paddingEfficiency(), seed.flopsPerSecond() / 1e12));
