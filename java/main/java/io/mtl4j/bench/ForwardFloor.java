@@ -37,6 +37,9 @@ final class ForwardFloor {
 
     private static long fastestRun(MultiTaskModel model, String task, Device device, int repeats) {
         long[] nanos = new long[repeats + 1];
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = cpu.getCurrentThreadCpuTime();
+        long wall0 = System.nanoTime();
         for (int r = 0; r < nanos.length; r++) {
             try (PointerScope scope = new PointerScope()) {
                 long t0 = System.nanoTime();
@@ -51,6 +54,10 @@ final class ForwardFloor {
                 nanos[r] = System.nanoTime() - t0;
             }
         }
+        org.apache.logging.log4j.LogManager.getLogger(ForwardFloor.class).debug(
+                "forward floor: {} runs, thread CPU {} ms of {} ms wall, fastest {} ms",
+                nanos.length, (cpu.getCurrentThreadCpuTime() - cpu0) / 1_000_000, (System.nanoTime() - wall0) / 1_000_000,
+                Arrays.stream(nanos).min().orElse(0) / 1_000_000.0);
         long[] timed = Arrays.copyOfRange(nanos, 1, nanos.length); // the first is a warm-up
         return Arrays.stream(timed).min().orElseThrow();
     }
