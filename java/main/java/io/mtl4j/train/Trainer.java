@@ -76,6 +76,7 @@ public final class Trainer {
     private int evalsWithoutGain;
     private int badSteps;
     private long skippedSteps;
+    private StepTimer timer = StepTimer.NONE;
 
     /** What the trainer needs beyond the config: where to write, the model files, the data. */
     public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
@@ -236,6 +237,7 @@ public final class Trainer {
     }
 
     private StepOutcome plainStep() throws IOException {
+        long t = System.nanoTime();
         int taskIndex = sampler.next();
         String task = tasks.get(taskIndex);
         List<int[]> micro = new ArrayList<>();
@@ -245,11 +247,16 @@ public final class Trainer {
             micro.add(indices);
             examples += indices.length;
         }
+        t = lap(StepTimer.Phase.DATA, t);
         model.shared().zeroGrad();
         model.heads().zeroGrad();
+        lap(StepTimer.Phase.OPTIMIZER, t);
         torch.manual_seed(config.seed() * 1_000_003L + step);
         double loss = backward(task, micro, examples);
-        if (!finite(loss, task)) {
+        t = System.nanoTime();
+        boolean finite = finite(loss, task);
+        lap(StepTimer.Phase.OPTIMIZER, t);
+        if (!finite) {
             return null;
         }
         taskSteps.merge(task, 1L, Long::sum);
@@ -281,11 +288,13 @@ public final class Trainer {
             taskGrads.add(model.shared().grads().clone());
             taskSteps.merge(task, 1L, Long::sum);
         }
+        long t = System.nanoTime();
         int[][] orders = Pcgrad.shuffledOrders(tasks.size(), new Random(config.seed() * 7_919L + step));
         Pcgrad.Reduction reduction = config.pcgradReduction().equals("mean") ? Pcgrad.Reduction.MEAN : Pcgrad.Reduction.SUM;
         try (NoGradGuard ignored = new NoGradGuard()) {
             Pcgrad.apply(taskGrads, orders, reduction, model.shared().grads());
         }
+        lap(StepTimer.Phase.PCGRAD, t);
         applyUpdate();
         return new StepOutcome(losses, examples);
     }
@@ -302,10 +311,14 @@ public final class Trainer {
         boolean regression = model.spec(task).regression();
         for (int[] indices : micro) {
             try (PointerScope scope = new PointerScope()) {
+                long t = System.nanoTime();
                 Batch batch = stream.assemble(indices);
+                InputBatch input = InputBatch.of(batch, device);
+                timer.batch(batch);
+                t = lap(StepTimer.Phase.DATA, t);
                 Tensor output;
                 try (io.mtl4j.runtime.Autocast ignored = io.mtl4j.runtime.Autocast.enter(bf16, device)) {
-                    output = model.forward(task, InputBatch.of(batch, device), config.dropout());
+                    output = model.forward(task, input, config.dropout());
                 }
                 output = output.to(torch.ScalarType.Float);
                 Tensor summed = regression
@@ -329,7 +342,9 @@ public final class Trainer {
                 } else if (fixedWeight != 1.0) {
                     objective = objective.mul(new Scalar(fixedWeight));
                 }
+                t = lap(StepTimer.Phase.FORWARD, t);
                 objective.backward();
+                lap(StepTimer.Phase.BACKWARD, t);
             }
         }
         return lossSum / totalExamples;
@@ -397,6 +412,7 @@ public final class Trainer {
     }
 
     private void applyUpdate() {
+        long t = System.nanoTime();
         try (PointerScope scope = new PointerScope(); NoGradGuard ignored = new NoGradGuard()) {
             if (config.maxGradNorm() > 0) {
                 Tensor gs = model.shared().grads();
@@ -413,6 +429,33 @@ public final class Trainer {
             headsOptimizer.step(config.headLr() * factor);
         }
         model.shared().checkAliasing();
+        lap(StepTimer.Phase.OPTIMIZER, t);
+    }
+
+    // ---- Timing hooks for benchmarks (StepTimer); no effect on what is computed. ----
+
+    /** Reports phase timings to {@code timer} ({@link StepTimer#NONE} to stop). */
+    public void setStepTimer(StepTimer timer) {
+        this.timer = timer == null ? StepTimer.NONE : timer;
+    }
+
+    /**
+     * Runs one optimizer step outside {@link #train()}, for benchmarks: no metrics line, no
+     * evaluation, no checkpoint. Returns the examples it trained on (0 for a skipped step).
+     */
+    public long trainOneStep() throws IOException {
+        StepOutcome outcome = config.mtl().equals("pcgrad") ? pcgradStep() : plainStep();
+        if (outcome == null) {
+            return 0;
+        }
+        step++;
+        return outcome.examples;
+    }
+
+    private long lap(StepTimer.Phase phase, long since) {
+        long now = System.nanoTime();
+        timer.record(phase, now - since);
+        return now;
     }
 
     private void logStep(StepOutcome outcome, double lr, double samplesPerSecond, ProgressBar bar) throws IOException {

@@ -1,0 +1,264 @@
+package io.mtl4j.bench;
+
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.model.BertConfig;
+import io.mtl4j.train.BenchTrainer;
+import io.mtl4j.train.StepTimer;
+import io.mtl4j.train.TaskData;
+import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code mtl4j bench train}: real training steps (the trainer of {@code mtl4j train}, with its
+ * data pipeline and optimizer) timed phase by phase, against the machine's measured GEMM peak and
+ * against the seed recipe (everything padded to 512, batch 8, gradient accumulation 4).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Times --steps real training steps (after --warmup untimed ones) of the mtl4j trainer and",
+                "reports samples/s, real and padded tokens/s, model FLOP/s and MFU, padding efficiency, a",
+                "step-time breakdown (data, forward, backward, pcgrad, optimizer, other; fractions of 1),",
+                "the host overhead and peak memory; then times the seed recipe on the same model and data.",
+                "",
+                "Model FLOPs: 6 x non-embedding parameters x real tokens + 12 L s h per padded token",
+                "(attention on the padded length s). Peak: best fp32 matmul rate of 2048^3 and the model's",
+                "linear-layer shapes on the mean batch, measured before and after the timed steps.",
+                "Host overhead: data + other + (forward passes x forward floor), where the forward floor is",
+                "the fastest forward + loss of a 1 x 2-token batch (one LibTorch thread: Java glue + op dispatch, an upper bound).",
+                "Seed recipe: FIXED padding to min(512, max_position_embeddings), batch 8, grad-accum 4,",
+                "--seed-steps timed optimizer steps after --seed-warmup; speedup = our samples/s / its.",
+                "(One seed step is 4 x 8 x 512 tokens: about 1-2 minutes on a busy 2-core CPU, hence the",
+                "defaults of 1 timed step and no warm-up; on the CPU a first step costs little extra.)",
+                "The seed recipe reuses the data tokenized for our recipe (--max-length), so sequences",
+                "longer than that are truncated in both.",
+                "",
+                "Example:",
+                "  mtl4j bench train --model ../shared/models/minilm-l6-h384 --data ../shared/glue \\",
+                "      --task sst2 --batch-size 32 --json",
+                ""})
+public final class TrainBench implements Callable<Integer> {
+    static final int SEED_LENGTH = 512;
+    static final int SEED_BATCH = 8;
+    static final int SEED_ACCUM = 4;
+    private static final Logger LOG = LogManager.getLogger(TrainBench.class);
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "Model directory or hub id.")
+    String model;
+    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory (or 'hub').")
+    String data;
+    @Option(names = "--task", paramLabel = "T", description = "The task to train (default sst2 unless --tasks).")
+    String task;
+    @Option(names = "--tasks", split = ",", paramLabel = "T1,T2", description = "Several tasks, sampled as mtl4j train does.")
+    List<String> tasks;
+    @Option(names = "--steps", defaultValue = "20", description = "Timed optimizer steps. Default: ${DEFAULT-VALUE}.")
+    int steps;
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+    @Option(names = "--batch-size", defaultValue = "32", description = "Micro-batch size. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per step. Default: ${DEFAULT-VALUE}.")
+    int gradAccum;
+    @Option(names = "--padding", defaultValue = "bucketed", description = "bucketed, dynamic or fixed. Default: ${DEFAULT-VALUE}.")
+    String padding;
+    @Option(names = "--max-length", defaultValue = "128", description = "Truncation length. Default: ${DEFAULT-VALUE}.")
+    int maxLength;
+    @Option(names = "--mtl", defaultValue = "plain", description = "plain or pcgrad. Default: ${DEFAULT-VALUE}.")
+    String mtl;
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>. Default: ${DEFAULT-VALUE}.")
+    String device;
+    @Option(names = "--threads", defaultValue = "0", description = "LibTorch threads (0: LibTorch's default). Default: ${DEFAULT-VALUE}.")
+    int threads;
+    @Option(names = "--seed-steps", defaultValue = "1", description = "Timed optimizer steps of the seed recipe (0 skips it). Default: ${DEFAULT-VALUE}.")
+    int seedSteps;
+    @Option(names = "--seed-warmup", defaultValue = "0", description = "Untimed seed-recipe steps first. Default: ${DEFAULT-VALUE}.")
+    int seedWarmup;
+    @Option(names = "--gemm-repeats", defaultValue = "3", description = "Timed runs per GEMM shape. Default: ${DEFAULT-VALUE}.")
+    int gemmRepeats;
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache (default: as mtl4j train).")
+    Path cacheDir;
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        TrainBenchReport report = run();
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? report.json() + "\n" : report.text());
+        out.flush();
+        return 0;
+    }
+
+    public TrainBenchReport run() throws IOException {
+        checkArguments();
+        double[] loadStart = ProcessMemory.loadAverage();
+        ProcessMemory.resetPeakRss(); // under bench all, earlier parts ran in this process
+        Path scratch = Files.createTempDirectory("mtl4j-bench-train-");
+        try {
+            TrainConfig ours = config(batchSize, gradAccum, padding, maxLength, warmup + steps);
+            Files.createDirectories(scratch.resolve("ours"));
+            Files.createDirectories(scratch.resolve("seed"));
+            try (BenchTrainer trainer = BenchTrainer.create(ours, scratch.resolve("ours"))) {
+                BertConfig bert = trainer.trainer().model().config();
+                Device dev = trainer.device();
+                PhaseClock warm = new PhaseClock(bert);
+                timeSteps(trainer, warm, warmup);
+                long meanTokens = warm.batches() == 0 ? 0 : warm.paddedTokens() / warm.batches();
+                List<GemmPeak.Shape> shapes = GemmPeak.shapes(meanTokens, bert.hiddenSize(), bert.intermediateSize());
+                GemmPeak.Result peak = GemmPeak.measure(shapes, gemmRepeats, dev);
+                PhaseClock clock = new PhaseClock(bert);
+                long cpu0 = processCpuNanos();
+                timeSteps(trainer, clock, steps);
+                double cpuUtilization = (processCpuNanos() - cpu0) / (clock.seconds() * 1e9 * torch.get_num_threads());
+                long floor = ForwardFloor.minNanos(trainer.trainer().model(), ours.tasks().get(0), dev, 9);
+                double rss = ProcessMemory.peakRssMb();
+                Double gpu = peakGpuMb(dev);
+                peak = GemmPeak.measure(shapes, gemmRepeats, dev).best(peak);
+                LOG.info("timed {} steps in {} s; now the seed recipe ({} step(s) after {} warm-up)", steps,
+                        String.format(Locale.ROOT, "%.1f", clock.seconds()), seedSteps, seedWarmup);
+                TrainBenchReport.Measured seedResult = seedRecipe(bert, trainer.data(), scratch.resolve("seed"));
+                double totalNanos = clock.seconds() * 1e9;
+                double host = clock.nanos(StepTimer.Phase.DATA) + clock.otherNanos()
+                        + Math.min(clock.nanos(StepTimer.Phase.FORWARD), (double) floor * clock.batches());
+                return new TrainBenchReport(measured(clock), seedResult, peak, clock.breakdown(), host / totalNanos,
+                        floor / 1e6, rss, gpu, Machine.current(), torch.get_num_threads(), cpuUtilization, loadStart,
+                        ProcessMemory.loadAverage(), describe(ours), describe(seedConfig(bert)));
+            }
+        } finally {
+            deleteRecursively(scratch);
+        }
+    }
+
+    private void checkArguments() {
+        if (steps < 1) {
+            throw new UserError("--steps must be at least 1, got " + steps);
+        }
+        if (warmup < 0 || seedWarmup < 0 || seedSteps < 0) {
+            throw new UserError("--warmup, --seed-warmup and --seed-steps must not be negative");
+        }
+        if (gemmRepeats < 1) {
+            throw new UserError("--gemm-repeats must be at least 1, got " + gemmRepeats);
+        }
+    }
+
+    private List<String> taskList() {
+        if (tasks != null && !tasks.isEmpty()) {
+            return tasks;
+        }
+        return List.of(task == null ? "sst2" : task);
+    }
+
+    private TrainConfig config(int batch, int accum, String pad, int length, long totalSteps) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", model);
+        o.put("data", data);
+        o.put("tasks", String.join(",", taskList()));
+        o.put("steps", Math.max(1, totalSteps));
+        o.put("batch-size", batch);
+        o.put("grad-accum", accum);
+        o.put("padding", pad);
+        o.put("max-length", length);
+        o.put("mtl", mtl);
+        o.put("eval-every", 0L);
+        o.put("device", device);
+        o.put("threads", threads);
+        if (cacheDir != null) {
+            o.put("cache-dir", cacheDir.toString());
+        }
+        return ConfigLoader.load(null, o);
+    }
+
+    private TrainConfig seedConfig(BertConfig bert) {
+        int length = Math.min(SEED_LENGTH, bert.maxPositionEmbeddings());
+        return config(SEED_BATCH, SEED_ACCUM, "fixed", length, seedWarmup + seedSteps);
+    }
+
+    private TrainBenchReport.Measured seedRecipe(BertConfig bert, Map<String, TaskData> taskData, Path scratch)
+            throws IOException {
+        if (seedSteps == 0) {
+            return new TrainBenchReport.Measured(0, 0, 0, 0, Double.NaN, 0);
+        }
+        try (BenchTrainer seed = BenchTrainer.create(seedConfig(bert), scratch, taskData)) {
+            timeSteps(seed, new PhaseClock(bert), seedWarmup);
+            PhaseClock clock = new PhaseClock(bert);
+            timeSteps(seed, clock, seedSteps);
+            return measured(clock);
+        }
+    }
+
+    private static void timeSteps(BenchTrainer bench, PhaseClock clock, int n) throws IOException {
+        bench.trainer().setStepTimer(clock);
+        try {
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                bench.trainer().trainOneStep();
+                DeviceClock.synchronize(bench.device());
+                clock.step(System.nanoTime() - t0);
+                LOG.debug("step {} of {}: {} ms", i + 1, n, (System.nanoTime() - t0) / 1e6);
+            }
+        } finally {
+            bench.trainer().setStepTimer(StepTimer.NONE);
+        }
+    }
+
+    private static TrainBenchReport.Measured measured(PhaseClock c) {
+        return new TrainBenchReport.Measured(c.steps(), c.rows(), c.realTokens(), c.paddedTokens(), c.seconds(), c.flops());
+    }
+
+    private static String describe(TrainConfig c) {
+        return String.format(Locale.ROOT, "tasks %s, batch %d x grad-accum %d, padding %s%s, max length %d, %s",
+                String.join(",", c.tasks()), c.batchSize(), c.gradAccum(), c.padding(),
+                c.padding().equals("fixed") ? " " + c.maxLength() : "", c.maxLength(), c.mtl());
+    }
+
+    /** CPU time of the whole process so far (all threads), or 0 where the JVM cannot tell. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return Math.max(0, os.getProcessCpuTime());
+        }
+        return 0;
+    }
+
+    /** Peak CUDA memory allocated by LibTorch's caching allocator, in MiB; null on the CPU. */
+    static Double peakGpuMb(Device device) {
+        if (!device.is_cuda()) {
+            return null;
+        }
+        try {
+            return torch.getDeviceStats((byte) Math.max(0, device.index())).allocated_bytes().peak() / (1024.0 * 1024.0);
+        } catch (Throwable e) { // the CPU build has no CUDA allocator statistics
+            LOG.warn("peak GPU memory not available: {}", e.toString());
+            return null;
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.mtl4j.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.cli.CliRunner;
+import io.mtl4j.testing.TinyGlue;
+import io.mtl4j.testing.TinyModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchAllTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesBenchJsonAndMarkdownWithEveryPartAndTheMachine() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 5);
+        Path data = TinyGlue.write(dir.resolve("glue"), 120, 16, 2);
+        Path out = dir.resolve("out");
+        CliRunner r = CliRunner.run("bench", "all", "--model", model.toString(), "--data", data.toString(),
+                "--output", out.toString(), "--batch-size", "8", "--pcgrad-params", "20000",
+                "--cache-dir", dir.resolve("cache").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
+        assertTrue(json.get("machine").get("cpus").asInt() >= 1, json.toString());
+        for (String part : new String[]{"data", "pcgrad", "train"}) {
+            assertEquals(0, json.get(part).get("exit_code").asInt(), part + ": " + json.get(part));
+            assertTrue(json.get(part).has("result"), part);
+        }
+        assertEquals(20000, json.at("/pcgrad/result/params").asLong());
+        assertTrue(json.at("/train/result/speedup_vs_seed_recipe").isNumber());
+        String md = Files.readString(out.resolve("bench.md"));
+        assertTrue(md.contains("## bench train") && md.contains("| mfu |") && md.contains("Machine: "), md);
+    }
+}
