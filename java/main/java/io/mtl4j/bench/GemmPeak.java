@@ -54,7 +54,8 @@ public final class GemmPeak {
         Result best = null;
         for (Shape s : shapes) {
             try (PointerScope scope = new PointerScope()) {
-                TensorOptions options = new TensorOptions(torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device));
+                // On CUDA the peak that matters is the bf16 dense peak (training runs under bf16 autocast there).
+                TensorOptions options = new TensorOptions(device.is_cuda() ? torch.ScalarType.BFloat16 : torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device));
                 Tensor a = torch.randn(new long[]{s.m(), s.k()}, options);
                 Tensor b = torch.randn(new long[]{s.k(), s.n()}, options);
                 Tensor out = torch.empty(new long[]{s.m(), s.n()}, options, new org.bytedeco.pytorch.MemoryFormatOptional());

@@ -146,7 +146,7 @@ public final class TrainBench implements Callable<Integer> {
                         ProcessMemory.loadAverage(), describe(ours), describe(seedConfig(bert)));
             }
         } finally {
-            deleteRecursively(scratch);
+            io.mtl4j.util.Files2.deleteTree(scratch);
         }
     }
 
@@ -251,14 +251,6 @@ public final class TrainBench implements Callable<Integer> {
         } catch (Throwable e) { // the CPU build has no CUDA allocator statistics
             LOG.warn("peak GPU memory not available: {}", e.toString());
             return null;
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
