@@ -178,11 +178,18 @@ public final class Checkpoints {
 
     public static TrainerState readState(Path checkpoint) {
         Path file = checkpoint.resolve(STATE);
+        TrainerState state;
         try {
-            return JSON.readValue(file.toFile(), TrainerState.class);
+            state = JSON.readValue(file.toFile(), TrainerState.class);
         } catch (IOException e) {
-            throw new UserError(file + ": corrupt trainer state: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new UserError(file + ": corrupt trainer state: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
+        if (state == null || state.step() < 0 || state.cursors() == null || state.taskSteps() == null
+                || state.bestTaskScores() == null || state.badSteps() < 0 || state.skippedSteps() < 0
+                || state.cursors().values().stream().anyMatch(c -> c == null || c.epoch() < 0 || c.position() < 0)) {
+            throw new UserError(file + ": corrupt trainer state: missing or negative fields");
+        }
+        return state;
     }
 
     @SuppressWarnings("unchecked")
@@ -192,9 +199,13 @@ public final class Checkpoints {
             throw new UserError(checkpoint + ": not an mtl4j checkpoint (no " + META + ")");
         }
         try {
-            return JSON.readValue(file.toFile(), Map.class);
+            Map<String, Object> meta = JSON.readValue(file.toFile(), Map.class);
+            if (meta == null) {
+                throw new UserError(file + ": corrupt: not a JSON object");
+            }
+            return meta;
         } catch (IOException e) {
-            throw new UserError(file + ": corrupt: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new UserError(file + ": corrupt: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
     }
 

@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KillAndResumeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int STEPS = 12;
+    private static final int STEPS = 24;
+    private static final int KILLS_PER_TRIAL = 4;
 
     @TempDir
     Path dir;
@@ -85,13 +86,18 @@ class KillAndResumeTest {
                 if (!started && Files.isDirectory(run)) {
                     Checkpoints.deleteTree(run); // killed before its first checkpoint: start again
                 }
-                Process p = start(cli, dir.resolve("log-" + trial + "-" + attempt + ".txt"));
-                // Let some attempts run to the end so every trial finishes.
-                long wait = attempt >= 8 ? 600_000 : 1500 + random.nextInt(4000);
-                if (p.waitFor(wait, TimeUnit.MILLISECONDS)) {
-                    assertEquals(0, p.exitValue(), Files.readString(dir.resolve("log-" + trial + "-" + attempt + ".txt")));
-                    finished = true;
-                } else {
+                Path log = dir.resolve("log-" + trial + "-" + attempt + ".txt");
+                Process p = start(cli, log);
+                if (kills < KILLS_PER_TRIAL) {
+                    // Wait until this attempt has trained a step, then kill it a random moment later:
+                    // checkpoints are written every step, so many kills land inside a write.
+                    long before = stepsLogged(run);
+                    while (p.isAlive() && stepsLogged(run) <= before) {
+                        Thread.sleep(10);
+                    }
+                    Thread.sleep(random.nextInt(150));
+                }
+                if (kills < KILLS_PER_TRIAL && p.isAlive()) {
                     p.destroyForcibly(); // SIGKILL
                     p.waitFor();
                     kills++;
@@ -100,6 +106,10 @@ class KillAndResumeTest {
                         CheckpointLoader.load(newest, Set.of("heads.")); // the newest complete checkpoint loads
                         assertNoTempCheckpoint(run);
                     }
+                } else {
+                    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "attempt finished");
+                    assertEquals(0, p.exitValue(), Files.readString(log));
+                    finished = true;
                 }
             }
             assertTrue(finished, "trial " + trial + " finished");
@@ -115,7 +125,16 @@ class KillAndResumeTest {
                 assertArrayEquals(Tensors.toFloatArray(want.get(name)), Tensors.toFloatArray(got.get(name)), 1e-6f, name);
             }
         }
-        assertTrue(totalKills >= trials, "every trial was killed at least once (" + totalKills + " kills)");
+        assertEquals(trials * KILLS_PER_TRIAL, totalKills, "every trial was killed " + KILLS_PER_TRIAL + " times");
+    }
+
+    /** Training steps logged so far in the run's metrics.jsonl (lines may be cut off by a kill). */
+    private static long stepsLogged(Path run) {
+        try {
+            return Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"loss\"")).count();
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     private static boolean hasResumable(Path run) throws Exception {
