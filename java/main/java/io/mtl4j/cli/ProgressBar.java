@@ -15,6 +15,7 @@ public final class ProgressBar implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private long lastDrawNanos;
     private long done;
+    private long startDone;
     private String suffix = "";
 
     public ProgressBar(String label, long total) {
@@ -38,13 +39,19 @@ public final class ProgressBar implements AutoCloseable {
         }
     }
 
+    /** Starts from {@code n} already done (a resumed run) without counting them in the rate. */
+    public void resumeAt(long n) {
+        done = n;
+        startDone = n;
+    }
+
     public void setSuffix(String suffix) {
         this.suffix = suffix;
     }
 
     private void draw(long now) {
         double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
-        double rate = done / seconds;
+        double rate = (done - startDone) / seconds;
         double fraction = total > 0 ? Math.min(1.0, (double) done / total) : 0;
         int width = 30;
         int filled = (int) Math.round(fraction * width);

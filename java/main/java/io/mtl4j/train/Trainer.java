@@ -181,7 +181,7 @@ public final class Trainer {
         boolean earlyStopped = false;
         long savedAt = -1;
         try (ProgressBar bar = new ProgressBar("train", config.steps())) {
-            bar.step(step);
+            bar.resumeAt(step);
             while (step < config.steps() && !earlyStopped) {
                 if (step == Long.getLong("mtl4j.test.stop-at-step", -1)) {
                     requestStop(); // test hook: behave as if SIGTERM arrived here
