@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "pcgrad_internal.h"
 
 namespace mtl4j::pcgrad {
@@ -120,6 +124,21 @@ void gram_f32(const float* const* grads, int T, int64_t n, double* gram_out) {
         }
 }
 
+// Writes a finished block of the result. The result is not read again here, so where out is
+// 16-byte aligned, streaming stores skip reading each destination line into the cache first
+// (a normal store's read-for-ownership), which is a fifth of the combine pass's traffic for T = 3.
+inline void store_block(float* dst, const float* src, int64_t len) {
+#if defined(__SSE2__)
+    if ((reinterpret_cast<uintptr_t>(dst) & 15) == 0) {
+        int64_t x = 0;
+        for (; x + 4 <= len; x += 4) _mm_stream_ps(dst + x, _mm_load_ps(src + x));
+        for (; x < len; ++x) dst[x] = src[x];
+        return;
+    }
+#endif
+    std::memcpy(dst, src, static_cast<size_t>(len) * sizeof(float));
+}
+
 void combine_f32(const float* const* grads, int T, int64_t n, const double* weights, float* out) {
     std::vector<float> w(weights, weights + T);
     const int64_t nblocks = (n + BLOCK - 1) / BLOCK;
@@ -136,8 +155,11 @@ void combine_f32(const float* const* grads, int T, int64_t n, const double* weig
                 const float wk = w[k];
                 for (int64_t x = 0; x < len; ++x) buf[x] += wk * gk[x];
             }
-            std::memcpy(out + x0, buf, static_cast<size_t>(len) * sizeof(float));
+            store_block(out + x0, buf, len);
         }
+#if defined(__SSE2__)
+        _mm_sfence();  // make the streaming stores visible before the caller reads out
+#endif
     });
 }
 
