@@ -4,7 +4,6 @@ import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -206,10 +205,6 @@ public final class MultiTaskModel {
         return out;
     }
 
-    /** The encoder as a standalone BertModel sharing these parameters (for saving). */
-    public BertModel encoderModel() {
-        return encoder;
-    }
 
     /** Depth of an encoder parameter for layer-wise LR decay: embeddings 0, layer i at i+1, pooler L+1. */
     public int depth(String name) {
@@ -221,14 +216,5 @@ public final class MultiTaskModel {
             return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
         }
         return config().numHiddenLayers() + 1;
-    }
-
-    /** Copies the values of every parameter into a map of detached CPU tensors (for tests). */
-    public Map<String, Tensor> snapshot() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        try (NoGradGuard ignored = new NoGradGuard()) {
-            stateDict().forEach((k, v) -> out.put(k, v.detach().cpu().clone()));
-        }
-        return out;
     }
 }

@@ -53,7 +53,7 @@ public final class Checkpoints {
         Path tmp = runDir.resolve(TMP_PREFIX + name + "-" + System.nanoTime());
         Files.createDirectories(tmp);
         try {
-            CheckpointWriter.save(c.model().encoderModel(), c.model().heads().tensors(), tmp);
+            CheckpointWriter.save(c.model().encoder(), c.model().heads().tensors(), tmp);
             if (c.tokenizerJson() != null && Files.isRegularFile(c.tokenizerJson())) {
                 Files.copy(c.tokenizerJson(), tmp.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
             }

@@ -1,7 +1,6 @@
 package io.mtl4j.train;
 
 import io.mtl4j.cli.ProgressBar;
-import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.data.Batch;
 import io.mtl4j.data.Batcher;
@@ -113,21 +112,28 @@ public final class Trainer {
         }
     }
 
+    /**
+     * AdamW over a buffer with its per-element masks: weight decay off for biases, LayerNorm and
+     * loss weights; learning-rate scale for layer-wise decay. Masks are filled slot by slot on the
+     * device, never as Java arrays (bert-large has 335M elements).
+     */
     private FlatAdamW optimizer(ParameterBuffer buffer, boolean encoder) {
-        float[] decay = new float[(int) buffer.numel()];
-        float[] scale = new float[(int) buffer.numel()];
         boolean layered = encoder && config.layerLrDecay() != 1.0;
         int top = model.config().numHiddenLayers() + 1;
-        for (ParameterBuffer.Slot s : buffer.slots()) {
-            boolean noDecay = s.name().endsWith(".bias") || s.name().contains("LayerNorm") || s.name().endsWith(".log_var");
-            float lrScale = layered ? (float) Math.pow(config.layerLrDecay(), top - model.depth(s.name())) : 1f;
-            for (long k = s.offset(); k < s.offset() + s.numel(); k++) {
-                decay[(int) k] = noDecay ? 0f : 1f;
-                scale[(int) k] = lrScale;
+        Tensor decayMask = torch.ones_like(buffer.values());
+        Tensor lrScale = layered ? torch.ones_like(buffer.values()) : null;
+        try (NoGradGuard ignored = new NoGradGuard()) {
+            for (ParameterBuffer.Slot s : buffer.slots()) {
+                boolean noDecay = s.name().endsWith(".bias") || s.name().contains("LayerNorm") || s.name().endsWith(".log_var");
+                if (noDecay) {
+                    decayMask.narrow(0, s.offset(), s.numel()).zero_();
+                }
+                if (layered) {
+                    lrScale.narrow(0, s.offset(), s.numel())
+                            .fill_(new Scalar(Math.pow(config.layerLrDecay(), top - model.depth(s.name()))));
+                }
             }
         }
-        Tensor decayMask = toDevice(io.mtl4j.runtime.Tensors.floatTensor(decay, decay.length));
-        Tensor lrScale = layered ? toDevice(io.mtl4j.runtime.Tensors.floatTensor(scale, scale.length)) : null;
         return new FlatAdamW(buffer, lrScale, decayMask, config.adamBeta1(), config.adamBeta2(), config.adamEps(),
                 config.weightDecay());
     }
@@ -583,11 +589,5 @@ public final class Trainer {
         return model;
     }
 
-    static Map<String, Object> configMap(TrainConfig config) {
-        return config.toMap();
-    }
 
-    static TrainConfig reload(Map<String, Object> saved, String where) {
-        return ConfigLoader.fromSaved(saved, where);
-    }
 }
