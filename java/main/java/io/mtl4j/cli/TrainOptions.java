@@ -49,7 +49,7 @@ public final class TrainOptions {
     String padding;
     @Option(names = "--max-tokens", description = "Token budget per batch (rows x padded length), 0 = none.")
     Integer maxTokens;
-    @Option(names = "--head-input", description = "pooler (default; exports exactly to HF) | cls (raw [CLS] state).")
+    @Option(names = "--head-input", description = "pooler (default; exports exactly to HF) | cls (raw [CLS] state) | mean (mean of the token states, as sentence-transformers pools).")
     String headInput;
     @Option(names = "--freeze-layers", description = "Freeze the embeddings and the first K encoder layers (default 0).")
     Integer freezeLayers;

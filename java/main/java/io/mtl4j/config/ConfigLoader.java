@@ -217,7 +217,7 @@ public final class ConfigLoader {
                 (int) r.longIn("max-length", 2, 1 << 20),
                 r.oneOf("padding", Set.of("bucketed", "dynamic", "fixed")),
                 (int) r.longIn("max-tokens", 0, Integer.MAX_VALUE),
-                r.oneOf("head-input", Set.of("pooler", "cls")),
+                r.oneOf("head-input", Set.of("pooler", "cls", "mean")),
                 (int) r.longIn("freeze-layers", 0, 1000),
                 r.bool("freeze-embeddings"),
                 r.oneOf("loss-weighting", Set.of("equal", "fixed", "uncertainty")),

@@ -67,11 +67,13 @@ public final class Exporter {
             config.put("problem_type", "single_label_classification");
         }
         config.put("finetuning_task", task.name());
-        if (model.headInput() == HeadInput.CLS) {
-            config.put("mtl4j_head_input", "cls");
-            LOG.warn("task {} was trained with its head on the raw [CLS] state; Hugging Face's "
-                    + "BertForSequenceClassification applies the pooler first, so its logits will differ. "
-                    + "config.json says \"mtl4j_head_input\": \"cls\".", task.name());
+        if (model.headInput() != HeadInput.POOLER) {
+            String id = model.headInput().id();
+            config.put("mtl4j_head_input", id);
+            LOG.warn("task {} was trained with its head on {}; Hugging Face's "
+                    + "BertForSequenceClassification applies the pooler to [CLS] instead, so its logits will differ. "
+                    + "config.json says \"mtl4j_head_input\": \"{}\".", task.name(),
+                    model.headInput() == HeadInput.CLS ? "the raw [CLS] state" : "the mean of the token states", id);
         }
         byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(config);
         AtomicFiles.write(output.resolve("config.json"), out -> out.write(json));

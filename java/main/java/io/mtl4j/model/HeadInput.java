@@ -2,16 +2,20 @@ package io.mtl4j.model;
 
 /**
  * What a task head reads: the pooler output (tanh(W·h_CLS + b)), as Hugging Face's
- * BertForSequenceClassification does, or the raw last hidden state of [CLS].
+ * BertForSequenceClassification does; the raw last hidden state of [CLS]; or the mean of the
+ * last hidden states over the real tokens, as sentence-transformers pools. Only the pooler
+ * exports exactly: the other two are what a model may have been pretrained for (all-MiniLM's
+ * pooler, for one, was never trained: its bias is all zeros).
  */
 public enum HeadInput {
-    POOLER, CLS;
+    POOLER, CLS, MEAN;
 
     public static HeadInput parse(String s) {
         return switch (s) {
             case "pooler" -> POOLER;
             case "cls" -> CLS;
-            default -> throw new io.mtl4j.util.UserError("--head-input must be pooler or cls, got " + s);
+            case "mean" -> MEAN;
+            default -> throw new io.mtl4j.util.UserError("--head-input must be pooler, cls or mean, got " + s);
         };
     }
 

@@ -91,8 +91,8 @@ public final class MultiTaskModel {
         Map<String, Tensor> trainable = new LinkedHashMap<>();
         Map<String, Tensor> frozen = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : encoderParams.entrySet()) {
-            // With [CLS] heads the pooler takes no part: keep it for export, but do not train it.
-            boolean unused = headInput == HeadInput.CLS && e.getKey().startsWith("pooler.");
+            // Without pooler heads the pooler takes no part: keep it for export, but do not train it.
+            boolean unused = headInput != HeadInput.POOLER && e.getKey().startsWith("pooler.");
             if (freezing.frozen(e.getKey()) || unused) {
                 Tensor t = e.getValue().detach().to(device, torch.ScalarType.Float);
                 t.set_requires_grad(false);
@@ -186,7 +186,11 @@ public final class MultiTaskModel {
     public Tensor forward(String task, InputBatch in, boolean training) {
         spec(task);
         BertModel.Output out = encoder.forward(in.inputIds(), in.tokenTypeIds(), in.attentionMask(), training);
-        Tensor features = headInput == HeadInput.POOLER ? out.pooled() : out.lastHiddenState().select(1, 0);
+        Tensor features = switch (headInput) {
+            case POOLER -> out.pooled();
+            case CLS -> out.lastHiddenState().select(1, 0);
+            case MEAN -> BertModel.meanPool(out.lastHiddenState(), in.attentionMask());
+        };
         features = torch.dropout(features, headDropout, training);
         return torch.linear(features, heads.slot(HEADS_PREFIX + task + ".weight").tensor(),
                 new TensorOptional(heads.slot(HEADS_PREFIX + task + ".bias").tensor()));
