@@ -1,0 +1,52 @@
+package io.mtl4j.dist;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Starts ranks of a distributed job as child JVMs on 127.0.0.1, for tests. */
+public final class DistProcesses {
+    private DistProcesses() {
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public static String classpath() {
+        try {
+            String tests = Path.of(DistProcesses.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            return System.getProperty("mtl4j.classes") + File.pathSeparator + tests + File.pathSeparator
+                    + System.getProperty("mtl4j.lib") + File.separator + "*";
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Starts one rank running {@code mainClass args}, its output (both streams) to {@code log}. */
+    public static Process rank(int rank, int world, int port, Path log, String mainClass, List<String> args)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-cp", classpath(), mainClass));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("RANK", String.valueOf(rank));
+        env.put("LOCAL_RANK", String.valueOf(rank));
+        env.put("WORLD_SIZE", String.valueOf(world));
+        env.put("MASTER_ADDR", "127.0.0.1");
+        env.put("MASTER_PORT", String.valueOf(port));
+        env.put("OMP_NUM_THREADS", "1");
+        env.put("OMP_WAIT_POLICY", "PASSIVE");
+        return pb.start();
+    }
+}
