@@ -94,7 +94,7 @@ final class PhaseClock implements StepTimer {
         return paddedTokens == 0 ? 1.0 : (double) realTokens / paddedTokens;
     }
 
-    /** Fractions of the step time, keys data, forward, backward, pcgrad, optimizer, other; they sum to 1. */
+    /** Fractions of the step time, keys data, forward, backward, pcgrad, optimizer, communication (gradient all-reduce across ranks), other; they sum to 1. */
     Map<String, Double> breakdown() {
         Map<String, Double> out = new LinkedHashMap<>();
         long total = 0;

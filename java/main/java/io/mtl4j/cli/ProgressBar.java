@@ -22,6 +22,11 @@ public final class ProgressBar implements AutoCloseable {
         this(label, total, System.err, System.console() != null);
     }
 
+    /** A bar that draws nothing: for ranks other than 0 in a distributed run. */
+    public static ProgressBar silent(String label, long total) {
+        return new ProgressBar(label, total, new PrintStream(java.io.OutputStream.nullOutputStream()), false);
+    }
+
     ProgressBar(String label, long total, PrintStream out, boolean interactive) {
         this.label = label;
         this.total = total;

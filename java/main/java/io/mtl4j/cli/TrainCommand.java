@@ -30,6 +30,11 @@ import java.util.concurrent.Callable;
                 "  mtl4j train --config configs/minilm-cpu.yaml --data ../shared/glue \\",
                 "      --model ../shared/models/minilm-l6-h384 --tasks sst2,mnli,qqp --steps 1500 --output runs/mtl",
                 "  mtl4j train --resume runs/mtl",
+                "",
+                "Data parallel: run one process per rank with RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and",
+                "MASTER_PORT set (torchrun, Slurm, Kubernetes PyTorchJob), or let 'mtl4j launch' start them:",
+                "  mtl4j launch --nproc-per-node 2 train --config configs/minilm-cpu.yaml ... --output runs/dp",
+                "The effective batch is --batch-size x --grad-accum x WORLD_SIZE; rank 0 writes the run.",
                 ""})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file.")
@@ -41,6 +46,14 @@ public final class TrainCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     TrainOptions options;
+
+    @Option(names = "--dist-backend", paramLabel = "auto|gloo|nccl", defaultValue = "auto",
+            description = "c10d backend when WORLD_SIZE > 1: auto = NCCL on CUDA, Gloo on CPU (default ${DEFAULT-VALUE}).")
+    String distBackend;
+    @Option(names = "--dist-timeout", paramLabel = "SECONDS", defaultValue = "1800",
+            description = "Bound on the rendezvous and on every collective; a rank that died or hung stops the others "
+                    + "within it, with an error naming it (default ${DEFAULT-VALUE}).")
+    long distTimeoutSeconds;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -58,7 +71,10 @@ public final class TrainCommand implements Callable<Integer> {
                 ? ConfigLoader.load(TrainSession.savedConfigOfRun(resume).toMap(), "saved config", configFile, overrides)
                 : ConfigLoader.load(configFile, overrides);
         List<String> commandLine = spec.commandLine().getParseResult().originalArgs();
-        TrainSession.Outcome outcome = TrainSession.run(config, output, resume, commandLine);
+        io.mtl4j.dist.DistSettings dist = new io.mtl4j.dist.DistSettings(distBackend,
+                java.time.Duration.ofSeconds(distTimeoutSeconds));
+        TrainSession.Outcome outcome = TrainSession.run(config, output, resume, commandLine, step -> { },
+                io.mtl4j.dist.DistEnv.fromEnvironment(), dist);
         return outcome.result().interrupted() ? 130 : 0;
     }
 }

@@ -19,6 +19,15 @@ public final class MetricsLog implements AutoCloseable {
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
+    private MetricsLog(BufferedWriter out) {
+        this.out = out;
+    }
+
+    /** A log that writes nothing: ranks other than 0 of a distributed run. */
+    public static MetricsLog discard() {
+        return new MetricsLog(new BufferedWriter(java.io.Writer.nullWriter()));
+    }
+
     public synchronized void write(Map<String, Object> record) throws IOException {
         out.write(JSON.writeValueAsString(record));
         out.newLine();

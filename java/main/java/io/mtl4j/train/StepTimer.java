@@ -9,7 +9,7 @@ import io.mtl4j.data.Batch;
  */
 public interface StepTimer {
     /** The phases of a training step. Zeroing gradients and the non-finite check count as OPTIMIZER. */
-    enum Phase { DATA, FORWARD, BACKWARD, PCGRAD, OPTIMIZER }
+    enum Phase { DATA, FORWARD, BACKWARD, PCGRAD, OPTIMIZER, COMMUNICATION }
 
     StepTimer NONE = (phase, nanos) -> { };
 

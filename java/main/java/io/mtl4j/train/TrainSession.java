@@ -8,6 +8,9 @@ import io.mtl4j.data.DataSource;
 import io.mtl4j.data.DataSources;
 import io.mtl4j.data.TaskSampler;
 import io.mtl4j.data.TaskSamplers;
+import io.mtl4j.dist.Collectives;
+import io.mtl4j.dist.DistEnv;
+import io.mtl4j.dist.DistSettings;
 import io.mtl4j.hub.DownloadProgress;
 import io.mtl4j.hub.Env;
 import io.mtl4j.hub.ModelSource;
@@ -63,6 +66,16 @@ public final class TrainSession {
     /** Like {@link #run(TrainConfig, Path, Path, List)}, calling {@code stepListener} after every step. */
     public static Outcome run(TrainConfig config, Path output, Path resume, List<String> commandLine,
                               java.util.function.LongConsumer stepListener) throws IOException {
+        return run(config, output, resume, commandLine, stepListener, DistEnv.SINGLE, DistSettings.DEFAULT);
+    }
+
+    /**
+     * Like {@link #run(TrainConfig, Path, Path, List)}, as one rank of the data-parallel job
+     * {@code env} (a single process when it has one rank). Rank 0 alone writes the run directory.
+     */
+    public static Outcome run(TrainConfig config, Path output, Path resume, List<String> commandLine,
+                              java.util.function.LongConsumer stepListener, DistEnv env, DistSettings distSettings)
+            throws IOException {
         NativeRuntime.ensureLoaded();
         Path runDir;
         Path checkpoint = null;
@@ -73,13 +86,53 @@ public final class TrainSession {
             config = config == null ? saved : checkCompatible(saved, config, checkpoint);
         } else {
             runDir = Objects.requireNonNull(output, "output");
-            checkEmpty(runDir);
         }
-        Files.createDirectories(runDir);
         if (config.threads() > 0) {
             torch.set_num_threads(config.threads());
         }
-        Device device = Devices.resolve(config.device());
+        Device device = rankDevice(Devices.resolve(config.device()), config.device(), env);
+        try (Collectives dist = distSettings.join(env, device)) {
+            prepareRunDir(runDir, resume == null, dist);
+            return run(config, runDir, checkpoint, commandLine, stepListener, device, dist);
+        }
+    }
+
+    /** With several ranks, {@code auto} or {@code cuda} means this rank's GPU: cuda:LOCAL_RANK. */
+    private static Device rankDevice(Device device, String requested, DistEnv env) {
+        if (env.distributed() && device.is_cuda() && (requested == null || !requested.contains(":"))) {
+            return Devices.resolve("cuda:" + env.localRank());
+        }
+        return device;
+    }
+
+    /**
+     * Rank 0 checks that a new run's directory is empty and creates it; every rank learns whether
+     * that worked, so none trains into a refused directory and none waits for a rank 0 that quit.
+     */
+    private static void prepareRunDir(Path runDir, boolean fresh, Collectives dist) throws IOException {
+        RuntimeException refused = null;
+        if (dist.isMain()) {
+            try {
+                if (fresh) {
+                    checkEmpty(runDir);
+                }
+                Files.createDirectories(runDir);
+            } catch (UserError | IOException e) {
+                refused = e instanceof UserError u ? u : new UserError("cannot create " + runDir + ": " + e.getMessage());
+            }
+        }
+        boolean failed = dist.worldSize() > 1 ? dist.anyTrue(refused != null, "the run-directory check") : refused != null;
+        if (refused != null) {
+            throw refused;
+        }
+        if (failed) {
+            throw new UserError("rank " + dist.rank() + ": rank 0 refused to start the run in " + runDir + " (its log says why)");
+        }
+    }
+
+    private static Outcome run(TrainConfig config, Path runDir, Path checkpoint, List<String> commandLine,
+                               java.util.function.LongConsumer stepListener, Device device, Collectives dist)
+            throws IOException {
         Path modelDir = ModelSource.resolve(config.model(), config.revision(), Env.system());
         TaskRegistry registry = config.taskFile() == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(Path.of(config.taskFile()));
         List<TaskSpec> specs = new ArrayList<>();
@@ -103,9 +156,11 @@ public final class TrainSession {
         TaskSampler sampler = sampler(config, sizes);
 
         Map<String, Object> meta = meta(config, specs, modelDir, data, commandLine);
-        try (MetricsLog metrics = openMetrics(runDir, checkpoint)) {
+        meta.put("world_size", dist.worldSize());
+        meta.put("effective_batch_size", (long) config.batchSize() * config.gradAccum() * dist.worldSize());
+        try (MetricsLog metrics = dist.isMain() ? openMetrics(runDir, checkpoint) : MetricsLog.discard()) {
             Trainer trainer = new Trainer(config, new Trainer.RunContext(runDir, modelDir,
-                    modelDir.resolve(BertTokenizer.FILE_NAME), meta, metrics), model, data, sampler, device);
+                    modelDir.resolve(BertTokenizer.FILE_NAME), meta, metrics), model, data, sampler, device, dist);
             if (checkpoint != null) {
                 trainer.restore(checkpoint);
             }

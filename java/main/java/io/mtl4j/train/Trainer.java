@@ -7,6 +7,7 @@ import io.mtl4j.data.Batcher;
 import io.mtl4j.data.BatchingConfig;
 import io.mtl4j.data.TaskSampler;
 import io.mtl4j.data.TokenizedExample;
+import io.mtl4j.dist.Collectives;
 import io.mtl4j.eval.Evaluator;
 import io.mtl4j.model.InputBatch;
 import io.mtl4j.model.MultiTaskModel;
@@ -45,6 +46,13 @@ import java.util.Random;
  *
  * <p>Losses are summed over examples and divided by the number of examples in the whole
  * accumulated step, so N micro-batches of size b give the gradient of one batch of N·b.
+ *
+ * <p>Data parallel ({@link Collectives} over W ranks): every rank draws the same task sequence
+ * and the same W·N micro-batches per task and step, and trains on every W-th of them (its
+ * shard), with losses divided by the global example count; summing the gradients across ranks
+ * then gives exactly the single-process gradient of all W·N micro-batches. With PCGrad each
+ * task's gradient is summed across ranks before the projection, which every rank then runs
+ * identically. Rank 0 alone evaluates and writes checkpoints, metrics and the progress bar.
  */
 public final class Trainer {
     private static final Logger LOG = LogManager.getLogger(Trainer.class);
@@ -76,6 +84,7 @@ public final class Trainer {
     private int badSteps;
     private long skippedSteps;
     private StepTimer timer = StepTimer.NONE;
+    private final Collectives dist;
 
     /** What the trainer needs beyond the config: where to write, the model files, the data. */
     public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
@@ -84,7 +93,13 @@ public final class Trainer {
 
     public Trainer(TrainConfig config, RunContext run, MultiTaskModel model, Map<String, TaskData> data,
                    TaskSampler sampler, Device device) {
+        this(config, run, model, data, sampler, device, Collectives.single());
+    }
+
+    public Trainer(TrainConfig config, RunContext run, MultiTaskModel model, Map<String, TaskData> data,
+                   TaskSampler sampler, Device device, Collectives dist) {
         this.config = config;
+        this.dist = dist;
         this.run = run;
         this.model = model;
         this.data = data;
@@ -145,6 +160,11 @@ public final class Trainer {
     /** Restores everything a checkpoint saved, so the run continues as if never interrupted. */
     public void restore(Path checkpoint) {
         TrainerState s = Checkpoints.readState(checkpoint);
+        Object savedWorld = Checkpoints.readMeta(checkpoint).getOrDefault("world_size", 1);
+        if (((Number) savedWorld).intValue() != dist.worldSize()) {
+            throw new UserError("cannot resume " + checkpoint + " with world size " + dist.worldSize()
+                    + ": it was trained with " + savedWorld + " rank(s), and the batches each rank reads depend on it");
+        }
         Checkpoints.restoreOptimizers(checkpoint, sharedOptimizer, headsOptimizer);
         step = s.step();
         sampler.restore(new TaskSampler.State(s.samplerRngState(), s.samplerStep()));
@@ -186,16 +206,21 @@ public final class Trainer {
     public Result train() throws IOException {
         boolean earlyStopped = false;
         long savedAt = -1;
-        try (ProgressBar bar = new ProgressBar("train", config.steps())) {
+        try (ProgressBar bar = dist.isMain() ? new ProgressBar("train", config.steps()) : ProgressBar.silent("train", config.steps())) {
             bar.resumeAt(step);
             while (step < config.steps() && !earlyStopped) {
                 if (step == Long.getLong("mtl4j.test.stop-at-step", -1)) {
                     requestStop(); // test hook: behave as if SIGTERM arrived here
                 }
-                if (stopRequested) {
-                    LOG.warn("stop requested: saving a checkpoint at step {}", step);
-                    try (PointerScope scope = new PointerScope()) {
-                        saveResumable("last");
+                // Every rank must stop at the same step, or the others would wait in a collective.
+                boolean stop = dist.worldSize() > 1 ? dist.anyTrue(stopRequested, "the stop flag before step " + (step + 1))
+                        : stopRequested;
+                if (stop) {
+                    LOG.warn("stop requested: {} at step {}", dist.isMain() ? "saving a checkpoint" : "stopping", step);
+                    if (dist.isMain()) {
+                        try (PointerScope scope = new PointerScope()) {
+                            saveResumable("last");
+                        }
                     }
                     return result(true, false);
                 }
@@ -214,10 +239,15 @@ public final class Trainer {
                     stepListener.accept(step);
                     boolean last = step == config.steps();
                     if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
-                        earlyStopped = evaluateAndSave();
+                        earlyStopped = dist.isMain() && evaluateAndSave();
+                        if (dist.worldSize() > 1) {
+                            earlyStopped = dist.anyTrue(earlyStopped, "the early-stopping decision at step " + step);
+                        }
                         savedAt = step;
                     } else if (config.saveEvery() > 0 && step % config.saveEvery() == 0) {
-                        saveStep();
+                        if (dist.isMain()) {
+                            saveStep();
+                        }
                         savedAt = step;
                     }
                 }
@@ -226,11 +256,12 @@ public final class Trainer {
         if (earlyStopped) {
             LOG.info("early stopping at step {}: no gain in {} evaluations", step, evalsWithoutGain);
         }
-        if (savedAt != step) {
+        if (savedAt != step && dist.isMain()) {
             try (PointerScope scope = new PointerScope()) {
                 saveStep();
             }
         }
+        dumpParametersForTests();
         return result(false, earlyStopped);
     }
 
@@ -246,19 +277,17 @@ public final class Trainer {
         long t = System.nanoTime();
         int taskIndex = sampler.next();
         String task = tasks.get(taskIndex);
-        List<int[]> micro = new ArrayList<>();
-        long examples = 0;
-        for (int i = 0; i < config.gradAccum(); i++) {
-            int[] indices = streams.get(task).nextIndices();
-            micro.add(indices);
-            examples += indices.length;
-        }
+        Shard shard = drawShard(task);
         t = lap(StepTimer.Phase.DATA, t);
         model.shared().zeroGrad();
         model.heads().zeroGrad();
         lap(StepTimer.Phase.OPTIMIZER, t);
-        torch.manual_seed(config.seed() * 1_000_003L + step);
-        double loss = backward(task, micro, examples);
+        seedDropout();
+        double loss = backward(task, shard.mine, shard.examples);
+        t = System.nanoTime();
+        loss = sumAcrossRanks(loss, model.shared().grads(), "gradients of task " + task);
+        sumAcrossRanks(model.heads().grads(), "head gradients");
+        lap(StepTimer.Phase.COMMUNICATION, t);
         t = System.nanoTime();
         boolean finite = finite(loss, task);
         lap(StepTimer.Phase.OPTIMIZER, t);
@@ -267,7 +296,49 @@ public final class Trainer {
         }
         taskSteps.merge(task, 1L, Long::sum);
         applyUpdate();
-        return new StepOutcome(Map.of(task, loss), examples);
+        return new StepOutcome(Map.of(task, loss), shard.examples);
+    }
+
+    /**
+     * The micro-batches of one task for this step: all ranks draw the same {@code grad-accum × W}
+     * batches from the task's stream; this rank trains on every W-th, starting at its rank.
+     */
+    private record Shard(List<int[]> mine, long examples) {
+    }
+
+    private Shard drawShard(String task) {
+        List<int[]> mine = new ArrayList<>();
+        long examples = 0;
+        int draws = config.gradAccum() * dist.worldSize();
+        for (int i = 0; i < draws; i++) {
+            int[] indices = streams.get(task).nextIndices();
+            if (i % dist.worldSize() == dist.rank()) {
+                mine.add(indices);
+            }
+            examples += indices.length;
+        }
+        return new Shard(mine, examples);
+    }
+
+    /** Dropout masks differ across ranks (they see different examples); rank 0 matches a single process. */
+    private void seedDropout() {
+        torch.manual_seed(config.seed() * 1_000_003L + step + 7_777_777L * dist.rank());
+    }
+
+    /** Sums a gradient buffer and this rank's share of the loss across ranks; returns the global loss. */
+    private double sumAcrossRanks(double loss, Tensor grads, String what) {
+        if (dist.worldSize() == 1) {
+            return loss;
+        }
+        String at = what + " at step " + (step + 1);
+        dist.allReduceSum(grads, at);
+        return dist.allReduceSum(new double[]{loss}, "the loss of " + at)[0];
+    }
+
+    private void sumAcrossRanks(Tensor grads, String what) {
+        if (dist.worldSize() > 1) {
+            dist.allReduceSum(grads, what + " at step " + (step + 1));
+        }
     }
 
     private StepOutcome pcgradStep() throws IOException {
@@ -275,26 +346,26 @@ public final class Trainer {
         Map<String, Double> losses = new LinkedHashMap<>();
         long examples = 0;
         model.heads().zeroGrad();
-        torch.manual_seed(config.seed() * 1_000_003L + step);
+        seedDropout();
         for (String task : tasks) {
-            List<int[]> micro = new ArrayList<>();
-            long taskExamples = 0;
-            for (int i = 0; i < config.gradAccum(); i++) {
-                int[] indices = streams.get(task).nextIndices();
-                micro.add(indices);
-                taskExamples += indices.length;
-            }
+            Shard shard = drawShard(task);
             model.shared().zeroGrad();
-            double loss = backward(task, micro, taskExamples);
+            double loss = backward(task, shard.mine, shard.examples);
+            long c = System.nanoTime();
+            // Each task's gradient is summed across ranks before the projection.
+            loss = sumAcrossRanks(loss, model.shared().grads(), "gradients of task " + task);
+            lap(StepTimer.Phase.COMMUNICATION, c);
             if (!finite(loss, task)) {
                 return null;
             }
             losses.put(task, loss);
-            examples += taskExamples;
+            examples += shard.examples;
             taskGrads.add(model.shared().grads().clone());
             taskSteps.merge(task, 1L, Long::sum);
         }
         long t = System.nanoTime();
+        sumAcrossRanks(model.heads().grads(), "head gradients");
+        t = lap(StepTimer.Phase.COMMUNICATION, t);
         int[][] orders = Pcgrad.shuffledOrders(tasks.size(), new Random(config.seed() * 7_919L + step));
         Pcgrad.Reduction reduction = config.pcgradReduction().equals("mean") ? Pcgrad.Reduction.MEAN : Pcgrad.Reduction.SUM;
         try (NoGradGuard ignored = new NoGradGuard()) {
@@ -391,13 +462,19 @@ public final class Trainer {
                 step++; // the skipped step still counts, so the schedule and the data move on
                 return false;
             }
-            saveResumable("last");
+            saveLastGoodState();
             throw new UserError(what + ": " + badSteps + " non-finite steps in a row (--max-bad-steps "
                     + config.maxBadSteps() + "); last good state saved in " + run.runDir().resolve("last"));
         }
-        saveResumable("last");
+        saveLastGoodState();
         throw new UserError(what + "; last good state saved in " + run.runDir().resolve("last")
                 + " (--on-nonfinite skip skips such steps)");
+    }
+
+    private void saveLastGoodState() throws IOException {
+        if (dist.isMain()) {
+            saveResumable("last");
+        }
     }
 
     private static boolean allFinite(ParameterBuffer buffer) {
@@ -472,7 +549,9 @@ public final class Trainer {
             line.put("loss", e.getValue());
             line.put("lr", lr);
             line.put("samples_per_s", samplesPerSecond);
-            run.metrics().write(line);
+            if (dist.isMain()) {
+                run.metrics().write(line);
+            }
             runningLoss.merge(e.getKey(), e.getValue(), (old, now) -> 0.95 * old + 0.05 * now);
         }
         StringBuilder sb = new StringBuilder("loss");
@@ -577,12 +656,27 @@ public final class Trainer {
                 evalsWithoutGain, badSteps, skippedSteps, lastMetrics);
         Map<String, Object> meta = new LinkedHashMap<>(run.meta());
         meta.put("step", step);
+        meta.put("world_size", dist.worldSize());
         return Checkpoints.save(run.runDir(), name, new Checkpoints.Contents(model, run.tokenizerJson(), meta,
                 sharedOptimizer, headsOptimizer, state));
     }
 
     public long step() {
         return step;
+    }
+
+    /**
+     * Test hook ({@code -Dmtl4j.test.dump-params=DIR}): every rank writes its final parameters to
+     * {@code DIR/rank-R/} (a model directory), so a test can check that the ranks ended equal.
+     */
+    private void dumpParametersForTests() throws IOException {
+        String dir = System.getProperty("mtl4j.test.dump-params");
+        if (dir != null) {
+            try (PointerScope scope = new PointerScope()) {
+                io.mtl4j.model.CheckpointWriter.save(model.encoder(), model.heads().tensors(),
+                        Path.of(dir).resolve("rank-" + dist.rank()));
+            }
+        }
     }
 
     public MultiTaskModel model() {

@@ -28,7 +28,7 @@ class TrainBenchTest {
     private static final List<String> KEYS = List.of("samples_per_s", "tokens_per_s", "padded_tokens_per_s",
             "model_tflops", "peak_tflops", "mfu", "padding_efficiency", "breakdown", "host_overhead_fraction",
             "peak_rss_mb", "peak_gpu_mb", "world_size", "seed_recipe", "speedup_vs_seed_recipe", "machine");
-    private static final List<String> PHASES = List.of("data", "forward", "backward", "pcgrad", "optimizer", "other");
+    private static final List<String> PHASES = List.of("data", "forward", "backward", "pcgrad", "optimizer", "communication", "other");
 
     @TempDir
     Path dir;

@@ -36,7 +36,15 @@ public final class DistProcesses {
     /** Starts one rank running {@code mainClass args}, its output (both streams) to {@code log}. */
     public static Process rank(int rank, int world, int port, Path log, String mainClass, List<String> args)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-cp", classpath(), mainClass));
+        return rank(rank, world, port, log, List.of(), mainClass, args);
+    }
+
+    /** Like {@link #rank(int, int, int, Path, String, List)} with JVM options (e.g. -Dkey=value). */
+    public static Process rank(int rank, int world, int port, Path log, List<String> jvm, String mainClass,
+                               List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(jvm);
+        command.addAll(List.of("-cp", classpath(), mainClass));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();

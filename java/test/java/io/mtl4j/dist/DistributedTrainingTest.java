@@ -1,0 +1,151 @@
+package io.mtl4j.dist;
+
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.model.CheckpointLoader;
+import io.mtl4j.runtime.Tensors;
+import io.mtl4j.testing.TinyGlue;
+import io.mtl4j.testing.TinyModels;
+import io.mtl4j.train.TrainSession;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Data parallel training with two real processes on 127.0.0.1 over Gloo: the ranks end with
+ * equal parameters, and those equal a single process that trained on the same global batches
+ * (accumulating what the ranks split), with plain steps and with PCGrad. Dropout is off; losses
+ * are normalised by the global example count.
+ */
+class DistributedTrainingTest {
+    @TempDir
+    Path dir;
+    Path model;
+    Path data;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        model = dir.resolve("model");
+        TinyModels.write(model, 23);
+        data = TinyGlue.write(dir.resolve("glue"), 96, 16, 9);
+    }
+
+    private Map<String, Object> options(String mtl, int batch, int accum) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", model.toString());
+        o.put("data", data.toString());
+        o.put("tasks", "sst2,qqp");
+        o.put("steps", 5L);
+        o.put("batch-size", batch);
+        o.put("grad-accum", accum);
+        o.put("eval-every", 0L);
+        o.put("warmup-ratio", 0.0);
+        o.put("lr", 1e-3);
+        o.put("dropout", false);
+        o.put("sampler", "temperature");
+        o.put("mtl", mtl);
+        o.put("device", "cpu");
+        o.put("cache-dir", dir.resolve("cache").toString());
+        return o;
+    }
+
+    private static List<String> cli(Map<String, Object> o) {
+        List<String> args = new ArrayList<>(List.of("train"));
+        o.forEach((k, v) -> {
+            args.add("--" + k);
+            args.add(String.valueOf(v));
+        });
+        return args;
+    }
+
+    private static Map<String, Tensor> parameters(Path checkpoint) {
+        CheckpointLoader.Loaded loaded = CheckpointLoader.load(checkpoint, Set.of("heads.", "loss_weights."));
+        Map<String, Tensor> all = new LinkedHashMap<>(loaded.model().parameters());
+        all.putAll(loaded.extras());
+        return all;
+    }
+
+    private static void assertClose(Map<String, Tensor> expected, Map<String, Tensor> actual, double tolerance, String what) {
+        assertEquals(expected.keySet(), actual.keySet(), what);
+        double worst = 0;
+        for (String name : expected.keySet()) {
+            float[] a = Tensors.toFloatArray(expected.get(name));
+            float[] b = Tensors.toFloatArray(actual.get(name));
+            for (int i = 0; i < a.length; i++) {
+                worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            }
+        }
+        assertTrue(worst <= tolerance, what + ": largest difference " + worst + " > " + tolerance);
+    }
+
+    /** Trains with two ranks; returns the run directory. Each rank dumps its final parameters. */
+    private Path trainDistributed(String name, Map<String, Object> o) throws Exception {
+        Path run = dir.resolve(name);
+        o.put("output", run.toString());
+        int port = DistProcesses.freePort();
+        List<Process> ranks = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            ranks.add(DistProcesses.rank(r, 2, port, dir.resolve(name + "-rank" + r + ".log"),
+                    List.of("-Dmtl4j.test.dump-params=" + dir.resolve(name + "-params")), "io.mtl4j.cli.Main",
+                    new ArrayList<>(cli(o)) {{
+                        addAll(List.of("--dist-timeout", "60"));
+                    }}));
+        }
+        for (int r = 0; r < 2; r++) {
+            Process p = ranks.get(r);
+            boolean done = p.waitFor(180, TimeUnit.SECONDS);
+            String log = Files.readString(dir.resolve(name + "-rank" + r + ".log"));
+            if (!done) {
+                ranks.forEach(Process::destroyForcibly);
+            }
+            assertTrue(done, "rank " + r + " did not finish:\n" + log);
+            assertEquals(0, p.exitValue(), "rank " + r + ":\n" + log);
+        }
+        return run;
+    }
+
+    private void assertDistributedEqualsSingle(String mtl, int singleAccum, int rankAccum) throws Exception {
+        Path single = TrainSession.run(ConfigLoader.load(null, options(mtl, 4, singleAccum)), dir.resolve("single-" + mtl),
+                null, List.of()).runDir();
+        Path run = trainDistributed("dp-" + mtl, options(mtl, 4, rankAccum));
+
+        Map<String, Tensor> rank0 = parameters(dir.resolve("dp-" + mtl + "-params/rank-0"));
+        Map<String, Tensor> rank1 = parameters(dir.resolve("dp-" + mtl + "-params/rank-1"));
+        assertClose(rank0, rank1, 0.0, "rank 0 vs rank 1");
+        Map<String, Tensor> reference = parameters(single.resolve("last"));
+        assertClose(reference, rank0, 1e-5, "2 ranks vs one process with the same global batch");
+        assertClose(reference, parameters(run.resolve("last")), 1e-5, "rank 0's checkpoint");
+        Map<String, Tensor> initial = parameters(model);
+        assertFalse(initial.get("encoder.layer.0.attention.self.query.weight").equal(
+                rank0.get("encoder.layer.0.attention.self.query.weight")), "training changed nothing");
+
+        // One writer: the run directory holds rank 0's metrics, one line per step.
+        long trainLines = Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"loss\"")).count();
+        long expectedLines = mtl.equals("pcgrad") ? 10 : 5;
+        assertEquals(expectedLines, trainLines, "metrics lines");
+        assertEquals(2, ((Number) io.mtl4j.train.Checkpoints.readMeta(run.resolve("last")).get("world_size")).intValue());
+    }
+
+    @Test
+    void plainStepsWithAccumulationEqualOneProcess() throws Exception {
+        assertDistributedEqualsSingle("plain", 4, 2);
+    }
+
+    @Test
+    void pcgradStepsEqualOneProcess() throws Exception {
+        assertDistributedEqualsSingle("pcgrad", 2, 1);
+    }
+}
