@@ -18,7 +18,7 @@ import java.io.UncheckedIOException;
                 "Models are Hugging Face directories (config.json, model.safetensors, tokenizer.json)",
                 "or hub ids such as google-bert/bert-large-uncased (downloaded into the HF cache).",
                 "Run 'mtl4j <command> --help' for a command's options and examples."},
-        subcommands = {TrainCommand.class, CompareCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class,
+        subcommands = {TrainCommand.class, LaunchCommand.class, CompareCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class,
                 EncodeCommand.class, DataCommand.class, BenchCommand.class, PcgradCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
@@ -52,7 +52,9 @@ public final class Main implements Runnable {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         verbose = false;
         CommandLine cli = new CommandLine(new Main());
-        // Temporary: moves under the 'bench' parent command (BenchCommand) when the branches merge.
+        // Everything after launch's first positional argument is the workers' command line.
+        cli.getSubcommands().get("launch").setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(true);
+        cli.setUsageHelpWidth(110); // descriptions are written as lines of up to ~100 characters
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleError);
