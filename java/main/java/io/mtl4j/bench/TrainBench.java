@@ -3,6 +3,9 @@ package io.mtl4j.bench;
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.model.BertConfig;
+import io.mtl4j.dist.Collectives;
+import io.mtl4j.dist.DistEnv;
+import io.mtl4j.dist.DistSettings;
 import io.mtl4j.train.BenchTrainer;
 import io.mtl4j.train.StepTimer;
 import io.mtl4j.train.TaskData;
@@ -21,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -104,6 +108,9 @@ public final class TrainBench implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainBenchReport report = run();
+        if (!DistEnv.fromEnvironment().isMain()) {
+            return 0; // rank 0 prints the job's report
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? report.json() + "\n" : report.text());
         out.flush();
@@ -119,7 +126,9 @@ public final class TrainBench implements Callable<Integer> {
             TrainConfig ours = config(batchSize, gradAccum, padding, maxLength, warmup + steps);
             Files.createDirectories(scratch.resolve("ours"));
             Files.createDirectories(scratch.resolve("seed"));
-            try (BenchTrainer trainer = BenchTrainer.create(ours, scratch.resolve("ours"))) {
+            DistEnv env = DistEnv.fromEnvironment();
+            try (Collectives dist = DistSettings.DEFAULT.join(env, io.mtl4j.runtime.Devices.resolve(ours.device()));
+                 BenchTrainer trainer = BenchTrainer.create(ours, scratch.resolve("ours"), null, dist)) {
                 BertConfig bert = trainer.trainer().model().config();
                 Device dev = trainer.device();
                 PhaseClock warm = new PhaseClock(bert);
@@ -137,13 +146,14 @@ public final class TrainBench implements Callable<Integer> {
                 peak = GemmPeak.measure(shapes, gemmRepeats, dev).best(peak);
                 LOG.info("timed {} steps in {} s; now the seed recipe ({} step(s) after {} warm-up)", steps,
                         String.format(Locale.ROOT, "%.1f", clock.seconds()), seedSteps, seedWarmup);
-                TrainBenchReport.Measured seedResult = seedRecipe(bert, trainer.data(), scratch.resolve("seed"));
+                TrainBenchReport.Measured seedResult = seedRecipe(bert, trainer.data(), scratch.resolve("seed"), dist);
                 double totalNanos = clock.seconds() * 1e9;
                 double host = clock.nanos(StepTimer.Phase.DATA) + clock.otherNanos()
                         + Math.min(clock.nanos(StepTimer.Phase.FORWARD), (double) floor * clock.batches());
-                return new TrainBenchReport(measured(clock), seedResult, peak, clock.breakdown(), host / totalNanos,
+                TrainBenchReport local = new TrainBenchReport(measured(clock), seedResult, peak, clock.breakdown(), host / totalNanos,
                         floor / 1e6, rss, gpu, Machine.current(), torch.get_num_threads(), cpuUtilization, loadStart,
-                        ProcessMemory.loadAverage(), describe(ours), describe(seedConfig(bert)));
+                        ProcessMemory.loadAverage(), describe(ours), describe(seedConfig(bert)), 1, List.of());
+                return dist.worldSize() == 1 ? local : acrossRanks(local, dist);
             }
         } finally {
             io.mtl4j.util.Files2.deleteTree(scratch);
@@ -194,12 +204,58 @@ public final class TrainBench implements Callable<Integer> {
         return config(SEED_BATCH, SEED_ACCUM, "fixed", length, seedWarmup + seedSteps);
     }
 
-    private TrainBenchReport.Measured seedRecipe(BertConfig bert, Map<String, TaskData> taskData, Path scratch)
-            throws IOException {
+    /**
+     * The job's figures from every rank's: samples, tokens and FLOPs add up, time is the slowest
+     * rank's, the peak is the sum of the ranks' peaks; each rank's own figures are kept.
+     */
+    private static TrainBenchReport acrossRanks(TrainBenchReport local, Collectives dist) {
+        final int k = 15;
+        int w = dist.worldSize();
+        TrainBenchReport.Measured o = local.ours();
+        TrainBenchReport.Measured s = local.seed();
+        double[] mine = {o.steps(), o.samples(), o.realTokens(), o.paddedTokens(), o.seconds(), o.flops(),
+                local.peak().flopsPerSecond(), local.breakdown().getOrDefault("communication", 0.0), local.peakRssMb(),
+                s.steps(), s.samples(), s.realTokens(), s.paddedTokens(), Double.isNaN(s.seconds()) ? 0 : s.seconds(), s.flops()};
+        double[] slots = new double[w * k];
+        System.arraycopy(mine, 0, slots, dist.rank() * k, k);
+        double[] all = dist.allReduceSum(slots, "the benchmark figures");
+        double[] sum = new double[k];
+        double[] max = new double[k];
+        List<Map<String, Double>> perRank = new ArrayList<>();
+        for (int r = 0; r < w; r++) {
+            for (int i = 0; i < k; i++) {
+                double v = all[r * k + i];
+                sum[i] += v;
+                max[i] = Math.max(max[i], v);
+            }
+            double seconds = all[r * k + 4];
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("rank", (double) r);
+            m.put("samples_per_s", all[r * k + 1] / seconds);
+            m.put("tokens_per_s", all[r * k + 2] / seconds);
+            m.put("step_ms", 1000 * seconds / all[r * k]);
+            m.put("communication", all[r * k + 7]);
+            m.put("mfu", all[r * k + 5] / seconds / all[r * k + 6]);
+            m.put("peak_rss_mb", all[r * k + 8]);
+            perRank.add(m);
+        }
+        TrainBenchReport.Measured job = new TrainBenchReport.Measured(o.steps(), (long) sum[1], (long) sum[2], (long) sum[3], max[4], sum[5]);
+        TrainBenchReport.Measured jobSeed = s.steps() == 0 ? s
+                : new TrainBenchReport.Measured(s.steps(), (long) sum[10], (long) sum[11], (long) sum[12], max[13], sum[14]);
+        Map<String, Double> breakdown = new LinkedHashMap<>(local.breakdown());
+        breakdown.put("communication", sum[7] / w); // the mean share; the other phases are rank 0's
+        double rest = 1 - local.breakdown().getOrDefault("communication", 0.0);
+        double scale = rest <= 0 ? 0 : (1 - sum[7] / w) / rest;
+        breakdown.replaceAll((key, v) -> key.equals("communication") ? v : v * scale);
+        return local.forJob(job, jobSeed, new GemmPeak.Result(sum[6], local.peak().shape()), breakdown, w, perRank);
+    }
+
+    private TrainBenchReport.Measured seedRecipe(BertConfig bert, Map<String, TaskData> taskData, Path scratch,
+                                                 Collectives dist) throws IOException {
         if (seedSteps == 0) {
             return new TrainBenchReport.Measured(0, 0, 0, 0, Double.NaN, 0);
         }
-        try (BenchTrainer seed = BenchTrainer.create(seedConfig(bert), scratch, taskData)) {
+        try (BenchTrainer seed = BenchTrainer.create(seedConfig(bert), scratch, taskData, dist)) {
             timeSteps(seed, new PhaseClock(bert), seedWarmup);
             PhaseClock clock = new PhaseClock(bert);
             timeSteps(seed, clock, seedSteps);

@@ -11,8 +11,24 @@ import java.util.Map;
 public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result peak, Map<String, Double> breakdown,
                                double hostOverheadFraction, double forwardFloorMs, double peakRssMb, Double peakGpuMb,
                                Machine machine, int threads, double cpuUtilization, double[] loadStart,
-                               double[] loadEnd, String setup, String seedSetup) {
+                               double[] loadEnd, String setup, String seedSetup, int worldSize,
+                               java.util.List<Map<String, Double>> perRank) {
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** This report as the figures of a whole data-parallel job, with each rank's own figures. */
+    public TrainBenchReport forJob(Measured job, Measured jobSeed, GemmPeak.Result jobPeak, Map<String, Double> jobBreakdown,
+                                   int world, java.util.List<Map<String, Double>> ranks) {
+        return new TrainBenchReport(job, jobSeed, jobPeak, jobBreakdown, hostOverheadFraction, forwardFloorMs, peakRssMb,
+                peakGpuMb, machine, threads, cpuUtilization, loadStart, loadEnd, setup, seedSetup, world, ranks);
+    }
+
+    /**
+     * The share of step time not spent in the gradient all-reduce: a data-parallel job of W ranks
+     * runs at about W x this x one rank's speed.
+     */
+    public double scalingEfficiency() {
+        return 1.0 - breakdown.getOrDefault("communication", 0.0);
+    }
 
     /** Throughput of one recipe over its timed steps. */
     public record Measured(long steps, long samples, long realTokens, long paddedTokens, double seconds, double flops) {
@@ -65,7 +81,15 @@ public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result pea
         } else {
             root.put("peak_gpu_mb", round(peakGpuMb, 1));
         }
-        root.put("world_size", 1);
+        root.put("world_size", worldSize);
+        if (worldSize > 1) {
+            root.put("scaling_efficiency", round(scalingEfficiency(), 4));
+            ArrayNode ranks = root.putArray("per_rank");
+            for (Map<String, Double> r : perRank) {
+                ObjectNode n = ranks.addObject();
+                r.forEach((k, v) -> n.put(k, k.equals("rank") ? v.intValue() : round(v, 4)));
+            }
+        }
         root.put("timed_steps", ours.steps());
         root.put("timed_seconds", round(ours.seconds(), 3));
         root.put("setup", setup);
@@ -108,6 +132,14 @@ public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result pea
         o.append(String.format(Locale.ROOT, "machine: %d CPUs, %s; LibTorch threads %d; load average %s -> %s%n",
                 machine.cpus(), machine.cpuModel(), threads, load(loadStart), load(loadEnd)));
         o.append("ours: ").append(setup).append('\n');
+        if (worldSize > 1) {
+            o.append(String.format(Locale.ROOT, "  %d ranks (figures below are the job's; samples/s summed over ranks); "
+                    + "scaling efficiency %.3f (1 - all-reduce share of the step)%n", worldSize, scalingEfficiency()));
+            for (Map<String, Double> r : perRank) {
+                o.append(String.format(Locale.ROOT, "    rank %d: %.2f samples/s, step %.1f ms, all-reduce %.1f%%, MFU %.3f%n",
+                        r.get("rank").intValue(), r.get("samples_per_s"), r.get("step_ms"), 100 * r.get("communication"), r.get("mfu")));
+            }
+        }
         o.append(String.format(Locale.ROOT, "  process CPU time / (wall time x threads) over the timed steps: %.2f%n", cpuUtilization));
         o.append(String.format(Locale.ROOT, "  %.2f samples/s, %.0f tokens/s (%.0f padded), padding efficiency %.3f%n",
                 ours.samplesPerSecond(), ours.tokensPerSecond(), ours.paddedTokensPerSecond(), ours.paddingEfficiency()));

@@ -51,6 +51,12 @@ public final class BenchTrainer implements AutoCloseable {
      * another BenchTrainer) when it is not null.
      */
     public static BenchTrainer create(TrainConfig config, Path scratchDir, Map<String, TaskData> data) throws IOException {
+        return create(config, scratchDir, data, io.mtl4j.dist.Collectives.single());
+    }
+
+    /** Like {@link #create(TrainConfig, Path, Map)}, as one rank of a data-parallel job. */
+    public static BenchTrainer create(TrainConfig config, Path scratchDir, Map<String, TaskData> data,
+                                      io.mtl4j.dist.Collectives dist) throws IOException {
         NativeRuntime.ensureLoaded();
         if (config.threads() > 0) {
             torch.set_num_threads(config.threads());
@@ -70,7 +76,7 @@ public final class BenchTrainer implements AutoCloseable {
         MetricsLog metrics = new MetricsLog(scratchDir.resolve("metrics.jsonl"));
         Trainer trainer = new Trainer(config, new Trainer.RunContext(scratchDir, modelDir,
                 modelDir.resolve(BertTokenizer.FILE_NAME), Map.of(), metrics), model, taskData,
-                TrainSession.sampler(config, sizes), device);
+                TrainSession.sampler(config, sizes), device, dist);
         return new BenchTrainer(trainer, taskData, metrics, device);
     }
 
