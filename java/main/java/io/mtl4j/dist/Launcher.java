@@ -40,6 +40,8 @@ public final class Launcher {
     private final List<String> args;
     private final PrintStream err;
     private final List<Process> workers = new ArrayList<>();
+    /** Set when the launcher itself was asked to stop: workers then exit by SIGTERM on purpose. */
+    private volatile boolean stopping;
 
     /**
      * @param jvm  the worker JVM command up to and including the main class
@@ -134,7 +136,9 @@ public final class Launcher {
                 if (!reported[i]) {
                     reported[i] = true;
                     int code = p.exitValue();
-                    if (code != 0) {
+                    if (stopping) {
+                        err.println("mtl4j launch: rank " + plan.rank(i) + " stopped on request (exit code " + code + ")");
+                    } else if (code != 0) {
                         err.println("mtl4j launch: rank " + plan.rank(i) + " (pid " + p.pid() + ") " + describe(code)
                                 + (firstFailure == 0 ? "; the other ranks get " + plan.grace().toSeconds()
                                 + " s to stop before they are terminated" : ""));
@@ -184,6 +188,7 @@ public final class Launcher {
 
     /** On SIGTERM/Ctrl-C of the launcher: every worker gets SIGTERM (rank 0 saves), then we wait. */
     private void terminateAll() {
+        stopping = true;
         List<Process> alive = workers.stream().filter(Process::isAlive).toList();
         if (alive.isEmpty()) {
             return;
