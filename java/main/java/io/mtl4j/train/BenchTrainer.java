@@ -106,6 +106,7 @@ public final class BenchTrainer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        trainer.close();
         metrics.close();
     }
 }

@@ -85,6 +85,12 @@ public final class Trainer {
     private long skippedSteps;
     private StepTimer timer = StepTimer.NONE;
     private final Collectives dist;
+    /** Steps whose data the prefetch thread may assemble ahead of the training thread. */
+    private static final int PREFETCH_DEPTH = 2;
+    private io.mtl4j.data.Prefetcher<StepPlanner.StepPlan> plans;
+    /** The sampler and stream state after the last step taken (the prefetcher runs ahead of it). */
+    private TaskSampler.State consumedSampler;
+    private Map<String, TaskStream.Cursor> consumedCursors;
 
     /** What the trainer needs beyond the config: where to write, the model files, the data. */
     public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
@@ -125,6 +131,8 @@ public final class Trainer {
             streams.put(task, new TaskStream(data.get(task).splits().get("train"), batcher, config.seed() * 31 + i));
             taskSteps.put(task, 0L);
         }
+        consumedSampler = sampler.state();
+        consumedCursors = currentCursors();
     }
 
     /**
@@ -167,6 +175,9 @@ public final class Trainer {
         }
         Checkpoints.restoreOptimizers(checkpoint, sharedOptimizer, headsOptimizer);
         step = s.step();
+        if (plans != null) {
+            throw new IllegalStateException("restore() after training started");
+        }
         sampler.restore(new TaskSampler.State(s.samplerRngState(), s.samplerStep()));
         s.cursors().forEach((task, cursor) -> {
             TaskStream stream = streams.get(task);
@@ -175,6 +186,8 @@ public final class Trainer {
             }
             stream.restore(cursor);
         });
+        consumedSampler = sampler.state();
+        consumedCursors = currentCursors();
         taskSteps = new LinkedHashMap<>(s.taskSteps());
         bestScore = s.bestScore();
         bestStep = s.bestStep();
@@ -204,6 +217,19 @@ public final class Trainer {
     }
 
     public Result train() throws IOException {
+        try {
+            return trainLoop();
+        } finally {
+            closePrefetcher();
+        }
+    }
+
+    /** Releases what {@link #trainOneStep()} started (the prefetch thread); {@link #train()} does it itself. */
+    public void close() {
+        closePrefetcher();
+    }
+
+    private Result trainLoop() throws IOException {
         boolean earlyStopped = false;
         long savedAt = -1;
         try (ProgressBar bar = dist.isMain() ? new ProgressBar("train", config.steps()) : ProgressBar.silent("train", config.steps())) {
@@ -275,15 +301,14 @@ public final class Trainer {
 
     private StepOutcome plainStep() throws IOException {
         long t = System.nanoTime();
-        int taskIndex = sampler.next();
-        String task = tasks.get(taskIndex);
-        Shard shard = drawShard(task);
+        StepPlanner.TaskShard shard = nextPlan().shards().get(0);
+        String task = shard.task();
         t = lap(StepTimer.Phase.DATA, t);
         model.shared().zeroGrad();
         model.heads().zeroGrad();
         lap(StepTimer.Phase.OPTIMIZER, t);
         seedDropout();
-        double loss = backward(task, shard.mine, shard.examples);
+        double loss = backward(task, shard.mine(), shard.examples());
         t = System.nanoTime();
         loss = sumAcrossRanks(loss, model.shared().grads(), "gradients of task " + task);
         sumAcrossRanks(model.heads().grads(), "head gradients");
@@ -296,28 +321,30 @@ public final class Trainer {
         }
         taskSteps.merge(task, 1L, Long::sum);
         applyUpdate();
-        return new StepOutcome(Map.of(task, loss), shard.examples);
+        return new StepOutcome(Map.of(task, loss), shard.examples());
     }
 
     /**
-     * The micro-batches of one task for this step: all ranks draw the same {@code grad-accum × W}
-     * batches from the task's stream; this rank trains on every W-th, starting at its rank.
+     * The next step's data, assembled ahead of time on the prefetch thread; from then on the data
+     * state a checkpoint stores is the one after this step.
      */
-    private record Shard(List<int[]> mine, long examples) {
+    private StepPlanner.StepPlan nextPlan() {
+        if (plans == null) {
+            StepPlanner planner = new StepPlanner(tasks, sampler, streams, config.mtl().equals("pcgrad"),
+                    config.gradAccum(), dist.rank(), dist.worldSize());
+            plans = new io.mtl4j.data.Prefetcher<>("mtl4j-prefetch", PREFETCH_DEPTH, planner::next);
+        }
+        StepPlanner.StepPlan plan = plans.next();
+        consumedSampler = plan.samplerAfter();
+        consumedCursors = plan.cursorsAfter();
+        return plan;
     }
 
-    private Shard drawShard(String task) {
-        List<int[]> mine = new ArrayList<>();
-        long examples = 0;
-        int draws = config.gradAccum() * dist.worldSize();
-        for (int i = 0; i < draws; i++) {
-            int[] indices = streams.get(task).nextIndices();
-            if (i % dist.worldSize() == dist.rank()) {
-                mine.add(indices);
-            }
-            examples += indices.length;
+    /** Stops the prefetch thread (the trainer can no longer train). */
+    private void closePrefetcher() {
+        if (plans != null) {
+            plans.close();
         }
-        return new Shard(mine, examples);
     }
 
     /** Dropout masks differ across ranks (they see different examples); rank 0 matches a single process. */
@@ -345,12 +372,15 @@ public final class Trainer {
         List<Tensor> taskGrads = new ArrayList<>();
         Map<String, Double> losses = new LinkedHashMap<>();
         long examples = 0;
+        long d = System.nanoTime();
+        StepPlanner.StepPlan plan = nextPlan();
+        lap(StepTimer.Phase.DATA, d);
         model.heads().zeroGrad();
         seedDropout();
-        for (String task : tasks) {
-            Shard shard = drawShard(task);
+        for (StepPlanner.TaskShard shard : plan.shards()) {
+            String task = shard.task();
             model.shared().zeroGrad();
-            double loss = backward(task, shard.mine, shard.examples);
+            double loss = backward(task, shard.mine(), shard.examples());
             long c = System.nanoTime();
             // Each task's gradient is summed across ranks before the projection.
             loss = sumAcrossRanks(loss, model.shared().grads(), "gradients of task " + task);
@@ -359,7 +389,7 @@ public final class Trainer {
                 return null;
             }
             losses.put(task, loss);
-            examples += shard.examples;
+            examples += shard.examples();
             taskGrads.add(model.shared().grads().clone());
             taskSteps.merge(task, 1L, Long::sum);
         }
@@ -380,16 +410,14 @@ public final class Trainer {
      * Forward and backward over the micro-batches of one task; returns the mean per-example loss.
      * Gradients accumulate in the flat buffers.
      */
-    private double backward(String task, List<int[]> micro, long totalExamples) {
-        TaskStream stream = streams.get(task);
+    private double backward(String task, List<Batch> micro, long totalExamples) {
         double lossSum = 0;
         Tensor logVar = model.logVar(task);
         double fixedWeight = config.lossWeighting().equals("fixed") ? config.taskWeights().get(task) : 1.0;
         boolean regression = model.spec(task).regression();
-        for (int[] indices : micro) {
+        for (Batch batch : micro) {
             try (PointerScope scope = new PointerScope()) {
                 long t = System.nanoTime();
-                Batch batch = stream.assemble(indices);
                 InputBatch input = InputBatch.of(batch, device);
                 timer.batch(batch);
                 t = lap(StepTimer.Phase.DATA, t);
@@ -411,7 +439,7 @@ public final class Trainer {
                     // Kendall et al. (2018): exp(-s)·L + s/2 for classification, (exp(-s)·L + s)/2 for
                     // regression, with s = log σ²; the s-term is spread over the micro-batches.
                     Tensor precision = logVar.neg().exp().sum();
-                    double share = (double) indices.length / totalExamples;
+                    double share = (double) batch.batchSize() / totalExamples;
                     objective = objective.mul(precision).add(logVar.sum().mul(new Scalar(0.5 * share)));
                     if (regression) {
                         objective = objective.mul(new Scalar(0.5)).add(logVar.sum().mul(new Scalar(0.5 * share)));
@@ -648,9 +676,8 @@ public final class Trainer {
     }
 
     private Path saveResumable(String name) throws IOException {
-        TaskSampler.State samplerState = sampler.state();
-        Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>();
-        streams.forEach((t, s) -> cursors.put(t, s.cursor()));
+        TaskSampler.State samplerState = consumedSampler;
+        Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>(consumedCursors);
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
                 new LinkedHashMap<>(taskSteps), bestScore, bestStep, new LinkedHashMap<>(bestTaskScores),
                 evalsWithoutGain, badSteps, skippedSteps, lastMetrics);
@@ -663,6 +690,12 @@ public final class Trainer {
 
     public long step() {
         return step;
+    }
+
+    private Map<String, TaskStream.Cursor> currentCursors() {
+        Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>();
+        streams.forEach((t, s) -> cursors.put(t, s.cursor()));
+        return cursors;
     }
 
     /**
