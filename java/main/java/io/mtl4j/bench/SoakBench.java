@@ -22,8 +22,15 @@ public final class SoakBench {
     private SoakBench() {
     }
 
-    /** One sample: step, RSS in MB, JavaCPP's {@link Pointer#totalBytes()} and {@link Pointer#physicalBytes()}. */
-    public record Sample(long step, double rssMb, long javacppBytes, long physicalBytes) {
+    /**
+     * One sample: step, RSS in MB, JavaCPP's {@link Pointer#totalBytes()} and
+     * {@link Pointer#physicalBytes()}, and the Java heap the JVM has committed (part of the RSS).
+     */
+    public record Sample(long step, double rssMb, long javacppBytes, long physicalBytes, double heapCommittedMb) {
+        /** The resident memory outside the Java heap: LibTorch, the allocator, JVM internals. */
+        public double nonHeapRssMb() {
+            return rssMb - heapCommittedMb;
+        }
     }
 
     public static Map<String, Object> run(Map<String, Object> trainOverrides, long steps, int every, Path workDir)
@@ -38,7 +45,8 @@ public final class SoakBench {
         Files.delete(run);
         TrainSession.run(config, run, null, List.of("bench", "soak"), step -> {
             if (step == warmup || step % every == 0 || step == steps) {
-                samples.add(new Sample(step, rssMb(), Pointer.totalBytes(), Pointer.physicalBytes()));
+                samples.add(new Sample(step, rssMb(), Pointer.totalBytes(), Pointer.physicalBytes(),
+                        Runtime.getRuntime().totalMemory() / (1024.0 * 1024.0)));
             }
         });
         io.mtl4j.util.Files2.deleteTree(run);
@@ -50,6 +58,9 @@ public final class SoakBench {
         out.put("rss_mb_start", start.rssMb());
         out.put("rss_mb_end", end.rssMb());
         out.put("rss_growth_fraction", (end.rssMb() - start.rssMb()) / start.rssMb());
+        out.put("heap_committed_mb_start", start.heapCommittedMb());
+        out.put("heap_committed_mb_end", end.heapCommittedMb());
+        out.put("non_heap_rss_growth_fraction", (end.nonHeapRssMb() - start.nonHeapRssMb()) / start.nonHeapRssMb());
         out.put("javacpp_bytes_start", start.javacppBytes());
         out.put("javacpp_bytes_end", end.javacppBytes());
         out.put("javacpp_bytes_growth_fraction", start.javacppBytes() == 0 ? 0.0

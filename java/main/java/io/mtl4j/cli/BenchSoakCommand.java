@@ -60,9 +60,13 @@ public final class BenchSoakCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(compact));
         } else {
             spec.commandLine().getOut().printf(Locale.ROOT,
-                    "soak: %d steps (warm-up %d)%n  RSS %.1f MB -> %.1f MB, growth %.2f%%%n  JavaCPP bytes %d -> %d, growth %.2f%%%n",
+                    "soak: %d steps (warm-up %d)%n  RSS %.1f MB -> %.1f MB, growth %.2f%%%n"
+                            + "  of which Java heap committed %.1f MB -> %.1f MB; RSS outside the heap grew %.2f%%%n"
+                            + "  JavaCPP bytes %d -> %d, growth %.2f%%%n",
                     result.get("steps"), result.get("warmup_steps"), result.get("rss_mb_start"), result.get("rss_mb_end"),
-                    100 * (double) result.get("rss_growth_fraction"), result.get("javacpp_bytes_start"),
+                    100 * (double) result.get("rss_growth_fraction"), result.get("heap_committed_mb_start"),
+                    result.get("heap_committed_mb_end"), 100 * (double) result.get("non_heap_rss_growth_fraction"),
+                    result.get("javacpp_bytes_start"),
                     result.get("javacpp_bytes_end"), 100 * (double) result.get("javacpp_bytes_growth_fraction"));
         }
         spec.commandLine().getOut().flush();
