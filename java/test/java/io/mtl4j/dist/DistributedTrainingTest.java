@@ -95,14 +95,21 @@ class DistributedTrainingTest {
     private Path trainDistributed(String name, Map<String, Object> o) throws Exception {
         Path run = dir.resolve(name);
         o.put("output", run.toString());
+        runRanks(name, cli(o), List.of(), 0);
+        return run;
+    }
+
+    /** Runs {@code args} as two ranks (each dumping its final parameters) and checks their exit codes. */
+    private void runRanks(String name, List<String> args, List<String> jvm, int expectedExit) throws Exception {
         int port = DistProcesses.freePort();
+        List<String> options = new ArrayList<>(jvm);
+        options.add("-Dmtl4j.test.dump-params=" + dir.resolve(name + "-params"));
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of("--dist-timeout", "60"));
         List<Process> ranks = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
-            ranks.add(DistProcesses.rank(r, 2, port, dir.resolve(name + "-rank" + r + ".log"),
-                    List.of("-Dmtl4j.test.dump-params=" + dir.resolve(name + "-params")), "io.mtl4j.cli.Main",
-                    new ArrayList<>(cli(o)) {{
-                        addAll(List.of("--dist-timeout", "60"));
-                    }}));
+            ranks.add(DistProcesses.rank(r, 2, port, dir.resolve(name + "-rank" + r + ".log"), options,
+                    "io.mtl4j.cli.Main", all));
         }
         for (int r = 0; r < 2; r++) {
             Process p = ranks.get(r);
@@ -112,9 +119,8 @@ class DistributedTrainingTest {
                 ranks.forEach(Process::destroyForcibly);
             }
             assertTrue(done, "rank " + r + " did not finish:\n" + log);
-            assertEquals(0, p.exitValue(), "rank " + r + ":\n" + log);
+            assertEquals(expectedExit, p.exitValue(), "rank " + r + ":\n" + log);
         }
-        return run;
     }
 
     private void assertDistributedEqualsSingle(String mtl, int singleAccum, int rankAccum) throws Exception {
@@ -142,6 +148,22 @@ class DistributedTrainingTest {
     @Test
     void plainStepsWithAccumulationEqualOneProcess() throws Exception {
         assertDistributedEqualsSingle("plain", 4, 2);
+    }
+
+    @Test
+    void aStoppedDistributedRunResumesToTheSameResult() throws Exception {
+        Path single = TrainSession.run(ConfigLoader.load(null, options("plain", 4, 4)), dir.resolve("single"),
+                null, List.of()).runDir();
+        Map<String, Object> o = options("plain", 4, 2);
+        Path run = dir.resolve("dp-stopped");
+        o.put("output", run.toString());
+        // Both ranks are asked to stop before step 3 (as by SIGTERM); they agree, rank 0 saves, both exit 130.
+        runRanks("dp-stopped", cli(o), List.of("-Dmtl4j.test.stop-at-step=2"), 130);
+        assertEquals(2, io.mtl4j.train.Checkpoints.readState(run.resolve("last")).step());
+        runRanks("dp-resumed", List.of("train", "--resume", run.toString()), List.of(), 0);
+        assertClose(parameters(single.resolve("last")), parameters(dir.resolve("dp-resumed-params/rank-1")), 1e-5,
+                "a resumed 2-rank run vs one process");
+        assertClose(parameters(single.resolve("last")), parameters(run.resolve("last")), 1e-5, "rank 0's checkpoint");
     }
 
     @Test
