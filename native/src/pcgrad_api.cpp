@@ -317,4 +317,19 @@ int mtl4j_pcgrad_apply_cuda(const void* const* grads, int dtype, int accum, int 
     });
 }
 
+int mtl4j_adamw_step_f32(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, const float* decay,
+                         const float* scale, int64_t n, double lr, double beta1, double beta2, double eps,
+                         double weight_decay, int64_t step) {
+    return guarded([&] {
+        require(param && grad && exp_avg && exp_avg_sq, "adamw: null parameter, gradient or moment buffer");
+        check_length(n);
+        require(step >= 1, "adamw: step must be at least 1, got " + std::to_string(step));
+        require(std::isfinite(lr) && lr >= 0, "adamw: learning rate must be finite and >= 0");
+        require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "adamw: betas must be in [0, 1)");
+        require(eps > 0 && std::isfinite(eps), "adamw: eps must be finite and > 0");
+        require(std::isfinite(weight_decay) && weight_decay >= 0, "adamw: weight decay must be finite and >= 0");
+        adamw_f32(param, grad, exp_avg, exp_avg_sq, decay, scale, n, lr, beta1, beta2, eps, weight_decay, step);
+    });
+}
+
 }  // extern "C"

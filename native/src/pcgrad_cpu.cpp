@@ -2,8 +2,7 @@
 // floats so that the T slices of a block stay in L1/L2 while they are reused. The inner
 // loops are written with 16 independent float lanes so that GCC/Clang vectorise them at
 // -O3 for any x86-64 level (no -ffast-math needed, and the result does not depend on the
-// vector width). Blocks are split over std::threads (no OpenMP runtime: the library is
-// loaded into JVMs that already carry LibTorch's).
+// vector width). Blocks are split over std::threads (parallel.h).
 #include <algorithm>
 #include <cstring>
 #include <thread>
@@ -13,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "parallel.h"
 #include "pcgrad_internal.h"
 
 namespace mtl4j::pcgrad {
@@ -21,30 +21,6 @@ namespace {
 
 constexpr int64_t BLOCK = 1024;
 constexpr int LANES = 16;
-// Below this many floats read, a single thread is faster than starting threads.
-constexpr int64_t MIN_FLOATS_PER_THREAD = int64_t{1} << 18;
-
-// Runs fn(first_block, end_block, worker) over [0, nblocks) on up to
-// hardware_concurrency() threads, the calling thread being worker 0.
-template <typename Fn>
-int parallel_blocks(int64_t nblocks, int64_t floats_per_block, Fn fn) {
-    int64_t hw = std::max(1u, std::thread::hardware_concurrency());
-    int64_t by_size = std::max<int64_t>(1, nblocks * floats_per_block / MIN_FLOATS_PER_THREAD);
-    int workers = static_cast<int>(std::min({hw, by_size, nblocks}));
-    std::vector<std::thread> threads;
-    auto range = [&](int w) { return nblocks * w / workers; };
-    int started = 1;
-    try {
-        for (; started < workers; ++started)
-            threads.emplace_back(fn, range(started), range(started + 1), started);
-    } catch (...) {
-        // Could not start a thread: do the remaining ranges here.
-    }
-    fn(range(0), range(1), 0);
-    for (int w = started; w < workers; ++w) fn(range(w), range(w + 1), w);
-    for (auto& t : threads) t.join();
-    return workers;
-}
 
 float dot_block(const float* a, const float* b, int64_t len) {
     float lane[LANES] = {};

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "mtl4j_adamw.h"
 #include "mtl4j_pcgrad.h"
 
 namespace mtl4j::pcgrad {
@@ -36,6 +37,10 @@ void check_gram_diagonal(const double* gram, int T);
 // CPU kernels (pcgrad_cpu.cpp); arguments already checked.
 void gram_f32(const float* const* grads, int T, int64_t n, double* gram_out);
 void combine_f32(const float* const* grads, int T, int64_t n, const double* weights, float* out);
+
+// Fused AdamW step (adamw_cpu.cpp); arguments already checked.
+void adamw_f32(float* p, const float* g, float* m, float* v, const float* decay, const float* scale, int64_t n,
+               double lr, double beta1, double beta2, double eps, double weight_decay, int64_t step);
 
 // Host solve (pcgrad_solve.cpp); arguments already checked except orders.
 void solve(const double* gram, int T, const int32_t* orders, int reduction, double eps,

@@ -7,7 +7,8 @@ import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
 /**
- * Raw JavaCPP binding of the C API in {@code native/include/mtl4j_pcgrad.h}, one method per
+ * Raw JavaCPP binding of the C API in {@code native/include/mtl4j_pcgrad.h} (and the fused
+ * AdamW step of {@code mtl4j_adamw.h}, in the same library), one method per
  * C function, same arguments. Gradient and output buffers are raw addresses ({@code long}):
  * pass {@code tensor.data_ptr().address()} or {@code pointer.address() + pointer.position() * 4},
  * nothing is copied. Every method returns a status ({@link #OK} or an error code) and leaves
@@ -21,7 +22,7 @@ import org.bytedeco.javacpp.annotation.Properties;
  * preload is not an error for JavaCPP).
  */
 @Properties(value = @Platform(
-        include = "mtl4j_pcgrad.h",
+        include = {"mtl4j_pcgrad.h", "mtl4j_adamw.h"},
         link = "mtl4j_pcgrad",
         preload = "mtl4j_pcgrad_cuda"))
 public final class PcgradNative {
@@ -79,6 +80,13 @@ public final class PcgradNative {
     public static native int gramCuda(@Cast("const void* const*") long[] grads, int dtype, int accum,
                                       int tasks, @Cast("int64_t") long n, double[] gramOutHost,
                                       @Cast("void*") long stream);
+
+    @Name("mtl4j_adamw_step_f32")
+    public static native int adamwStepF32(@Cast("float*") long param, @Cast("const float*") long grad,
+                                          @Cast("float*") long expAvg, @Cast("float*") long expAvgSq,
+                                          @Cast("const float*") long decay, @Cast("const float*") long scale,
+                                          @Cast("int64_t") long n, double lr, double beta1, double beta2, double eps,
+                                          double weightDecay, @Cast("int64_t") long step);
 
     @Name("mtl4j_pcgrad_combine_cuda")
     public static native int combineCuda(@Cast("const void* const*") long[] grads, int dtype, int accum,

@@ -16,6 +16,11 @@ import org.bytedeco.pytorch.global.torch;
  * </pre>
  * where {@code s} is a per-element learning-rate scale (parameter groups, layer-wise decay) and
  * {@code mask} is 0 for parameters exempt from weight decay (biases, LayerNorm).
+ *
+ * <p>On the CPU the step is one fused pass of the native library ({@code mtl4j_adamw.h}): it reads
+ * parameters, gradients and moments once and writes them once, where the LibTorch ops below make
+ * about twenty passes over memory. Both compute the same float operations in the same order;
+ * {@code OptimizerTest} holds them to 1e-6. Elsewhere (CUDA) the LibTorch ops run.
  */
 public final class FlatAdamW {
     private final ParameterBuffer buffer;
@@ -29,6 +34,7 @@ public final class FlatAdamW {
     private final Tensor expAvg;
     private final Tensor expAvgSq;
     private long step;
+    private boolean fused = true;
 
     /**
      * @param lrScale    per-element learning-rate multipliers (null: all 1)
@@ -48,9 +54,19 @@ public final class FlatAdamW {
         this.expAvgSq = torch.zeros_like(buffer.values());
     }
 
+    /** Uses the LibTorch ops even on the CPU (for tests and comparisons). */
+    public FlatAdamW unfused() {
+        fused = false;
+        return this;
+    }
+
     /** One update with learning rate {@code lr}, from the gradients in the buffer. */
     public void step(double lr) {
         step++;
+        if (fused && buffer.values().is_cpu()) {
+            fusedStep(lr);
+            return;
+        }
         try (NoGradGuard ignored = new NoGradGuard()) {
             Tensor p = buffer.values();
             Tensor g = buffer.grads();
@@ -65,6 +81,24 @@ public final class FlatAdamW {
             Tensor numer = uniformScale ? expAvg : expAvg.mul(lrScale);
             p.addcdiv_(numer, denom, new Scalar(-lr / biasCorrection1));
         }
+    }
+
+    private void fusedStep(double lr) {
+        Tensor p = buffer.values();
+        int status = io.mtl4j.nativelib.PcgradNative.adamwStepF32(address(p), address(buffer.grads()), address(expAvg),
+                address(expAvgSq), weightDecay == 0 ? 0 : address(decayScale), uniformScale ? 0 : address(lrScale),
+                p.numel(), lr, beta1, beta2, eps, weightDecay, step);
+        if (status != io.mtl4j.nativelib.PcgradNative.OK) {
+            throw new IllegalStateException("fused AdamW step failed: " + io.mtl4j.nativelib.PcgradNative.lastError());
+        }
+    }
+
+    /** Address of a contiguous float32 CPU tensor's data. */
+    private static long address(Tensor t) {
+        if (!t.is_contiguous() || t.scalar_type().value != torch.ScalarType.Float.value) {
+            throw new IllegalStateException("fused AdamW needs contiguous float32 buffers");
+        }
+        return t.data_ptr().address();
     }
 
     public long stepCount() {
