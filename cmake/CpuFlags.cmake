@@ -11,4 +11,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
 endif()
 if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
   list(APPEND MTL4J_CPU_FLAGS $<$<CONFIG:Release,RelWithDebInfo>:-O3>)
+  # sqrt never sets errno then, which is all that kept the AdamW loop from vectorising (70 ms -> 20 ms
+  # per step over 22.7M floats); results are unchanged, sqrt is exact in IEEE arithmetic either way.
+  list(APPEND MTL4J_CPU_FLAGS -fno-math-errno)
 endif()
