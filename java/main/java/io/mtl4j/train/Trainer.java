@@ -506,9 +506,7 @@ public final class Trainer {
     }
 
     private static boolean allFinite(ParameterBuffer buffer) {
-        try (PointerScope scope = new PointerScope()) {
-            return torch.isfinite(buffer.grads()).all().item_bool();
-        }
+        return FiniteCheck.allFinite(buffer.grads());
     }
 
     private static String firstNonFinite(ParameterBuffer buffer) {

@@ -1,0 +1,23 @@
+package io.mtl4j.train;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** Whether a (large, flat) tensor holds only finite values, in one read pass in the common case. */
+final class FiniteCheck {
+    private FiniteCheck() {
+    }
+
+    /**
+     * The sum of squares is finite exactly when every element is, unless it overflowed; only then is
+     * each element checked. {@code isfinite(t).all()} alone builds several full-size temporaries:
+     * 0.3-0.5 s per step for MiniLM's 22.7M gradients on 2 cores, against ~5 ms for the dot product.
+     */
+    static boolean allFinite(Tensor t) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor flat = t.reshape(-1);
+            return Double.isFinite(flat.dot(flat).item_double()) || torch.isfinite(t).all().item_bool();
+        }
+    }
+}
