@@ -27,6 +27,7 @@ public final class BertModel {
     private final BertConfig config;
     private final Map<String, Tensor> parameters;
     private final boolean hasPooler;
+    private final boolean sparseWordGradient;
 
     /** Forward outputs: the last hidden states [B, L, H] and the pooler output [B, H] or null. */
     public record Output(Tensor lastHiddenState, Tensor pooled) {
@@ -37,9 +38,21 @@ public final class BertModel {
     }
 
     BertModel(BertConfig config, Map<String, Tensor> parameters, boolean hasPooler) {
+        this(config, parameters, hasPooler, false);
+    }
+
+    /**
+     * @param sparseWordGradient backward gives the word embeddings a sparse gradient (the rows of the
+     *                           batch's tokens). Only for a weight whose {@code .grad} is already a dense
+     *                           tensor, as in a {@link ParameterBuffer}: autograd then adds the rows into
+     *                           it in place and the gradient stays dense. Otherwise {@code .grad} would
+     *                           become a sparse tensor.
+     */
+    BertModel(BertConfig config, Map<String, Tensor> parameters, boolean hasPooler, boolean sparseWordGradient) {
         this.config = config;
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         this.hasPooler = hasPooler;
+        this.sparseWordGradient = sparseWordGradient;
     }
 
     public BertConfig config() {
@@ -158,7 +171,10 @@ public final class BertModel {
         }
         Tensor positions = torch.arange(new Scalar(length), new org.bytedeco.pytorch.TensorOptions(
                 torch.ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(inputIds.device())));
-        Tensor hidden = torch.embedding(parameter("embeddings.word_embeddings.weight"), inputIds)
+        // The dense embedding backward builds a zeroed 30522 x 384 matrix every step (~150 ms on 2
+        // cores); the sparse one only the batch's rows (~1 ms), added in place into the dense .grad.
+        Tensor hidden = torch.embedding(parameter("embeddings.word_embeddings.weight"), inputIds, -1, false,
+                        training && sparseWordGradient)
                 .add(torch.embedding(parameter("embeddings.position_embeddings.weight"), positions).unsqueeze(0))
                 .add(torch.embedding(parameter("embeddings.token_type_embeddings.weight"), tokenTypeIds));
         hidden = layerNorm(hidden, "embeddings.LayerNorm");

@@ -108,7 +108,10 @@ public final class MultiTaskModel {
         for (String name : encoderParams.keySet()) {
             ordered.put(name, all.get(name));
         }
-        BertModel encoder = new BertModel(config, ordered, hasPooler);
+        // The trainable word embeddings' .grad is a view of the flat gradient buffer: a sparse
+        // backward adds into it and leaves clipping, PCGrad, AdamW and the all-reduce dense.
+        boolean sparseWordGradient = shared.tensors().containsKey("embeddings.word_embeddings.weight");
+        BertModel encoder = new BertModel(config, ordered, hasPooler, sparseWordGradient);
 
         Map<String, Tensor> headParams = new LinkedHashMap<>();
         Map<String, HeadSpec> specs = new LinkedHashMap<>();
