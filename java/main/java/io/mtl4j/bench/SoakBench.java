@@ -65,8 +65,34 @@ public final class SoakBench {
         out.put("javacpp_bytes_end", end.javacppBytes());
         out.put("javacpp_bytes_growth_fraction", start.javacppBytes() == 0 ? 0.0
                 : (double) (end.javacppBytes() - start.javacppBytes()) / start.javacppBytes());
+        out.put("memory_conditions", memoryConditions());
         out.put("samples", samples);
         return out;
+    }
+
+    /**
+     * What shapes the RSS curve besides leaks: whether the JVM touched its whole initial heap at start
+     * (otherwise heap pages become resident as they are first used, which looks like growth), and
+     * glibc's mmap and trim thresholds (unset, glibc raises the mmap threshold as large blocks are
+     * freed, so later tensors come from the heap arenas and stay resident). {@code scripts/mtl4j}
+     * sets all three.
+     */
+    static Map<String, Object> memoryConditions() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jvm_always_pretouch", alwaysPreTouch());
+        m.put("malloc_mmap_threshold", System.getenv("MALLOC_MMAP_THRESHOLD_"));
+        m.put("malloc_trim_threshold", System.getenv("MALLOC_TRIM_THRESHOLD_"));
+        return m;
+    }
+
+    private static boolean alwaysPreTouch() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            return bean != null && Boolean.parseBoolean(bean.getVMOption("AlwaysPreTouch").getValue());
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Resident set size of this process, from /proc/self/status (VmRSS), in MB. */

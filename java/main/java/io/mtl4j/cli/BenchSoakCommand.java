@@ -68,6 +68,13 @@ public final class BenchSoakCommand implements Callable<Integer> {
                     result.get("heap_committed_mb_end"), 100 * (double) result.get("non_heap_rss_growth_fraction"),
                     result.get("javacpp_bytes_start"),
                     result.get("javacpp_bytes_end"), 100 * (double) result.get("javacpp_bytes_growth_fraction"));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> conditions = (Map<String, Object>) result.get("memory_conditions");
+            spec.commandLine().getOut().printf(Locale.ROOT, "  conditions: %s%n", conditions);
+            if (!Boolean.TRUE.equals(conditions.get("jvm_always_pretouch"))) {
+                spec.commandLine().getOut().println("  note: without -XX:+AlwaysPreTouch the Java heap becomes resident as it is"
+                        + " first used, which shows as RSS growth (scripts/mtl4j sets it)");
+            }
         }
         spec.commandLine().getOut().flush();
         return 0;

@@ -34,5 +34,8 @@ class SoakBenchTest {
         assertEquals(20, n.get("warmup_steps").asInt());
         // samples at the end of warm-up (20), every 50 steps, and the last step
         assertEquals(5, n.get("samples").size());
+        // the report says under which memory settings it was measured
+        assertTrue(n.get("memory_conditions").get("jvm_always_pretouch").isBoolean());
+        assertTrue(n.get("memory_conditions").has("malloc_mmap_threshold"));
     }
 }
