@@ -58,6 +58,43 @@ public final class TaskStream {
         return batcher.assemble(examples, indices);
     }
 
+    /**
+     * One batch of every padded length this task can produce, longest first: each holds the longest
+     * examples of that length and shorter ones, as many as one batch of that length holds (fewer
+     * under a token budget). Touches neither the RNG nor the position.
+     */
+    public List<Batch> shapeCoveringBatches() {
+        Integer[] order = new Integer[lengths.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Integer.compare(lengths[b], lengths[a]));
+        io.mtl4j.data.BatchingConfig c = batcher.config();
+        boolean fixed = c.padding() == io.mtl4j.data.BatchingConfig.Padding.FIXED;
+        List<Batch> out = new java.util.ArrayList<>();
+        int previous = -1;
+        for (int first = 0; first < order.length; first++) {
+            int length = lengths[order[first]];
+            if (length == previous) {
+                continue;
+            }
+            previous = length;
+            int padded = fixed ? c.fixedLength() : length;
+            int rows = c.maxTokens() > 0 ? Math.max(1, Math.min(c.batchSize(), c.maxTokens() / Math.max(1, padded)))
+                    : c.batchSize();
+            rows = Math.min(rows, order.length - first);
+            int[] indices = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                indices[i] = order[first + i];
+            }
+            out.add(assemble(indices));
+            if (fixed) {
+                break; // one shape only
+            }
+        }
+        return out;
+    }
+
     public Cursor cursor() {
         return new Cursor(epoch, position, epochRngState);
     }
