@@ -73,9 +73,9 @@ public final class TrainBench implements Callable<Integer> {
     String task;
     @Option(names = "--tasks", split = ",", paramLabel = "T1,T2", description = "Several tasks, sampled as mtl4j train does.")
     List<String> tasks;
-    @Option(names = "--steps", defaultValue = "20", description = "Timed optimizer steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", defaultValue = "100", description = "Timed optimizer steps. Default: ${DEFAULT-VALUE}.")
     int steps;
-    @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.")
     int warmup;
     @Option(names = "--batch-size", defaultValue = "32", description = "Micro-batch size. Default: ${DEFAULT-VALUE}.")
     int batchSize;
