@@ -139,7 +139,10 @@ public final class TrainBench implements Callable<Integer> {
                 PhaseClock clock = new PhaseClock(bert);
                 long cpu0 = processCpuNanos();
                 timeSteps(trainer, clock, steps);
-                double cpuUtilization = (processCpuNanos() - cpu0) / (clock.seconds() * 1e9 * torch.get_num_threads());
+                // Over the cores, not LibTorch's intra-op threads: OpenBLAS runs its own thread pool (with one
+                // LibTorch thread, the default on this 2-core VM, GEMMs still use both cores).
+                double cpuUtilization = (processCpuNanos() - cpu0)
+                        / (clock.seconds() * 1e9 * Runtime.getRuntime().availableProcessors());
                 long floor = ForwardFloor.minNanos(trainer.trainer().model(), ours.tasks().get(0), dev, 9);
                 double rss = ProcessMemory.peakRssMb();
                 Double gpu = peakGpuMb(dev);
