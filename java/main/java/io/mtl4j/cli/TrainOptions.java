@@ -93,6 +93,10 @@ public final class TrainOptions {
     Integer maxBadSteps;
     @Option(names = "--dropout", arity = "0..1", description = "Dropout during training (default true).")
     Boolean dropout;
+    @Option(names = "--memory-warmup", arity = "0..1", description = "Before step 1, run one forward and backward of "
+            + "every padded length the data can produce, so memory is at its peak from the start and stays flat "
+            + "(default true; costs one pass per distinct length, minutes on a CPU for long-sequence tasks).")
+    Boolean memoryWarmup;
     @Option(names = "--cache-dir", description = "Token cache directory (default $MTL4J_CACHE or ~/.cache/mtl4j/tokens).")
     String cacheDir;
 
@@ -141,6 +145,7 @@ public final class TrainOptions {
         o.put("on-nonfinite", onNonfinite);
         o.put("max-bad-steps", maxBadSteps);
         o.put("dropout", dropout);
+        o.put("memory-warmup", memoryWarmup);
         o.put("cache-dir", cacheDir);
         return o;
     }

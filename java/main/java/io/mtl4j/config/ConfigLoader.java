@@ -74,6 +74,7 @@ public final class ConfigLoader {
         d.put("on-nonfinite", "error");
         d.put("max-bad-steps", 10);
         d.put("dropout", true);
+        d.put("memory-warmup", true);
         d.put("cache-dir", null);
         return d;
     }
@@ -239,6 +240,7 @@ public final class ConfigLoader {
                 r.oneOf("on-nonfinite", Set.of("error", "skip")),
                 (int) r.longIn("max-bad-steps", 1, 1_000_000),
                 r.bool("dropout"),
+                r.bool("memory-warmup"),
                 r.string("cache-dir"));
         if (config.lossWeighting().equals("fixed")) {
             for (String t : tasks) {

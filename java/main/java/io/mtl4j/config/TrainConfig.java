@@ -56,6 +56,7 @@ public record TrainConfig(
         String onNonfinite,
         int maxBadSteps,
         boolean dropout,
+        boolean memoryWarmup,
         String cacheDir) {
 
     /** The config as an ordered map of its keys, as saved beside every checkpoint. */
@@ -107,6 +108,7 @@ public record TrainConfig(
         m.put("on-nonfinite", onNonfinite);
         m.put("max-bad-steps", maxBadSteps);
         m.put("dropout", dropout);
+        m.put("memory-warmup", memoryWarmup);
         m.put("cache-dir", cacheDir);
         return m;
     }

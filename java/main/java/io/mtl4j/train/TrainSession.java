@@ -46,7 +46,8 @@ public final class TrainSession {
     private static final Logger LOG = LogManager.getLogger(TrainSession.class);
     /** Keys that may change when resuming: they do not change what is computed. */
     private static final Set<String> RESUMABLE_CHANGES = Set.of("device", "threads", "log-every", "eval-batch-size",
-            "cache-dir", "data", "model");
+            "cache-dir", "data", "model",
+            "memory-warmup");
 
     private TrainSession() {
     }

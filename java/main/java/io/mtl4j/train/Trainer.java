@@ -358,7 +358,7 @@ public final class Trainer {
      * bit for bit). Costs one pass per distinct length: a few seconds for the GLUE tasks on a CPU.
      */
     private void warmUpMemory() {
-        if (memoryWarmedUp || Boolean.getBoolean("mtl4j.test.no-memory-warmup")) {
+        if (memoryWarmedUp || !config.memoryWarmup()) {
             return;
         }
         memoryWarmedUp = true;

@@ -114,13 +114,7 @@ class TrainerTest {
     void theMemoryWarmUpLeavesTrainingBitIdentical() throws Exception {
         // with dropout, so that a warm-up that consumed the dropout RNG would show
         Path warm = train("warm", Map.of()).runDir();
-        Path cold;
-        System.setProperty("mtl4j.test.no-memory-warmup", "true");
-        try {
-            cold = train("cold", Map.of()).runDir();
-        } finally {
-            System.clearProperty("mtl4j.test.no-memory-warmup");
-        }
+        Path cold = train("cold", Map.of("memory-warmup", false)).runDir();
         assertEquals(losses(cold), losses(warm));
         assertClose(weights(cold.resolve("last")), weights(warm.resolve("last")), 0f);
         assertClose(heads(cold.resolve("last")), heads(warm.resolve("last")), 0f);
