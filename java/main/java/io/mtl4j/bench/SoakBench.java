@@ -75,7 +75,7 @@ public final class SoakBench {
      * (otherwise heap pages become resident as they are first used, which looks like growth), and
      * glibc's mmap and trim thresholds (unset, glibc raises the mmap threshold as large blocks are
      * freed, so later tensors come from the heap arenas and stay resident). {@code scripts/mtl4j}
-     * sets all three.
+     * pre-touches the heap and leaves the thresholds to glibc (fixed ones cost throughput).
      */
     static Map<String, Object> memoryConditions() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -86,6 +86,8 @@ public final class Trainer {
     private StepTimer timer = StepTimer.NONE;
     private final Collectives dist;
     private boolean memoryWarmedUp;
+    /** Sums of squares (encoder, heads) of the gradients the last {@link #finite} call passed, else null. */
+    private double[] checkedSquares;
     /** Steps whose data the prefetch thread may assemble ahead of the training thread. */
     private static final int PREFETCH_DEPTH = 2;
     private io.mtl4j.data.Prefetcher<StepPlanner.StepPlan> plans;
@@ -322,7 +324,7 @@ public final class Trainer {
             return null;
         }
         taskSteps.merge(task, 1L, Long::sum);
-        applyUpdate();
+        applyUpdate(checkedSquares); // the gradients are the ones just checked
         return new StepOutcome(Map.of(task, loss), shard.examples());
     }
 
@@ -439,7 +441,7 @@ public final class Trainer {
             Pcgrad.apply(taskGrads, orders, reduction, model.shared().grads());
         }
         lap(StepTimer.Phase.PCGRAD, t);
-        applyUpdate();
+        applyUpdate(null); // the projection changed the gradients
         return new StepOutcome(losses, examples);
     }
 
@@ -505,12 +507,21 @@ public final class Trainer {
     /** Checks the loss and gradients; handles a non-finite step as configured. Returns true to go on. */
     private boolean finite(double loss, String task) throws IOException {
         String group = null;
+        checkedSquares = null;
         if (!Double.isFinite(loss)) {
             group = "loss";
-        } else if (!allFinite(model.shared())) {
-            group = "encoder gradients (" + firstNonFinite(model.shared()) + ")";
-        } else if (!allFinite(model.heads())) {
-            group = "head gradients (" + firstNonFinite(model.heads()) + ")";
+        } else {
+            double shared = FiniteCheck.sumOfSquares(model.shared().grads());
+            if (!FiniteCheck.allFinite(model.shared().grads(), shared)) {
+                group = "encoder gradients (" + firstNonFinite(model.shared()) + ")";
+            } else {
+                double heads = FiniteCheck.sumOfSquares(model.heads().grads());
+                if (!FiniteCheck.allFinite(model.heads().grads(), heads)) {
+                    group = "head gradients (" + firstNonFinite(model.heads()) + ")";
+                } else {
+                    checkedSquares = new double[]{shared, heads}; // reused by clipping on plain steps
+                }
+            }
         }
         if (group == null) {
             badSteps = 0;
@@ -542,10 +553,6 @@ public final class Trainer {
         }
     }
 
-    private static boolean allFinite(ParameterBuffer buffer) {
-        return FiniteCheck.allFinite(buffer.grads());
-    }
-
     private static String firstNonFinite(ParameterBuffer buffer) {
         try (PointerScope scope = new PointerScope()) {
             for (ParameterBuffer.Slot s : buffer.slots()) {
@@ -557,13 +564,20 @@ public final class Trainer {
         return "?";
     }
 
-    private void applyUpdate() {
+    /**
+     * Clips, then steps the optimizers.
+     *
+     * @param squares the gradients' sums of squares (encoder, heads) if they have not changed since
+     *                {@link #finite} computed them, else null
+     */
+    private void applyUpdate(double[] squares) {
         long t = System.nanoTime();
         try (PointerScope scope = new PointerScope(); NoGradGuard ignored = new NoGradGuard()) {
             if (config.maxGradNorm() > 0) {
                 Tensor gs = model.shared().grads();
                 Tensor gh = model.heads().grads();
-                double norm = Math.sqrt(gs.dot(gs).item_double() + gh.dot(gh).item_double());
+                double norm = Math.sqrt(squares != null ? squares[0] + squares[1]
+                        : FiniteCheck.sumOfSquares(gs) + FiniteCheck.sumOfSquares(gh));
                 double coef = config.maxGradNorm() / (norm + 1e-6);
                 if (coef < 1) {
                     gs.mul_(new Scalar(coef));
