@@ -20,33 +20,63 @@ import java.util.concurrent.Callable;
                 "metric against step for each task and run). --seeds K repeats everything with seeds seed..seed+K-1",
                 "and reports mean ± std and whether each delta exceeds the seed noise.",
                 "",
+                "A stopped comparison (Ctrl-C, SIGTERM, a crash) loses nothing: --resume OUTPUT reuses the",
+                "finished runs, continues the stopped one from its checkpoint and starts the rest.",
+                "",
                 "Takes every 'mtl4j train' option for the shared recipe. Example:",
                 "  mtl4j compare --config configs/minilm-cpu.yaml --data ../shared/glue \\",
                 "      --model ../shared/models/minilm-l6-h384 --tasks sst2,mnli,qqp --steps 1500 \\",
-                "      --with-pcgrad --with-frozen 3 --output runs/compare"})
+                "      --with-pcgrad --with-frozen 3 --output runs/compare",
+                "  mtl4j compare --resume runs/compare"})
 public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file.")
     Path configFile;
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "New directory for all runs and the report.")
+    @Option(names = "--output", paramLabel = "DIR", description = "New directory for all runs and the report.")
     Path output;
-    @Option(names = "--seeds", defaultValue = "1", description = "Repeat with this many seeds (default ${DEFAULT-VALUE}).")
-    int seeds;
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the comparison in DIR with its saved plan (only options such as --device or --threads may be given).")
+    Path resume;
+    @Option(names = "--seeds", description = "Repeat with this many seeds (default 1).")
+    Integer seeds;
     @Option(names = "--with-pcgrad", description = "Also train the multi-task model with --mtl pcgrad (adds a PCGrad vs plain row).")
     boolean withPcgrad;
-    @Option(names = "--with-frozen", paramLabel = "K", defaultValue = "0",
+    @Option(names = "--with-frozen", paramLabel = "K",
             description = "Also train with the embeddings and first K layers frozen (adds a frozen-K vs full row).")
-    int withFrozen;
+    Integer withFrozen;
     @Mixin
     TrainOptions train;
 
     @Override
     public Integer call() throws Exception {
-        if (seeds < 1) {
-            throw new UserError("--seeds must be at least 1");
+        if ((output == null) == (resume == null)) {
+            throw new UserError("give --output DIR for a new comparison, or --resume DIR to continue one (not both)");
         }
-        TrainConfig config = ConfigLoader.load(configFile, train.overrides());
-        Comparison.run(config, output, seeds, withPcgrad, withFrozen);
-        System.err.println("wrote " + output.resolve("report.md") + ", report.json and curves.png");
+        Comparison.Outcome outcome;
+        if (resume != null) {
+            if (configFile != null || seeds != null || withPcgrad || withFrozen != null) {
+                throw new UserError("--resume continues the saved plan; --config, --seeds, --with-pcgrad and --with-frozen cannot change it");
+            }
+            Comparison.Plan saved = Comparison.savedPlan(resume);
+            TrainConfig base = ConfigLoader.load(saved.base().toMap(), "saved plan", null, train.overrides());
+            outcome = Comparison.resume(new Comparison.Plan(base, saved.seeds(), saved.withPcgrad(), saved.frozenLayers()), resume);
+        } else {
+            int k = seeds == null ? 1 : seeds;
+            if (k < 1) {
+                throw new UserError("--seeds must be at least 1");
+            }
+            int frozen = withFrozen == null ? 0 : withFrozen;
+            if (frozen < 0) {
+                throw new UserError("--with-frozen must be at least 0");
+            }
+            TrainConfig config = ConfigLoader.load(configFile, train.overrides());
+            outcome = Comparison.run(new Comparison.Plan(config, k, withPcgrad, frozen), output);
+        }
+        Path dir = resume != null ? resume : output;
+        if (outcome.stopped()) {
+            System.err.println("stopped in " + outcome.stoppedIn() + " (its checkpoint is saved); continue with: mtl4j compare --resume " + dir);
+            return 130;
+        }
+        System.err.println("wrote " + dir.resolve("report.md") + ", report.json and curves.png");
         return 0;
     }
 }

@@ -1,9 +1,13 @@
 package io.mtl4j.compare;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.train.Checkpoints;
 import io.mtl4j.train.TrainSession;
+import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -21,9 +25,20 @@ import java.util.Map;
  * single-task baseline per task that gets exactly the number of optimizer steps the sampler gave
  * that task in the multi-task run, with the same hyperparameters. Optionally a PCGrad run and a
  * partially frozen run of the same multi-task config.
+ *
+ * <p>A comparison takes hours, so nothing of it is lost on a crash or a Ctrl-C: the plan is saved
+ * first ({@value #PLAN}), every finished run gets a {@value #DONE} record, and
+ * {@link #resume} reuses finished runs, continues the interrupted one from its checkpoint and
+ * starts the rest.
  */
 public final class Comparison {
+    /** The comparison's settings, saved in the output directory before the first run. */
+    public static final String PLAN = "compare-plan.json";
+    /** Written into a run directory when that run has finished (not when it was stopped). */
+    public static final String DONE = "compare-run.json";
     private static final Logger LOG = LogManager.getLogger(Comparison.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final List<String> COMMAND = List.of("compare");
 
     private Comparison() {
     }
@@ -32,25 +47,83 @@ public final class Comparison {
     public record Run(String kind, long seed, List<String> tasks, Path dir, Map<String, Long> taskSteps) {
     }
 
-    public static List<Run> run(TrainConfig base, Path output, int seeds, boolean withPcgrad, int frozenLayers)
-            throws IOException {
+    /** What to compare: the shared recipe and the extra runs. */
+    public record Plan(TrainConfig base, int seeds, boolean withPcgrad, int frozenLayers) {
+    }
+
+    /** The finished runs, or, when a run was stopped (SIGTERM, Ctrl-C), the directory it stopped in. */
+    public record Outcome(List<Run> runs, Path stoppedIn) {
+        public boolean stopped() {
+            return stoppedIn != null;
+        }
+    }
+
+    /** Starts a comparison in {@code output}, which must not exist or be empty. */
+    public static Outcome run(Plan plan, Path output) throws IOException {
         if (Files.exists(output)) {
             try (var s = Files.list(output)) {
                 if (s.findAny().isPresent()) {
-                    throw new UserError("--output " + output + " is not empty; nothing was overwritten");
+                    throw new UserError("--output " + output + " is not empty; use compare --resume " + output
+                            + " to continue that comparison, or choose a new directory (nothing was overwritten)");
                 }
             }
         }
         Files.createDirectories(output);
+        savePlan(plan, output);
+        return execute(plan, output);
+    }
+
+    /** The plan saved by {@link #run} in {@code output}. */
+    @SuppressWarnings("unchecked")
+    public static Plan savedPlan(Path output) throws IOException {
+        Path file = output.resolve(PLAN);
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(output + ": not a comparison directory (no " + PLAN + ")");
+        }
+        Map<String, Object> saved;
+        try {
+            saved = JSON.readValue(file.toFile(), Map.class);
+        } catch (IOException e) {
+            throw new UserError(file + ": corrupt plan: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+        if (!(saved.get("config") instanceof Map) || !(saved.get("seeds") instanceof Number seeds)
+                || !(saved.get("with_pcgrad") instanceof Boolean pcgrad) || !(saved.get("with_frozen") instanceof Number frozen)) {
+            throw new UserError(file + ": corrupt plan: expected config, seeds, with_pcgrad and with_frozen");
+        }
+        TrainConfig base = ConfigLoader.fromSaved((Map<String, Object>) saved.get("config"), file.toString());
+        return new Plan(base, seeds.intValue(), pcgrad, frozen.intValue());
+    }
+
+    /**
+     * Continues the comparison in {@code output} with {@code plan}, which must compute what the
+     * saved plan computes (only keys such as device or threads may differ).
+     */
+    public static Outcome resume(Plan plan, Path output) throws IOException {
+        Plan saved = savedPlan(output);
+        List<String> changed = new ArrayList<>(TrainSession.nonResumableChanges(saved.base(), plan.base()));
+        if (saved.seeds() != plan.seeds() || saved.withPcgrad() != plan.withPcgrad() || saved.frozenLayers() != plan.frozenLayers()) {
+            changed.add("the runs (seeds, --with-pcgrad, --with-frozen)");
+        }
+        if (!changed.isEmpty()) {
+            throw new UserError("cannot resume the comparison in " + output + " with a changed plan: " + String.join("; ", changed));
+        }
+        return execute(plan, output);
+    }
+
+    private static Outcome execute(Plan plan, Path output) throws IOException {
+        TrainConfig base = plan.base();
         List<Run> runs = new ArrayList<>();
-        for (int k = 0; k < seeds; k++) {
+        for (int k = 0; k < plan.seeds(); k++) {
             long seed = base.seed() + k;
             Path seedDir = output.resolve("seed-" + seed);
             TrainConfig multi = with(base, Map.of("seed", seed));
-            TrainSession.Outcome m = TrainSession.run(multi, seedDir.resolve("multi"), null, List.of("compare"));
-            runs.add(new Run("multi", seed, multi.tasks(), m.runDir(), m.result().taskSteps()));
+            Run m = runOrContinue("multi", seed, multi, seedDir.resolve("multi"));
+            if (m == null) {
+                return new Outcome(runs, seedDir.resolve("multi"));
+            }
+            runs.add(m);
             for (String task : base.tasks()) {
-                long steps = m.result().taskSteps().getOrDefault(task, 0L);
+                long steps = m.taskSteps().getOrDefault(task, 0L);
                 if (steps == 0) {
                     LOG.warn("seed {}: the sampler gave {} no steps; no single-task baseline", seed, task);
                     continue;
@@ -62,22 +135,116 @@ public final class Comparison {
                 single.put("mtl", "plain");
                 single.put("loss-weighting", "equal");
                 single.put("eval-every", Math.min(base.evalEvery(), steps));
-                TrainSession.Outcome s = TrainSession.run(with(base, single), seedDir.resolve("single-" + task), null, List.of("compare"));
-                runs.add(new Run("single", seed, List.of(task), s.runDir(), s.result().taskSteps()));
+                Path dir = seedDir.resolve("single-" + task);
+                Run s = runOrContinue("single", seed, with(base, single), dir);
+                if (s == null) {
+                    return new Outcome(runs, dir);
+                }
+                runs.add(s);
             }
-            if (withPcgrad) {
-                TrainSession.Outcome p = TrainSession.run(with(base, Map.of("seed", seed, "mtl", "pcgrad")),
-                        seedDir.resolve("pcgrad"), null, List.of("compare"));
-                runs.add(new Run("pcgrad", seed, base.tasks(), p.runDir(), p.result().taskSteps()));
+            if (plan.withPcgrad()) {
+                Path dir = seedDir.resolve("pcgrad");
+                Run p = runOrContinue("pcgrad", seed, with(base, Map.of("seed", seed, "mtl", "pcgrad")), dir);
+                if (p == null) {
+                    return new Outcome(runs, dir);
+                }
+                runs.add(p);
             }
-            if (frozenLayers > 0) {
-                TrainSession.Outcome f = TrainSession.run(with(base, Map.of("seed", seed, "freeze-layers", frozenLayers)),
-                        seedDir.resolve("frozen-" + frozenLayers), null, List.of("compare"));
-                runs.add(new Run("frozen-" + frozenLayers, seed, base.tasks(), f.runDir(), f.result().taskSteps()));
+            if (plan.frozenLayers() > 0) {
+                String kind = "frozen-" + plan.frozenLayers();
+                Path dir = seedDir.resolve(kind);
+                Run f = runOrContinue(kind, seed, with(base, Map.of("seed", seed, "freeze-layers", plan.frozenLayers())), dir);
+                if (f == null) {
+                    return new Outcome(runs, dir);
+                }
+                runs.add(f);
             }
         }
         Report.write(output, runs, TaskRegistry.glue(), base);
-        return runs;
+        return new Outcome(runs, null);
+    }
+
+    /**
+     * The finished run in {@code dir} if it has one, else the run continued from its checkpoint,
+     * else a new run; null when the run was stopped (its checkpoint is saved).
+     */
+    private static Run runOrContinue(String kind, long seed, TrainConfig config, Path dir) throws IOException {
+        Path done = dir.resolve(DONE);
+        if (Files.isRegularFile(done)) {
+            LOG.info("{} finished earlier; reusing it", dir);
+            return readDone(done, dir);
+        }
+        TrainSession.Outcome o;
+        if (hasCheckpoint(dir)) {
+            LOG.info("continuing {} from its checkpoint", dir);
+            o = TrainSession.run(config, null, dir, COMMAND);
+        } else {
+            setAsideIfNotEmpty(dir);
+            o = TrainSession.run(config, dir, null, COMMAND);
+        }
+        if (o.result().interrupted()) {
+            return null;
+        }
+        Run run = new Run(kind, seed, config.tasks(), dir, o.result().taskSteps());
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("kind", kind);
+        record.put("seed", seed);
+        record.put("tasks", run.tasks());
+        record.put("task_steps", run.taskSteps());
+        byte[] bytes = JSON.writeValueAsBytes(record);
+        AtomicFiles.write(done, out -> out.write(bytes));
+        return run;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Run readDone(Path done, Path dir) throws IOException {
+        try {
+            Map<String, Object> r = JSON.readValue(done.toFile(), Map.class);
+            Map<String, Long> steps = new LinkedHashMap<>();
+            ((Map<String, Number>) r.get("task_steps")).forEach((t, n) -> steps.put(t, n.longValue()));
+            return new Run((String) r.get("kind"), ((Number) r.get("seed")).longValue(), List.copyOf((List<String>) r.get("tasks")),
+                    dir, steps);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(done + ": corrupt run record (delete it to train that run again): "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+    }
+
+    private static boolean hasCheckpoint(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try {
+            Checkpoints.newestResumable(dir);
+            return true;
+        } catch (UserError e) {
+            return false;
+        }
+    }
+
+    /** A run killed before its first checkpoint left only logs: keep them aside, start it again. */
+    private static void setAsideIfNotEmpty(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var s = Files.list(dir)) {
+            if (s.findAny().isEmpty()) {
+                return;
+            }
+        }
+        Path aside = dir.resolveSibling(dir.getFileName() + ".no-checkpoint-" + System.currentTimeMillis());
+        LOG.warn("{} has no checkpoint; moved to {} and starting that run again", dir, aside);
+        Files.move(dir, aside);
+    }
+
+    private static void savePlan(Plan plan, Path output) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("seeds", plan.seeds());
+        json.put("with_pcgrad", plan.withPcgrad());
+        json.put("with_frozen", plan.frozenLayers());
+        json.put("config", plan.base().toMap());
+        byte[] bytes = JSON.writeValueAsBytes(json);
+        AtomicFiles.write(output.resolve(PLAN), out -> out.write(bytes));
     }
 
     static TrainConfig with(TrainConfig base, Map<String, Object> changes) {

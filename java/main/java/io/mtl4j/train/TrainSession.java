@@ -268,7 +268,8 @@ public final class TrainSession {
         return ConfigLoader.fromSaved((Map<String, Object>) config, checkpoint.resolve(Checkpoints.META).toString());
     }
 
-    private static TrainConfig checkCompatible(TrainConfig saved, TrainConfig requested, Path checkpoint) {
+    /** The keys, as "key old -> new", whose change would make a resumed run compute something else. */
+    public static List<String> nonResumableChanges(TrainConfig saved, TrainConfig requested) {
         List<String> changed = new ArrayList<>();
         Map<String, Object> a = saved.toMap();
         Map<String, Object> b = requested.toMap();
@@ -277,6 +278,11 @@ public final class TrainSession {
                 changed.add(key + " " + a.get(key) + " -> " + b.get(key));
             }
         }
+        return changed;
+    }
+
+    private static TrainConfig checkCompatible(TrainConfig saved, TrainConfig requested, Path checkpoint) {
+        List<String> changed = nonResumableChanges(saved, requested);
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume " + checkpoint + " with a changed config: " + String.join("; ", changed));
         }

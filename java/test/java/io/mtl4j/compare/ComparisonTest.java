@@ -10,10 +10,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,5 +63,72 @@ class ComparisonTest {
         assertTrue(md.contains("± "), "two seeds give a standard deviation: " + md);
         BufferedImage png = ImageIO.read(out.resolve("curves.png").toFile());
         assertTrue(png.getWidth() > 500 && png.getHeight() > 200);
+    }
+
+    @Test
+    void aStoppedComparisonResumesToTheReportOfAnUninterruptedOne() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        String cache = dir.resolve("cache").toString();
+        Path full = dir.resolve("full");
+        Path stopped = dir.resolve("stopped");
+        String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp", "--steps", "8",
+                "--eval-every", "4", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache};
+        assertEquals(0, compare(recipe, "--output", full.toString()).exitCode());
+
+        System.setProperty("mtl4j.test.stop-at-step", "5"); // as if Ctrl-C came after step 5 of the multi-task run
+        CliRunner r;
+        try {
+            r = compare(recipe, "--output", stopped.toString());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        assertEquals(130, r.exitCode(), r.err());
+        assertFalse(Files.exists(stopped.resolve("report.json")));
+        assertFalse(Files.exists(stopped.resolve("seed-42/multi/" + Comparison.DONE)), "a stopped run is not marked finished");
+
+        r = CliRunner.run("compare", "--resume", stopped.toString(), "--device", "cpu", "--cache-dir", cache);
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode a = new ObjectMapper().readTree(full.resolve("report.json").toFile()).get("runs");
+        JsonNode b = new ObjectMapper().readTree(stopped.resolve("report.json").toFile()).get("runs");
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).get("dir"), b.get(i).get("dir"));
+            assertEquals(a.get(i).get("task_steps"), b.get(i).get("task_steps"));
+            assertEquals(a.get(i).get("eval"), b.get(i).get("eval"), "dev scores of " + a.get(i).get("dir"));
+        }
+
+        Map<String, FileTime> before = fileTimes(stopped.resolve("seed-42"));
+        r = CliRunner.run("compare", "--resume", stopped.toString(), "--device", "cpu", "--cache-dir", cache);
+        assertEquals(0, r.exitCode(), r.err());
+        Map<String, FileTime> after = fileTimes(stopped.resolve("seed-42"));
+        List<String> rewritten = after.keySet().stream().filter(f -> !after.get(f).equals(before.get(f))).toList();
+        assertEquals(List.of(), rewritten, "finished runs are reused, not one of their files rewritten");
+
+        r = CliRunner.run("compare", "--resume", stopped.toString(), "--steps", "9", "--cache-dir", cache);
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("changed plan") && r.err().contains("steps 8 -> 9"), r.err());
+        r = compare(recipe, "--output", stopped.toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--resume"), r.err());
+    }
+
+    private static Map<String, FileTime> fileTimes(Path root) throws IOException {
+        Map<String, FileTime> times = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                times.put(root.relativize(f).toString(), Files.getLastModifiedTime(f));
+            }
+        }
+        return times;
+    }
+
+    private static CliRunner compare(String[] recipe, String... more) {
+        String[] args = new String[1 + recipe.length + more.length];
+        args[0] = "compare";
+        System.arraycopy(recipe, 0, args, 1, recipe.length);
+        System.arraycopy(more, 0, args, 1 + recipe.length, more.length);
+        return CliRunner.run(args);
     }
 }
