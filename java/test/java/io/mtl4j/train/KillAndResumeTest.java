@@ -128,6 +128,30 @@ class KillAndResumeTest {
         assertEquals(trials * KILLS_PER_TRIAL, totalKills, "every trial was killed " + KILLS_PER_TRIAL + " times");
     }
 
+    @Test
+    void sigtermSavesTheStepItReachedAndSaysSo() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 21);
+        Path data = TinyGlue.write(dir.resolve("glue"), 64, 16, 3);
+        Path run = dir.resolve("sigterm");
+        List<String> cli = new ArrayList<>(List.of("--model", model.toString(), "--data", data.toString(), "--tasks", "sst2",
+                "--steps", "100000", "--batch-size", "8", "--eval-every", "0", "--device", "cpu",
+                "--cache-dir", dir.resolve("cache").toString(), "--output", run.toString()));
+        Path log = dir.resolve("sigterm.txt");
+        Process p = start(cli, log);
+        while (p.isAlive() && stepsLogged(run) < 3) {
+            Thread.sleep(10);
+        }
+        p.destroy(); // SIGTERM, as a scheduler or Ctrl-C would send
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the run exits after saving");
+        String out = Files.readString(log);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("stop requested: saving a checkpoint at step (\\d+)").matcher(out);
+        assertTrue(m.find(), "the log says which step it saves: " + out);
+        long step = Long.parseLong(m.group(1));
+        assertEquals(step, Checkpoints.readState(run.resolve("last")).step(), "last/ holds the step the log names");
+        assertTrue(out.contains("finished at step " + step), out);
+    }
+
     /** Training steps logged so far in the run's metrics.jsonl (lines may be cut off by a kill). */
     private static long stepsLogged(Path run) {
         try {
