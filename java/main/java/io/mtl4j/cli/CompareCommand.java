@@ -56,9 +56,7 @@ public final class CompareCommand implements Callable<Integer> {
             if (configFile != null || seeds != null || withPcgrad || withFrozen != null) {
                 throw new UserError("--resume continues the saved plan; --config, --seeds, --with-pcgrad and --with-frozen cannot change it");
             }
-            Comparison.Plan saved = Comparison.savedPlan(resume);
-            TrainConfig base = ConfigLoader.load(saved.base().toMap(), "saved plan", null, train.overrides());
-            outcome = Comparison.resume(new Comparison.Plan(base, saved.seeds(), saved.withPcgrad(), saved.frozenLayers()), resume);
+            outcome = Comparison.resume(resume, train.overrides());
         } else {
             int k = seeds == null ? 1 : seeds;
             if (k < 1) {

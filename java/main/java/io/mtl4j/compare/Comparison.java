@@ -75,7 +75,7 @@ public final class Comparison {
 
     /** The plan saved by {@link #run} in {@code output}. */
     @SuppressWarnings("unchecked")
-    public static Plan savedPlan(Path output) throws IOException {
+    private static Plan savedPlan(Path output) throws IOException {
         Path file = output.resolve(PLAN);
         if (!Files.isRegularFile(file)) {
             throw new UserError(output + ": not a comparison directory (no " + PLAN + ")");
@@ -95,19 +95,18 @@ public final class Comparison {
     }
 
     /**
-     * Continues the comparison in {@code output} with {@code plan}, which must compute what the
-     * saved plan computes (only keys such as device or threads may differ).
+     * Continues the comparison in {@code output} with its saved plan. {@code overrides} (config keys
+     * as in {@code mtl4j train}) may change only what does not change the results, such as device or
+     * threads.
      */
-    public static Outcome resume(Plan plan, Path output) throws IOException {
+    public static Outcome resume(Path output, Map<String, Object> overrides) throws IOException {
         Plan saved = savedPlan(output);
-        List<String> changed = new ArrayList<>(TrainSession.nonResumableChanges(saved.base(), plan.base()));
-        if (saved.seeds() != plan.seeds() || saved.withPcgrad() != plan.withPcgrad() || saved.frozenLayers() != plan.frozenLayers()) {
-            changed.add("the runs (seeds, --with-pcgrad, --with-frozen)");
-        }
+        TrainConfig base = ConfigLoader.load(saved.base().toMap(), "saved plan", null, overrides);
+        List<String> changed = TrainSession.nonResumableChanges(saved.base(), base);
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume the comparison in " + output + " with a changed plan: " + String.join("; ", changed));
         }
-        return execute(plan, output);
+        return execute(new Plan(base, saved.seeds(), saved.withPcgrad(), saved.frozenLayers()), output);
     }
 
     private static Outcome execute(Plan plan, Path output) throws IOException {
