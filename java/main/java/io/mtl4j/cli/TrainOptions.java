@@ -27,6 +27,10 @@ public final class TrainOptions {
     Double lr;
     @Option(names = "--head-lr", description = "Peak learning rate of the heads (default: --lr).")
     Double headLr;
+    @Option(names = "--loss-weight-lr", description = "Peak learning rate of the uncertainty weights log σ² "
+            + "(default 1e-2). Adam moves a parameter by about its LR per step: at a fine-tuning LR like 5e-5 "
+            + "they would stay near 0 for the whole run; 1e-2 lets them settle within a few hundred steps.")
+    Double lossWeightLr;
     @Option(names = "--layer-lr-decay", description = "Layer-wise LR decay: layer l gets lr x decay^(L+1-l) (default 1 = off).")
     Double layerLrDecay;
     @Option(names = "--weight-decay", description = "AdamW decoupled weight decay, not on biases/LayerNorm (default 0.01).")
@@ -112,6 +116,7 @@ public final class TrainOptions {
         o.put("grad-accum", gradAccum);
         o.put("lr", lr);
         o.put("head-lr", headLr);
+        o.put("loss-weight-lr", lossWeightLr);
         o.put("layer-lr-decay", layerLrDecay);
         o.put("weight-decay", weightDecay);
         o.put("warmup-ratio", warmupRatio);

@@ -38,6 +38,7 @@ public final class ConfigLoader {
         d.put("grad-accum", 1);
         d.put("lr", 5e-5);
         d.put("head-lr", null);
+        d.put("loss-weight-lr", 1e-2);
         d.put("layer-lr-decay", 1.0);
         d.put("weight-decay", 0.01);
         d.put("warmup-ratio", 0.1);
@@ -183,6 +184,10 @@ public final class ConfigLoader {
             }
             merged.put(k, v);
         });
+        if (!saved.containsKey("loss-weight-lr")) {
+            // Saved before the key existed, when the loss weights trained at the heads' rate.
+            merged.put("loss-weight-lr", saved.get("head-lr"));
+        }
         DEFAULTS.keySet().forEach(k -> origin.put(k, where + ": " + k));
         return build(merged, origin);
     }
@@ -193,6 +198,7 @@ public final class ConfigLoader {
         long steps = r.longIn("steps", 1, Long.MAX_VALUE);
         double lr = r.doubleIn("lr", 1e-9, 1.0);
         Object headLr = v.get("head-lr");
+        double headPeak = headLr == null ? lr : r.doubleIn("head-lr", 1e-9, 1.0);
         TrainConfig config = new TrainConfig(
                 r.required("model"),
                 r.string("revision"),
@@ -203,7 +209,8 @@ public final class ConfigLoader {
                 (int) r.longIn("batch-size", 1, 65536),
                 (int) r.longIn("grad-accum", 1, 65536),
                 lr,
-                headLr == null ? lr : r.doubleIn("head-lr", 1e-9, 1.0),
+                headPeak,
+                r.doubleIn("loss-weight-lr", 1e-9, 10.0),
                 r.doubleIn("layer-lr-decay", 1e-3, 1.0),
                 r.doubleIn("weight-decay", 0, 10),
                 r.doubleIn("warmup-ratio", 0, 1),

@@ -20,6 +20,7 @@ public record TrainConfig(
         int gradAccum,
         double lr,
         double headLr,
+        double lossWeightLr,
         double layerLrDecay,
         double weightDecay,
         double warmupRatio,
@@ -72,6 +73,7 @@ public record TrainConfig(
         m.put("grad-accum", gradAccum);
         m.put("lr", lr);
         m.put("head-lr", headLr);
+        m.put("loss-weight-lr", lossWeightLr);
         m.put("layer-lr-decay", layerLrDecay);
         m.put("weight-decay", weightDecay);
         m.put("warmup-ratio", warmupRatio);

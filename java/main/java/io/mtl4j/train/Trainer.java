@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Random;
 
 /**
@@ -140,17 +141,19 @@ public final class Trainer {
 
     /**
      * AdamW over a buffer with its per-element masks: weight decay off for biases, LayerNorm and
-     * loss weights; learning-rate scale for layer-wise decay. Masks are filled slot by slot on the
+     * loss weights; learning-rate scale for layer-wise decay and for the loss weights' own LR. Masks are filled slot by slot on the
      * device, never as Java arrays (bert-large has 335M elements).
      */
     private FlatAdamW optimizer(ParameterBuffer buffer, boolean encoder) {
         boolean layered = encoder && config.layerLrDecay() != 1.0;
+        boolean ownLossWeightLr = !encoder && config.lossWeightLr() != config.headLr()
+                && buffer.slots().stream().anyMatch(s -> isLossWeight(s.name()));
         int top = model.config().numHiddenLayers() + 1;
         Tensor decayMask = torch.ones_like(buffer.values());
-        Tensor lrScale = layered ? torch.ones_like(buffer.values()) : null;
+        Tensor lrScale = layered || ownLossWeightLr ? torch.ones_like(buffer.values()) : null;
         try (NoGradGuard ignored = new NoGradGuard()) {
             for (ParameterBuffer.Slot s : buffer.slots()) {
-                boolean noDecay = s.name().endsWith(".bias") || s.name().contains("LayerNorm") || s.name().endsWith(".log_var");
+                boolean noDecay = s.name().endsWith(".bias") || s.name().contains("LayerNorm") || isLossWeight(s.name());
                 if (noDecay) {
                     decayMask.narrow(0, s.offset(), s.numel()).zero_();
                 }
@@ -158,10 +161,18 @@ public final class Trainer {
                     lrScale.narrow(0, s.offset(), s.numel())
                             .fill_(new Scalar(Math.pow(config.layerLrDecay(), top - model.depth(s.name()))));
                 }
+                if (ownLossWeightLr && isLossWeight(s.name())) {
+                    // The heads' step is taken at headLr × schedule; this scale turns it into lossWeightLr × schedule.
+                    lrScale.narrow(0, s.offset(), s.numel()).fill_(new Scalar(config.lossWeightLr() / config.headLr()));
+                }
             }
         }
         return new FlatAdamW(buffer, lrScale, decayMask, config.adamBeta1(), config.adamBeta2(), config.adamEps(),
                 config.weightDecay());
+    }
+
+    private static boolean isLossWeight(String name) {
+        return name.startsWith(MultiTaskModel.LOSS_WEIGHTS_PREFIX);
     }
 
     private Tensor toDevice(Tensor t) {
@@ -627,6 +638,7 @@ public final class Trainer {
             line.put("loss", e.getValue());
             line.put("lr", lr);
             line.put("samples_per_s", samplesPerSecond);
+            uncertaintyWeight(e.getKey()).ifPresent(w -> line.put("loss_weight", w));
             if (dist.isMain()) {
                 run.metrics().write(line);
             }
@@ -638,6 +650,18 @@ public final class Trainer {
         bar.setSuffix(sb.toString());
         if (step % config.logEvery() == 0) {
             LOG.debug("step {}: {}", step, sb);
+        }
+    }
+
+    /** The factor uncertainty weighting puts on the task's loss now: exp(-s), halved for regression. */
+    private OptionalDouble uncertaintyWeight(String task) {
+        try (PointerScope ignored = new PointerScope()) {
+            Tensor logVar = model.logVar(task);
+            if (logVar == null) {
+                return OptionalDouble.empty();
+            }
+            double w = Math.exp(-logVar.item_double());
+            return OptionalDouble.of(model.spec(task).regression() ? 0.5 * w : w);
         }
     }
 

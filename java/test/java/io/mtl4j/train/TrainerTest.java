@@ -148,6 +148,31 @@ class TrainerTest {
     }
 
     @Test
+    void uncertaintyWeightsMoveAtTheirOwnLearningRate() throws Exception {
+        // Adam moves a parameter by at most about its LR per step: 6 steps at the heads' 1e-3 keep
+        // log σ² within 0.006 of 0, so a larger move shows --loss-weight-lr took effect.
+        Path run = train("uncertainty-lr", Map.of("loss-weighting", "uncertainty", "loss-weight-lr", 0.1)).runDir();
+        Map<String, Tensor> heads = heads(run.resolve("last"));
+        for (String task : List.of("sst2", "qqp")) {
+            float logVar = Tensors.toFloatArray(heads.get("loss_weights." + task + ".log_var"))[0];
+            assertTrue(Math.abs(logVar) > 6 * 1e-3 && Math.abs(logVar) <= 6 * 0.1 * 1.01,
+                    "log variance of " + task + " moved " + logVar + " at lr 0.1 over 6 steps");
+        }
+        List<JsonNode> records = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.has("loss")) {
+                assertTrue(n.has("loss_weight"), "training record without its loss weight: " + line);
+                records.add(n);
+            }
+        }
+        JsonNode last = records.get(records.size() - 1);
+        float finalLogVar = Tensors.toFloatArray(heads.get("loss_weights." + last.get("task").asText() + ".log_var"))[0];
+        assertEquals(Math.exp(-finalLogVar), last.get("loss_weight").asDouble(), 1e-6,
+                "the last step's record holds exp(-log σ²) after its update");
+    }
+
+    @Test
     void resumeEqualsAnUninterruptedRun() throws Exception {
         Path full = train("full", Map.of()).runDir();
         System.setProperty("mtl4j.test.stop-at-step", "3");
