@@ -38,7 +38,8 @@ public final class CompareCommand implements Callable<Integer> {
     Path resume;
     @Option(names = "--seeds", description = "Repeat with this many seeds (default 1).")
     Integer seeds;
-    @Option(names = "--with-pcgrad", description = "Also train the multi-task model with --mtl pcgrad (adds a PCGrad vs plain row).")
+    @Option(names = "--with-pcgrad", description = "Also train the multi-task model with --mtl pcgrad (adds a PCGrad vs plain row). "
+            + "A PCGrad step takes a batch of every task, so it gets 1/K of --steps: the same examples as the plain run.")
     boolean withPcgrad;
     @Option(names = "--with-frozen", paramLabel = "K",
             description = "Also train with the embeddings and first K layers frozen (adds a frozen-K vs full row).")

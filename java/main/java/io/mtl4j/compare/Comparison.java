@@ -143,7 +143,7 @@ public final class Comparison {
             }
             if (plan.withPcgrad()) {
                 Path dir = seedDir.resolve("pcgrad");
-                Run p = runOrContinue("pcgrad", seed, with(base, Map.of("seed", seed, "mtl", "pcgrad")), dir);
+                Run p = runOrContinue("pcgrad", seed, with(base, pcgradOverrides(base, seed)), dir);
                 if (p == null) {
                     return new Outcome(runs, dir);
                 }
@@ -161,6 +161,17 @@ public final class Comparison {
         }
         Report.write(output, runs, TaskRegistry.glue(), base);
         return new Outcome(runs, null);
+    }
+
+    /**
+     * A PCGrad step takes a batch of every task, so the PCGrad run gets 1/K of the steps (and
+     * evaluates 1/K as often): it trains on as many examples as the plain multi-task run.
+     */
+    static Map<String, Object> pcgradOverrides(TrainConfig base, long seed) {
+        int k = base.tasks().size();
+        long steps = Math.max(1, Math.round((double) base.steps() / k));
+        long evalEvery = base.evalEvery() == 0 ? 0 : Math.min(steps, Math.max(1, base.evalEvery() / k));
+        return Map.of("seed", seed, "mtl", "pcgrad", "steps", steps, "eval-every", evalEvery);
     }
 
     /**

@@ -147,6 +147,10 @@ public final class Report {
         }
         sb.append("\nSteps each task got in the multi-task runs: ");
         runs.stream().filter(r -> r.kind().equals("multi")).forEach(r -> sb.append("seed ").append(r.seed()).append(' ').append(r.taskSteps()).append("; "));
+        runs.stream().filter(r -> r.kind().equals("pcgrad")).findFirst().ifPresent(r -> sb.append(String.format(Locale.ROOT,
+                "%n%nA PCGrad step takes a batch of every task, so the PCGrad runs get 1/%d of the steps (%s per task) and "
+                        + "train on as many examples as the plain multi-task runs; their curves count PCGrad steps.",
+                base.tasks().size(), r.taskSteps())));
         sb.append("\n\n![dev curves](curves.png)\n");
         return sb.toString();
     }

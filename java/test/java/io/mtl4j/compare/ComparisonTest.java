@@ -55,10 +55,16 @@ class ComparisonTest {
                 assertEquals(multi.get("task_steps").get(task).asLong(), run.get("task_steps").get(task).asLong(),
                         "the baseline gets the steps its task got in the multi-task run");
             }
+            if (run.get("kind").asText().equals("pcgrad")) {
+                // 8 plain steps of one batch each = 4 PCGrad steps of a batch of each of the 2 tasks
+                assertEquals(4, run.get("task_steps").get("sst2").asLong(), run.toString());
+                assertEquals(4, run.get("task_steps").get("qqp").asLong(), run.toString());
+            }
         }
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(md.contains("| single vs multi | sst2 | accuracy |"), md);
         assertTrue(md.contains("| plain vs pcgrad | qqp | f1 |"), md);
+        assertTrue(md.contains("PCGrad runs get 1/2 of the steps"), md);
         assertTrue(md.contains("| full vs frozen-1 |"), md);
         assertTrue(md.contains("± "), "two seeds give a standard deviation: " + md);
         BufferedImage png = ImageIO.read(out.resolve("curves.png").toFile());
