@@ -149,8 +149,8 @@ public final class Report {
         runs.stream().filter(r -> r.kind().equals("multi")).forEach(r -> sb.append("seed ").append(r.seed()).append(' ').append(r.taskSteps()).append("; "));
         runs.stream().filter(r -> r.kind().equals("pcgrad")).findFirst().ifPresent(r -> sb.append(String.format(Locale.ROOT,
                 "%n%nA PCGrad step takes a batch of every task, so the PCGrad runs get 1/%d of the steps (%s per task) and "
-                        + "train on as many examples as the plain multi-task runs; their curves count PCGrad steps.",
-                base.tasks().size(), r.taskSteps())));
+                        + "train on as many examples as the plain multi-task runs; curves.png plots them at step × %d, the plain step of the same examples.",
+                base.tasks().size(), r.taskSteps(), base.tasks().size())));
         sb.append("\n\n![dev curves](curves.png)\n");
         return sb.toString();
     }
@@ -168,16 +168,11 @@ public final class Report {
                 if (!r.tasks().contains(task)) {
                     continue;
                 }
-                List<Double> steps = new ArrayList<>();
-                List<Double> values = new ArrayList<>();
-                for (JsonNode n : evalLines(r.dir(), task)) {
-                    if (n.has(metric)) {
-                        steps.add(n.get("step").asDouble());
-                        values.add(n.get(metric).asDouble());
-                    }
-                }
-                if (!steps.isEmpty()) {
-                    chart.addSeries(r.kind() + " (seed " + r.seed() + ")", steps, values).setMarker(SeriesMarkers.CIRCLE);
+                List<double[]> points = curve(r, task, metric, base.tasks().size());
+                if (!points.isEmpty()) {
+                    String name = r.kind() + " (seed " + r.seed() + (r.kind().equals("pcgrad") ? ", step × " + base.tasks().size() : "") + ")";
+                    chart.addSeries(name, points.stream().map(p -> p[0]).toList(), points.stream().map(p -> p[1]).toList())
+                            .setMarker(SeriesMarkers.CIRCLE);
                 }
             }
             if (chart.getSeriesMap().isEmpty()) {
@@ -198,6 +193,21 @@ public final class Report {
         }
         g.dispose();
         AtomicFiles.writePath(file, tmp -> ImageIO.write(all, "png", tmp.toFile()));
+    }
+
+    /**
+     * A run's (step, dev metric) points for one task. A PCGrad step trains on a batch of each of
+     * the {@code tasks} tasks, so its points sit at the plain step of the same examples.
+     */
+    static List<double[]> curve(Comparison.Run run, String task, String metric, int tasks) {
+        int scale = run.kind().equals("pcgrad") ? tasks : 1;
+        List<double[]> points = new ArrayList<>();
+        for (JsonNode n : evalLines(run.dir(), task)) {
+            if (n.has(metric)) {
+                points.add(new double[]{n.get("step").asDouble() * scale, n.get(metric).asDouble()});
+            }
+        }
+        return points;
     }
 
     private static List<JsonNode> evalLines(Path run, String task) {

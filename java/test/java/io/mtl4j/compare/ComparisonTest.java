@@ -67,6 +67,12 @@ class ComparisonTest {
         assertTrue(md.contains("PCGrad runs get 1/2 of the steps"), md);
         assertTrue(md.contains("| full vs frozen-1 |"), md);
         assertTrue(md.contains("± "), "two seeds give a standard deviation: " + md);
+        Path pcgradDir = out.resolve("seed-42/pcgrad");
+        Comparison.Run pcgrad = new Comparison.Run("pcgrad", 42, List.of("sst2", "qqp"), pcgradDir, Map.of());
+        List<Double> plotted = Report.curve(pcgrad, "sst2", "accuracy", 2).stream().map(p -> p[0]).toList();
+        assertEquals(List.of(4.0, 8.0), plotted, "PCGrad evaluated at its steps 2 and 4, plotted at the plain steps 4 and 8");
+        Comparison.Run multi = new Comparison.Run("multi", 42, List.of("sst2", "qqp"), out.resolve("seed-42/multi"), Map.of());
+        assertEquals(List.of(4.0, 8.0), Report.curve(multi, "sst2", "accuracy", 2).stream().map(p -> p[0]).toList());
         BufferedImage png = ImageIO.read(out.resolve("curves.png").toFile());
         assertTrue(png.getWidth() > 500 && png.getHeight() > 200);
     }
