@@ -141,8 +141,8 @@ public final class Trainer {
 
     /**
      * AdamW over a buffer with its per-element masks: weight decay off for biases, LayerNorm and
-     * loss weights; learning-rate scale for layer-wise decay and for the loss weights' own LR. Masks are filled slot by slot on the
-     * device, never as Java arrays (bert-large has 335M elements).
+     * loss weights; learning-rate scale for layer-wise decay and for the loss weights' own LR. Masks
+     * are filled slot by slot on the device, never as Java arrays (bert-large has 335M elements).
      */
     private FlatAdamW optimizer(ParameterBuffer buffer, boolean encoder) {
         boolean layered = encoder && config.layerLrDecay() != 1.0;
@@ -490,10 +490,9 @@ public final class Trainer {
                     // regression, with s = log σ²; the s-term is spread over the micro-batches.
                     Tensor precision = logVar.neg().exp().sum();
                     double share = (double) batch.batchSize() / totalExamples;
-                    objective = objective.mul(precision).add(logVar.sum().mul(new Scalar(0.5 * share)));
-                    if (regression) {
-                        objective = objective.mul(new Scalar(0.5)).add(logVar.sum().mul(new Scalar(0.5 * share)));
-                    }
+                    double lossFactor = regression ? 0.5 : 1.0;
+                    objective = objective.mul(precision).mul(new Scalar(lossFactor))
+                            .add(logVar.sum().mul(new Scalar(0.5 * share)));
                 } else if (fixedWeight != 1.0) {
                     objective = objective.mul(new Scalar(fixedWeight));
                 }
