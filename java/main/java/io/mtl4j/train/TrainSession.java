@@ -175,6 +175,8 @@ public final class TrainSession {
             Trainer.Result result;
             try {
                 result = trainer.train();
+                // Before countDown: on a SIGTERM the hook returns then, and the JVM exits at once.
+                LOG.info("finished at step {}: {}", result.steps(), runDir);
             } finally {
                 saved.countDown();
                 try {
@@ -183,7 +185,6 @@ public final class TrainSession {
                     // The JVM is exiting because of a signal: the hook is running and waits for us.
                 }
             }
-            LOG.info("finished at step {}: {}", result.steps(), runDir);
             return new Outcome(runDir, result);
         }
     }
