@@ -486,13 +486,8 @@ public final class Trainer {
                 }
                 Tensor objective = summed.div(new Scalar((double) totalExamples));
                 if (logVar != null) {
-                    // Kendall et al. (2018): exp(-s)·L + s/2 for classification, (exp(-s)·L + s)/2 for
-                    // regression, with s = log σ²; the s-term is spread over the micro-batches.
-                    Tensor precision = logVar.neg().exp().sum();
-                    double share = (double) batch.batchSize() / totalExamples;
-                    double lossFactor = regression ? 0.5 : 1.0;
-                    objective = objective.mul(precision).mul(new Scalar(lossFactor))
-                            .add(logVar.sum().mul(new Scalar(0.5 * share)));
+                    objective = UncertaintyWeighting.objective(objective, logVar, regression,
+                            (double) batch.batchSize() / totalExamples);
                 } else if (fixedWeight != 1.0) {
                     objective = objective.mul(new Scalar(fixedWeight));
                 }
@@ -659,8 +654,7 @@ public final class Trainer {
             if (logVar == null) {
                 return OptionalDouble.empty();
             }
-            double w = Math.exp(-logVar.item_double());
-            return OptionalDouble.of(model.spec(task).regression() ? 0.5 * w : w);
+            return OptionalDouble.of(UncertaintyWeighting.weight(logVar.item_double(), model.spec(task).regression()));
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.Random;
  * Writes small GLUE-shaped datasets in the Hugging Face JSONL layout ({@code DIR/<task>/<split>.jsonl})
  * from the words of {@link TinyModels#VOCAB}, with learnable labels: sst2 is positive when the
  * sentence says "good", "great" or "fun"; qqp pairs are duplicates when both questions share the
- * same animal.
+ * same animal; stsb (written on request) scores a pair 0 to 5 by its mentions of a dog.
  */
 public final class TinyGlue {
     private static final String[] FILLER = {"the", "a", "movie", "film", "is", "was", "very", "and", "it", "story", "plot", "actors"};
@@ -60,6 +60,35 @@ public final class TinyGlue {
             String q1 = "how does the " + a + " " + VERBS[r.nextInt(3)] + " ?";
             String q2 = "what " + b + " " + VERBS[r.nextInt(3)] + "s ?";
             lines.add("{\"question1\": \"" + q1 + "\", \"question2\": \"" + q2 + "\", \"label\": " + (duplicate ? 1 : 0)
+                    + ", \"idx\": " + i + "}");
+        }
+        Files.write(dir.resolve(split + ".jsonl"), lines);
+    }
+
+    /**
+     * Adds an STS-B-shaped regression task. The score is 2.5 for each sentence that mentions a dog:
+     * a graded 0 / 2.5 / 5 target a tiny model learns in a few dozen steps (real similarity, which
+     * needs the two sentences compared, it does not).
+     */
+    public static Path writeStsb(Path dir, int trainSize, int devSize, long seed) throws IOException {
+        Random r = new Random(seed);
+        writeStsb(dir.resolve("stsb"), "train", trainSize, r);
+        writeStsb(dir.resolve("stsb"), "validation", devSize, r);
+        return dir;
+    }
+
+    private static void writeStsb(Path dir, String split, int n, Random r) throws IOException {
+        Files.createDirectories(dir);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int a1 = r.nextInt(ANIMALS.length);
+            int a2 = r.nextInt(ANIMALS.length);
+            int v1 = r.nextInt(VERBS.length);
+            int v2 = r.nextInt(VERBS.length);
+            double score = (a1 == 0 ? 2.5 : 0) + (a2 == 0 ? 2.5 : 0);
+            String s1 = "the " + ANIMALS[a1] + " " + VERBS[v1] + "s";
+            String s2 = "a " + ANIMALS[a2] + " is " + VERBS[v2] + "ing";
+            lines.add("{\"sentence1\": \"" + s1 + "\", \"sentence2\": \"" + s2 + "\", \"label\": " + score
                     + ", \"idx\": " + i + "}");
         }
         Files.write(dir.resolve(split + ".jsonl"), lines);
