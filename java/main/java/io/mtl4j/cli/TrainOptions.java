@@ -29,7 +29,7 @@ public final class TrainOptions {
     Double headLr;
     @Option(names = "--loss-weight-lr", description = "Peak learning rate of the uncertainty weights log σ² "
             + "(default 1e-2). Adam moves a parameter by about its LR per step: at a fine-tuning LR like 5e-5 "
-            + "they would stay near 0 for the whole run; at 1e-2 they follow their optimum, log 2L.")
+            + "they would stay near 0 for the whole run; at 1e-2 they follow their optimum, log 2L (log L for regression).")
     Double lossWeightLr;
     @Option(names = "--layer-lr-decay", description = "Layer-wise LR decay: layer l gets lr x decay^(L+1-l) (default 1 = off).")
     Double layerLrDecay;
