@@ -144,10 +144,16 @@ public final class TrainSession {
             specs.add(registry.get(t));
         }
 
+        if (checkpoint != null) {
+            ResumeInputs.checkTokenizer(checkpoint, modelDir);
+        }
         CheckpointLoader.Loaded pretrained = CheckpointLoader.load(checkpoint != null ? checkpoint : modelDir,
                 Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
         int maxLength = Math.min(config.maxLength(), pretrained.model().config().maxPositionEmbeddings());
         Map<String, TaskData> data = loadData(config, specs, modelDir, maxLength);
+        if (checkpoint != null) {
+            ResumeInputs.checkData(checkpoint, data);
+        }
 
         List<HeadSpec> heads = specs.stream().map(s -> new HeadSpec(s.name(), s.numLabels(), s.isRegression(), s.labelNames())).toList();
         MultiTaskModel model = MultiTaskModel.create(pretrained.model(), pretrained.extras(), heads,

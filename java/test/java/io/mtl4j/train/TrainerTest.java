@@ -252,6 +252,34 @@ class TrainerTest {
     }
 
     @Test
+    void resumesFromMovedInputsButNotFromChangedOnes() throws Exception {
+        Path run = train("inputs", Map.of()).runDir();
+        Path movedData = copyTree(data, dir.resolve("glue-moved"));
+        Path movedModel = copyTree(model, dir.resolve("model-moved"));
+        Map<String, Object> moved = Map.of("data", movedData.toString(), "model", movedModel.toString());
+        TrainSession.run(config(moved), null, run, List.of());
+
+        Files.writeString(movedData.resolve("sst2/train.jsonl"),
+                "{\"sentence\": \"a great film\", \"label\": 1, \"idx\": 999}\n", java.nio.file.StandardOpenOption.APPEND);
+        UserError e = assertThrows(UserError.class, () -> TrainSession.run(config(moved), null, run, List.of()));
+        assertTrue(e.getMessage().contains("the data changed") && e.getMessage().contains("sst2/train (sha256 ")
+                && !e.getMessage().contains("qqp"), e.getMessage());
+
+        Files.writeString(movedModel.resolve("tokenizer.json"), "\n", java.nio.file.StandardOpenOption.APPEND);
+        e = assertThrows(UserError.class, () -> TrainSession.run(config(Map.of("model", movedModel.toString())), null, run, List.of()));
+        assertTrue(e.getMessage().contains("is not the tokenizer the run started with"), e.getMessage());
+    }
+
+    private static Path copyTree(Path from, Path to) throws java.io.IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(from.relativize(f).toString()));
+            }
+        }
+        return to;
+    }
+
+    @Test
     void aNonFiniteLossStopsTheRunAfterSavingTheLastGoodState() throws Exception {
         System.setProperty("mtl4j.test.poison-step", "4");
         try {

@@ -1,0 +1,86 @@
+package io.mtl4j.train;
+
+import io.mtl4j.tokenize.BertTokenizer;
+import io.mtl4j.util.Hashing;
+import io.mtl4j.util.UserError;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * A resumed run continues the same computation only on the same inputs. --data and --model may
+ * point elsewhere (a moved directory, another machine), but the data files and the tokenizer must
+ * be byte-identical to those the run started with, as the provenance saved with the checkpoint
+ * records them.
+ */
+final class ResumeInputs {
+    private ResumeInputs() {
+    }
+
+    /** Throws a one-line error when the tokenizer in {@code modelDir} is not the one the run used. */
+    static void checkTokenizer(Path checkpoint, Path modelDir) {
+        Object saved = savedModelHashes(checkpoint).get(BertTokenizer.FILE_NAME);
+        Path tokenizer = modelDir.resolve(BertTokenizer.FILE_NAME);
+        if (saved != null && Files.isRegularFile(tokenizer)) {
+            String now = Hashing.sha256Hex(tokenizer);
+            if (!saved.equals(now)) {
+                throw new UserError("cannot resume " + checkpoint + ": " + tokenizer + " is not the tokenizer the run "
+                        + "started with (sha256 " + shortHash(saved) + " -> " + shortHash(now) + "); point --model at "
+                        + "the original model, or start a new run with --model " + checkpoint);
+            }
+        }
+    }
+
+    /** Throws a one-line error naming every task split whose file differs from the run's. */
+    static void checkData(Path checkpoint, Map<String, TaskData> data) {
+        Map<?, ?> saved = savedDataHashes(checkpoint);
+        List<String> changed = new ArrayList<>();
+        for (Map.Entry<String, TaskData> task : data.entrySet()) {
+            if (!(saved.get(task.getKey()) instanceof Map<?, ?> before)) {
+                continue; // saved by a version that did not record it
+            }
+            Map<String, String> now = task.getValue().fileHashes();
+            TreeSet<String> splits = new TreeSet<>(now.keySet());
+            before.keySet().forEach(k -> splits.add(String.valueOf(k)));
+            for (String split : splits) {
+                Object was = before.get(split);
+                String is = now.get(split);
+                if (!Objects.equals(was, is)) {
+                    changed.add(task.getKey() + "/" + split + " (" + (was == null ? "absent" : "sha256 " + shortHash(was))
+                            + " -> " + (is == null ? "absent" : "sha256 " + shortHash(is)) + ")");
+                }
+            }
+        }
+        if (!changed.isEmpty()) {
+            throw new UserError("cannot resume " + checkpoint + ": the data changed since the run started: "
+                    + String.join(", ", changed) + "; point --data at the original files, or start a new run with --model "
+                    + checkpoint);
+        }
+    }
+
+    private static Map<?, ?> savedModelHashes(Path checkpoint) {
+        return provenanceEntry(checkpoint, "model_hashes");
+    }
+
+    private static Map<?, ?> savedDataHashes(Path checkpoint) {
+        return provenanceEntry(checkpoint, "data_hashes");
+    }
+
+    private static Map<?, ?> provenanceEntry(Path checkpoint, String key) {
+        if (Checkpoints.readMeta(checkpoint).get("provenance") instanceof Map<?, ?> provenance
+                && provenance.get(key) instanceof Map<?, ?> entry) {
+            return entry;
+        }
+        return Map.of();
+    }
+
+    private static String shortHash(Object hash) {
+        String s = String.valueOf(hash);
+        return s.length() > 12 ? s.substring(0, 12) : s;
+    }
+}
