@@ -34,8 +34,11 @@ public final class TextPairFile {
     }
 
     public static List<Pair> read(Path file) {
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new UserError(file + ": input file not found");
+        }
+        if (Files.isDirectory(file)) {
+            throw new UserError(file + ": is a directory, not an input file");
         }
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), file.getFileName().toString().endsWith(".jsonl"));

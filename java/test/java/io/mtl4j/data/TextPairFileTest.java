@@ -1,0 +1,53 @@
+package io.mtl4j.data;
+
+import io.mtl4j.util.UserError;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class TextPairFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsAPipeAsShellProcessSubstitutionPassesIt() throws Exception {
+        // predict --input <(cut -f2 data.tsv) hands mtl4j /dev/fd/N: a pipe, not a regular file
+        Path fifo = dir.resolve("pipe");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available");
+        Thread writer = new Thread(() -> {
+            try {
+                Files.write(fifo, "a great film\tfun\nboring\n".getBytes(StandardCharsets.UTF_8));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.start();
+        List<TextPairFile.Pair> pairs = TextPairFile.read(fifo);
+        writer.join();
+        assertEquals(List.of(new TextPairFile.Pair("a great film", "fun", 1), new TextPairFile.Pair("boring", null, 2)), pairs);
+    }
+
+    @Test
+    void anEmptyDeviceIsReadAndReportedEmpty() {
+        UserError e = assertThrows(UserError.class, () -> TextPairFile.read(Path.of("/dev/null")));
+        assertEquals("/dev/null: input is empty", e.getMessage());
+    }
+
+    @Test
+    void aMissingFileOrADirectoryIsAOneLineError() {
+        UserError missing = assertThrows(UserError.class, () -> TextPairFile.read(dir.resolve("nope.tsv")));
+        assertEquals(dir.resolve("nope.tsv") + ": input file not found", missing.getMessage());
+        UserError directory = assertThrows(UserError.class, () -> TextPairFile.read(dir));
+        assertTrue(directory.getMessage().contains("is a directory"), directory.getMessage());
+    }
+}
