@@ -1,9 +1,14 @@
 package io.mtl4j.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 
 import java.io.IOException;
@@ -88,35 +93,83 @@ public final class ConfigLoader {
 
     /** Reads a YAML (.yaml/.yml) or JSON config file into a key/value map. */
     public static Map<String, Object> readFile(Path file) {
+        return read(file).values();
+    }
+
+    /** A config file's values and, for error messages, where each is: "FILE:LINE: key". */
+    private record ConfigFile(Map<String, Object> values, Map<String, String> origins) {
+    }
+
+    private static ConfigFile read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": config file not found");
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         ObjectMapper mapper = name.endsWith(".json") ? new ObjectMapper() : new ObjectMapper(new YAMLFactory());
         JsonNode root;
+        Map<String, Integer> lines;
         try {
             root = mapper.readTree(file.toFile());
+            lines = topLevelKeyLines(mapper, file);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? file.toString() : file + ":" + at.getLineNr() + ":" + at.getColumnNr();
+            throw new UserError(where + ": cannot parse config: " + problem(e.getOriginalMessage()));
         } catch (IOException e) {
-            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-            throw new UserError(file + ": cannot parse config: " + msg);
+            throw new UserError(file + ": cannot read config: " + e.getMessage());
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            return new LinkedHashMap<>();
+            return new ConfigFile(new LinkedHashMap<>(), Map.of());
         }
         if (!root.isObject()) {
             throw new UserError(file + ": config must be a mapping of keys to values");
         }
         Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, String> origins = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> fields = ((ObjectNode) root).fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> e = fields.next();
             String key = e.getKey().replace('_', '-');
+            Integer line = lines.get(e.getKey());
+            String at = line == null ? file.toString() : file + ":" + line;
             if (!DEFAULTS.containsKey(key)) {
-                throw new UserError(file + ": unknown config key \"" + e.getKey() + "\" (known: " + String.join(", ", DEFAULTS.keySet()) + ")");
+                String hint = Suggestions.didYouMean(e.getKey(), DEFAULTS.keySet());
+                throw new UserError(at + ": unknown config key \"" + e.getKey() + "\""
+                        + (hint.isEmpty() ? " (known: " + String.join(", ", DEFAULTS.keySet()) + ")" : hint));
             }
             values.put(key, toJava(e.getValue()));
+            origins.put(key, at + ": " + key);
         }
-        return values;
+        return new ConfigFile(values, origins);
+    }
+
+    /**
+     * The parser's own words without its source excerpts: SnakeYAML interleaves its sentences
+     * ("while parsing a flow sequence", "expected ',' or ']'") with indented location and caret lines.
+     */
+    private static String problem(String message) {
+        if (message == null) {
+            return "syntax error";
+        }
+        return String.join(": ", message.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0))).toList());
+    }
+
+    /** The line of each top-level key: the tree model keeps no locations, the streaming parser does. */
+    private static Map<String, Integer> topLevelKeyLines(ObjectMapper mapper, Path file) throws IOException {
+        Map<String, Integer> lines = new LinkedHashMap<>();
+        try (JsonParser p = mapper.getFactory().createParser(file.toFile())) {
+            int depth = 0;
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t.isStructStart()) {
+                    depth++;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                } else if (t == JsonToken.FIELD_NAME && depth == 1) {
+                    lines.putIfAbsent(p.currentName(), p.currentTokenLocation().getLineNr());
+                }
+            }
+        }
+        return lines;
     }
 
     private static Object toJava(JsonNode node) {
@@ -157,10 +210,9 @@ public final class ConfigLoader {
         Map<String, String> origin = new LinkedHashMap<>();
         DEFAULTS.keySet().forEach(k -> origin.put(k, baseName + " " + k));
         if (file != null) {
-            readFile(file).forEach((k, v) -> {
-                merged.put(k, v);
-                origin.put(k, file + ": " + k);
-            });
+            ConfigFile read = read(file);
+            merged.putAll(read.values());
+            origin.putAll(read.origins());
         }
         overrides.forEach((k, v) -> {
             if (v != null) {

@@ -8,6 +8,7 @@ import static io.mtl4j.tasks.Metric.SPEARMAN;
 import static io.mtl4j.tasks.ProblemType.CLASSIFICATION;
 import static io.mtl4j.tasks.ProblemType.REGRESSION;
 
+import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -90,7 +91,8 @@ public final class TaskRegistry {
     public TaskSpec get(String name) {
         TaskSpec t = tasks.get(name);
         if (t == null) {
-            throw new UserError("unknown task '" + name + "' (known: " + String.join(", ", names()) + ")");
+            throw new UserError("unknown task '" + name + "'" + Suggestions.didYouMean(name, names())
+                    + " (known: " + String.join(", ", names()) + ")");
         }
         return t;
     }

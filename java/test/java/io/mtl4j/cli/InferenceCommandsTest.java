@@ -142,6 +142,6 @@ class InferenceCommandsTest {
         r = CliRunner.run("train", "--model", dir.resolve("model").toString(), "--data", data.toString(), "--tasks", "nosuch",
                 "--output", dir.resolve("bad2").toString());
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("unknown task nosuch"), r.err());
+        assertTrue(r.err().contains("unknown task 'nosuch' (known: cola"), r.err());
     }
 }

@@ -2,7 +2,10 @@ package io.mtl4j.config;
 
 import io.mtl4j.util.UserError;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,6 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private UserError fileError(String name, String text) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text);
+        return assertThrows(UserError.class, () -> ConfigLoader.load(file, required()));
+    }
     private static Map<String, Object> required() {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", "m");
@@ -49,5 +60,27 @@ class ConfigLoaderTest {
         o.put("loss-weight-lr", 0.0);
         UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(null, o));
         assertTrue(e.getMessage().contains("loss-weight-lr"), e.getMessage());
+    }
+
+    @Test
+    void fileErrorsNameTheFileAndLine() throws Exception {
+        assertEquals(dir.resolve("a.yaml") + ":3: unknown config key \"batchsize\"; did you mean batch-size?",
+                fileError("a.yaml", "# recipe\nsteps: 10\nbatchsize: 32\n").getMessage());
+        assertEquals(dir.resolve("b.yaml") + ":2: head-lr is 7.0; must be in [1.0E-9, 1.0]",
+                fileError("b.yaml", "steps: 10\nhead-lr: 7\n").getMessage());
+        assertEquals(dir.resolve("c.json") + ":3: warmup-ratio must be a number, got ten",
+                fileError("c.json", "{\"steps\": 10,\n \"tasks\": [\"sst2\"],\n \"warmup_ratio\": \"ten\"}").getMessage());
+        String unknown = fileError("d.yaml", "epochs: 3\n").getMessage();
+        assertTrue(unknown.startsWith(dir.resolve("d.yaml") + ":1: unknown config key \"epochs\" (known: model, "), unknown);
+    }
+
+    @Test
+    void syntaxErrorsSayWhereAndWhatWithoutTheParsersExcerpt() throws Exception {
+        String yaml = fileError("e.yaml", "steps: 10\ntasks: [sst2\n").getMessage();
+        assertTrue(yaml.matches(java.util.regex.Pattern.quote(dir.resolve("e.yaml").toString())
+                + ":[23]:\\d+: cannot parse config: while parsing a flow sequence: expected ',' or ']', but got .*"), yaml);
+        String json = fileError("f.json", "{\"steps\": 10,\n \"lr\": 7,,}").getMessage();
+        assertTrue(json.startsWith(dir.resolve("f.json") + ":2:10: cannot parse config: Unexpected character"), json);
+        assertEquals(1, json.lines().count(), json);
     }
 }

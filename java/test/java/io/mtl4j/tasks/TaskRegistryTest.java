@@ -60,7 +60,7 @@ class TaskRegistryTest {
     @Test
     void unknownTaskListsKnownOnes() {
         UserError e = assertThrows(UserError.class, () -> glue.get("sst-2"));
-        assertEquals("unknown task 'sst-2' (known: cola, mnli, mrpc, qnli, qqp, rte, sst2, stsb, wnli)", e.getMessage());
+        assertEquals("unknown task 'sst-2'; did you mean sst2? (known: cola, mnli, mrpc, qnli, qqp, rte, sst2, stsb, wnli)", e.getMessage());
     }
 
     @Test
