@@ -27,6 +27,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "all", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
+                "Runs every benchmark and writes bench.json and bench.md.",
                 "Runs bench data (the --task's train split), bench pcgrad (--pcgrad-tasks gradients of",
                 "--pcgrad-params elements) and bench train, and writes bench.json and bench.md into --output.",
                 "Each part runs as its own command does; a part that fails is recorded with its error and the",

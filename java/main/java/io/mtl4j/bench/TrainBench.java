@@ -38,6 +38,7 @@ import java.util.stream.Stream;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
+                "Training throughput, MFU and step-time breakdown, against the seed recipe.",
                 "Times --steps real training steps (after --warmup untimed ones) of the mtl4j trainer and",
                 "reports samples/s, real and padded tokens/s, model FLOP/s and MFU, padding efficiency, a",
                 "step-time breakdown (data, forward, backward, pcgrad, optimizer, other; fractions of 1),",

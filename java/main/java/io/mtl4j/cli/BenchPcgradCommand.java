@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "pcgrad", mixinStandardHelpOptions = true,
         description = {
-                "Times the native PCGrad library (Gram pass + T x T solve + weighted-sum pass) against a naive",
+                "Times the native PCGrad library against a naive LibTorch version, and the copy bandwidth.",
+                "The library: Gram pass + T x T solve + weighted-sum pass; the naive",
                 "LibTorch version (per task: clone, then per other task a dot product and, on conflict, a",
                 "projection; then sum), on seeded random gradients where about --conflict-rate of the task",
                 "pairs conflict. Also measures the copy bandwidth (read + write bytes/s of a large copy_) and",

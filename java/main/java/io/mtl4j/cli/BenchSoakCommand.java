@@ -15,8 +15,9 @@ import java.util.concurrent.Callable;
 /** {@code mtl4j bench soak}. */
 @Command(name = "soak", mixinStandardHelpOptions = true,
         description = {
-                "Trains for --steps steps and samples the resident set size and JavaCPP's tracked native bytes",
-                "every --every steps; reports their growth from the end of warm-up (the first 10% of steps) to",
+                "Checks training for native memory growth over --steps steps.",
+                "Samples the resident set size and JavaCPP's tracked native bytes",
+                "every --every steps; reports their growth from the end of warm-up (the first 10%% of steps) to",
                 "the end. A native leak (a tensor per step kept alive) shows as steady growth.",
                 "",
                 "Example:",

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code mtl4j compare}: single-task baselines against the multi-task model. */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
+                "Single-task baselines against the multi-task model, as a table (report.md) and a plot.",
                 "Trains the multi-task model, then one single-task baseline per task that gets the number of",
                 "optimizer steps the sampler gave that task in the multi-task run, with the same hyperparameters.",
                 "Writes OUTPUT/report.md (task, metric, single, multi, delta), report.json and curves.png (dev",

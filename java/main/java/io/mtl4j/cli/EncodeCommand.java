@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
 /** {@code mtl4j encode}: encoder outputs for every input line, as JSON lines. */
 @Command(name = "encode", mixinStandardHelpOptions = true,
         description = {
-                "Runs the encoder over every input line and writes one JSON object per line, in input order:",
+                "Runs the encoder over every input line, writing one JSON object per line.",
+                "Each holds, in input order:",
                 "  input_ids, token_type_ids, cls (last hidden state of token 0), mean (mean over real tokens),",
                 "  and pooler (when the checkpoint has pooler weights).",
                 "",

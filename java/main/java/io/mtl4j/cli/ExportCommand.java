@@ -13,8 +13,9 @@ import java.util.concurrent.Callable;
 /** {@code mtl4j export}. */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {
-                "Exports one task of a checkpoint as a Hugging Face BertForSequenceClassification directory",
-                "(config.json with id2label/label2id, model.safetensors with bert.* and classifier.*, tokenizer.json).",
+                "Exports one task of a checkpoint as a Hugging Face BertForSequenceClassification.",
+                "The directory holds config.json with id2label/label2id, model.safetensors with bert.* and",
+                "classifier.*, and tokenizer.json.",
                 "Load it in Python with AutoModelForSequenceClassification.from_pretrained(DIR).",
                 "",
                 "Example:",

@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
 /** {@code mtl4j launch}: starts this node's ranks of a data-parallel job and watches them. */
 @Command(name = "launch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Starts N worker processes on this node, each running the given mtl4j command with RANK,",
-                "WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT set, as torchrun does. Workers rendezvous",
+                "Starts N data-parallel worker processes on this node, as torchrun does.",
+                "Each runs the given mtl4j command with RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and",
+                "MASTER_PORT set. Workers rendezvous",
                 "through a c10d TCPStore hosted by rank 0 and train data-parallel (Gloo on CPU, NCCL on CUDA).",
                 "",
                 "Rank 0 (the first worker of node 0) prints the progress bar and writes the run; other workers'",

@@ -27,9 +27,9 @@ import java.util.stream.Collectors;
 /** {@code mtl4j pcgrad apply}: combines g0..g{T-1} from a safetensors file into one gradient. */
 @Command(name = "apply", mixinStandardHelpOptions = true,
         description = {
-                "Combines T task gradients into one with PCGrad: each task's gradient is projected away",
-                "from every other task's gradient it conflicts with (negative dot product), then the",
-                "projected gradients are summed (or averaged).",
+                "Combines T task gradients into one with PCGrad.",
+                "Each task's gradient is projected away from every other task's gradient it conflicts with",
+                "(negative dot product), then the projected gradients are summed (or averaged).",
                 "",
                 "For each task i, g_i' starts as g_i; for each other task j, in an order chosen per i:",
                 "  if g_i'.g_j < 0:   g_i' <- g_i' - (g_i'.g_j / (|g_j|^2 + 1e-12)) g_j",

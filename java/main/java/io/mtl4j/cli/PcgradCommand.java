@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** {@code mtl4j pcgrad}: gradient surgery on task gradients stored in files. */
 @Command(name = "pcgrad", mixinStandardHelpOptions = true,
         description = {
-                "PCGrad (Yu et al. 2020, \"Gradient Surgery for Multi-Task Learning\") on task gradients",
-                "stored in a safetensors file. Run 'mtl4j pcgrad apply --help' for the details."},
+                "PCGrad gradient surgery on task gradients stored in a safetensors file.",
+                "Yu et al. 2020, \"Gradient Surgery for Multi-Task Learning\". Run 'mtl4j pcgrad apply --help'",
+                "for the details."},
         subcommands = {PcgradApplyCommand.class})
 public final class PcgradCommand implements Runnable {
     @CommandLine.Spec

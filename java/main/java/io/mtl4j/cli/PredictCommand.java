@@ -35,7 +35,8 @@ import java.util.concurrent.Callable;
 /** {@code mtl4j predict}: a task head's predictions for new inputs, or GLUE submission files. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {
-                "Predicts one task for every input line and prints one JSON object per line, in order:",
+                "Predicts one task for every input line, as one JSON object per line.",
+                "Output, in input order:",
                 "  {\"label\": name, \"label_id\": i, \"probs\": [p0, p1, ...]}   (probabilities in label-id order)",
                 "  {\"score\": x}                                          (STS-B and other regression tasks)",
                 "Input as for 'mtl4j encode': .jsonl with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin.",
