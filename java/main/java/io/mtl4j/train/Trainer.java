@@ -76,12 +76,7 @@ public final class Trainer {
 
     private long step;
     private Map<String, Long> taskSteps = new LinkedHashMap<>();
-    private double bestScore = Double.NaN;
-    private long bestStep = -1;
-    private Map<String, Double> bestTaskScores = new LinkedHashMap<>();
-    private Map<String, Map<String, Double>> lastMetrics = new LinkedHashMap<>();
-    private Map<String, Map<String, Double>> bestMetrics = new LinkedHashMap<>();
-    private int evalsWithoutGain;
+    private final BestTracker best = new BestTracker();
     private int badSteps;
     private long skippedSteps;
     private StepTimer timer = StepTimer.NONE;
@@ -203,16 +198,9 @@ public final class Trainer {
         consumedSampler = sampler.state();
         consumedCursors = currentCursors();
         taskSteps = new LinkedHashMap<>(s.taskSteps());
-        bestScore = s.bestScore();
-        bestStep = s.bestStep();
-        bestTaskScores = new LinkedHashMap<>(s.bestTaskScores());
-        evalsWithoutGain = s.evalsWithoutGain();
         badSteps = s.badSteps();
         skippedSteps = s.skippedSteps();
-        lastMetrics = s.metrics() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(s.metrics());
-        if (bestStep >= 0) {
-            bestMetrics = Checkpoints.readState(run.runDir().resolve("best")).metrics();
-        }
+        best.restore(s, s.bestStep() >= 0 ? Checkpoints.readState(run.runDir().resolve("best")).metrics() : null);
         LOG.info("resumed from {} at step {}", checkpoint, step);
     }
 
@@ -295,7 +283,7 @@ public final class Trainer {
             }
         }
         if (earlyStopped) {
-            LOG.info("early stopping at step {}: no gain in {} evaluations", step, evalsWithoutGain);
+            LOG.info("early stopping at step {}: no gain in {} evaluations", step, best.evalsWithoutGain());
         }
         if (savedAt != step && dist.isMain()) {
             try (PointerScope scope = new PointerScope()) {
@@ -307,7 +295,7 @@ public final class Trainer {
     }
 
     private Result result(boolean interrupted, boolean earlyStopped) {
-        return new Result(step, Map.copyOf(taskSteps), interrupted, earlyStopped, bestMetrics, skippedSteps);
+        return new Result(step, Map.copyOf(taskSteps), interrupted, earlyStopped, best.bestMetrics(), skippedSteps);
     }
 
     /** What one optimizer step did, for logging. */
@@ -661,7 +649,6 @@ public final class Trainer {
     /** Evaluates every task on its dev splits, saves checkpoints; returns true to stop early. */
     private boolean evaluateAndSave() throws IOException {
         Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
-        double mainSum = 0;
         Map<String, Double> mainScores = new LinkedHashMap<>();
         for (String task : tasks) {
             TaskData td = data.get(task);
@@ -686,41 +673,21 @@ public final class Trainer {
                 String key = first ? task : (task.equals("mnli") && split.equals("validation_mismatched") ? "mnli-mm" : task + "-" + split);
                 metrics.put(key, scores);
                 if (first) {
-                    double main = scores.get(spec.mainMetric().id());
-                    mainScores.put(task, main);
-                    mainSum += main;
+                    mainScores.put(task, scores.get(spec.mainMetric().id()));
                     first = false;
                 }
             }
         }
-        lastMetrics = metrics;
-        double mean = mainSum / Math.max(1, mainScores.size());
-        boolean improved = Double.isNaN(bestScore) || mean > bestScore;
-        if (improved) {
-            bestScore = mean;
-            bestStep = step;
-            bestMetrics = metrics;
-            evalsWithoutGain = 0;
-        } else {
-            evalsWithoutGain++;
-        }
-        List<String> improvedTasks = new ArrayList<>();
-        mainScores.forEach((task, score) -> {
-            Double best = bestTaskScores.get(task);
-            if (best == null || score > best) {
-                bestTaskScores.put(task, score);
-                improvedTasks.add(task);
-            }
-        });
+        BestTracker.Update update = best.record(step, metrics, mainScores);
         Path saved = saveStep();
-        if (improved) {
+        if (update.improved()) {
             Checkpoints.link(run.runDir(), saved, "best");
             writeEvalJson();
         }
-        for (String task : improvedTasks) {
+        for (String task : update.improvedTasks()) {
             Checkpoints.link(run.runDir(), saved, "best-" + task);
         }
-        return config.patience() > 0 && evalsWithoutGain >= config.patience();
+        return best.patienceExhausted(config.patience());
     }
 
     private static String format(Map<String, Double> scores) {
@@ -730,7 +697,7 @@ public final class Trainer {
     }
 
     private void writeEvalJson() throws IOException {
-        byte[] json = Checkpoints.JSON.writeValueAsBytes(bestMetrics);
+        byte[] json = Checkpoints.JSON.writeValueAsBytes(best.bestMetrics());
         io.mtl4j.util.AtomicFiles.write(run.runDir().resolve("eval.json"), out -> out.write(json));
     }
 
@@ -746,8 +713,8 @@ public final class Trainer {
         TaskSampler.State samplerState = consumedSampler;
         Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>(consumedCursors);
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
-                new LinkedHashMap<>(taskSteps), bestScore, bestStep, new LinkedHashMap<>(bestTaskScores),
-                evalsWithoutGain, badSteps, skippedSteps, lastMetrics);
+                new LinkedHashMap<>(taskSteps), best.bestScore(), best.bestStep(), best.bestTaskScores(),
+                best.evalsWithoutGain(), badSteps, skippedSteps, best.lastMetrics());
         Map<String, Object> meta = new LinkedHashMap<>(run.meta());
         meta.put("step", step);
         meta.put("world_size", dist.worldSize());

@@ -1,0 +1,95 @@
+package io.mtl4j.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which evaluation is best: overall by the mean of the tasks' main metrics (the {@code best}
+ * checkpoint and {@code eval.json}), and per task by its own main metric ({@code best-<task>}).
+ * Counts the evaluations since the mean last improved, for early stopping. A tie is no gain: the
+ * earlier checkpoint stays best.
+ */
+final class BestTracker {
+    private double bestScore = Double.NaN;
+    private long bestStep = -1;
+    private Map<String, Double> bestTaskScores = new LinkedHashMap<>();
+    private Map<String, Map<String, Double>> bestMetrics = new LinkedHashMap<>();
+    private Map<String, Map<String, Double>> lastMetrics = new LinkedHashMap<>();
+    private int evalsWithoutGain;
+
+    /** What one evaluation changed: whether it is the new best overall, and the tasks it is the new best of. */
+    record Update(boolean improved, List<String> improvedTasks) {
+    }
+
+    /**
+     * Records the evaluation at {@code step}: {@code metrics} as eval.json holds them (task or split
+     * key to metric scores), {@code mainScores} each task's main metric on its first dev split.
+     */
+    Update record(long step, Map<String, Map<String, Double>> metrics, Map<String, Double> mainScores) {
+        lastMetrics = metrics;
+        double sum = 0;
+        for (double score : mainScores.values()) {
+            sum += score;
+        }
+        double mean = sum / Math.max(1, mainScores.size());
+        boolean improved = Double.isNaN(bestScore) || mean > bestScore;
+        if (improved) {
+            bestScore = mean;
+            bestStep = step;
+            bestMetrics = metrics;
+            evalsWithoutGain = 0;
+        } else {
+            evalsWithoutGain++;
+        }
+        List<String> improvedTasks = new ArrayList<>();
+        mainScores.forEach((task, score) -> {
+            Double best = bestTaskScores.get(task);
+            if (best == null || score > best) {
+                bestTaskScores.put(task, score);
+                improvedTasks.add(task);
+            }
+        });
+        return new Update(improved, improvedTasks);
+    }
+
+    /** True once {@code patience} (> 0) evaluations in a row brought no gain. */
+    boolean patienceExhausted(int patience) {
+        return patience > 0 && evalsWithoutGain >= patience;
+    }
+
+    /** Continues from a checkpoint's state; {@code bestMetrics} are those saved with its best checkpoint. */
+    void restore(TrainerState s, Map<String, Map<String, Double>> bestMetrics) {
+        bestScore = s.bestScore();
+        bestStep = s.bestStep();
+        bestTaskScores = new LinkedHashMap<>(s.bestTaskScores());
+        evalsWithoutGain = s.evalsWithoutGain();
+        lastMetrics = s.metrics() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(s.metrics());
+        this.bestMetrics = bestMetrics == null ? new LinkedHashMap<>() : bestMetrics;
+    }
+
+    double bestScore() {
+        return bestScore;
+    }
+
+    long bestStep() {
+        return bestStep;
+    }
+
+    Map<String, Double> bestTaskScores() {
+        return new LinkedHashMap<>(bestTaskScores);
+    }
+
+    Map<String, Map<String, Double>> bestMetrics() {
+        return bestMetrics;
+    }
+
+    Map<String, Map<String, Double>> lastMetrics() {
+        return lastMetrics;
+    }
+
+    int evalsWithoutGain() {
+        return evalsWithoutGain;
+    }
+}
