@@ -102,11 +102,10 @@ public final class EvalCommand implements Callable<Integer> {
         return List.of(split);
     }
 
+    /** eval.json's key, except that a split asked for by --split is reported under the task's name. */
     private String resultKey(TaskSpec task, String s) {
-        if (task.name().equals("mnli") && s.equals("validation_mismatched")) {
-            return "mnli-mm";
-        }
-        return split == null || TaskData.devSplits(task).indexOf(s) == 0 || split.equals(s) ? task.name() : task.name() + "-" + s;
+        String key = TaskData.resultKey(task, s);
+        return split != null && !key.equals("mnli-mm") ? task.name() : key;
     }
 
     private void print(Map<String, Map<String, Double>> results) throws Exception {

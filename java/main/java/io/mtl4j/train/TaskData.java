@@ -34,6 +34,17 @@ public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits
     }
 
     /**
+     * The key of a dev split's scores in eval.json: the task's name for its first dev split,
+     * {@code mnli-mm} for MNLI's mismatched one, otherwise {@code <task>-<split>}.
+     */
+    public static String resultKey(TaskSpec spec, String split) {
+        if (spec.name().equals("mnli") && split.equals("validation_mismatched")) {
+            return "mnli-mm";
+        }
+        return devSplits(spec).indexOf(split) == 0 ? spec.name() : spec.name() + "-" + split;
+    }
+
+    /**
      * Loads {@code splits} of {@code spec}. A split in {@code optional} that has no file is
      * skipped with a log line instead of an error.
      */

@@ -653,7 +653,6 @@ public final class Trainer {
         for (String task : tasks) {
             TaskData td = data.get(task);
             TaskSpec spec = td.spec();
-            boolean first = true;
             for (String split : TaskData.devSplits(spec)) {
                 List<TokenizedExample> dev = td.splits().get(split);
                 if (dev == null) {
@@ -670,11 +669,10 @@ public final class Trainer {
                 line.putAll(scores);
                 run.metrics().write(line);
                 LOG.info("step {} {} {}: {}", step, task, split, format(scores));
-                String key = first ? task : (task.equals("mnli") && split.equals("validation_mismatched") ? "mnli-mm" : task + "-" + split);
+                String key = TaskData.resultKey(spec, split);
                 metrics.put(key, scores);
-                if (first) {
+                if (key.equals(task)) {
                     mainScores.put(task, scores.get(spec.mainMetric().id()));
-                    first = false;
                 }
             }
         }

@@ -11,7 +11,7 @@ import java.util.Random;
  * Writes small GLUE-shaped datasets in the Hugging Face JSONL layout ({@code DIR/<task>/<split>.jsonl})
  * from the words of {@link TinyModels#VOCAB}, with learnable labels: sst2 is positive when the
  * sentence says "good", "great" or "fun"; qqp pairs are duplicates when both questions share the
- * same animal; stsb (written on request) scores a pair 0 to 5 by its mentions of a dog.
+ * same animal; stsb and mnli are written on request.
  */
 public final class TinyGlue {
     private static final String[] FILLER = {"the", "a", "movie", "film", "is", "was", "very", "and", "it", "story", "plot", "actors"};
@@ -89,6 +89,37 @@ public final class TinyGlue {
             String s1 = "the " + ANIMALS[a1] + " " + VERBS[v1] + "s";
             String s2 = "a " + ANIMALS[a2] + " is " + VERBS[v2] + "ing";
             lines.add("{\"sentence1\": \"" + s1 + "\", \"sentence2\": \"" + s2 + "\", \"label\": " + score
+                    + ", \"idx\": " + i + "}");
+        }
+        Files.write(dir.resolve(split + ".jsonl"), lines);
+    }
+
+    /**
+     * Adds an MNLI-shaped task with matched and mismatched dev sets: entailment when the hypothesis
+     * names the premise's animal, contradiction when it names another, neutral when it names none.
+     */
+    public static Path writeMnli(Path dir, int trainSize, int devSize, long seed) throws IOException {
+        Random r = new Random(seed);
+        writeMnli(dir.resolve("mnli"), "train", trainSize, r);
+        writeMnli(dir.resolve("mnli"), "validation_matched", devSize, r);
+        writeMnli(dir.resolve("mnli"), "validation_mismatched", devSize, r);
+        return dir;
+    }
+
+    private static void writeMnli(Path dir, String split, int n, Random r) throws IOException {
+        Files.createDirectories(dir);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int animal = r.nextInt(ANIMALS.length);
+            int label = r.nextInt(3);
+            String verb = VERBS[r.nextInt(VERBS.length)];
+            String premise = "the " + ANIMALS[animal] + " and a " + FILLER[r.nextInt(FILLER.length)] + " " + verb;
+            String hypothesis = switch (label) {
+                case 0 -> "a " + ANIMALS[animal] + " " + verb + "s";
+                case 2 -> "a " + ANIMALS[(animal + 1 + r.nextInt(ANIMALS.length - 1)) % ANIMALS.length] + " " + verb + "s";
+                default -> "it " + verb + "s";
+            };
+            lines.add("{\"premise\": \"" + premise + "\", \"hypothesis\": \"" + hypothesis + "\", \"label\": " + label
                     + ", \"idx\": " + i + "}");
         }
         Files.write(dir.resolve(split + ".jsonl"), lines);

@@ -1,0 +1,92 @@
+package io.mtl4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.testing.TinyGlue;
+import io.mtl4j.testing.TinyModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** MNLI's accuracy is the matched dev set's; the mismatched one is reported as mnli-mm, in train and eval. */
+class MnliDevSplitsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static Path run;
+    static Path data;
+
+    @BeforeAll
+    static void trainMnliBesideSst2() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 3);
+        data = TinyGlue.writeMnli(TinyGlue.write(dir.resolve("glue"), 64, 24, 9), 96, 40, 9);
+        run = dir.resolve("run");
+        CliRunner r = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--tasks", "mnli,sst2",
+                "--steps", "12", "--batch-size", "16", "--lr", "1e-3", "--eval-every", "6", "--device", "cpu",
+                "--cache-dir", dir.resolve("cache").toString(), "--output", run.toString());
+        assertEquals(0, r.exitCode(), r.err());
+    }
+
+    @Test
+    void evalJsonHasMatchedAsMnliAndMismatchedAsMnliMm() throws Exception {
+        JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
+        assertEquals(List.of("mnli", "mnli-mm", "sst2"), names(eval));
+        long bestStep = JSON.readTree(run.resolve("best").resolve("mtl4j.json").toFile()).get("step").asLong();
+        JsonNode matched = null;
+        JsonNode mismatched = null;
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.has("split") && n.get("task").asText().equals("mnli") && n.get("step").asLong() == bestStep) {
+                if (n.get("split").asText().equals("validation_matched")) {
+                    matched = n;
+                } else if (n.get("split").asText().equals("validation_mismatched")) {
+                    mismatched = n;
+                }
+            }
+        }
+        assertTrue(matched != null && mismatched != null, "both MNLI dev sets evaluated at the best step " + bestStep);
+        assertEquals(matched.get("accuracy").asDouble(), eval.get("mnli").get("accuracy").asDouble(), 1e-12);
+        assertEquals(mismatched.get("accuracy").asDouble(), eval.get("mnli-mm").get("accuracy").asDouble(), 1e-12);
+    }
+
+    @Test
+    void evalReportsTheSameKeysAndScoresAsTheRun() throws Exception {
+        JsonNode saved = JSON.readTree(run.resolve("eval.json").toFile());
+        CliRunner both = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
+                "--tasks", "mnli", "--json", "--device", "cpu");
+        assertEquals(0, both.exitCode(), both.err());
+        JsonNode printed = JSON.readTree(both.out());
+        assertEquals(List.of("mnli", "mnli-mm"), names(printed));
+        assertEquals(saved.get("mnli").get("accuracy").asDouble(), printed.get("mnli").get("accuracy").asDouble(), 1e-9);
+        assertEquals(saved.get("mnli-mm").get("accuracy").asDouble(), printed.get("mnli-mm").get("accuracy").asDouble(), 1e-9);
+
+        CliRunner validation = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
+                "--tasks", "mnli", "--split", "validation", "--json", "--device", "cpu");
+        assertEquals(0, validation.exitCode(), validation.err());
+        JsonNode matchedOnly = JSON.readTree(validation.out());
+        assertEquals(List.of("mnli"), names(matchedOnly), "for MNLI, validation means matched");
+        assertEquals(saved.get("mnli").get("accuracy").asDouble(), matchedOnly.get("mnli").get("accuracy").asDouble(), 1e-9);
+
+        CliRunner mm = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
+                "--tasks", "mnli", "--split", "validation_mismatched", "--json", "--device", "cpu");
+        assertEquals(0, mm.exitCode(), mm.err());
+        assertEquals(List.of("mnli-mm"), names(JSON.readTree(mm.out())));
+        assertTrue(JSON.readTree(mm.out()).get("mnli-mm").has("accuracy"));
+    }
+
+    private static List<String> names(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+}
