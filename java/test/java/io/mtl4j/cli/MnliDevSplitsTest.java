@@ -84,6 +84,28 @@ class MnliDevSplitsTest {
         assertTrue(JSON.readTree(mm.out()).get("mnli-mm").has("accuracy"));
     }
 
+    @Test
+    void glueSubmissionWritesBothMnliTestSetsWithLabelNames() throws Exception {
+        for (String split : List.of("test_matched", "test_mismatched")) {
+            Files.write(data.resolve("mnli/" + split + ".jsonl"), List.of(
+                    "{\"premise\": \"the dog and a film eat\", \"hypothesis\": \"a dog eats\", \"label\": -1, \"idx\": 0}",
+                    "{\"premise\": \"the cat and a plot play\", \"hypothesis\": \"it plays\", \"label\": -1, \"idx\": 1}",
+                    "{\"premise\": \"the man and a story sleep\", \"hypothesis\": \"a woman sleeps\", \"label\": -1, \"idx\": 2}"));
+        }
+        Path out = dir.resolve("submission");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
+                "--data", data.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        for (String name : List.of("MNLI-m.tsv", "MNLI-mm.tsv")) {
+            List<String> lines = Files.readAllLines(out.resolve(name));
+            assertEquals(4, lines.size(), name + ": " + lines);
+            assertEquals("index\tprediction", lines.get(0));
+            for (int i = 1; i < lines.size(); i++) {
+                assertTrue(lines.get(i).matches((i - 1) + "\t(entailment|neutral|contradiction)"), name + ": " + lines.get(i));
+            }
+        }
+    }
+
     private static List<String> names(JsonNode n) {
         List<String> out = new ArrayList<>();
         n.fieldNames().forEachRemaining(out::add);
