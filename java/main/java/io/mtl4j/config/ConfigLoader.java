@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.mtl4j.util.ParseErrors;
 import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 
@@ -114,7 +115,7 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null || at.getLineNr() < 1 ? file.toString() : file + ":" + at.getLineNr() + ":" + at.getColumnNr();
-            throw new UserError(where + ": cannot parse config: " + problem(e.getOriginalMessage()));
+            throw new UserError(where + ": cannot parse config: " + ParseErrors.describe(e));
         } catch (IOException e) {
             throw new UserError(file + ": cannot read config: " + e.getMessage());
         }
@@ -141,17 +142,6 @@ public final class ConfigLoader {
             origins.put(key, at + ": " + key);
         }
         return new ConfigFile(values, origins);
-    }
-
-    /**
-     * The parser's own words without its source excerpts: SnakeYAML interleaves its sentences
-     * ("while parsing a flow sequence", "expected ',' or ']'") with indented location and caret lines.
-     */
-    private static String problem(String message) {
-        if (message == null) {
-            return "syntax error";
-        }
-        return String.join(": ", message.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0))).toList());
     }
 
     /** The line of each top-level key: the tree model keeps no locations, the streaming parser does. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.ParseErrors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +37,11 @@ final class JsonlReader implements SplitReader {
         return out;
     }
 
+    private static String invalidJson(JsonProcessingException e) {
+        int column = ParseErrors.column(e);
+        return "invalid JSON" + (column > 0 ? " at column " + column : "") + ": " + ParseErrors.describe(e);
+    }
+
     private static Example parse(Utf8Lines.Line line, TaskSpec task, ExampleBuilder builder) throws BadRow {
         if (line.utf8Error() != null) {
             throw new BadRow(line.utf8Error());
@@ -44,7 +50,7 @@ final class JsonlReader implements SplitReader {
         try {
             node = MAPPER.readTree(line.text());
         } catch (JsonProcessingException e) {
-            throw new BadRow("invalid JSON: " + e.getOriginalMessage());
+            throw new BadRow(invalidJson(e));
         }
         if (node == null || !node.isObject()) {
             throw new BadRow("expected a JSON object");

@@ -108,6 +108,8 @@ public final class TextPairFile {
         JsonNode node;
         try {
             node = JSON.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw UserError.at(name, lineNo, "not valid JSON: " + io.mtl4j.util.ParseErrors.describe(e));
         } catch (IOException e) {
             throw UserError.at(name, lineNo, "not valid JSON");
         }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.mtl4j.util.ParseErrors;
 import io.mtl4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,7 +90,7 @@ public final class TaskFileLoader {
                     d = mapper.readValue(p, Decl.class);
                 } catch (JsonMappingException e) {
                     // The parser has read ahead by then; the task's first line is the reliable place.
-                    throw UserError.at(file, line, "invalid task declaration: " + e.getOriginalMessage());
+                    throw UserError.at(file, line, "invalid task declaration: " + ParseErrors.describe(e));
                 }
                 TaskSpec spec = toSpec(d, file, line);
                 if (!seen.add(spec.name())) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -49,5 +50,14 @@ class TextPairFileTest {
         assertEquals(dir.resolve("nope.tsv") + ": input file not found", missing.getMessage());
         UserError directory = assertThrows(UserError.class, () -> TextPairFile.read(dir));
         assertTrue(directory.getMessage().contains("is a directory"), directory.getMessage());
+    }
+
+    @Test
+    void aBadJsonLineNamesFileLineAndTheParsersReasonOnOneLine() throws Exception {
+        Path file = dir.resolve("in.jsonl");
+        Files.writeString(file, "{\"text_a\": \"fine\"}\n{\"text_a\": \"cut\n");
+        UserError e = assertThrows(UserError.class, () -> TextPairFile.read(file));
+        assertTrue(e.getMessage().startsWith(file + ":2: not valid JSON: Unexpected end-of-input"), e.getMessage());
+        assertFalse(e.getMessage().contains("Source:") || e.getMessage().contains("\n"), e.getMessage());
     }
 }
