@@ -79,7 +79,10 @@ public final class EvalCommand implements Callable<Integer> {
                     if (examples == null) {
                         continue;
                     }
-                    Map<String, Double> scores = Evaluator.evaluate(ckpt.model(), task, examples, batchSize, dev);
+                    Map<String, Double> scores;
+                    try (ProgressBar bar = new ProgressBar("eval " + task.name() + " " + s, examples.size())) {
+                        scores = Evaluator.evaluate(ckpt.model(), task, examples, batchSize, dev, bar::step);
+                    }
                     results.put(resultKey(task, s), scores);
                 }
             }

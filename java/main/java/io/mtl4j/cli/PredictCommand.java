@@ -92,7 +92,10 @@ public final class PredictCommand implements Callable<Integer> {
                 Encoding e = tokenizer.encode(p.textA(), p.textB());
                 examples.add(new TokenizedExample(e.inputIds(), e.tokenTypeIds(), -1, Float.NaN));
             }
-            Evaluator.Predictions predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev);
+            Evaluator.Predictions predictions;
+            try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
+                predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
+            }
             PrintWriter out = spec.commandLine().getOut();
             for (float[] output : predictions.outputs()) {
                 out.println(JSON.writeValueAsString(line(taskSpec, output)));
@@ -155,7 +158,10 @@ public final class PredictCommand implements Callable<Integer> {
             TaskData td = TaskData.load(taskSpec, DataSources.resolve(data, CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()), List.of(split), List.of(), tokenizer,
                     CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), BadRowPolicy.ERROR);
             List<TokenizedExample> examples = td.splits().get(split);
-            Evaluator.Predictions predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev);
+            Evaluator.Predictions predictions;
+            try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
+                predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
+            }
             String name = taskSpec.name().equals("mnli") ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : base;
             Path file = submission.resolve(name + ".tsv");
             StringBuilder sb = new StringBuilder("index\tprediction\n");

@@ -65,7 +65,8 @@ public final class ProgressBar implements AutoCloseable {
         String line = String.format(Locale.ROOT, "%s [%s] %d/%d %.1f/s ETA %s%s", label, bar, done, total, rate,
                 eta < 0 ? "?" : formatDuration(eta), suffix.isEmpty() ? "" : " " + suffix);
         if (interactive) {
-            out.print("\r" + line);
+            // erase to the end of the line: another bar (eval inside train) may have drawn a longer one
+            out.print("\r" + line + "\033[K");
         } else {
             out.println(line);
         }

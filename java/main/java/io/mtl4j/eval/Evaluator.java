@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.Tensor;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /** Runs a task head over examples without gradients and scores the predictions. */
 public final class Evaluator {
@@ -51,6 +52,12 @@ public final class Evaluator {
 
     public static Predictions predict(MultiTaskModel model, String task, List<TokenizedExample> examples,
                                       int batchSize, Device device) {
+        return predict(model, task, examples, batchSize, device, done -> { });
+    }
+
+    /** Like {@link #predict(MultiTaskModel, String, List, int, Device)}, telling {@code progress} each batch's size. */
+    public static Predictions predict(MultiTaskModel model, String task, List<TokenizedExample> examples,
+                                      int batchSize, Device device, LongConsumer progress) {
         HeadSpec spec = model.spec(task);
         Batcher batcher = new Batcher(BatchingConfig.bucketed(batchSize).withShuffle(false));
         List<int[]> plan = batcher.planEpoch(TokenizedSplits.lengths(examples), new Rng(0));
@@ -65,6 +72,7 @@ public final class Evaluator {
                     outputs[batch.exampleIndices()[r]] = java.util.Arrays.copyOfRange(values, r * width, (r + 1) * width);
                 }
             }
+            progress.accept(indices.length);
         }
         return new Predictions(outputs);
     }
@@ -88,6 +96,11 @@ public final class Evaluator {
 
     public static Map<String, Double> evaluate(MultiTaskModel model, TaskSpec spec, List<TokenizedExample> examples,
                                                int batchSize, Device device) {
-        return score(spec, examples, predict(model, spec.name(), examples, batchSize, device));
+        return evaluate(model, spec, examples, batchSize, device, done -> { });
+    }
+
+    public static Map<String, Double> evaluate(MultiTaskModel model, TaskSpec spec, List<TokenizedExample> examples,
+                                               int batchSize, Device device, LongConsumer progress) {
+        return score(spec, examples, predict(model, spec.name(), examples, batchSize, device, progress));
     }
 }

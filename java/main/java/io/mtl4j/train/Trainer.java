@@ -661,7 +661,10 @@ public final class Trainer {
                 if (config.maxEvalExamples() > 0 && dev.size() > config.maxEvalExamples()) {
                     dev = dev.subList(0, (int) config.maxEvalExamples());
                 }
-                Map<String, Double> scores = Evaluator.evaluate(model, spec, dev, config.evalBatchSize(), device);
+                Map<String, Double> scores;
+                try (ProgressBar bar = new ProgressBar("eval " + task + " " + split, dev.size())) {
+                    scores = Evaluator.evaluate(model, spec, dev, config.evalBatchSize(), device, bar::step);
+                }
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("step", step);
                 line.put("split", split);
