@@ -351,7 +351,8 @@ public final class ConfigLoader {
                 throw bad(key, "an integer", o);
             }
             if (value < min || value > max) {
-                throw new UserError(origin.get(key) + " is " + value + "; must be in [" + min + ", " + max + "]");
+                String range = max == Long.MAX_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
+                throw new UserError(origin.get(key) + " is " + value + "; must be " + range);
             }
             return value;
         }

@@ -83,4 +83,11 @@ class ConfigLoaderTest {
         assertTrue(json.startsWith(dir.resolve("f.json") + ":2:10: cannot parse config: Unexpected character"), json);
         assertEquals(1, json.lines().count(), json);
     }
+
+    @Test
+    void anOpenEndedRangeSaysAtLeast() {
+        Map<String, Object> o = required();
+        o.put("steps", 0L);
+        assertEquals("--steps is 0; must be at least 1", assertThrows(UserError.class, () -> ConfigLoader.load(null, o)).getMessage());
+    }
 }
