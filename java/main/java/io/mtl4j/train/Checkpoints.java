@@ -196,6 +196,10 @@ public final class Checkpoints {
     public static Map<String, Object> readMeta(Path checkpoint) {
         Path file = checkpoint.resolve(META);
         if (!Files.isRegularFile(file)) {
+            if (Files.isRegularFile(checkpoint.resolve("metrics.jsonl")) || Files.isDirectory(checkpoint.resolve("last"))) {
+                throw new UserError(checkpoint + ": a run directory, not a checkpoint; use " + checkpoint.resolve("best")
+                        + " (or last, step-N, best-<task>)");
+            }
             throw new UserError(checkpoint + ": not an mtl4j checkpoint (no " + META + ")");
         }
         try {

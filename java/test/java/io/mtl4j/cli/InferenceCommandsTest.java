@@ -128,6 +128,14 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void aRunDirectoryGivenAsCheckpointPointsToItsCheckpoints() {
+        CliRunner r = CliRunner.run("eval", "--checkpoint", run.toString(), "--data", data.toString(), "--tasks", "sst2");
+        assertEquals(2, r.exitCode());
+        assertEquals("mtl4j: error: " + run + ": a run directory, not a checkpoint; use " + run.resolve("best")
+                + " (or last, step-N, best-<task>)", r.err().strip());
+    }
+
+    @Test
     void badCheckpointAndTaskAreOneLineErrors() {
         CliRunner r = CliRunner.run("eval", "--checkpoint", dir.resolve("nope").toString(), "--data", data.toString());
         assertEquals(2, r.exitCode());
