@@ -6,7 +6,6 @@ import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.model.InputBatch;
 import io.mtl4j.runtime.Tensors;
 import io.mtl4j.testing.TinyGlue;
-import io.mtl4j.testing.TinyModels;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.tokenize.Encoding;
 import org.bytedeco.javacpp.PointerScope;
@@ -17,7 +16,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -34,16 +32,8 @@ class ClsHeadExportTest {
     Path dir;
 
     private Path train(String headInput, Path data) throws Exception {
-        Path model = dir.resolve("model");
-        if (!model.toFile().exists()) {
-            TinyModels.write(model, 3);
-        }
-        Path run = dir.resolve("run-" + headInput);
-        CliRunner r = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2",
-                "--steps", "8", "--batch-size", "16", "--lr", "1e-3", "--eval-every", "8", "--head-input", headInput,
-                "--device", "cpu", "--cache-dir", dir.resolve("cache").toString(), "--output", run.toString());
-        assertEquals(0, r.exitCode(), r.err());
-        return run;
+        return TinyRuns.train(dir, "run-" + headInput, data, "sst2", "--steps", "8", "--eval-every", "8",
+                "--head-input", headInput);
     }
 
     @Test
@@ -52,12 +42,7 @@ class ClsHeadExportTest {
         Path cls = train("cls", data);
 
         // predict applies the head to the raw [CLS] state, as trained: recompute it from the saved tensors
-        Path in = dir.resolve("in.tsv");
-        Files.writeString(in, "a great film\nthe plot was very boring\n");
-        CliRunner predict = CliRunner.run("predict", "--checkpoint", cls.resolve("best").toString(), "--task", "sst2",
-                "--input", in.toString(), "--device", "cpu");
-        assertEquals(0, predict.exitCode(), predict.err());
-        List<String> lines = predict.out().lines().toList();
+        List<String> lines = TinyRuns.predict(dir, cls.resolve("best"), "sst2", "a great film\nthe plot was very boring\n");
         CheckpointLoader.Loaded saved = CheckpointLoader.load(cls.resolve("best"), Set.of("heads."));
         try (BertTokenizer tok = BertTokenizer.load(cls.resolve("best"), 64); PointerScope s = new PointerScope();
              NoGradGuard g = new NoGradGuard()) {

@@ -9,7 +9,6 @@ import io.mtl4j.model.InputBatch;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.runtime.Tensors;
 import io.mtl4j.testing.TinyGlue;
-import io.mtl4j.testing.TinyModels;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.tokenize.Encoding;
 import org.bytedeco.javacpp.PointerScope;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -42,14 +40,8 @@ class InferenceCommandsTest {
 
     @BeforeAll
     static void trainSmallRun() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 3);
         data = TinyGlue.write(dir.resolve("glue"), 64, 24, 9);
-        run = dir.resolve("run");
-        CliRunner r = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
-                "--steps", "40", "--batch-size", "16", "--lr", "1e-3", "--eval-every", "20", "--device", "cpu",
-                "--cache-dir", dir.resolve("cache").toString(), "--output", run.toString());
-        assertEquals(0, r.exitCode(), r.err());
+        run = TinyRuns.train(dir, "run", data, "sst2,qqp", "--steps", "40", "--eval-every", "20");
     }
 
     @Test
@@ -70,12 +62,7 @@ class InferenceCommandsTest {
 
     @Test
     void predictPrintsLabelsAndProbabilities() throws Exception {
-        Path in = dir.resolve("in.tsv");
-        Files.writeString(in, "a great film\nthe plot was boring\n");
-        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
-                "--input", in.toString(), "--device", "cpu");
-        assertEquals(0, r.exitCode(), r.err());
-        List<String> lines = r.out().lines().toList();
+        List<String> lines = TinyRuns.predict(dir, run.resolve("best"), "sst2", "a great film\nthe plot was boring\n");
         assertEquals(2, lines.size());
         for (String line : lines) {
             JsonNode n = JSON.readTree(line);

@@ -3,14 +3,12 @@ package io.mtl4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.testing.TinyGlue;
-import io.mtl4j.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,20 +25,14 @@ class MnliDevSplitsTest {
 
     @BeforeAll
     static void trainMnliBesideSst2() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 3);
         data = TinyGlue.writeMnli(TinyGlue.write(dir.resolve("glue"), 64, 24, 9), 96, 40, 9);
-        run = dir.resolve("run");
-        CliRunner r = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--tasks", "mnli,sst2",
-                "--steps", "12", "--batch-size", "16", "--lr", "1e-3", "--eval-every", "6", "--device", "cpu",
-                "--cache-dir", dir.resolve("cache").toString(), "--output", run.toString());
-        assertEquals(0, r.exitCode(), r.err());
+        run = TinyRuns.train(dir, "run", data, "mnli,sst2", "--steps", "12", "--eval-every", "6");
     }
 
     @Test
     void evalJsonHasMatchedAsMnliAndMismatchedAsMnliMm() throws Exception {
         JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
-        assertEquals(List.of("mnli", "mnli-mm", "sst2"), names(eval));
+        assertEquals(List.of("mnli", "mnli-mm", "sst2"), TinyRuns.fieldNames(eval));
         long bestStep = JSON.readTree(run.resolve("best").resolve("mtl4j.json").toFile()).get("step").asLong();
         JsonNode matched = null;
         JsonNode mismatched = null;
@@ -66,7 +58,7 @@ class MnliDevSplitsTest {
                 "--tasks", "mnli", "--json", "--device", "cpu");
         assertEquals(0, both.exitCode(), both.err());
         JsonNode printed = JSON.readTree(both.out());
-        assertEquals(List.of("mnli", "mnli-mm"), names(printed));
+        assertEquals(List.of("mnli", "mnli-mm"), TinyRuns.fieldNames(printed));
         assertEquals(saved.get("mnli").get("accuracy").asDouble(), printed.get("mnli").get("accuracy").asDouble(), 1e-9);
         assertEquals(saved.get("mnli-mm").get("accuracy").asDouble(), printed.get("mnli-mm").get("accuracy").asDouble(), 1e-9);
 
@@ -74,13 +66,13 @@ class MnliDevSplitsTest {
                 "--tasks", "mnli", "--split", "validation", "--json", "--device", "cpu");
         assertEquals(0, validation.exitCode(), validation.err());
         JsonNode matchedOnly = JSON.readTree(validation.out());
-        assertEquals(List.of("mnli"), names(matchedOnly), "for MNLI, validation means matched");
+        assertEquals(List.of("mnli"), TinyRuns.fieldNames(matchedOnly), "for MNLI, validation means matched");
         assertEquals(saved.get("mnli").get("accuracy").asDouble(), matchedOnly.get("mnli").get("accuracy").asDouble(), 1e-9);
 
         CliRunner mm = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
                 "--tasks", "mnli", "--split", "validation_mismatched", "--json", "--device", "cpu");
         assertEquals(0, mm.exitCode(), mm.err());
-        assertEquals(List.of("mnli-mm"), names(JSON.readTree(mm.out())));
+        assertEquals(List.of("mnli-mm"), TinyRuns.fieldNames(JSON.readTree(mm.out())));
         assertTrue(JSON.readTree(mm.out()).get("mnli-mm").has("accuracy"));
     }
 
@@ -104,11 +96,5 @@ class MnliDevSplitsTest {
                 assertTrue(lines.get(i).matches((i - 1) + "\t(entailment|neutral|contradiction)"), name + ": " + lines.get(i));
             }
         }
-    }
-
-    private static List<String> names(JsonNode n) {
-        List<String> out = new ArrayList<>();
-        n.fieldNames().forEachRemaining(out::add);
-        return out;
     }
 }

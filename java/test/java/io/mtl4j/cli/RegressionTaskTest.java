@@ -3,14 +3,12 @@ package io.mtl4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.testing.TinyGlue;
-import io.mtl4j.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,21 +25,15 @@ class RegressionTaskTest {
 
     @BeforeAll
     static void trainStsbBesideSst2() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 3);
         data = TinyGlue.writeStsb(TinyGlue.write(dir.resolve("glue"), 96, 32, 9), 192, 64, 9);
-        run = dir.resolve("run");
-        CliRunner r = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--tasks", "stsb,sst2",
-                "--steps", "120", "--batch-size", "16", "--lr", "1e-3", "--eval-every", "30", "--sampler", "round-robin",
-                "--loss-weighting", "uncertainty", "--loss-weight-lr", "0.05", "--device", "cpu",
-                "--cache-dir", dir.resolve("cache").toString(), "--output", run.toString());
-        assertEquals(0, r.exitCode(), r.err());
+        run = TinyRuns.train(dir, "run", data, "stsb,sst2", "--steps", "120", "--eval-every", "30",
+                "--sampler", "round-robin", "--loss-weighting", "uncertainty", "--loss-weight-lr", "0.05");
     }
 
     @Test
     void evalJsonHoldsPearsonAndSpearmanOfALearnedScore() throws Exception {
         JsonNode stsb = JSON.readTree(run.resolve("eval.json").toFile()).get("stsb");
-        assertEquals(List.of("spearman", "pearson"), fieldNames(stsb));
+        assertEquals(List.of("spearman", "pearson"), TinyRuns.fieldNames(stsb));
         assertTrue(stsb.get("pearson").asDouble() > 0.5, "the score was learned: " + stsb);
         assertTrue(stsb.get("spearman").asDouble() > 0.5, "the score was learned: " + stsb);
 
@@ -70,16 +62,12 @@ class RegressionTaskTest {
 
     @Test
     void predictPrintsOneScorePerLine() throws Exception {
-        Path in = dir.resolve("pairs.tsv");
-        Files.writeString(in, "the dog eats\ta dog is eating\nthe cat plays\ta man is sleeping\n");
-        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "stsb",
-                "--input", in.toString(), "--device", "cpu");
-        assertEquals(0, r.exitCode(), r.err());
-        List<String> lines = r.out().lines().toList();
+        List<String> lines = TinyRuns.predict(dir, run.resolve("best"), "stsb",
+                "the dog eats\ta dog is eating\nthe cat plays\ta man is sleeping\n");
         assertEquals(2, lines.size());
         for (String line : lines) {
             JsonNode n = JSON.readTree(line);
-            assertEquals(List.of("score"), fieldNames(n), line);
+            assertEquals(List.of("score"), TinyRuns.fieldNames(n), line);
             assertTrue(n.get("score").isNumber(), line);
         }
         double same = JSON.readTree(lines.get(0)).get("score").asDouble();
@@ -97,11 +85,5 @@ class RegressionTaskTest {
         assertEquals("regression", config.get("problem_type").asText());
         assertEquals(1, config.get("id2label").size(), "HF reads num_labels = 1 from id2label");
         assertEquals("stsb", config.get("finetuning_task").asText());
-    }
-
-    private static List<String> fieldNames(JsonNode n) {
-        List<String> names = new ArrayList<>();
-        n.fieldNames().forEachRemaining(names::add);
-        return names;
     }
 }
