@@ -158,6 +158,9 @@ public final class TrainSession {
                 config.lossWeighting().equals("uncertainty"), config.seed(), device);
         long[] sizes = specs.stream().mapToLong(s -> data.get(s.name()).splits().get("train").size()).toArray();
         TaskSampler sampler = sampler(config, sizes);
+        if (dist.isMain()) {
+            LOG.info(RunSummary.describe(config, config.tasks(), sampler, dist.worldSize()));
+        }
 
         Map<String, Object> meta = meta(config, specs, modelDir, data, commandLine);
         meta.put("world_size", dist.worldSize());
@@ -215,10 +218,12 @@ public final class TrainSession {
                 if (config.evalEvery() == 0) {
                     optional = dev;
                 }
-                data.put(spec.name(), TaskData.load(spec, source, splits, optional, tokenizer, cacheDir,
-                        BadRowPolicy.parse(config.onBadRow())));
-                LOG.info("{}: {} training examples{}", spec.name(), data.get(spec.name()).splits().get("train").size(),
-                        dev.isEmpty() ? "" : ", dev " + dev);
+                TaskData loaded = TaskData.load(spec, source, splits, optional, tokenizer, cacheDir,
+                        BadRowPolicy.parse(config.onBadRow()));
+                data.put(spec.name(), loaded);
+                List<String> devLoaded = dev.stream().filter(loaded.splits()::containsKey).toList();
+                LOG.info("{}: {} training examples{}", spec.name(), loaded.splits().get("train").size(),
+                        devLoaded.isEmpty() ? "" : ", dev " + devLoaded);
             }
         }
         return data;

@@ -1,0 +1,53 @@
+package io.mtl4j.train;
+
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.data.TaskSampler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The one log line that says what a run is about to do: steps, batch, schedule and each task's share. */
+final class RunSummary {
+    private RunSummary() {
+    }
+
+    static String describe(TrainConfig c, List<String> tasks, TaskSampler sampler, int worldSize) {
+        long effectiveBatch = (long) c.batchSize() * c.gradAccum() * worldSize;
+        String batch = effectiveBatch + (c.gradAccum() == 1 && worldSize == 1 ? ""
+                : " (" + c.batchSize() + " x " + c.gradAccum() + " grad-accum x " + worldSize + " rank(s))");
+        String lr = fmt(c.lr()) + (c.headLr() == c.lr() ? "" : ", heads " + fmt(c.headLr()));
+        return String.format(Locale.ROOT, "%d steps of effective batch %s; lr %s, %d warmup steps then %s; %s",
+                c.steps(), batch, lr, c.warmupSteps(), c.schedule(), shares(c, tasks, sampler));
+    }
+
+    private static String shares(TrainConfig c, List<String> tasks, TaskSampler sampler) {
+        if (c.mtl().equals("pcgrad")) {
+            return "PCGrad: every step takes a batch of each task";
+        }
+        if (c.sampler().equals("round-robin")) {
+            return "round-robin over " + String.join(", ", tasks);
+        }
+        double[] p = sampler.probabilities();
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            parts.add(String.format(Locale.ROOT, "%s %.1f%% (~%d steps)", tasks.get(i), 100 * p[i], Math.round(p[i] * c.steps())));
+        }
+        String sampling = c.sampler().equals("temperature") ? "temperature " + fmt(c.temperature()) + " sampling" : c.sampler() + " sampling";
+        String when = c.sampler().equals("annealed") ? " at the first step, annealed toward uniform" : "";
+        return sampling + ": " + String.join(", ", parts) + when;
+    }
+
+    /** A rate or temperature as people write it: 5e-5, 0.01, 2. */
+    static String fmt(double v) {
+        if (v != 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4)) {
+            String[] parts = String.format(Locale.ROOT, "%.3e", v).split("e");
+            return stripZeros(parts[0]) + "e" + Integer.parseInt(parts[1]);
+        }
+        return stripZeros(String.format(Locale.ROOT, "%.4f", v));
+    }
+
+    private static String stripZeros(String decimal) {
+        return decimal.contains(".") ? decimal.replaceAll("0+$", "").replaceAll("\\.$", "") : decimal;
+    }
+}

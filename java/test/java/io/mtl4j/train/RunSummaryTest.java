@@ -1,0 +1,56 @@
+package io.mtl4j.train;
+
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.data.TaskSamplers;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class RunSummaryTest {
+    private static TrainConfig config(Map<String, Object> extra) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", "m");
+        o.put("data", "d");
+        o.put("tasks", "sst2,mnli,qqp");
+        o.put("steps", 1500L);
+        o.put("lr", 5e-5);
+        o.putAll(extra);
+        return ConfigLoader.load(null, o);
+    }
+
+    @Test
+    void theRecipeSaysEachTasksShareOfTheSteps() {
+        TrainConfig c = config(Map.of());
+        // sqrt of the sizes: 259.5, 198.2, 72.1 of 529.8
+        long[] sizes = {67349, 39273, 5195};
+        assertEquals("1500 steps of effective batch 32; lr 5e-5, 150 warmup steps then linear; temperature 2 sampling: "
+                        + "sst2 49.0% (~735 steps), mnli 37.4% (~561 steps), qqp 13.6% (~204 steps)",
+                RunSummary.describe(c, c.tasks(), TaskSamplers.temperature(sizes, 2, 42), 1));
+    }
+
+    @Test
+    void accumulationRanksHeadRatesAndOtherSamplers() {
+        TrainConfig c = config(Map.of("grad-accum", 4, "head-lr", 1e-3, "sampler", "round-robin"));
+        assertEquals("1500 steps of effective batch 256 (32 x 4 grad-accum x 2 rank(s)); lr 5e-5, heads 0.001, "
+                        + "150 warmup steps then linear; round-robin over sst2, mnli, qqp",
+                RunSummary.describe(c, c.tasks(), TaskSamplers.roundRobin(3), 2));
+        TrainConfig pcgrad = config(Map.of("mtl", "pcgrad"));
+        assertEquals("1500 steps of effective batch 32; lr 5e-5, 150 warmup steps then linear; "
+                + "PCGrad: every step takes a batch of each task", RunSummary.describe(pcgrad, pcgrad.tasks(), TaskSamplers.roundRobin(3), 1));
+    }
+
+    @Test
+    void ratesReadAsWritten() {
+        assertEquals("5e-5", RunSummary.fmt(5e-5));
+        assertEquals("2e-5", RunSummary.fmt(2.0e-5));
+        assertEquals("1.5e-4", RunSummary.fmt(1.5e-4));
+        assertEquals("0.01", RunSummary.fmt(0.01));
+        assertEquals("2", RunSummary.fmt(2.0));
+        assertEquals("0", RunSummary.fmt(0));
+    }
+}
