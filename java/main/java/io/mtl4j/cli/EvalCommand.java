@@ -39,7 +39,8 @@ import java.util.concurrent.Callable;
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best).")
     Path checkpoint;
-    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory in any supported layout, or 'hub'.")
+    @Option(names = "--data", paramLabel = "DIR|hub", description = "Data directory in any supported layout, or 'hub' "
+            + "(default: the data the checkpoint was trained on).")
     String data;
     @Option(names = "--tasks", paramLabel = "T1,T2", description = "Tasks to score (default: all heads of the checkpoint).")
     String tasks;
@@ -61,6 +62,7 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
+        String data = this.data != null ? this.data : trainingData(ckpt);
         List<String> names = tasks == null ? new ArrayList<>(ckpt.tasks().keySet())
                 : List.of(tasks.toLowerCase(Locale.ROOT).split(","));
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
@@ -89,6 +91,16 @@ public final class EvalCommand implements Callable<Integer> {
         }
         print(results);
         return 0;
+    }
+
+    /** The data the checkpoint was trained on, if it can be found from here. */
+    private static String trainingData(LoadedCheckpoint ckpt) {
+        String saved = ckpt.config().data();
+        if (saved == null || (!saved.equals("hub") && !java.nio.file.Files.isDirectory(Path.of(saved)))) {
+            throw new UserError("give --data: the checkpoint was trained on " + (saved == null ? "unrecorded data"
+                    : "'" + saved + "', which is not a directory from here"));
+        }
+        return saved;
     }
 
     private List<String> splitsOf(TaskSpec task) {

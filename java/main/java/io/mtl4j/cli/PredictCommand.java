@@ -55,7 +55,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best).")
     Path checkpoint;
-    @Option(names = "--task", required = true, description = "The task head to use.")
+    @Option(names = "--task", description = "The task head to use (may be left out when the checkpoint has one).")
     String task;
     @Option(names = "--input", paramLabel = "FILE|-", description = "Inputs; '-' for stdin.")
     String input;
@@ -78,7 +78,7 @@ public final class PredictCommand implements Callable<Integer> {
         }
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
-        TaskSpec taskSpec = ckpt.task(task.toLowerCase(Locale.ROOT));
+        TaskSpec taskSpec = ckpt.task(taskName(ckpt));
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
         try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
             if (submission != null) {
@@ -142,6 +142,16 @@ public final class PredictCommand implements Callable<Integer> {
             out[i] /= sum;
         }
         return out;
+    }
+
+    private String taskName(LoadedCheckpoint ckpt) {
+        if (task != null) {
+            return task.toLowerCase(Locale.ROOT);
+        }
+        if (ckpt.tasks().size() != 1) {
+            throw new UserError("give --task: the checkpoint has heads for " + String.join(", ", ckpt.tasks().keySet()));
+        }
+        return ckpt.tasks().keySet().iterator().next();
     }
 
     private void writeSubmission(LoadedCheckpoint ckpt, TaskSpec taskSpec, BertTokenizer tokenizer, Device dev) throws Exception {

@@ -43,6 +43,11 @@ class ClsHeadExportTest {
 
         // predict applies the head to the raw [CLS] state, as trained: recompute it from the saved tensors
         List<String> lines = TinyRuns.predict(dir, cls.resolve("best"), "sst2", "a great film\nthe plot was very boring\n");
+        Path in = java.nio.file.Files.writeString(dir.resolve("in.tsv"), "a great film\nthe plot was very boring\n");
+        CliRunner onlyHead = CliRunner.run("predict", "--checkpoint", cls.resolve("best").toString(), "--input", in.toString(),
+                "--device", "cpu");
+        assertEquals(0, onlyHead.exitCode(), onlyHead.err());
+        assertEquals(lines, onlyHead.out().lines().toList(), "a one-head checkpoint needs no --task");
         CheckpointLoader.Loaded saved = CheckpointLoader.load(cls.resolve("best"), Set.of("heads."));
         try (BertTokenizer tok = BertTokenizer.load(cls.resolve("best"), 64); PointerScope s = new PointerScope();
              NoGradGuard g = new NoGradGuard()) {

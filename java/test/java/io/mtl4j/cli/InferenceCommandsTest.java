@@ -115,6 +115,18 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void evalDefaultsToTheTrainingDataAndPredictAsksWhichHead() throws Exception {
+        CliRunner r = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--json", "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode saved = JSON.readTree(run.resolve("eval.json").toFile());
+        assertEquals(saved.get("qqp").get("f1").asDouble(), JSON.readTree(r.out()).get("qqp").get("f1").asDouble(), 1e-9);
+
+        CliRunner p = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--input", "-");
+        assertEquals(2, p.exitCode());
+        assertEquals("mtl4j: error: give --task: the checkpoint has heads for sst2, qqp", p.err().strip());
+    }
+
+    @Test
     void aRunDirectoryGivenAsCheckpointPointsToItsCheckpoints() {
         CliRunner r = CliRunner.run("eval", "--checkpoint", run.toString(), "--data", data.toString(), "--tasks", "sst2");
         assertEquals(2, r.exitCode());
