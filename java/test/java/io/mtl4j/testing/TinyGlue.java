@@ -25,44 +25,11 @@ public final class TinyGlue {
 
     public static Path write(Path dir, int trainSize, int devSize, long seed) throws IOException {
         Random r = new Random(seed);
-        writeSst2(dir.resolve("sst2"), "train", trainSize, r);
-        writeSst2(dir.resolve("sst2"), "validation", devSize, r);
-        writeQqp(dir.resolve("qqp"), "train", trainSize, r);
-        writeQqp(dir.resolve("qqp"), "validation", devSize, r);
+        writeSplit(dir.resolve("sst2"), "train", trainSize, r, TinyGlue::sst2Row);
+        writeSplit(dir.resolve("sst2"), "validation", devSize, r, TinyGlue::sst2Row);
+        writeSplit(dir.resolve("qqp"), "train", trainSize, r, TinyGlue::qqpRow);
+        writeSplit(dir.resolve("qqp"), "validation", devSize, r, TinyGlue::qqpRow);
         return dir;
-    }
-
-    private static void writeSst2(Path dir, String split, int n, Random r) throws IOException {
-        Files.createDirectories(dir);
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            boolean positive = r.nextBoolean();
-            StringBuilder s = new StringBuilder();
-            int len = 2 + r.nextInt(8);
-            int at = r.nextInt(len);
-            for (int k = 0; k < len; k++) {
-                s.append(k == 0 ? "" : " ").append(k == at
-                        ? (positive ? POSITIVE : NEGATIVE)[r.nextInt(3)]
-                        : FILLER[r.nextInt(FILLER.length)]);
-            }
-            lines.add("{\"sentence\": \"" + s + "\", \"label\": " + (positive ? 1 : 0) + ", \"idx\": " + i + "}");
-        }
-        Files.write(dir.resolve(split + ".jsonl"), lines);
-    }
-
-    private static void writeQqp(Path dir, String split, int n, Random r) throws IOException {
-        Files.createDirectories(dir);
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            boolean duplicate = r.nextBoolean();
-            String a = ANIMALS[r.nextInt(4)];
-            String b = duplicate ? a : ANIMALS[(java.util.Arrays.asList(ANIMALS).indexOf(a) + 1 + r.nextInt(3)) % 4];
-            String q1 = "how does the " + a + " " + VERBS[r.nextInt(3)] + " ?";
-            String q2 = "what " + b + " " + VERBS[r.nextInt(3)] + "s ?";
-            lines.add("{\"question1\": \"" + q1 + "\", \"question2\": \"" + q2 + "\", \"label\": " + (duplicate ? 1 : 0)
-                    + ", \"idx\": " + i + "}");
-        }
-        Files.write(dir.resolve(split + ".jsonl"), lines);
     }
 
     /**
@@ -72,26 +39,9 @@ public final class TinyGlue {
      */
     public static Path writeStsb(Path dir, int trainSize, int devSize, long seed) throws IOException {
         Random r = new Random(seed);
-        writeStsb(dir.resolve("stsb"), "train", trainSize, r);
-        writeStsb(dir.resolve("stsb"), "validation", devSize, r);
+        writeSplit(dir.resolve("stsb"), "train", trainSize, r, TinyGlue::stsbRow);
+        writeSplit(dir.resolve("stsb"), "validation", devSize, r, TinyGlue::stsbRow);
         return dir;
-    }
-
-    private static void writeStsb(Path dir, String split, int n, Random r) throws IOException {
-        Files.createDirectories(dir);
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int a1 = r.nextInt(ANIMALS.length);
-            int a2 = r.nextInt(ANIMALS.length);
-            int v1 = r.nextInt(VERBS.length);
-            int v2 = r.nextInt(VERBS.length);
-            double score = (a1 == 0 ? 2.5 : 0) + (a2 == 0 ? 2.5 : 0);
-            String s1 = "the " + ANIMALS[a1] + " " + VERBS[v1] + "s";
-            String s2 = "a " + ANIMALS[a2] + " is " + VERBS[v2] + "ing";
-            lines.add("{\"sentence1\": \"" + s1 + "\", \"sentence2\": \"" + s2 + "\", \"label\": " + score
-                    + ", \"idx\": " + i + "}");
-        }
-        Files.write(dir.resolve(split + ".jsonl"), lines);
     }
 
     /**
@@ -100,28 +50,71 @@ public final class TinyGlue {
      */
     public static Path writeMnli(Path dir, int trainSize, int devSize, long seed) throws IOException {
         Random r = new Random(seed);
-        writeMnli(dir.resolve("mnli"), "train", trainSize, r);
-        writeMnli(dir.resolve("mnli"), "validation_matched", devSize, r);
-        writeMnli(dir.resolve("mnli"), "validation_mismatched", devSize, r);
+        writeSplit(dir.resolve("mnli"), "train", trainSize, r, TinyGlue::mnliRow);
+        writeSplit(dir.resolve("mnli"), "validation_matched", devSize, r, TinyGlue::mnliRow);
+        writeSplit(dir.resolve("mnli"), "validation_mismatched", devSize, r, TinyGlue::mnliRow);
         return dir;
     }
 
-    private static void writeMnli(Path dir, String split, int n, Random r) throws IOException {
-        Files.createDirectories(dir);
+    /** One JSONL row of a task, drawn from {@code r}, with index {@code i}. */
+    private interface Row {
+        String make(Random r, int i);
+    }
+
+    private static void writeSplit(Path taskDir, String split, int n, Random r, Row row) throws IOException {
+        Files.createDirectories(taskDir);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int animal = r.nextInt(ANIMALS.length);
-            int label = r.nextInt(3);
-            String verb = VERBS[r.nextInt(VERBS.length)];
-            String premise = "the " + ANIMALS[animal] + " and a " + FILLER[r.nextInt(FILLER.length)] + " " + verb;
-            String hypothesis = switch (label) {
-                case 0 -> "a " + ANIMALS[animal] + " " + verb + "s";
-                case 2 -> "a " + ANIMALS[(animal + 1 + r.nextInt(ANIMALS.length - 1)) % ANIMALS.length] + " " + verb + "s";
-                default -> "it " + verb + "s";
-            };
-            lines.add("{\"premise\": \"" + premise + "\", \"hypothesis\": \"" + hypothesis + "\", \"label\": " + label
-                    + ", \"idx\": " + i + "}");
+            lines.add(row.make(r, i));
         }
-        Files.write(dir.resolve(split + ".jsonl"), lines);
+        Files.write(taskDir.resolve(split + ".jsonl"), lines);
+    }
+
+    private static String sst2Row(Random r, int i) {
+        boolean positive = r.nextBoolean();
+        StringBuilder s = new StringBuilder();
+        int len = 2 + r.nextInt(8);
+        int at = r.nextInt(len);
+        for (int k = 0; k < len; k++) {
+            s.append(k == 0 ? "" : " ").append(k == at
+                    ? (positive ? POSITIVE : NEGATIVE)[r.nextInt(3)]
+                    : FILLER[r.nextInt(FILLER.length)]);
+        }
+        return "{\"sentence\": \"" + s + "\", \"label\": " + (positive ? 1 : 0) + ", \"idx\": " + i + "}";
+    }
+
+    private static String qqpRow(Random r, int i) {
+        boolean duplicate = r.nextBoolean();
+        String a = ANIMALS[r.nextInt(4)];
+        String b = duplicate ? a : ANIMALS[(java.util.Arrays.asList(ANIMALS).indexOf(a) + 1 + r.nextInt(3)) % 4];
+        String q1 = "how does the " + a + " " + VERBS[r.nextInt(3)] + " ?";
+        String q2 = "what " + b + " " + VERBS[r.nextInt(3)] + "s ?";
+        return "{\"question1\": \"" + q1 + "\", \"question2\": \"" + q2 + "\", \"label\": " + (duplicate ? 1 : 0)
+                + ", \"idx\": " + i + "}";
+    }
+
+    private static String stsbRow(Random r, int i) {
+        int a1 = r.nextInt(ANIMALS.length);
+        int a2 = r.nextInt(ANIMALS.length);
+        int v1 = r.nextInt(VERBS.length);
+        int v2 = r.nextInt(VERBS.length);
+        double score = (a1 == 0 ? 2.5 : 0) + (a2 == 0 ? 2.5 : 0);
+        String s1 = "the " + ANIMALS[a1] + " " + VERBS[v1] + "s";
+        String s2 = "a " + ANIMALS[a2] + " is " + VERBS[v2] + "ing";
+        return "{\"sentence1\": \"" + s1 + "\", \"sentence2\": \"" + s2 + "\", \"label\": " + score + ", \"idx\": " + i + "}";
+    }
+
+    private static String mnliRow(Random r, int i) {
+        int animal = r.nextInt(ANIMALS.length);
+        int label = r.nextInt(3);
+        String verb = VERBS[r.nextInt(VERBS.length)];
+        String premise = "the " + ANIMALS[animal] + " and a " + FILLER[r.nextInt(FILLER.length)] + " " + verb;
+        String hypothesis = switch (label) {
+            case 0 -> "a " + ANIMALS[animal] + " " + verb + "s";
+            case 2 -> "a " + ANIMALS[(animal + 1 + r.nextInt(ANIMALS.length - 1)) % ANIMALS.length] + " " + verb + "s";
+            default -> "it " + verb + "s";
+        };
+        return "{\"premise\": \"" + premise + "\", \"hypothesis\": \"" + hypothesis + "\", \"label\": " + label
+                + ", \"idx\": " + i + "}";
     }
 }
