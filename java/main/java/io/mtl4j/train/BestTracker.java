@@ -15,6 +15,7 @@ final class BestTracker {
     private double bestScore = Double.NaN;
     private long bestStep = -1;
     private Map<String, Double> bestTaskScores = new LinkedHashMap<>();
+    private Map<String, Long> bestTaskSteps = new LinkedHashMap<>();
     private Map<String, Map<String, Double>> bestMetrics = new LinkedHashMap<>();
     private Map<String, Map<String, Double>> lastMetrics = new LinkedHashMap<>();
     private int evalsWithoutGain;
@@ -48,6 +49,7 @@ final class BestTracker {
             Double best = bestTaskScores.get(task);
             if (best == null || score > best) {
                 bestTaskScores.put(task, score);
+                bestTaskSteps.put(task, step);
                 improvedTasks.add(task);
             }
         });
@@ -59,11 +61,15 @@ final class BestTracker {
         return patience > 0 && evalsWithoutGain >= patience;
     }
 
-    /** Continues from a checkpoint's state; {@code bestMetrics} are those saved with its best checkpoint. */
+    /**
+     * Continues from a checkpoint's state. {@code bestMetrics} are those of the best checkpoint: the
+     * state's own, or for checkpoints that predate them, those saved with {@code RUN/best}.
+     */
     void restore(TrainerState s, Map<String, Map<String, Double>> bestMetrics) {
         bestScore = s.bestScore();
         bestStep = s.bestStep();
         bestTaskScores = new LinkedHashMap<>(s.bestTaskScores());
+        bestTaskSteps = s.bestTaskSteps() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(s.bestTaskSteps());
         evalsWithoutGain = s.evalsWithoutGain();
         lastMetrics = s.metrics() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(s.metrics());
         this.bestMetrics = bestMetrics == null ? new LinkedHashMap<>() : bestMetrics;
@@ -79,6 +85,11 @@ final class BestTracker {
 
     Map<String, Double> bestTaskScores() {
         return new LinkedHashMap<>(bestTaskScores);
+    }
+
+    /** Per task, the step of its best checkpoint (empty for tasks restored from older checkpoints). */
+    Map<String, Long> bestTaskSteps() {
+        return new LinkedHashMap<>(bestTaskSteps);
     }
 
     Map<String, Map<String, Double>> bestMetrics() {

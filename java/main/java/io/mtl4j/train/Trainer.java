@@ -28,6 +28,7 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -200,8 +201,43 @@ public final class Trainer {
         taskSteps = new LinkedHashMap<>(s.taskSteps());
         badSteps = s.badSteps();
         skippedSteps = s.skippedSteps();
-        best.restore(s, s.bestStep() >= 0 ? Checkpoints.readState(run.runDir().resolve("best")).metrics() : null);
+        Map<String, Map<String, Double>> bestMetrics = s.bestMetrics();
+        if (bestMetrics == null && s.bestStep() >= 0) { // a checkpoint older than TrainerState.bestMetrics
+            bestMetrics = s.bestStep() == s.step() ? s.metrics() : Checkpoints.readState(run.runDir().resolve("best")).metrics();
+        }
+        best.restore(s, bestMetrics);
+        if (dist.isMain()) {
+            relinkBestCheckpoints(checkpoint);
+        }
         LOG.info("resumed from {} at step {}", checkpoint, step);
+    }
+
+    /**
+     * A run that died after saving {@code step-N} but before linking it as {@code best} (or
+     * {@code best-<task>}) resumes from that very checkpoint: link it now, or those links would stay
+     * missing or stale for the rest of the run.
+     */
+    private void relinkBestCheckpoints(Path checkpoint) {
+        try {
+            if (best.bestStep() == step && !checkpointAtStep(run.runDir().resolve("best"), step)) {
+                LOG.warn("the run stopped before linking its best checkpoint (step {}): linking it now", step);
+                Checkpoints.link(run.runDir(), checkpoint, "best");
+                writeEvalJson();
+            }
+            for (Map.Entry<String, Long> e : best.bestTaskSteps().entrySet()) {
+                String name = "best-" + e.getKey();
+                if (e.getValue() == step && !checkpointAtStep(run.runDir().resolve(name), step)) {
+                    LOG.warn("the run stopped before linking {} (step {}): linking it now", name, step);
+                    Checkpoints.link(run.runDir(), checkpoint, name);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static boolean checkpointAtStep(Path checkpoint, long step) {
+        return Files.isRegularFile(checkpoint.resolve(Checkpoints.STATE)) && Checkpoints.readState(checkpoint).step() == step;
     }
 
     /** Called after every completed step with the step count (e.g. to sample memory during a soak). */
@@ -715,7 +751,8 @@ public final class Trainer {
         Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>(consumedCursors);
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
                 new LinkedHashMap<>(taskSteps), best.bestScore(), best.bestStep(), best.bestTaskScores(),
-                best.evalsWithoutGain(), badSteps, skippedSteps, best.lastMetrics());
+                best.evalsWithoutGain(), badSteps, skippedSteps, best.lastMetrics(), best.bestMetrics(),
+                best.bestTaskSteps());
         Map<String, Object> meta = new LinkedHashMap<>(run.meta());
         meta.put("step", step);
         meta.put("world_size", dist.worldSize());

@@ -18,6 +18,9 @@ import java.util.Map;
  * @param badSteps          consecutive skipped non-finite steps
  * @param skippedSteps      all skipped non-finite steps
  * @param metrics           dev metrics at this checkpoint (task → metric → value)
+ * @param bestMetrics       dev metrics of the best checkpoint, as eval.json holds them (null in
+ *                          checkpoints older than this field: then read from {@code RUN/best})
+ * @param bestTaskSteps     per task: step of its best checkpoint (null in older checkpoints)
  */
 public record TrainerState(
         long step,
@@ -31,5 +34,7 @@ public record TrainerState(
         int evalsWithoutGain,
         int badSteps,
         long skippedSteps,
-        Map<String, Map<String, Double>> metrics) {
+        Map<String, Map<String, Double>> metrics,
+        Map<String, Map<String, Double>> bestMetrics,
+        Map<String, Long> bestTaskSteps) {
 }

@@ -42,6 +42,7 @@ class BestTrackerTest {
         assertEquals(metrics(0.84, 0.48), t.bestMetrics(), "eval.json holds the best checkpoint's scores");
         assertEquals(metrics(0.76, 0.55), t.lastMetrics());
         assertEquals(Map.of("sst2", 0.84, "mnli", 0.55), t.bestTaskScores());
+        assertEquals(Map.of("sst2", 200L, "mnli", 300L), t.bestTaskSteps());
     }
 
     @Test
@@ -64,12 +65,13 @@ class BestTrackerTest {
         record(a, 1, 0.7, 0.6);
         record(a, 2, 0.6, 0.6);
         TrainerState saved = new TrainerState(2, 0L, 2, Map.of(), Map.of(), a.bestScore(), a.bestStep(),
-                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics());
+                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics(), a.bestMetrics(), a.bestTaskSteps());
         BestTracker b = new BestTracker();
         b.restore(saved, a.bestMetrics());
         assertEquals(record(a, 3, 0.71, 0.6), record(b, 3, 0.71, 0.6));
         assertEquals(a.bestStep(), b.bestStep());
         assertEquals(a.bestMetrics(), b.bestMetrics());
+        assertEquals(a.bestTaskSteps(), b.bestTaskSteps());
         assertEquals(a.evalsWithoutGain(), b.evalsWithoutGain());
     }
 }

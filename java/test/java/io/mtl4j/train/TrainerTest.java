@@ -195,6 +195,58 @@ class TrainerTest {
         assertClose(weights(full.resolve("last")), weights(resumed.runDir().resolve("last")), 1e-6f);
     }
 
+    /** A run of 6 steps that evaluates every 2. */
+    private static final Map<String, Object> EVAL_EVERY_2 = Map.of("eval-every", 2L);
+
+    /** Stops an {@link #EVAL_EVERY_2} run after step 2, its first evaluation; returns the run directory. */
+    private Path stoppedAfterStep2(String name) throws Exception {
+        System.setProperty("mtl4j.test.stop-at-step", "2");
+        try {
+            return train(name, EVAL_EVERY_2).runDir();
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+    }
+
+    private static long stepOf(Path checkpoint) {
+        return Checkpoints.readState(checkpoint).step();
+    }
+
+    @Test
+    void aRunThatDiedBeforeLinkingItsBestLinksItOnResume() throws Exception {
+        Path full = train("full", EVAL_EVERY_2).runDir();
+        Path run = stoppedAfterStep2("died");
+        // As if the process died right after saving step-2, before linking best, best-<task> and eval.json.
+        for (String name : List.of("best", "best-sst2", "best-qqp")) {
+            Checkpoints.deleteTree(run.resolve(name));
+        }
+        Files.delete(run.resolve("eval.json"));
+
+        TrainSession.run(null, null, run, List.of());
+        assertEquals(JSON.readTree(full.resolve("eval.json").toFile()), JSON.readTree(run.resolve("eval.json").toFile()));
+        assertEquals(stepOf(full.resolve("best")), stepOf(run.resolve("best")));
+        for (String task : List.of("sst2", "qqp")) {
+            assertEquals(stepOf(full.resolve("best-" + task)), stepOf(run.resolve("best-" + task)), task);
+        }
+    }
+
+    @Test
+    void resumesCheckpointsSavedBeforeTheStateHeldTheBestMetrics() throws Exception {
+        Path full = train("full", EVAL_EVERY_2).runDir();
+        Path run = stoppedAfterStep2("old");
+        Checkpoints.deleteTree(run.resolve("best")); // and the run died before linking it
+        Files.delete(run.resolve("eval.json"));
+        for (Path checkpoint : List.of(run.resolve("last"), run.resolve("step-2"))) {
+            if (Files.isDirectory(checkpoint)) {
+                var state = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(checkpoint.resolve(Checkpoints.STATE).toFile());
+                state.remove(List.of("bestMetrics", "bestTaskSteps"));
+                Files.writeString(checkpoint.resolve(Checkpoints.STATE), state.toString());
+            }
+        }
+        TrainSession.run(null, null, run, List.of());
+        assertEquals(JSON.readTree(full.resolve("eval.json").toFile()), JSON.readTree(run.resolve("eval.json").toFile()));
+    }
+
     @Test
     void trainingLearnsTheTinyTasksAndWritesTheRunLayout() throws Exception {
         Map<String, Object> extra = new LinkedHashMap<>();
