@@ -6,7 +6,8 @@ import io.mtl4j.tasks.TaskSpec;
  * Turns raw field values into an {@link Example}, validating them against the task: texts must
  * be present and non-blank; a classification label is a label name or an id in range; a
  * regression label a finite number. In an unlabeled split (test*) a missing label, -1, or an
- * empty label field is fine.
+ * empty label field is fine. In a labeled split -1 marks an unlabeled row only for classification:
+ * a regression target may well be -1.
  */
 final class ExampleBuilder {
     private final TaskSpec task;
@@ -27,7 +28,7 @@ final class ExampleBuilder {
         } else {
             textB = null;
         }
-        if (isAbsent(label)) {
+        if (isUnlabeled(label)) {
             if (labeledSplit) {
                 throw new BadRow(label == null ? "missing label" : "unlabeled row (label " + label
                         + ") in a labeled split");
@@ -40,15 +41,27 @@ final class ExampleBuilder {
         return new Example(textA, textB, parseLabel(label), Float.NaN, line);
     }
 
-    private static boolean isAbsent(Object label) {
-        if (label == null) {
+    private boolean isUnlabeled(Object label) {
+        if (label == null || isBlank(label)) {
             return true;
         }
+        // -1 marks the rows of GLUE's test splits; a regression target in a labeled split may be -1.
+        return isMinusOne(label) && !(task.isRegression() && labeledSplit);
+    }
+
+    private static boolean isBlank(Object label) {
+        return !(label instanceof Number) && label.toString().isBlank();
+    }
+
+    private static boolean isMinusOne(Object label) {
         if (label instanceof Number n) {
             return n.doubleValue() == -1;
         }
-        String s = label.toString().trim();
-        return s.isEmpty() || s.equals("-1");
+        try {
+            return Double.parseDouble(label.toString().trim()) == -1;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static void checkText(String text, String field) throws BadRow {

@@ -42,6 +42,11 @@ public final class TokenCache {
     private static final Logger LOG = LogManager.getLogger(TokenCache.class);
     private static final byte[] MAGIC = "MTL4JTOK".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
+    /**
+     * Bumped when the rules for which rows a split holds change (2: a regression target of -1 in a
+     * labeled split is a label, no longer an unlabeled row), so no cache built under old rules is read.
+     */
+    static final int ROW_RULES = 2;
     static final int HEADER = 8 + 4 + 32 + 4 + 4;
     /** No tokenizer produces longer sequences; a larger length field means corruption. */
     static final int MAX_LENGTH = 1 << 16;
@@ -59,12 +64,12 @@ public final class TokenCache {
 
     /**
      * The cache key: hex sha256 of the tokenizer fingerprint (e.g. {@code BertTokenizer.fingerprint()}),
-     * the sha256 of the data file's bytes, the max length and the task declaration.
+     * the sha256 of the data file's bytes, the max length, the task declaration and the row rules.
      */
     public static String key(String tokenizerFingerprint, Path dataFile, int maxLength, TaskSpec task) {
         MessageDigest d = sha256();
         d.update(("mtl4j-token-cache-v" + VERSION + "\n" + tokenizerFingerprint + "\n" + sha256Hex(dataFile) + "\n"
-                + maxLength + "\n" + task + "\n").getBytes(StandardCharsets.UTF_8));
+                + maxLength + "\n" + task + "\nrows-v" + ROW_RULES + "\n").getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(d.digest());
     }
 

@@ -131,4 +131,17 @@ class CsvJsonlReaderTest {
         SplitData test = SplitLoader.load(new SplitLocator(dir), nli, "test", BadRowPolicy.ERROR);
         assertEquals(List.of(new Example("x", "y", -1, Float.NaN, 1)), test.examples());
     }
+
+    @Test
+    void aRegressionTargetOfMinusOneIsALabelExceptInATestSplit() throws IOException {
+        Path decl = write("tasks.yaml", "tasks:\n  - name: polarity\n    text_fields: [text]\n    regression: true\n"
+                + "    label_field: score\n    files: {train: p.jsonl, test: p-test.csv}\n");
+        write("p.jsonl", "{\"text\": \"awful\", \"score\": -1.0}\n{\"text\": \"fine\", \"score\": 0.5}\n");
+        write("p-test.csv", "text,score\nmeh,-1\n");
+        TaskSpec polarity = glue.withTasksFrom(decl).get("polarity");
+        SplitData train = SplitLoader.load(new SplitLocator(dir), polarity, "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("awful", null, -1, -1f, 1), new Example("fine", null, -1, 0.5f, 2)), train.examples());
+        SplitData test = SplitLoader.load(new SplitLocator(dir), polarity, "test", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("meh", null, -1, Float.NaN, 2)), test.examples());
+    }
 }
