@@ -293,15 +293,14 @@ public final class Trainer {
                 try (PointerScope stepScope = new PointerScope()) {
                     long started = System.nanoTime();
                     StepOutcome outcome = config.mtl().equals("pcgrad") ? pcgradStep() : plainStep();
-                    if (outcome == null) {
-                        bar.step(1);
-                        continue; // a skipped non-finite step
+                    if (outcome != null) { // null: a skipped non-finite step, already counted
+                        step++;
+                        double seconds = (System.nanoTime() - started) / 1e9;
+                        logStep(outcome, config.lr() * schedule.factor(step - 1), outcome.examples / seconds, bar);
+                        stepListener.accept(step);
                     }
-                    step++;
-                    double seconds = (System.nanoTime() - started) / 1e9;
-                    logStep(outcome, config.lr() * schedule.factor(step - 1), outcome.examples / seconds, bar);
                     bar.step(1);
-                    stepListener.accept(step);
+                    // A skipped step that lands on an evaluation still evaluates: the weights there are real.
                     boolean last = step == config.steps();
                     if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
                         earlyStopped = dist.isMain() && evaluateAndSave();
@@ -465,8 +464,8 @@ public final class Trainer {
             losses.put(task, loss);
             examples += shard.examples();
             taskGrads.add(model.shared().grads().clone());
-            taskSteps.merge(task, 1L, Long::sum);
         }
+        losses.keySet().forEach(task -> taskSteps.merge(task, 1L, Long::sum)); // only once every task was finite
         long t = System.nanoTime();
         sumAcrossRanks(model.heads().grads(), "head gradients");
         t = lap(StepTimer.Phase.COMMUNICATION, t);
@@ -504,7 +503,7 @@ public final class Trainer {
                         ? torch.mse_loss(output.view(-1), toDevice(io.mtl4j.runtime.Tensors.floatTensor(batch.scores(), batch.batchSize())), 2)
                         : torch.cross_entropy_loss(output, labels(batch), new TensorOptional(), 2, -100, 0.0);
                 lossSum += summed.item_double();
-                if (poisoned()) {
+                if (poisoned(task)) {
                     summed = summed.mul(new Scalar(Double.NaN));
                     lossSum = Double.NaN;
                 }
@@ -528,9 +527,14 @@ public final class Trainer {
                 : io.mtl4j.runtime.Tensors.longTensor(batch.labels(), batch.batchSize()).to(device, torch.ScalarType.Long);
     }
 
-    private boolean poisoned() {
+    /** Test hook: {@code -Dmtl4j.test.poison-step=S} (or {@code S:TASK}) makes step S+1's loss (of TASK) NaN. */
+    private boolean poisoned(String task) {
         String poison = System.getProperty("mtl4j.test.poison-step");
-        return poison != null && Long.parseLong(poison) == step;
+        if (poison == null) {
+            return false;
+        }
+        String[] stepAndTask = poison.split(":", 2);
+        return Long.parseLong(stepAndTask[0]) == step && (stepAndTask.length == 1 || stepAndTask[1].equals(task));
     }
 
     /** Checks the loss and gradients; handles a non-finite step as configured. Returns true to go on. */
@@ -576,6 +580,7 @@ public final class Trainer {
                 + " (--on-nonfinite skip skips such steps)");
     }
 
+    /** The weights from before the bad step; the data position is past its batch, so a resume does not replay it. */
     private void saveLastGoodState() throws IOException {
         if (dist.isMain()) {
             saveResumable("last");

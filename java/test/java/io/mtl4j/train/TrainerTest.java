@@ -345,4 +345,36 @@ class TrainerTest {
             System.clearProperty("mtl4j.test.poison-step");
         }
     }
+
+    private TrainSession.Outcome trainPoisoned(String name, String poison, Map<String, Object> extra) throws Exception {
+        System.setProperty("mtl4j.test.poison-step", poison);
+        try {
+            return train(name, extra);
+        } finally {
+            System.clearProperty("mtl4j.test.poison-step");
+        }
+    }
+
+    @Test
+    void aSkippedLastStepStillEvaluatesTheFinalWeights() throws Exception {
+        TrainSession.Outcome run = trainPoisoned("skip-last", "5", Map.of("on-nonfinite", "skip", "eval-every", 3L));
+        assertEquals(1, run.result().skippedSteps());
+        List<Long> evaluated = new ArrayList<>();
+        for (String line : Files.readAllLines(run.runDir().resolve("metrics.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.has("split") && n.get("task").asText().equals("sst2")) {
+                evaluated.add(n.get("step").asLong());
+            }
+        }
+        assertEquals(List.of(3L, 6L), evaluated);
+        assertEquals(6, stepOf(run.runDir().resolve("last")));
+    }
+
+    @Test
+    void aSkippedPcgradStepTrainsNoTask() throws Exception {
+        // qqp's loss turns NaN at step 3, after sst2's gradient was already taken
+        TrainSession.Outcome run = trainPoisoned("pcgrad-skip", "2:qqp", Map.of("on-nonfinite", "skip", "mtl", "pcgrad"));
+        assertEquals(1, run.result().skippedSteps());
+        assertEquals(Map.of("sst2", 5L, "qqp", 5L), run.result().taskSteps());
+    }
 }
