@@ -120,7 +120,8 @@ public final class Trainer {
         BatchingConfig batching = switch (config.padding()) {
             case "bucketed" -> BatchingConfig.bucketed(config.batchSize());
             case "dynamic" -> BatchingConfig.dynamic(config.batchSize());
-            default -> BatchingConfig.fixed(config.batchSize(), config.maxLength());
+            // Tokenization already truncated to the model's positions; pad no further than that.
+            default -> BatchingConfig.fixed(config.batchSize(), Math.min(config.maxLength(), model.config().maxPositionEmbeddings()));
         };
         if (config.maxTokens() > 0) {
             batching = batching.withMaxTokens(config.maxTokens());

@@ -377,4 +377,11 @@ class TrainerTest {
         assertEquals(1, run.result().skippedSteps());
         assertEquals(Map.of("sst2", 5L, "qqp", 5L), run.result().taskSteps());
     }
+
+    @Test
+    void fixedPaddingBeyondTheModelsPositionsPadsToItsLimit() throws Exception {
+        // The tiny model has 64 positions: tokenization truncates to 64, and the batches must stop there too.
+        TrainSession.Outcome run = train("fixed", Map.of("padding", "fixed", "max-length", 128));
+        assertEquals(6, run.result().steps());
+    }
 }
