@@ -55,7 +55,7 @@ public final class Checkpoints {
         try {
             CheckpointWriter.save(c.model().encoder(), c.model().heads().tensors(), tmp);
             if (c.tokenizerJson() != null && Files.isRegularFile(c.tokenizerJson())) {
-                Files.copy(c.tokenizerJson(), tmp.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.copy(c.tokenizerJson(), tmp.resolve("tokenizer.json"));
             }
             byte[] meta = JSON.writeValueAsBytes(c.meta());
             AtomicFiles.write(tmp.resolve(META), out -> out.write(meta));
@@ -99,7 +99,7 @@ public final class Checkpoints {
                 try {
                     Files.createLink(tmp.resolve(f.getFileName()), f);
                 } catch (UnsupportedOperationException | IOException e) {
-                    Files.copy(f, tmp.resolve(f.getFileName()));
+                    AtomicFiles.copy(f, tmp.resolve(f.getFileName()));
                 }
             }
         }
@@ -115,6 +115,7 @@ public final class Checkpoints {
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.syncDirectory(runDir);
         if (old != null) {
             deleteTree(old);
         }

@@ -58,6 +58,11 @@ public final class AtomicFiles {
         }
     }
 
+    /** Copies {@code source} to {@code target} atomically and durably. */
+    public static void copy(Path source, Path target) throws IOException {
+        writePath(target, tmp -> Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING));
+    }
+
     /** Temp files are created 0600; the files they become are ordinary 0644 files. */
     private static void makeWorldReadable(Path file) {
         try {
@@ -67,7 +72,8 @@ public final class AtomicFiles {
         }
     }
 
-    private static void syncDirectory(Path dir) {
+    /** Makes renames in {@code dir} durable, where the file system allows. */
+    public static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException ignored) {
