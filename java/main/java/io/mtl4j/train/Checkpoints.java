@@ -143,8 +143,22 @@ public final class Checkpoints {
     }
 
     /**
+     * Removes the temp directories of checkpoint writes a dead run left unfinished. Only for the
+     * holder of the run's {@link RunLock}: in a live run they are writes in progress.
+     */
+    public static void removeUnfinishedWrites(Path runDir) throws IOException {
+        try (Stream<Path> s = Files.list(runDir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (p.getFileName().toString().startsWith(TMP_PREFIX)) {
+                    deleteTree(p);
+                }
+            }
+        }
+    }
+
+    /**
      * The newest resumable checkpoint of a run: {@code last}, a {@code step-N}, or a {@code last}
-     * that was being replaced when the run died. Temp directories of unfinished writes are removed.
+     * that was being replaced when the run died. Reads only; safe while the run is training.
      */
     public static Path newestResumable(Path runDir) throws IOException {
         if (!Files.isDirectory(runDir)) {
@@ -154,9 +168,7 @@ public final class Checkpoints {
         try (Stream<Path> s = Files.list(runDir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
-                if (n.startsWith(TMP_PREFIX)) {
-                    deleteTree(p);
-                } else if ((n.equals("last") || n.matches("step-\\d+") || n.startsWith(OLD_PREFIX + "last"))
+                if ((n.equals("last") || n.matches("step-\\d+") || n.startsWith(OLD_PREFIX + "last"))
                         && Files.isRegularFile(p.resolve(STATE))) {
                     candidates.add(p);
                 }

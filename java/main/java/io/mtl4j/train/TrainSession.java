@@ -78,23 +78,26 @@ public final class TrainSession {
                               java.util.function.LongConsumer stepListener, DistEnv env, DistSettings distSettings)
             throws IOException {
         NativeRuntime.ensureLoaded();
-        Path runDir;
-        Path checkpoint = null;
-        if (resume != null) {
-            runDir = resume;
-            checkpoint = Checkpoints.newestResumable(runDir);
-            TrainConfig saved = savedConfig(checkpoint);
-            config = config == null ? saved : checkCompatible(saved, config, checkpoint);
-        } else {
-            runDir = Objects.requireNonNull(output, "output");
-        }
-        if (config.threads() > 0) {
-            torch.set_num_threads(config.threads());
-        }
-        Device device = rankDevice(Devices.resolve(config.device()), config.device(), env);
-        try (Collectives dist = distSettings.join(env, device)) {
-            prepareRunDir(runDir, resume == null, dist);
-            return run(config, runDir, checkpoint, commandLine, stepListener, device, dist);
+        // Rank 0 locks a run it resumes before reading it: another process may be training in it.
+        try (RunLock resumeLock = resume != null && env.isMain() && Files.isDirectory(resume) ? RunLock.acquire(resume) : RunLock.NONE) {
+            Path runDir;
+            Path checkpoint = null;
+            if (resume != null) {
+                runDir = resume;
+                checkpoint = Checkpoints.newestResumable(runDir);
+                TrainConfig saved = savedConfig(checkpoint);
+                config = config == null ? saved : checkCompatible(saved, config, checkpoint);
+            } else {
+                runDir = Objects.requireNonNull(output, "output");
+            }
+            if (config.threads() > 0) {
+                torch.set_num_threads(config.threads());
+            }
+            Device device = rankDevice(Devices.resolve(config.device()), config.device(), env);
+            try (Collectives dist = distSettings.join(env, device);
+                 RunLock freshLock = prepareRunDir(runDir, resume == null, dist)) {
+                return run(config, runDir, checkpoint, commandLine, stepListener, device, dist);
+            }
         }
     }
 
@@ -107,28 +110,38 @@ public final class TrainSession {
     }
 
     /**
-     * Rank 0 checks that a new run's directory is empty and creates it; every rank learns whether
+     * Rank 0 checks that a new run's directory is empty, creates it and locks it, or, resuming (the
+     * lock already held), removes the run's unfinished checkpoint writes; every rank learns whether
      * that worked, so none trains into a refused directory and none waits for a rank 0 that quit.
+     * Returns the new run's lock.
      */
-    private static void prepareRunDir(Path runDir, boolean fresh, Collectives dist) throws IOException {
+    private static RunLock prepareRunDir(Path runDir, boolean fresh, Collectives dist) throws IOException {
         RuntimeException refused = null;
+        RunLock lock = RunLock.NONE;
         if (dist.isMain()) {
             try {
                 if (fresh) {
                     checkEmpty(runDir);
                 }
                 Files.createDirectories(runDir);
+                if (fresh) {
+                    lock = RunLock.acquire(runDir);
+                } else {
+                    Checkpoints.removeUnfinishedWrites(runDir);
+                }
             } catch (UserError | IOException e) {
                 refused = e instanceof UserError u ? u : new UserError("cannot create " + runDir + ": " + e.getMessage());
             }
         }
         boolean failed = dist.worldSize() > 1 ? dist.anyTrue(refused != null, "the run-directory check") : refused != null;
         if (refused != null) {
+            lock.close();
             throw refused;
         }
         if (failed) {
             throw new UserError("rank " + dist.rank() + ": rank 0 refused to start the run in " + runDir + " (its log says why)");
         }
+        return lock;
     }
 
     private static Outcome run(TrainConfig config, Path runDir, Path checkpoint, List<String> commandLine,
@@ -304,7 +317,7 @@ public final class TrainSession {
                 throw new UserError("--output " + runDir + " is a file");
             }
             try (Stream<Path> s = Files.list(runDir)) {
-                if (s.findAny().isPresent()) {
+                if (s.anyMatch(p -> !RunLock.isLockFile(p))) {
                     throw new UserError("--output " + runDir + " is not empty; use --resume " + runDir
                             + " to continue that run, or choose a new directory (nothing was overwritten)");
                 }

@@ -384,4 +384,25 @@ class TrainerTest {
         TrainSession.Outcome run = train("fixed", Map.of("padding", "fixed", "max-length", 128));
         assertEquals(6, run.result().steps());
     }
+
+    @Test
+    void aRunThatAnotherProcessTrainsInCannotBeResumedOrOverwritten() throws Exception {
+        Path run = stoppedAfterStep2("locked");
+        Path unfinished = Files.createDirectories(run.resolve(".tmp-step-4-123"));
+        try (RunLock live = RunLock.acquire(run)) {
+            UserError e = assertThrows(UserError.class, () -> TrainSession.run(null, null, run, List.of()));
+            assertTrue(e.getMessage().contains("another mtl4j run is training in this directory"), e.getMessage());
+            assertTrue(Files.isDirectory(unfinished), "a live run's write in progress is left alone");
+        }
+        TrainSession.run(null, null, run, List.of());
+        assertFalse(Files.exists(unfinished), "a dead run's unfinished write is removed on resume");
+        assertEquals(6, stepOf(run.resolve("last")));
+    }
+
+    @Test
+    void aStaleLockFileNeitherLocksNorFillsARunDirectory() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("stale"));
+        RunLock.acquire(run).close(); // e.g. a run that died before writing anything
+        assertEquals(6, TrainSession.run(config(Map.of()), run, null, List.of()).result().steps());
+    }
 }

@@ -1,0 +1,80 @@
+package io.mtl4j.train;
+
+import io.mtl4j.util.UserError;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An exclusive lock on a run directory, held while a run trains into it, so that a second
+ * {@code train --resume} of the same run (or a new run into the same directory) is refused instead
+ * of interleaving its checkpoints and metrics with the first. The OS releases it when the process
+ * dies, so a crashed run never leaves the directory locked. The lock file stays behind, empty of
+ * meaning once unlocked (removing it would let two processes lock different files).
+ */
+public final class RunLock implements AutoCloseable {
+    public static final String FILE_NAME = ".mtl4j-run.lock";
+    /** For ranks other than 0, which never write the run directory. */
+    public static final RunLock NONE = new RunLock(null, null);
+
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private RunLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** Locks {@code runDir} (which must exist), or refuses with a one-line error if another run holds it. */
+    public static RunLock acquire(Path runDir) throws IOException {
+        Path file = runDir.resolve(FILE_NAME);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by this very process
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            String holder = holder(channel);
+            channel.close();
+            throw new UserError(runDir + ": another mtl4j run is training in this directory"
+                    + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; wait for it to finish or stop it first");
+        }
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        return new RunLock(channel, lock);
+    }
+
+    private static String holder(FileChannel channel) {
+        try {
+            ByteBuffer buf = ByteBuffer.allocate(32);
+            channel.read(buf, 0);
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** True for the lock file, which does not make a run directory non-empty. */
+    public static boolean isLockFile(Path p) {
+        return p.getFileName().toString().equals(FILE_NAME);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (channel != null && channel.isOpen()) {
+            lock.release();
+            channel.close();
+        }
+    }
+}
