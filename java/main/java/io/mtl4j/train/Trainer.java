@@ -129,7 +129,7 @@ public final class Trainer {
         Batcher batcher = new Batcher(batching);
         for (int i = 0; i < tasks.size(); i++) {
             String task = tasks.get(i);
-            streams.put(task, new TaskStream(data.get(task).splits().get("train"), batcher, config.seed() * 31 + i));
+            streams.put(task, new TaskStream(data.get(task).splits().get("train"), batcher, dataOrderSeed(config.seed(), i)));
             taskSteps.put(task, 0L);
         }
         consumedSampler = sampler.state();
@@ -166,6 +166,17 @@ public final class Trainer {
         }
         return new FlatAdamW(buffer, lrScale, decayMask, config.adamBeta1(), config.adamBeta2(), config.adamEps(),
                 config.weightDecay());
+    }
+
+    /**
+     * Task i's data-order seed: seed·31 + i, except where that is the task sampler's own seed (seed
+     * 0, task 0), since two SplitMix64 generators from one state would draw the same numbers and tie
+     * the task choice to the data order. (The formula is kept for every other seed so that earlier
+     * runs reproduce.)
+     */
+    static long dataOrderSeed(long seed, int task) {
+        long s = seed * 31 + task;
+        return s == seed ? new io.mtl4j.data.Rng(seed).nextLong() : s;
     }
 
     private static boolean isLossWeight(String name) {
