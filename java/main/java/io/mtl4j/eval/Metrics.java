@@ -16,7 +16,7 @@ public final class Metrics {
         for (int i = 0; i < gold.length; i++) {
             right += predicted[i] == gold[i] ? 1 : 0;
         }
-        return gold.length == 0 ? 0 : (double) right / gold.length;
+        return (double) right / gold.length;
     }
 
     /** F1 of the positive class (label 1), as GLUE scores MRPC and QQP. */
@@ -137,6 +137,9 @@ public final class Metrics {
     private static void check(int a, int b) {
         if (a != b) {
             throw new IllegalArgumentException(a + " predictions for " + b + " labels");
+        }
+        if (b == 0) {
+            throw new IllegalArgumentException("no examples to score"); // a score of 0 would pass for a real one
         }
     }
 }

@@ -67,6 +67,16 @@ public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits
                 LOG.warn("{} {}: skipped {} bad row(s), first at {}", spec.name(), split, data.skipped().count(),
                         data.skipped().first());
             }
+            if (data.examples().isEmpty()) {
+                // An empty dev split would score 0 and an empty train split cannot be sampled.
+                String why = data.file() + ": the " + spec.name() + " " + split + " split has no rows"
+                        + (data.skipped().count() > 0 ? " (all " + data.skipped().count() + " were bad and skipped)" : "");
+                if (optional.contains(split)) {
+                    LOG.warn("{}; not used", why);
+                    continue;
+                }
+                throw new io.mtl4j.util.UserError(why);
+            }
             List<TokenizedExample> examples = TokenizedSplits.cached(cacheDir, tokenizer.fingerprint(),
                     tokenizer.maxLength(), spec, data, new io.mtl4j.tokenize.BertBatchEncoder(tokenizer));
             out.put(split, examples);

@@ -3,6 +3,7 @@ package io.mtl4j.eval;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Each metric against values computed by hand. */
 class MetricsTest {
@@ -41,5 +42,12 @@ class MetricsTest {
         double[] tied = {1, 2, 2, 3};
         assertEquals(Metrics.pearson(x, new double[]{1, 2.5, 2.5, 4}), Metrics.spearman(x, tied), 1e-12);
         assertEquals(-1.0, Metrics.spearman(x, new double[]{4, 3, 2, 1}), 1e-12);
+    }
+
+    @Test
+    void noExamplesIsNoScore() {
+        assertThrows(IllegalArgumentException.class, () -> Metrics.accuracy(new int[0], new int[0]));
+        assertThrows(IllegalArgumentException.class, () -> Metrics.f1(new int[0], new int[0]));
+        assertThrows(IllegalArgumentException.class, () -> Metrics.pearson(new double[0], new double[0]));
     }
 }

@@ -405,4 +405,13 @@ class TrainerTest {
         RunLock.acquire(run).close(); // e.g. a run that died before writing anything
         assertEquals(6, TrainSession.run(config(Map.of()), run, null, List.of()).result().steps());
     }
+
+    @Test
+    void anEmptyDevSplitIsAnErrorWhenEvaluatingAndUnusedOtherwise() throws Exception {
+        Path dev = data.resolve("sst2/validation.jsonl");
+        Files.writeString(dev, "");
+        UserError e = assertThrows(UserError.class, () -> train("empty-dev", Map.of("eval-every", 2L)));
+        assertEquals(dev + ": the sst2 validation split has no rows", e.getMessage());
+        assertEquals(6, train("no-eval", Map.of()).result().steps());
+    }
 }
