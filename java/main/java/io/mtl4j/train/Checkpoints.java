@@ -149,11 +149,16 @@ public final class Checkpoints {
     public static void removeUnfinishedWrites(Path runDir) throws IOException {
         try (Stream<Path> s = Files.list(runDir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                if (p.getFileName().toString().startsWith(TMP_PREFIX)) {
+                if (isUnfinishedWrite(p)) {
                     deleteTree(p);
                 }
             }
         }
+    }
+
+    /** True for the temp directory of a checkpoint write that has not been renamed into place. */
+    public static boolean isUnfinishedWrite(Path p) {
+        return p.getFileName().toString().startsWith(TMP_PREFIX);
     }
 
     /**
@@ -184,7 +189,9 @@ public final class Checkpoints {
             }
         }
         if (best == null) {
-            throw new UserError(runDir + ": no resumable checkpoint (looked for last/ and step-N/ with " + STATE + ")");
+            throw new UserError(runDir + ": no resumable checkpoint (looked for last/ and step-N/ with " + STATE + ")"
+                    + (Files.isRegularFile(runDir.resolve(MetricsLog.FILE_NAME))
+                    ? "; the run stopped before its first checkpoint: start it again with --output " + runDir : ""));
         }
         return best;
     }
@@ -209,7 +216,7 @@ public final class Checkpoints {
     public static Map<String, Object> readMeta(Path checkpoint) {
         Path file = checkpoint.resolve(META);
         if (!Files.isRegularFile(file)) {
-            if (Files.isRegularFile(checkpoint.resolve("metrics.jsonl")) || Files.isDirectory(checkpoint.resolve("last"))) {
+            if (Files.isRegularFile(checkpoint.resolve(MetricsLog.FILE_NAME)) || Files.isDirectory(checkpoint.resolve("last"))) {
                 throw new UserError(checkpoint + ": a run directory, not a checkpoint; use " + checkpoint.resolve("best")
                         + " (or last, step-N, best-<task>)");
             }

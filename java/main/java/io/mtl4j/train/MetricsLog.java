@@ -12,6 +12,7 @@ import java.util.Map;
 
 /** Appends one JSON object per line to {@code RUN/metrics.jsonl}, flushed line by line. */
 public final class MetricsLog implements AutoCloseable {
+    public static final String FILE_NAME = "metrics.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
     private final BufferedWriter out;
 

@@ -126,6 +126,7 @@ public final class TrainSession {
                 Files.createDirectories(runDir);
                 if (fresh) {
                     lock = RunLock.acquire(runDir);
+                    removeLeftoversOfARunThatNeverSaved(runDir); // only now: they may have been a live run's
                 } else {
                     Checkpoints.removeUnfinishedWrites(runDir);
                 }
@@ -195,7 +196,11 @@ public final class TrainSession {
             try {
                 result = trainer.train();
                 // Before countDown: on a SIGTERM the hook returns then, and the JVM exits at once.
-                LOG.info("finished at step {}: {}", result.steps(), runDir);
+                if (result.interrupted()) {
+                    LOG.info("stopped at step {} of {}; continue with: mtl4j train --resume {}", result.steps(), config.steps(), runDir);
+                } else {
+                    LOG.info("finished at step {}: {}", result.steps(), runDir);
+                }
             } finally {
                 saved.countDown();
                 try {
@@ -317,7 +322,7 @@ public final class TrainSession {
                 throw new UserError("--output " + runDir + " is a file");
             }
             try (Stream<Path> s = Files.list(runDir)) {
-                if (s.anyMatch(p -> !RunLock.isLockFile(p))) {
+                if (s.anyMatch(p -> !RunLock.isLockFile(p) && !isLeftoverOfARunThatNeverSaved(p))) {
                     throw new UserError("--output " + runDir + " is not empty; use --resume " + runDir
                             + " to continue that run, or choose a new directory (nothing was overwritten)");
                 }
@@ -325,9 +330,32 @@ public final class TrainSession {
         }
     }
 
+    /**
+     * What a run that stopped before its first checkpoint leaves: its metrics log and unfinished
+     * checkpoint writes. Nothing there can be resumed, so a new run may start over them.
+     */
+    private static boolean isLeftoverOfARunThatNeverSaved(Path p) {
+        String name = p.getFileName().toString();
+        return name.equals(MetricsLog.FILE_NAME) || Checkpoints.isUnfinishedWrite(p);
+    }
+
+    private static void removeLeftoversOfARunThatNeverSaved(Path runDir) throws IOException {
+        List<Path> leftovers;
+        try (Stream<Path> s = Files.list(runDir)) {
+            leftovers = s.filter(TrainSession::isLeftoverOfARunThatNeverSaved).toList();
+        }
+        if (!leftovers.isEmpty()) {
+            LOG.warn("{}: starting over a run that stopped before its first checkpoint (removing {})", runDir,
+                    leftovers.stream().map(p -> p.getFileName().toString()).toList());
+            for (Path p : leftovers) {
+                io.mtl4j.util.Files2.deleteTree(p);
+            }
+        }
+    }
+
     /** Opens metrics.jsonl; on resume, drops lines logged after the checkpoint (they will be redone). */
     private static MetricsLog openMetrics(Path runDir, Path checkpoint) throws IOException {
-        Path file = runDir.resolve("metrics.jsonl");
+        Path file = runDir.resolve(MetricsLog.FILE_NAME);
         if (checkpoint != null && Files.exists(file)) {
             long step = Checkpoints.readState(checkpoint).step();
             List<String> kept = new ArrayList<>();

@@ -293,6 +293,10 @@ public final class Trainer {
                 boolean stop = dist.worldSize() > 1 ? dist.anyTrue(stopRequested, "the stop flag before step " + (step + 1))
                         : stopRequested;
                 if (stop) {
+                    if (step == 0) {
+                        LOG.warn("stop requested before the first step: nothing to save");
+                        return result(true, false);
+                    }
                     LOG.warn("stop requested: {} at step {}", dist.isMain() ? "saving a checkpoint" : "stopping", step);
                     if (dist.isMain()) {
                         try (PointerScope scope = new PointerScope()) {
@@ -416,8 +420,13 @@ public final class Trainer {
         StepTimer stepTimer = timer;
         timer = StepTimer.NONE; // not a step: keep it out of bench figures
         try {
+            shapes:
             for (String task : tasks) {
                 for (Batch batch : streams.get(task).shapeCoveringBatches()) {
+                    if (stopRequested) {
+                        LOG.warn("stop requested during the memory warm-up");
+                        break shapes;
+                    }
                     try (PointerScope scope = new PointerScope()) {
                         backward(task, List.of(batch), batch.batchSize());
                     }

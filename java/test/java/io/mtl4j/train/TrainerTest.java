@@ -414,4 +414,25 @@ class TrainerTest {
         assertEquals(dev + ": the sst2 validation split has no rows", e.getMessage());
         assertEquals(6, train("no-eval", Map.of()).result().steps());
     }
+
+    @Test
+    void aRunStoppedBeforeItsFirstCheckpointSavesNothingAndANewRunMayStartOverIt() throws Exception {
+        System.setProperty("mtl4j.test.stop-at-step", "0");
+        TrainSession.Outcome stopped;
+        try {
+            stopped = train("never-saved", Map.of());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        Path run = stopped.runDir();
+        assertTrue(stopped.result().interrupted());
+        assertFalse(Files.exists(run.resolve("last")), "no step-0 checkpoint");
+        UserError resume = assertThrows(UserError.class, () -> TrainSession.run(null, null, run, List.of()));
+        assertTrue(resume.getMessage().endsWith("start it again with --output " + run), resume.getMessage());
+        Files.createDirectories(run.resolve(".tmp-step-3-42")); // as if killed while writing its first checkpoint
+        assertEquals(6, train("never-saved", Map.of()).result().steps());
+        assertFalse(Files.exists(run.resolve(".tmp-step-3-42")));
+        UserError e = assertThrows(UserError.class, () -> train("never-saved", Map.of()));
+        assertTrue(e.getMessage().contains("is not empty"), "a run with checkpoints is never started over: " + e.getMessage());
+    }
 }
