@@ -47,7 +47,9 @@ public final class TrainSession {
     /** Keys that may change when resuming: they do not change what is computed. */
     private static final Set<String> RESUMABLE_CHANGES = Set.of("device", "threads", "log-every", "eval-batch-size",
             "cache-dir", "data", "model",
-            "memory-warmup");
+            "memory-warmup", "keep-last", "save-every", "patience");
+    /** Config keys naming local files: saved absolute, so a run resumes (and eval finds its data) from any directory. */
+    private static final List<String> PATH_KEYS = List.of("model", "data", "task-file", "cache-dir");
 
     private TrainSession() {
     }
@@ -273,7 +275,7 @@ public final class TrainSession {
         }
         meta.put("tasks", tasks);
         meta.put("head_input", config.headInput());
-        meta.put("config", config.toMap());
+        meta.put("config", withAbsolutePaths(config.toMap()));
         Map<String, Map<String, String>> hashes = new LinkedHashMap<>();
         data.forEach((t, d) -> hashes.put(t, d.fileHashes()));
         meta.put("provenance", Provenance.collect(config.seed(), modelDir, hashes, commandLine));
@@ -298,14 +300,27 @@ public final class TrainSession {
     /** The keys, as "key old -> new", whose change would make a resumed run compute something else. */
     public static List<String> nonResumableChanges(TrainConfig saved, TrainConfig requested) {
         List<String> changed = new ArrayList<>();
-        Map<String, Object> a = saved.toMap();
-        Map<String, Object> b = requested.toMap();
+        Map<String, Object> a = withAbsolutePaths(saved.toMap());
+        Map<String, Object> b = withAbsolutePaths(requested.toMap());
         for (String key : a.keySet()) {
             if (!RESUMABLE_CHANGES.contains(key) && !String.valueOf(a.get(key)).equals(String.valueOf(b.get(key)))) {
-                changed.add(key + " " + a.get(key) + " -> " + b.get(key));
+                changed.add(key + " " + a.get(key) + " -> " + b.get(key)
+                        + (key.equals("steps") ? " (the learning-rate schedule is laid out over the steps; to train on,"
+                        + " start a new run with --model RUN/last)" : ""));
             }
         }
         return changed;
+    }
+
+    /** The config map with the values of {@link #PATH_KEYS} that name existing local files made absolute. */
+    static Map<String, Object> withAbsolutePaths(Map<String, Object> config) {
+        Map<String, Object> out = new LinkedHashMap<>(config);
+        for (String key : PATH_KEYS) {
+            if (out.get(key) instanceof String value && !value.isBlank() && Files.exists(Path.of(value))) {
+                out.put(key, Path.of(value).toAbsolutePath().normalize().toString());
+            }
+        }
+        return out;
     }
 
     private static TrainConfig checkCompatible(TrainConfig saved, TrainConfig requested, Path checkpoint) {

@@ -435,4 +435,30 @@ class TrainerTest {
         UserError e = assertThrows(UserError.class, () -> train("never-saved", Map.of()));
         assertTrue(e.getMessage().contains("is not empty"), "a run with checkpoints is never started over: " + e.getMessage());
     }
+
+    @Test
+    void relativeInputPathsAreSavedAbsoluteSoTheRunResumesFromAnywhere() throws Exception {
+        Path cwd = Path.of("").toAbsolutePath();
+        Map<String, Object> relative = Map.of("data", cwd.relativize(data.toAbsolutePath()).toString(),
+                "model", cwd.relativize(model.toAbsolutePath()).toString());
+        Path run = train("relative", relative).runDir();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> saved = (Map<String, Object>) Checkpoints.readMeta(run.resolve("last")).get("config");
+        assertEquals(data.toAbsolutePath().normalize().toString(), saved.get("data"));
+        assertEquals(model.toAbsolutePath().normalize().toString(), saved.get("model"));
+        // the same inputs named relatively are no change
+        assertTrue(TrainSession.nonResumableChanges(TrainSession.savedConfig(run.resolve("last")), config(relative)).isEmpty());
+    }
+
+    @Test
+    void bookkeepingSettingsMayChangeOnResumeButStepsMayNot() throws Exception {
+        Path run = stoppedAfterStep2("bookkeeping");
+        Map<String, Object> changed = new LinkedHashMap<>(EVAL_EVERY_2);
+        changed.put("keep-last", 3);
+        changed.put("patience", 5);
+        assertEquals(6, TrainSession.run(config(changed), null, run, List.of()).result().steps());
+        changed.put("steps", 12L);
+        UserError e = assertThrows(UserError.class, () -> TrainSession.run(config(changed), null, run, List.of()));
+        assertTrue(e.getMessage().contains("steps 6 -> 12 (the learning-rate schedule"), e.getMessage());
+    }
 }
