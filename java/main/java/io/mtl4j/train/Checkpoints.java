@@ -40,6 +40,8 @@ public final class Checkpoints {
     private static final String TMP_PREFIX = ".tmp-";
     private static final String OLD_PREFIX = ".old-";
 
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(Checkpoints.class);
+
     private Checkpoints() {
     }
 
@@ -162,8 +164,10 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest resumable checkpoint of a run: {@code last}, a {@code step-N}, or a {@code last}
-     * that was being replaced when the run died. Reads only; safe while the run is training.
+     * The newest complete resumable checkpoint of a run: {@code last}, a {@code step-N}, a
+     * {@code last} that was being replaced when the run died, or {@code best}/{@code best-<task>}.
+     * A damaged newer one (files truncated or unreadable, say after a disk failure) is passed over
+     * with a warning. Reads only; safe while the run is training.
      */
     public static Path newestResumable(Path runDir) throws IOException {
         if (!Files.isDirectory(runDir)) {
@@ -173,27 +177,47 @@ public final class Checkpoints {
         try (Stream<Path> s = Files.list(runDir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
-                if ((n.equals("last") || n.matches("step-\\d+") || n.startsWith(OLD_PREFIX + "last"))
-                        && Files.isRegularFile(p.resolve(STATE))) {
+                if ((n.equals("last") || n.matches("step-\\d+") || n.startsWith(OLD_PREFIX + "last") || n.equals("best")
+                        || n.startsWith("best-")) && Files.isRegularFile(p.resolve(STATE))) {
                     candidates.add(p);
                 }
             }
         }
-        Path best = null;
-        long bestStep = -1;
+        List<String> damaged = new ArrayList<>();
+        Path newest = null;
+        long newestStep = -1;
         for (Path p : candidates) {
-            long step = readState(p).step();
-            if (step > bestStep) {
-                bestStep = step;
-                best = p;
+            try {
+                long step = readState(p).step();
+                if (step > newestStep) {
+                    checkComplete(p);
+                    newestStep = step;
+                    newest = p;
+                }
+            } catch (UserError e) {
+                damaged.add(e.getMessage());
             }
         }
-        if (best == null) {
+        if (newest == null) {
             throw new UserError(runDir + ": no resumable checkpoint (looked for last/ and step-N/ with " + STATE + ")"
-                    + (Files.isRegularFile(runDir.resolve(MetricsLog.FILE_NAME))
+                    + (damaged.isEmpty() ? "" : "; damaged: " + String.join("; ", damaged))
+                    + (damaged.isEmpty() && Files.isRegularFile(runDir.resolve(MetricsLog.FILE_NAME))
                     ? "; the run stopped before its first checkpoint: start it again with --output " + runDir : ""));
         }
-        return best;
+        for (String d : damaged) {
+            LOG.warn("passed over a damaged checkpoint: {}", d);
+        }
+        return newest;
+    }
+
+    /** Throws a {@link UserError} naming the problem unless every file a resume reads is intact. */
+    private static void checkComplete(Path checkpoint) {
+        readMeta(checkpoint);
+        for (String file : List.of(io.mtl4j.model.CheckpointLoader.WEIGHTS, OPTIMIZER)) {
+            try (SafeTensorsFile f = SafeTensorsFile.open(checkpoint.resolve(file))) {
+                f.tensors(); // the header parsed and every tensor lies within the file
+            }
+        }
     }
 
     public static TrainerState readState(Path checkpoint) {

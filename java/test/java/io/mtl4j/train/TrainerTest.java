@@ -461,4 +461,24 @@ class TrainerTest {
         UserError e = assertThrows(UserError.class, () -> TrainSession.run(config(changed), null, run, List.of()));
         assertTrue(e.getMessage().contains("steps 6 -> 12 (the learning-rate schedule"), e.getMessage());
     }
+
+    @Test
+    void aDamagedNewestCheckpointIsPassedOverOnResume() throws Exception {
+        Path full = train("full", EVAL_EVERY_2).runDir();
+        System.setProperty("mtl4j.test.stop-at-step", "3");
+        Path run;
+        try {
+            run = train("damaged", EVAL_EVERY_2).runDir();
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        assertEquals(3, stepOf(run.resolve("last")), "precondition: last is the newest checkpoint");
+        Path weights = run.resolve("last/model.safetensors");
+        try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() / 2);
+        }
+        TrainSession.run(null, null, run, List.of()); // from step-2 (or best), redoing step 3
+        assertEquals(losses(full), losses(run));
+        assertClose(weights(full.resolve("last")), weights(run.resolve("last")), 1e-6f);
+    }
 }
