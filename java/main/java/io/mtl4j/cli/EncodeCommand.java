@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.mtl4j.data.TextPairFile;
 import io.mtl4j.model.BertModel;
 import io.mtl4j.model.CheckpointLoader;
+import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.model.InputBatch;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.runtime.Tensors;
@@ -37,7 +38,8 @@ import java.util.concurrent.Callable;
                 "  and pooler (when the checkpoint has pooler weights).",
                 "",
                 "Input by extension: .jsonl holds {\"text_a\": ..., \"text_b\": ...}; any other file holds",
-                "text_a or text_a<TAB>text_b per line, no header.",
+                "text_a or text_a<TAB>text_b per line, no header; '-' reads such lines from stdin.",
+                "The model may be a Hugging Face directory, a hub id or an mtl4j checkpoint (its heads are ignored).",
                 "",
                 "Example:",
                 "  mtl4j encode --model ../shared/models/minilm-l6-h384 \\",
@@ -52,8 +54,8 @@ public final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--revision", defaultValue = "main", description = "Hub revision (branch, tag or commit) for hub ids. Default: ${DEFAULT-VALUE}.")
     String revision;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE", description = "Input file (.jsonl or TSV lines).")
-    Path input;
+    @Option(names = "--input", required = true, paramLabel = "FILE|-", description = "Input file (.jsonl or TSV lines); '-' for stdin.")
+    String input;
 
     @Option(names = "--output", required = true, paramLabel = "FILE.jsonl", description = "Output JSON lines; written atomically.")
     Path output;
@@ -74,8 +76,11 @@ public final class EncodeCommand implements Callable<Integer> {
             throw new UserError("--batch-size must be at least 1, got " + batchSize);
         }
         Path modelDir = ModelArgument.resolve(model, revision);
-        List<TextPairFile.Pair> pairs = TextPairFile.read(input);
-        CheckpointLoader.Loaded loaded = CheckpointLoader.load(modelDir);
+        List<TextPairFile.Pair> pairs = input.equals("-")
+                ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input));
+        // An mtl4j checkpoint also holds task heads and loss weights; the encoder needs neither.
+        CheckpointLoader.Loaded loaded = CheckpointLoader.load(modelDir,
+                java.util.Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
         int effectiveMax = Math.min(maxLength, loaded.model().config().maxPositionEmbeddings());
         Device dev = Devices.resolve(device);
         BertModel encoder = loaded.model().to(dev);

@@ -151,4 +151,29 @@ class EncodeCommandTest {
         assertTrue(failure("encode", "--model", model.toString(), "--input", input.toString(), "--output",
                 dir.resolve("o.jsonl").toString(), "--batch-size", "0").contains("--batch-size"));
     }
+
+    @Test
+    void encodesWithAnMtl4jCheckpointsEncoderAndReadsStdin() throws Exception {
+        Path data = io.mtl4j.testing.TinyGlue.write(dir.resolve("glue"), 64, 16, 5);
+        Path run = TinyRuns.train(dir, "run", data, "sst2", "--steps", "4");
+        Path out = dir.resolve("from-checkpoint.jsonl");
+        java.io.InputStream stdin = System.in;
+        CliRunner r;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(Files.readAllBytes(input)));
+            r = CliRunner.run("encode", "--model", run.resolve("last").toString(), "--input", "-",
+                    "--output", out.toString(), "--device", "cpu");
+        } finally {
+            System.setIn(stdin);
+        }
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> trained = Files.readAllLines(out);
+        assertEquals(4, trained.size());
+        // The same inputs through the pretrained model the run started from give other vectors.
+        Path base = dir.resolve("base.jsonl");
+        assertEquals(0, CliRunner.run("encode", "--model", dir.resolve("model").toString(), "--input", input.toString(),
+                "--output", base.toString(), "--device", "cpu").exitCode());
+        assertFalse(JSON.readTree(trained.get(0)).get("cls").equals(JSON.readTree(Files.readAllLines(base).get(0)).get("cls")),
+                "encoded with the checkpoint's trained weights");
+    }
 }
