@@ -58,9 +58,13 @@ public final class AtomicFiles {
         }
     }
 
-    /** Copies {@code source} to {@code target} atomically and durably. */
+    /**
+     * Copies {@code source}'s bytes to {@code target} atomically and durably. The copy is an ordinary
+     * 0644 file whatever the source's mode (a read-only tokenizer.json in a shared model directory
+     * must not make every checkpoint's copy read-only).
+     */
     public static void copy(Path source, Path target) throws IOException {
-        writePath(target, tmp -> Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING));
+        write(target, out -> Files.copy(source, out));
     }
 
     /** Temp files are created 0600; the files they become are ordinary 0644 files. */

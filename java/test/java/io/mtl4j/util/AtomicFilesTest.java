@@ -1,0 +1,28 @@
+package io.mtl4j.util;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCopyOfAReadOnlyFileIsAnOrdinaryFileWithTheSameBytes() throws Exception {
+        Path source = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {}}");
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("r--r--r--"));
+        Path target = dir.resolve("checkpoint/tokenizer.json");
+        AtomicFiles.copy(source, target);
+        assertEquals("{\"model\": {}}", Files.readString(target));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+        try (var files = Files.list(target.getParent())) {
+            assertEquals(1, files.count(), "no temp file left");
+        }
+    }
+}
