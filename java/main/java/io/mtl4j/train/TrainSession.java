@@ -163,6 +163,14 @@ public final class TrainSession {
         CheckpointLoader.Loaded pretrained = CheckpointLoader.load(checkpoint != null ? checkpoint : modelDir,
                 Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
         int maxLength = Math.min(config.maxLength(), pretrained.model().config().maxPositionEmbeddings());
+        if (maxLength < config.maxLength() && dist.isMain()) {
+            LOG.warn("max-length {} exceeds the model's {} positions: sequences are truncated to {}", config.maxLength(),
+                    maxLength, maxLength);
+        }
+        if (config.maxEvalExamples() > 0 && config.evalEvery() > 0 && dist.isMain()) {
+            LOG.warn("max-eval-examples {}: dev scores (metrics.jsonl, eval.json, best checkpoints) come from the first {}"
+                    + " rows of each dev split only", config.maxEvalExamples(), config.maxEvalExamples());
+        }
         Map<String, TaskData> data = loadData(config, specs, modelDir, maxLength);
         if (checkpoint != null) {
             ResumeInputs.checkData(checkpoint, data);

@@ -319,7 +319,7 @@ public final class Trainer {
                     // A skipped step that lands on an evaluation still evaluates: the weights there are real.
                     boolean last = step == config.steps();
                     if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
-                        earlyStopped = dist.isMain() && evaluateAndSave();
+                        earlyStopped = dist.isMain() && evaluateAndSave() && !last; // at the last step it just ends
                         if (dist.worldSize() > 1) {
                             earlyStopped = dist.anyTrue(earlyStopped, "the early-stopping decision at step " + step);
                         }

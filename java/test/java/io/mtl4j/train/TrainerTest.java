@@ -481,4 +481,19 @@ class TrainerTest {
         assertEquals(losses(full), losses(run));
         assertClose(weights(full.resolve("last")), weights(run.resolve("last")), 1e-6f);
     }
+
+    @Test
+    void patienceRunningOutAtTheLastStepIsNoEarlyStop() throws Exception {
+        Map<String, Object> frozenInPlace = new LinkedHashMap<>(EVAL_EVERY_2); // dev scores cannot move
+        frozenInPlace.put("lr", 1e-9);
+        frozenInPlace.put("head-lr", 1e-9);
+        frozenInPlace.put("patience", 1);
+        Trainer.Result stoppedEarly = train("patience-1", frozenInPlace).result();
+        assertTrue(stoppedEarly.earlyStopped());
+        assertEquals(4, stoppedEarly.steps());
+        frozenInPlace.put("patience", 2);
+        Trainer.Result ranOut = train("patience-2", frozenInPlace).result();
+        assertFalse(ranOut.earlyStopped(), "the evaluation that exhausts patience is the last one anyway");
+        assertEquals(6, ranOut.steps());
+    }
 }
