@@ -413,29 +413,46 @@ public final class ConfigLoader {
             return List.copyOf(out);
         }
 
+        /** Task weights from a file's map or a flag's "mnli=1,sst2=0.5"; each must be finite and positive. */
         Map<String, Double> doubleMap(String key) {
             Object o = v.get(key);
             Map<String, Double> out = new LinkedHashMap<>();
             if (o instanceof Map<?, ?> map) {
                 for (Map.Entry<?, ?> e : map.entrySet()) {
-                    if (!(e.getValue() instanceof Number n) || n.doubleValue() < 0) {
-                        throw bad(key, "non-negative numbers per task", e.getValue());
+                    if (!(e.getValue() instanceof Number n)) {
+                        throw bad(key, "a number per task", e.getKey() + ": " + e.getValue());
                     }
-                    out.put(String.valueOf(e.getKey()), n.doubleValue());
+                    putWeight(key, out, String.valueOf(e.getKey()), n.doubleValue());
                 }
             } else if (o instanceof String s && !s.isBlank()) {
                 for (String part : s.split(",")) {
-                    String[] kv = part.split("[=:]");
+                    String[] kv = part.split("[=:]", -1);
+                    double weight;
                     try {
-                        out.put(kv[0].trim(), Double.parseDouble(kv[1].trim()));
+                        weight = Double.parseDouble(kv[1].trim());
                     } catch (RuntimeException e) {
                         throw bad(key, "task=weight pairs like mnli=1,sst2=0.5", s);
                     }
+                    if (kv.length != 2 || kv[0].isBlank()) {
+                        throw bad(key, "task=weight pairs like mnli=1,sst2=0.5", s);
+                    }
+                    putWeight(key, out, kv[0].trim(), weight);
                 }
             } else if (o != null && !(o instanceof String)) {
                 throw bad(key, "a map of task weights", o);
             }
             return Map.copyOf(out);
+        }
+
+        private void putWeight(String key, Map<String, Double> out, String task, double weight) {
+            // A negative weight trains the task by gradient ascent, NaN or infinity poisons every step,
+            // and 0 spends the task's steps on nothing.
+            if (!(Double.isFinite(weight) && weight > 0)) {
+                throw bad(key, "finite weights > 0", task + "=" + weight);
+            }
+            if (out.put(task, weight) != null) {
+                throw new UserError(origin.get(key) + " gives task " + task + " two weights");
+            }
         }
 
         private UserError bad(String key, String expected, Object got) {

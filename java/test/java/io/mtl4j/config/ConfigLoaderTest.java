@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -89,5 +90,32 @@ class ConfigLoaderTest {
         Map<String, Object> o = required();
         o.put("steps", 0L);
         assertEquals("--steps is 0; must be at least 1", assertThrows(UserError.class, () -> ConfigLoader.load(null, o)).getMessage());
+    }
+
+    private static Map<String, Object> fixedWeights(String weights) {
+        Map<String, Object> o = required();
+        o.put("loss-weighting", "fixed");
+        o.put("task-weights", weights);
+        return o;
+    }
+
+    @Test
+    void taskWeightsMustBeFiniteAndPositiveFromAFlagAsFromAFile() throws Exception {
+        for (String w : List.of("-2", "NaN", "Infinity", "0")) {
+            String expected = "must be finite weights > 0, got qqp=" + Double.parseDouble(w);
+            assertEquals("--task-weights " + expected,
+                    assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights("sst2=1,qqp=" + w))).getMessage());
+            if (w.equals("-2") || w.equals("0")) { // the YAML parser refuses .nan and .inf itself
+                assertEquals(dir.resolve("w.yaml") + ":2: task-weights " + expected, fileError("w.yaml",
+                        "loss-weighting: fixed\ntask-weights: {sst2: 1, qqp: " + w + "}\n").getMessage());
+            }
+        }
+        assertEquals(Map.of("sst2", 1.0, "qqp", 0.5), ConfigLoader.load(null, fixedWeights("sst2=1,qqp=0.5")).taskWeights());
+        for (String malformed : List.of("sst2=1,qqp", "sst2=1,qqp=1=2", "sst2=1,=2")) {
+            assertEquals("--task-weights must be task=weight pairs like mnli=1,sst2=0.5, got " + malformed,
+                    assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights(malformed))).getMessage());
+        }
+        assertEquals("--task-weights gives task qqp two weights",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights("sst2=1,qqp=1,qqp=2"))).getMessage());
     }
 }
