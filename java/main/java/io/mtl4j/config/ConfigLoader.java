@@ -199,10 +199,12 @@ public final class ConfigLoader {
         merged.putAll(base);
         Map<String, String> origin = new LinkedHashMap<>();
         DEFAULTS.keySet().forEach(k -> origin.put(k, baseName + " " + k));
+        Set<String> given = new java.util.HashSet<>();
         if (file != null) {
             ConfigFile read = read(file);
             merged.putAll(read.values());
             origin.putAll(read.origins());
+            given.addAll(read.values().keySet());
         }
         overrides.forEach((k, v) -> {
             if (v != null) {
@@ -211,9 +213,10 @@ public final class ConfigLoader {
                 }
                 merged.put(k, v);
                 origin.put(k, "--" + k);
+                given.add(k);
             }
         });
-        return build(merged, origin);
+        return build(merged, origin, given);
     }
 
     /** Rebuilds a config saved beside a checkpoint (its keys are complete). */
@@ -231,10 +234,11 @@ public final class ConfigLoader {
             merged.put("loss-weight-lr", saved.get("head-lr"));
         }
         DEFAULTS.keySet().forEach(k -> origin.put(k, where + ": " + k));
-        return build(merged, origin);
+        return build(merged, origin, Set.of());
     }
 
-    private static TrainConfig build(Map<String, Object> v, Map<String, String> origin) {
+    /** {@code given}: the keys set by this file or command line, not inherited from a saved config. */
+    private static TrainConfig build(Map<String, Object> v, Map<String, String> origin, Set<String> given) {
         Values r = new Values(v, origin);
         List<String> tasks = r.stringList("tasks");
         long steps = r.longIn("steps", 1, Long.MAX_VALUE);
@@ -291,6 +295,9 @@ public final class ConfigLoader {
                 r.bool("dropout"),
                 r.bool("memory-warmup"),
                 r.string("cache-dir"));
+        if (given.contains("task-weights")) {
+            checkTaskWeightsApply(config, origin);
+        }
         if (config.lossWeighting().equals("fixed")) {
             for (String t : tasks) {
                 if (!config.taskWeights().containsKey(t)) {
@@ -302,6 +309,24 @@ public final class ConfigLoader {
             throw new UserError(origin.get("mtl") + ": --mtl pcgrad needs at least two tasks");
         }
         return config;
+    }
+
+    /**
+     * Task weights are used only with fixed loss weighting and only for the tasks trained; any
+     * other weight would be silently ignored. Checked only where the weights were given now:
+     * a saved run or a comparison's single-task baselines inherit them and must still load.
+     */
+    private static void checkTaskWeightsApply(TrainConfig config, Map<String, String> origin) {
+        if (!config.taskWeights().isEmpty() && !config.lossWeighting().equals("fixed")) {
+            throw new UserError(origin.get("task-weights") + " needs loss-weighting fixed (" + origin.get("loss-weighting")
+                    + " is " + config.lossWeighting() + ")");
+        }
+        for (String t : config.taskWeights().keySet()) {
+            if (!config.tasks().contains(t)) {
+                throw new UserError(origin.get("task-weights") + " names " + t + ", which is not among the tasks ("
+                        + String.join(", ", config.tasks()) + ")" + Suggestions.didYouMean(t, config.tasks()));
+            }
+        }
     }
 
     /** Typed reads with errors that say where a value came from. */

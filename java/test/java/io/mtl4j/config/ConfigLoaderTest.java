@@ -118,4 +118,28 @@ class ConfigLoaderTest {
         assertEquals("--task-weights gives task qqp two weights",
                 assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights("sst2=1,qqp=1,qqp=2"))).getMessage());
     }
+
+    @Test
+    void taskWeightsThatWouldBeIgnoredAreErrors() throws Exception {
+        Map<String, Object> equal = fixedWeights("sst2=1,qqp=2");
+        equal.remove("loss-weighting");
+        assertEquals("--task-weights needs loss-weighting fixed (default loss-weighting is equal)",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, equal)).getMessage());
+        assertEquals("--task-weights names qqpp, which is not among the tasks (sst2, qqp); did you mean qqp?",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights("sst2=1,qqp=2,qqpp=1"))).getMessage());
+        assertEquals(dir.resolve("x.yaml") + ":1: task-weights names mnli, which is not among the tasks (sst2, qqp)",
+                fileError("x.yaml", "task-weights: {sst2: 1, qqp: 1, mnli: 1}\nloss-weighting: fixed\n").getMessage());
+    }
+
+    @Test
+    void inheritedTaskWeightsStillLoad() {
+        // A comparison's single-task baseline keeps the base's weights with equal weighting, and runs
+        // saved before the check may hold weights without fixed weighting: both must still load.
+        TrainConfig base = ConfigLoader.load(null, fixedWeights("sst2=1,qqp=2"));
+        TrainConfig single = ConfigLoader.load(base.toMap(), "compare base", null,
+                Map.of("tasks", "qqp", "loss-weighting", "equal"));
+        assertEquals(List.of("qqp"), single.tasks());
+        Map<String, Object> saved = single.toMap();
+        assertEquals(single, ConfigLoader.fromSaved(saved, "mtl4j.json"));
+    }
 }
