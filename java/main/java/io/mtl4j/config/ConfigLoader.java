@@ -15,7 +15,9 @@ import io.mtl4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -144,18 +146,33 @@ public final class ConfigLoader {
         return new ConfigFile(values, origins);
     }
 
-    /** The line of each top-level key: the tree model keeps no locations, the streaming parser does. */
+    /**
+     * The line of each top-level key: the tree model keeps no locations, the streaming parser does.
+     * A key given twice in one mapping is an error at its second line; the tree would keep the last
+     * silently, and batch_size and batch-size are one key.
+     */
     private static Map<String, Integer> topLevelKeyLines(ObjectMapper mapper, Path file) throws IOException {
         Map<String, Integer> lines = new LinkedHashMap<>();
+        Deque<Map<String, Integer>> mappings = new ArrayDeque<>();
         try (JsonParser p = mapper.getFactory().createParser(file.toFile())) {
-            int depth = 0;
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 if (t.isStructStart()) {
-                    depth++;
+                    mappings.push(new LinkedHashMap<>());
                 } else if (t.isStructEnd()) {
-                    depth--;
-                } else if (t == JsonToken.FIELD_NAME && depth == 1) {
-                    lines.putIfAbsent(p.currentName(), p.currentTokenLocation().getLineNr());
+                    mappings.pop();
+                } else if (t == JsonToken.FIELD_NAME) {
+                    boolean topLevel = mappings.size() == 1;
+                    String name = p.currentName();
+                    String key = topLevel ? name.replace('_', '-') : name;
+                    int line = p.currentTokenLocation().getLineNr();
+                    Integer first = mappings.peek().putIfAbsent(key, line);
+                    if (first != null) {
+                        throw new UserError(file + ":" + line + ": duplicate " + (topLevel ? "config " : "") + "key \"" + name
+                                + "\": " + key + " is already set at line " + first);
+                    }
+                    if (topLevel) {
+                        lines.put(name, line);
+                    }
                 }
             }
         }

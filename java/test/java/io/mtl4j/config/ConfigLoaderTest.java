@@ -142,4 +142,16 @@ class ConfigLoaderTest {
         Map<String, Object> saved = single.toMap();
         assertEquals(single, ConfigLoader.fromSaved(saved, "mtl4j.json"));
     }
+
+    @Test
+    void aKeyGivenTwiceIsAnErrorAtItsSecondLine() throws Exception {
+        assertEquals(dir.resolve("g.yaml") + ":4: duplicate config key \"batch-size\": batch-size is already set at line 2",
+                fileError("g.yaml", "steps: 10\nbatch-size: 16\nlr: 1e-4\nbatch-size: 32\n").getMessage());
+        assertEquals(dir.resolve("h.yaml") + ":3: duplicate config key \"batch_size\": batch-size is already set at line 1",
+                fileError("h.yaml", "batch-size: 16\nsteps: 10\nbatch_size: 32\n").getMessage());
+        assertEquals(dir.resolve("i.json") + ":3: duplicate config key \"steps\": steps is already set at line 1",
+                fileError("i.json", "{\"steps\": 10,\n \"lr\": 1e-4,\n \"steps\": 20}").getMessage());
+        assertEquals(dir.resolve("j.yaml") + ":5: duplicate key \"qqp\": qqp is already set at line 3",
+                fileError("j.yaml", "loss-weighting: fixed\ntask-weights:\n  qqp: 1\n  sst2: 1\n  qqp: 2\n").getMessage());
+    }
 }
