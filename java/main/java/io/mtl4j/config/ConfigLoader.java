@@ -13,6 +13,8 @@ import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -187,7 +189,7 @@ public final class ConfigLoader {
             return node.asBoolean();
         }
         if (node.isIntegralNumber()) {
-            return node.asLong();
+            return node.canConvertToLong() ? node.asLong() : node.bigIntegerValue();
         }
         if (node.isNumber()) {
             return node.asDouble();
@@ -379,24 +381,34 @@ public final class ConfigLoader {
         }
 
         long longIn(String key, long min, long max) {
-            Object o = v.get(key);
-            long value;
-            if (o instanceof Number n && (n.doubleValue() == Math.rint(n.doubleValue()))) {
-                value = n.longValue();
-            } else if (o instanceof String s) {
-                try {
-                    value = Long.parseLong(s.trim().replace("_", ""));
-                } catch (NumberFormatException e) {
-                    throw bad(key, "an integer", o);
-                }
-            } else {
-                throw bad(key, "an integer", o);
-            }
-            if (value < min || value > max) {
-                String range = max == Long.MAX_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
+            BigInteger value = integer(key);
+            if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+                String range = max == Long.MAX_VALUE && min != Long.MIN_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
                 throw new UserError(origin.get(key) + " is " + value + "; must be " + range);
             }
-            return value;
+            return value.longValueExact();
+        }
+
+        /** Exactly, so that a value past 64 bits is out of range instead of wrapped or clamped. */
+        private BigInteger integer(String key) {
+            Object o = v.get(key);
+            try {
+                if (o instanceof BigInteger b) {
+                    return b;
+                }
+                if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+                    return BigInteger.valueOf(((Number) o).longValue());
+                }
+                if (o instanceof Number n && Double.isFinite(n.doubleValue())) {
+                    return new BigDecimal(n.toString()).toBigIntegerExact();
+                }
+                if (o instanceof String s) {
+                    return new BigInteger(s.trim().replace("_", ""));
+                }
+            } catch (ArithmeticException | NumberFormatException e) {
+                // not an integer
+            }
+            throw bad(key, "an integer", o);
         }
 
         double doubleIn(String key, double min, double max) {

@@ -154,4 +154,24 @@ class ConfigLoaderTest {
         assertEquals(dir.resolve("j.yaml") + ":5: duplicate key \"qqp\": qqp is already set at line 3",
                 fileError("j.yaml", "loss-weighting: fixed\ntask-weights:\n  qqp: 1\n  sst2: 1\n  qqp: 2\n").getMessage());
     }
+
+    @Test
+    void anIntegerPastSixtyFourBitsIsOutOfRangeNotWrapped() throws Exception {
+        assertEquals(dir.resolve("k.yaml") + ":1: seed is 18446744073709551658; must be in [-9223372036854775808, 9223372036854775807]",
+                fileError("k.yaml", "seed: 18446744073709551658\n").getMessage());
+        assertEquals(dir.resolve("l.json") + ":1: steps is 100000000000000000000000000000; must be at least 1",
+                fileError("l.json", "{\"steps\": 1e29}").getMessage());
+        assertEquals(dir.resolve("m.yaml") + ":1: batch-size is 18446744073709551648; must be in [1, 65536]",
+                fileError("m.yaml", "batch-size: 18446744073709551648\n").getMessage());
+        Map<String, Object> o = required();
+        o.put("seed", "-9223372036854775809");
+        assertEquals("--seed is -9223372036854775809; must be in [-9223372036854775808, 9223372036854775807]",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, o)).getMessage());
+        o.put("seed", "-9223372036854775808");
+        assertEquals(Long.MIN_VALUE, ConfigLoader.load(null, o).seed());
+        o.put("seed", 7.0);
+        assertEquals(7, ConfigLoader.load(null, o).seed());
+        o.put("seed", 7.5);
+        assertEquals("--seed must be an integer, got 7.5", assertThrows(UserError.class, () -> ConfigLoader.load(null, o)).getMessage());
+    }
 }
