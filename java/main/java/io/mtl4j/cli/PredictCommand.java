@@ -73,6 +73,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batchSize < 1) {
+            throw new UserError("--batch-size is " + batchSize + "; must be at least 1");
+        }
         if ((input == null) == (submission == null)) {
             throw new UserError("give either --input FILE|- or --glue-submission DIR");
         }

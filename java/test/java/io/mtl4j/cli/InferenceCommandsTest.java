@@ -151,4 +151,17 @@ class InferenceCommandsTest {
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("unknown task 'nosuch' (known: cola"), r.err());
     }
+
+    @Test
+    void aBatchSizeBelowOneIsRefusedBeforeAnythingLoads() throws Exception {
+        Path input = Files.writeString(dir.resolve("batch-size.txt"), "a great film\n");
+        CliRunner e = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
+                "--batch-size", "0", "--device", "cpu");
+        assertEquals(2, e.exitCode(), e.err());
+        assertEquals("mtl4j: error: --batch-size is 0; must be at least 1", e.err().strip());
+        CliRunner p = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--input", input.toString(), "--batch-size", "-5", "--device", "cpu");
+        assertEquals(2, p.exitCode(), p.err());
+        assertEquals("mtl4j: error: --batch-size is -5; must be at least 1", p.err().strip());
+    }
 }
