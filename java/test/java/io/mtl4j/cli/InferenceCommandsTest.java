@@ -164,4 +164,27 @@ class InferenceCommandsTest {
         assertEquals(2, p.exitCode(), p.err());
         assertEquals("mtl4j: error: --batch-size is -5; must be at least 1", p.err().strip());
     }
+
+    @Test
+    void exportWritesOnlyIntoANewOrEmptyDirectory() throws Exception {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "mine\n");
+        CliRunner r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--output", file.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --output " + file + " is a file, not a directory; nothing was overwritten", r.err().strip());
+        assertEquals("mine\n", Files.readString(file));
+
+        Path used = Files.createDirectories(dir.resolve("used"));
+        Files.writeString(used.resolve("config.json"), "{}");
+        r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "sst2", "--output", used.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --output " + used + " is not empty; nothing was overwritten", r.err().strip());
+        assertEquals("{}", Files.readString(used.resolve("config.json")));
+        assertEquals(List.of(used.resolve("config.json")), Files.list(used).toList());
+
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "sst2", "--output", empty.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.exists(empty.resolve("model.safetensors")));
+    }
 }
