@@ -90,6 +90,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
             List<TextPairFile.Pair> pairs = input.equals("-")
                     ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input));
+            checkShape(taskSpec, pairs);
             List<TokenizedExample> examples = new ArrayList<>();
             for (TextPairFile.Pair p : pairs) {
                 Encoding e = tokenizer.encode(p.textA(), p.textB());
@@ -106,6 +107,22 @@ public final class PredictCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** A head trained on sentence pairs gets pairs, one trained on single sentences gets those. */
+    private void checkShape(TaskSpec task, List<TextPairFile.Pair> pairs) {
+        String name = input.equals("-") ? "<stdin>" : Path.of(input).toString();
+        boolean jsonl = !input.equals("-") && Path.of(input).getFileName().toString().endsWith(".jsonl");
+        for (TextPairFile.Pair p : pairs) {
+            if (task.isPair() && p.textB() == null) {
+                throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "
+                        + (jsonl ? "text_a and text_b" : "text_a<TAB>text_b") + "; this line has only text_a");
+            }
+            if (!task.isPair() && p.textB() != null) {
+                throw UserError.at(name, p.line(), task.name() + " takes one sentence, text_a; this line also has text_b"
+                        + (jsonl ? "" : " (after a tab)"));
+            }
+        }
     }
 
     static ObjectNode line(TaskSpec task, float[] output) {

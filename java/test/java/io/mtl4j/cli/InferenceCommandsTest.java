@@ -187,4 +187,25 @@ class InferenceCommandsTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(Files.exists(empty.resolve("model.safetensors")));
     }
+
+    @Test
+    void predictInputMustHaveTheTasksShape() throws Exception {
+        Path pairsForSst2 = Files.writeString(dir.resolve("pairs.tsv"), "a great film\nboring\tnot good\n");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--input", pairsForSst2.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: " + pairsForSst2 + ":2: sst2 takes one sentence, text_a; this line also has text_b (after a tab)",
+                r.err().strip());
+        assertEquals("", r.out());
+
+        Path singleForQqp = Files.writeString(dir.resolve("single.jsonl"),
+                "{\"text_a\": \"is a dog a cat\", \"text_b\": \"is a cat a dog\"}\n{\"text_a\": \"is a dog a cat\"}\n");
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "qqp",
+                "--input", singleForQqp.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: " + singleForQqp + ":2: qqp takes a sentence pair, text_a and text_b; this line has only text_a",
+                r.err().strip());
+
+        assertEquals(1, TinyRuns.predict(dir, run.resolve("best"), "qqp", "is a dog a cat\tis a cat a dog\n").size());
+    }
 }
