@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -183,17 +184,22 @@ public final class PredictCommand implements Callable<Integer> {
             throw new UserError("task " + taskSpec.name() + " is not a GLUE task; --glue-submission writes GLUE files only");
         }
         List<String> splits = taskSpec.name().equals("mnli") ? List.of("test_matched", "test_mismatched") : List.of("test");
-        Files.createDirectories(submission);
+        if (Files.exists(submission) && !Files.isDirectory(submission)) {
+            throw new UserError("--glue-submission " + submission + " is a file, not a directory");
+        }
+        // Every split is read and predicted before any file is written: a missing test_mismatched
+        // must not leave MNLI-m.tsv alone, a submission that looks complete.
+        Path cache = CacheDirs.tokens(null, io.mtl4j.hub.Env.system());
+        TaskData td = TaskData.load(taskSpec, DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()),
+                splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
+        Map<Path, String> files = new LinkedHashMap<>();
         for (String split : splits) {
-            TaskData td = TaskData.load(taskSpec, DataSources.resolve(data, CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()), List.of(split), List.of(), tokenizer,
-                    CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), BadRowPolicy.ERROR);
             List<TokenizedExample> examples = td.splits().get(split);
             Evaluator.Predictions predictions;
             try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
                 predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
             }
             String name = taskSpec.name().equals("mnli") ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : base;
-            Path file = submission.resolve(name + ".tsv");
             StringBuilder sb = new StringBuilder("index\tprediction\n");
             int[] labels = predictions.argmax();
             for (int i = 0; i < examples.size(); i++) {
@@ -202,8 +208,12 @@ public final class PredictCommand implements Callable<Integer> {
                         : glueLabel(taskSpec, labels[i]);
                 sb.append(i).append('\t').append(prediction).append('\n');
             }
-            AtomicFiles.write(file, out -> out.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
-            spec.commandLine().getErr().println("wrote " + file + " (" + examples.size() + " predictions)");
+            files.put(submission.resolve(name + ".tsv"), sb.toString());
+        }
+        Files.createDirectories(submission);
+        for (Map.Entry<Path, String> f : files.entrySet()) {
+            AtomicFiles.write(f.getKey(), out -> out.write(f.getValue().getBytes(StandardCharsets.UTF_8)));
+            spec.commandLine().getErr().println("wrote " + f.getKey() + " (" + (f.getValue().lines().count() - 1) + " predictions)");
         }
     }
 
