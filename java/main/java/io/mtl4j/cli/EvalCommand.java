@@ -60,6 +60,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batchSize < 1) {
+            throw new UserError("--batch-size is " + batchSize + "; must be at least 1");
+        }
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
         String data = this.data != null ? this.data : trainingData(ckpt);

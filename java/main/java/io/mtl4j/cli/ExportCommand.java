@@ -3,9 +3,11 @@ package io.mtl4j.cli;
 import io.mtl4j.eval.Exporter;
 import io.mtl4j.eval.LoadedCheckpoint;
 import io.mtl4j.runtime.Devices;
+import io.mtl4j.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -30,6 +32,9 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new UserError("--output " + output + " is a file, not a directory; nothing was overwritten");
+        }
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, Devices.resolve("cpu"));
         Exporter.export(ckpt, task.toLowerCase(Locale.ROOT), output);
         return 0;

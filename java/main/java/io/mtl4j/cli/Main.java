@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 /** The {@code mtl4j} command line. */
 @Command(name = "mtl4j",
@@ -37,7 +38,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getErr()); // not reached: execute() handles a command group given alone
     }
 
     public static void main(String[] args) {
@@ -58,7 +59,41 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleError);
+        cli.setParameterExceptionHandler(Main::handleUsageError);
+        cli.setExecutionStrategy(Main::execute);
         return cli.execute(args);
+    }
+
+    /** A command that only groups others (mtl4j, data, bench, pcgrad) given alone is a usage error. */
+    private static int execute(CommandLine.ParseResult parsed) {
+        Integer help = CommandLine.executeHelpRequest(parsed);
+        if (help != null) {
+            return help;
+        }
+        List<CommandLine> commands = parsed.asCommandLineList();
+        CommandLine last = commands.get(commands.size() - 1);
+        if (!last.getSubcommands().isEmpty()) {
+            last.usage(last.getErr());
+            last.getErr().flush();
+            return last.getCommandSpec().exitCodeOnInvalidInput();
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    /** A bad flag or value is one line and where to read more, not the command's whole help. */
+    private static int handleUsageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        PrintWriter err = cli.getErr();
+        String message = String.join(" ", e.getMessage().strip().split("\\s*\\R\\s*")).replaceAll("\\.$", "");
+        String next = "Run '" + cli.getCommandSpec().qualifiedName() + " --help' for usage.";
+        List<String> suggestions = e instanceof CommandLine.UnmatchedArgumentException u ? u.getSuggestions() : List.of();
+        err.println("mtl4j: error: " + message
+                + (suggestions.isEmpty() ? ". " + next : "; did you mean " + suggestions.get(0) + "? " + next));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return cli.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** Input errors are one line on stderr; anything else is a bug and says so. */

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -73,6 +74,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batchSize < 1) {
+            throw new UserError("--batch-size is " + batchSize + "; must be at least 1");
+        }
         if ((input == null) == (submission == null)) {
             throw new UserError("give either --input FILE|- or --glue-submission DIR");
         }
@@ -87,6 +91,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
             List<TextPairFile.Pair> pairs = input.equals("-")
                     ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input));
+            checkShape(taskSpec, pairs);
             List<TokenizedExample> examples = new ArrayList<>();
             for (TextPairFile.Pair p : pairs) {
                 Encoding e = tokenizer.encode(p.textA(), p.textB());
@@ -103,6 +108,22 @@ public final class PredictCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** A head trained on sentence pairs gets pairs, one trained on single sentences gets those. */
+    private void checkShape(TaskSpec task, List<TextPairFile.Pair> pairs) {
+        String name = input.equals("-") ? "<stdin>" : Path.of(input).toString();
+        boolean jsonl = !input.equals("-") && Path.of(input).getFileName().toString().endsWith(".jsonl");
+        for (TextPairFile.Pair p : pairs) {
+            if (task.isPair() && p.textB() == null) {
+                throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "
+                        + (jsonl ? "text_a and text_b" : "text_a<TAB>text_b") + "; this line has only text_a");
+            }
+            if (!task.isPair() && p.textB() != null) {
+                throw UserError.at(name, p.line(), task.name() + " takes one sentence, text_a; this line also has text_b"
+                        + (jsonl ? "" : " (after a tab)"));
+            }
+        }
     }
 
     static ObjectNode line(TaskSpec task, float[] output) {
@@ -163,17 +184,22 @@ public final class PredictCommand implements Callable<Integer> {
             throw new UserError("task " + taskSpec.name() + " is not a GLUE task; --glue-submission writes GLUE files only");
         }
         List<String> splits = taskSpec.name().equals("mnli") ? List.of("test_matched", "test_mismatched") : List.of("test");
-        Files.createDirectories(submission);
+        if (Files.exists(submission) && !Files.isDirectory(submission)) {
+            throw new UserError("--glue-submission " + submission + " is a file, not a directory");
+        }
+        // Every split is read and predicted before any file is written: a missing test_mismatched
+        // must not leave MNLI-m.tsv alone, a submission that looks complete.
+        Path cache = CacheDirs.tokens(null, io.mtl4j.hub.Env.system());
+        TaskData td = TaskData.load(taskSpec, DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()),
+                splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
+        Map<Path, String> files = new LinkedHashMap<>();
         for (String split : splits) {
-            TaskData td = TaskData.load(taskSpec, DataSources.resolve(data, CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()), List.of(split), List.of(), tokenizer,
-                    CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), BadRowPolicy.ERROR);
             List<TokenizedExample> examples = td.splits().get(split);
             Evaluator.Predictions predictions;
             try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
                 predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
             }
             String name = taskSpec.name().equals("mnli") ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : base;
-            Path file = submission.resolve(name + ".tsv");
             StringBuilder sb = new StringBuilder("index\tprediction\n");
             int[] labels = predictions.argmax();
             for (int i = 0; i < examples.size(); i++) {
@@ -182,8 +208,12 @@ public final class PredictCommand implements Callable<Integer> {
                         : glueLabel(taskSpec, labels[i]);
                 sb.append(i).append('\t').append(prediction).append('\n');
             }
-            AtomicFiles.write(file, out -> out.write(sb.toString().getBytes(StandardCharsets.UTF_8)));
-            spec.commandLine().getErr().println("wrote " + file + " (" + examples.size() + " predictions)");
+            files.put(submission.resolve(name + ".tsv"), sb.toString());
+        }
+        Files.createDirectories(submission);
+        for (Map.Entry<Path, String> f : files.entrySet()) {
+            AtomicFiles.write(f.getKey(), out -> out.write(f.getValue().getBytes(StandardCharsets.UTF_8)));
+            spec.commandLine().getErr().println("wrote " + f.getKey() + " (" + (f.getValue().lines().count() - 1) + " predictions)");
         }
     }
 

@@ -41,6 +41,12 @@ public final class TrainOptions {
     String schedule;
     @Option(names = "--max-grad-norm", description = "Global gradient-norm clipping, 0 = off (default 1.0).")
     Double maxGradNorm;
+    @Option(names = "--adam-beta1", description = "AdamW decay rate of the gradient's running mean (default 0.9).")
+    Double adamBeta1;
+    @Option(names = "--adam-beta2", description = "AdamW decay rate of the squared gradient's running mean (default 0.999).")
+    Double adamBeta2;
+    @Option(names = "--adam-eps", description = "AdamW epsilon, added to the root of the second moment (default 1e-8).")
+    Double adamEps;
     @Option(names = "--sampler", description = "proportional | temperature | uniform | round-robin | annealed (default temperature).")
     String sampler;
     @Option(names = "--temperature", description = "Temperature T for p ~ n^(1/T) (default 2).")
@@ -122,6 +128,9 @@ public final class TrainOptions {
         o.put("warmup-ratio", warmupRatio);
         o.put("schedule", schedule);
         o.put("max-grad-norm", maxGradNorm);
+        o.put("adam-beta1", adamBeta1);
+        o.put("adam-beta2", adamBeta2);
+        o.put("adam-eps", adamEps);
         o.put("sampler", sampler);
         o.put("temperature", temperature);
         o.put("sampler-cap", samplerCap);

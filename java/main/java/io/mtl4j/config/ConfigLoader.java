@@ -13,9 +13,13 @@ import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -144,18 +148,33 @@ public final class ConfigLoader {
         return new ConfigFile(values, origins);
     }
 
-    /** The line of each top-level key: the tree model keeps no locations, the streaming parser does. */
+    /**
+     * The line of each top-level key: the tree model keeps no locations, the streaming parser does.
+     * A key given twice in one mapping is an error at its second line; the tree would keep the last
+     * silently, and batch_size and batch-size are one key.
+     */
     private static Map<String, Integer> topLevelKeyLines(ObjectMapper mapper, Path file) throws IOException {
         Map<String, Integer> lines = new LinkedHashMap<>();
+        Deque<Map<String, Integer>> mappings = new ArrayDeque<>();
         try (JsonParser p = mapper.getFactory().createParser(file.toFile())) {
-            int depth = 0;
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 if (t.isStructStart()) {
-                    depth++;
+                    mappings.push(new LinkedHashMap<>());
                 } else if (t.isStructEnd()) {
-                    depth--;
-                } else if (t == JsonToken.FIELD_NAME && depth == 1) {
-                    lines.putIfAbsent(p.currentName(), p.currentTokenLocation().getLineNr());
+                    mappings.pop();
+                } else if (t == JsonToken.FIELD_NAME) {
+                    boolean topLevel = mappings.size() == 1;
+                    String name = p.currentName();
+                    String key = topLevel ? name.replace('_', '-') : name;
+                    int line = p.currentTokenLocation().getLineNr();
+                    Integer first = mappings.peek().putIfAbsent(key, line);
+                    if (first != null) {
+                        throw new UserError(file + ":" + line + ": duplicate " + (topLevel ? "config " : "") + "key \"" + name
+                                + "\": " + key + " is already set at line " + first);
+                    }
+                    if (topLevel) {
+                        lines.put(name, line);
+                    }
                 }
             }
         }
@@ -170,7 +189,7 @@ public final class ConfigLoader {
             return node.asBoolean();
         }
         if (node.isIntegralNumber()) {
-            return node.asLong();
+            return node.canConvertToLong() ? node.asLong() : node.bigIntegerValue();
         }
         if (node.isNumber()) {
             return node.asDouble();
@@ -199,10 +218,12 @@ public final class ConfigLoader {
         merged.putAll(base);
         Map<String, String> origin = new LinkedHashMap<>();
         DEFAULTS.keySet().forEach(k -> origin.put(k, baseName + " " + k));
+        Set<String> given = new java.util.HashSet<>();
         if (file != null) {
             ConfigFile read = read(file);
             merged.putAll(read.values());
             origin.putAll(read.origins());
+            given.addAll(read.values().keySet());
         }
         overrides.forEach((k, v) -> {
             if (v != null) {
@@ -211,9 +232,10 @@ public final class ConfigLoader {
                 }
                 merged.put(k, v);
                 origin.put(k, "--" + k);
+                given.add(k);
             }
         });
-        return build(merged, origin);
+        return build(merged, origin, given);
     }
 
     /** Rebuilds a config saved beside a checkpoint (its keys are complete). */
@@ -231,10 +253,11 @@ public final class ConfigLoader {
             merged.put("loss-weight-lr", saved.get("head-lr"));
         }
         DEFAULTS.keySet().forEach(k -> origin.put(k, where + ": " + k));
-        return build(merged, origin);
+        return build(merged, origin, Set.of());
     }
 
-    private static TrainConfig build(Map<String, Object> v, Map<String, String> origin) {
+    /** {@code given}: the keys set by this file or command line, not inherited from a saved config. */
+    private static TrainConfig build(Map<String, Object> v, Map<String, String> origin, Set<String> given) {
         Values r = new Values(v, origin);
         List<String> tasks = r.stringList("tasks");
         long steps = r.longIn("steps", 1, Long.MAX_VALUE);
@@ -291,6 +314,9 @@ public final class ConfigLoader {
                 r.bool("dropout"),
                 r.bool("memory-warmup"),
                 r.string("cache-dir"));
+        if (given.contains("task-weights")) {
+            checkTaskWeightsApply(config, origin);
+        }
         if (config.lossWeighting().equals("fixed")) {
             for (String t : tasks) {
                 if (!config.taskWeights().containsKey(t)) {
@@ -302,6 +328,24 @@ public final class ConfigLoader {
             throw new UserError(origin.get("mtl") + ": --mtl pcgrad needs at least two tasks");
         }
         return config;
+    }
+
+    /**
+     * Task weights are used only with fixed loss weighting and only for the tasks trained; any
+     * other weight would be silently ignored. Checked only where the weights were given now:
+     * a saved run or a comparison's single-task baselines inherit them and must still load.
+     */
+    private static void checkTaskWeightsApply(TrainConfig config, Map<String, String> origin) {
+        if (!config.taskWeights().isEmpty() && !config.lossWeighting().equals("fixed")) {
+            throw new UserError(origin.get("task-weights") + " needs loss-weighting fixed (" + origin.get("loss-weighting")
+                    + " is " + config.lossWeighting() + ")");
+        }
+        for (String t : config.taskWeights().keySet()) {
+            if (!config.tasks().contains(t)) {
+                throw new UserError(origin.get("task-weights") + " names " + t + ", which is not among the tasks ("
+                        + String.join(", ", config.tasks()) + ")" + Suggestions.didYouMean(t, config.tasks()));
+            }
+        }
     }
 
     /** Typed reads with errors that say where a value came from. */
@@ -337,24 +381,34 @@ public final class ConfigLoader {
         }
 
         long longIn(String key, long min, long max) {
-            Object o = v.get(key);
-            long value;
-            if (o instanceof Number n && (n.doubleValue() == Math.rint(n.doubleValue()))) {
-                value = n.longValue();
-            } else if (o instanceof String s) {
-                try {
-                    value = Long.parseLong(s.trim().replace("_", ""));
-                } catch (NumberFormatException e) {
-                    throw bad(key, "an integer", o);
-                }
-            } else {
-                throw bad(key, "an integer", o);
-            }
-            if (value < min || value > max) {
-                String range = max == Long.MAX_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
+            BigInteger value = integer(key);
+            if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+                String range = max == Long.MAX_VALUE && min != Long.MIN_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
                 throw new UserError(origin.get(key) + " is " + value + "; must be " + range);
             }
-            return value;
+            return value.longValueExact();
+        }
+
+        /** Exactly, so that a value past 64 bits is out of range instead of wrapped or clamped. */
+        private BigInteger integer(String key) {
+            Object o = v.get(key);
+            try {
+                if (o instanceof BigInteger b) {
+                    return b;
+                }
+                if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+                    return BigInteger.valueOf(((Number) o).longValue());
+                }
+                if (o instanceof Number n && Double.isFinite(n.doubleValue())) {
+                    return new BigDecimal(n.toString()).toBigIntegerExact();
+                }
+                if (o instanceof String s) {
+                    return new BigInteger(s.trim().replace("_", ""));
+                }
+            } catch (ArithmeticException | NumberFormatException e) {
+                // not an integer
+            }
+            throw bad(key, "an integer", o);
         }
 
         double doubleIn(String key, double min, double max) {
@@ -413,29 +467,46 @@ public final class ConfigLoader {
             return List.copyOf(out);
         }
 
+        /** Task weights from a file's map or a flag's "mnli=1,sst2=0.5"; each must be finite and positive. */
         Map<String, Double> doubleMap(String key) {
             Object o = v.get(key);
             Map<String, Double> out = new LinkedHashMap<>();
             if (o instanceof Map<?, ?> map) {
                 for (Map.Entry<?, ?> e : map.entrySet()) {
-                    if (!(e.getValue() instanceof Number n) || n.doubleValue() < 0) {
-                        throw bad(key, "non-negative numbers per task", e.getValue());
+                    if (!(e.getValue() instanceof Number n)) {
+                        throw bad(key, "a number per task", e.getKey() + ": " + e.getValue());
                     }
-                    out.put(String.valueOf(e.getKey()), n.doubleValue());
+                    putWeight(key, out, String.valueOf(e.getKey()), n.doubleValue());
                 }
             } else if (o instanceof String s && !s.isBlank()) {
                 for (String part : s.split(",")) {
-                    String[] kv = part.split("[=:]");
+                    String[] kv = part.split("[=:]", -1);
+                    double weight;
                     try {
-                        out.put(kv[0].trim(), Double.parseDouble(kv[1].trim()));
+                        weight = Double.parseDouble(kv[1].trim());
                     } catch (RuntimeException e) {
                         throw bad(key, "task=weight pairs like mnli=1,sst2=0.5", s);
                     }
+                    if (kv.length != 2 || kv[0].isBlank()) {
+                        throw bad(key, "task=weight pairs like mnli=1,sst2=0.5", s);
+                    }
+                    putWeight(key, out, kv[0].trim(), weight);
                 }
             } else if (o != null && !(o instanceof String)) {
                 throw bad(key, "a map of task weights", o);
             }
             return Map.copyOf(out);
+        }
+
+        private void putWeight(String key, Map<String, Double> out, String task, double weight) {
+            // A negative weight trains the task by gradient ascent, NaN or infinity poisons every step,
+            // and 0 spends the task's steps on nothing.
+            if (!(Double.isFinite(weight) && weight > 0)) {
+                throw bad(key, "finite weights > 0", task + "=" + weight);
+            }
+            if (out.put(task, weight) != null) {
+                throw new UserError(origin.get(key) + " gives task " + task + " two weights");
+            }
         }
 
         private UserError bad(String key, String expected, Object got) {

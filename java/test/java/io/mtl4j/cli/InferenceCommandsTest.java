@@ -151,4 +151,61 @@ class InferenceCommandsTest {
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("unknown task 'nosuch' (known: cola"), r.err());
     }
+
+    @Test
+    void aBatchSizeBelowOneIsRefusedBeforeAnythingLoads() throws Exception {
+        Path input = Files.writeString(dir.resolve("batch-size.txt"), "a great film\n");
+        CliRunner e = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
+                "--batch-size", "0", "--device", "cpu");
+        assertEquals(2, e.exitCode(), e.err());
+        assertEquals("mtl4j: error: --batch-size is 0; must be at least 1", e.err().strip());
+        CliRunner p = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--input", input.toString(), "--batch-size", "-5", "--device", "cpu");
+        assertEquals(2, p.exitCode(), p.err());
+        assertEquals("mtl4j: error: --batch-size is -5; must be at least 1", p.err().strip());
+    }
+
+    @Test
+    void exportWritesOnlyIntoANewOrEmptyDirectory() throws Exception {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "mine\n");
+        CliRunner r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--output", file.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --output " + file + " is a file, not a directory; nothing was overwritten", r.err().strip());
+        assertEquals("mine\n", Files.readString(file));
+
+        Path used = Files.createDirectories(dir.resolve("used"));
+        Files.writeString(used.resolve("config.json"), "{}");
+        r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "sst2", "--output", used.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --output " + used + " is not empty; nothing was overwritten", r.err().strip());
+        assertEquals("{}", Files.readString(used.resolve("config.json")));
+        assertEquals(List.of(used.resolve("config.json")), Files.list(used).toList());
+
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "sst2", "--output", empty.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.exists(empty.resolve("model.safetensors")));
+    }
+
+    @Test
+    void predictInputMustHaveTheTasksShape() throws Exception {
+        Path pairsForSst2 = Files.writeString(dir.resolve("pairs.tsv"), "a great film\nboring\tnot good\n");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--input", pairsForSst2.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: " + pairsForSst2 + ":2: sst2 takes one sentence, text_a; this line also has text_b (after a tab)",
+                r.err().strip());
+        assertEquals("", r.out());
+
+        Path singleForQqp = Files.writeString(dir.resolve("single.jsonl"),
+                "{\"text_a\": \"is a dog a cat\", \"text_b\": \"is a cat a dog\"}\n{\"text_a\": \"is a dog a cat\"}\n");
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "qqp",
+                "--input", singleForQqp.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: " + singleForQqp + ":2: qqp takes a sentence pair, text_a and text_b; this line has only text_a",
+                r.err().strip());
+
+        assertEquals(1, TinyRuns.predict(dir, run.resolve("best"), "qqp", "is a dog a cat\tis a cat a dog\n").size());
+    }
 }

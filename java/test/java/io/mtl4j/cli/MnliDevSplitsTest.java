@@ -97,4 +97,25 @@ class MnliDevSplitsTest {
             }
         }
     }
+
+    @Test
+    void aGlueSubmissionMissingATestSetWritesNothing() throws Exception {
+        Path glue = dir.resolve("glue-matched-only");
+        Files.createDirectories(glue.resolve("mnli"));
+        Files.write(glue.resolve("mnli/test_matched.jsonl"), List.of(
+                "{\"premise\": \"the dog and a film eat\", \"hypothesis\": \"a dog eats\", \"label\": -1, \"idx\": 0}"));
+        Path out = dir.resolve("partial-submission");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: ") && r.err().contains("test_mismatched"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(!Files.exists(out), "nothing written, not even the directory");
+
+        Path file = Files.writeString(dir.resolve("submission.txt"), "");
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
+                "--data", glue.toString(), "--glue-submission", file.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --glue-submission " + file + " is a file, not a directory", r.err().strip());
+    }
 }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -89,5 +90,88 @@ class ConfigLoaderTest {
         Map<String, Object> o = required();
         o.put("steps", 0L);
         assertEquals("--steps is 0; must be at least 1", assertThrows(UserError.class, () -> ConfigLoader.load(null, o)).getMessage());
+    }
+
+    private static Map<String, Object> fixedWeights(String weights) {
+        Map<String, Object> o = required();
+        o.put("loss-weighting", "fixed");
+        o.put("task-weights", weights);
+        return o;
+    }
+
+    @Test
+    void taskWeightsMustBeFiniteAndPositiveFromAFlagAsFromAFile() throws Exception {
+        for (String w : List.of("-2", "NaN", "Infinity", "0")) {
+            String expected = "must be finite weights > 0, got qqp=" + Double.parseDouble(w);
+            assertEquals("--task-weights " + expected,
+                    assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights("sst2=1,qqp=" + w))).getMessage());
+            if (w.equals("-2") || w.equals("0")) { // the YAML parser refuses .nan and .inf itself
+                assertEquals(dir.resolve("w.yaml") + ":2: task-weights " + expected, fileError("w.yaml",
+                        "loss-weighting: fixed\ntask-weights: {sst2: 1, qqp: " + w + "}\n").getMessage());
+            }
+        }
+        assertEquals(Map.of("sst2", 1.0, "qqp", 0.5), ConfigLoader.load(null, fixedWeights("sst2=1,qqp=0.5")).taskWeights());
+        for (String malformed : List.of("sst2=1,qqp", "sst2=1,qqp=1=2", "sst2=1,=2")) {
+            assertEquals("--task-weights must be task=weight pairs like mnli=1,sst2=0.5, got " + malformed,
+                    assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights(malformed))).getMessage());
+        }
+        assertEquals("--task-weights gives task qqp two weights",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights("sst2=1,qqp=1,qqp=2"))).getMessage());
+    }
+
+    @Test
+    void taskWeightsThatWouldBeIgnoredAreErrors() throws Exception {
+        Map<String, Object> equal = fixedWeights("sst2=1,qqp=2");
+        equal.remove("loss-weighting");
+        assertEquals("--task-weights needs loss-weighting fixed (default loss-weighting is equal)",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, equal)).getMessage());
+        assertEquals("--task-weights names qqpp, which is not among the tasks (sst2, qqp); did you mean qqp?",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights("sst2=1,qqp=2,qqpp=1"))).getMessage());
+        assertEquals(dir.resolve("x.yaml") + ":1: task-weights names mnli, which is not among the tasks (sst2, qqp)",
+                fileError("x.yaml", "task-weights: {sst2: 1, qqp: 1, mnli: 1}\nloss-weighting: fixed\n").getMessage());
+    }
+
+    @Test
+    void inheritedTaskWeightsStillLoad() {
+        // A comparison's single-task baseline keeps the base's weights with equal weighting, and runs
+        // saved before the check may hold weights without fixed weighting: both must still load.
+        TrainConfig base = ConfigLoader.load(null, fixedWeights("sst2=1,qqp=2"));
+        TrainConfig single = ConfigLoader.load(base.toMap(), "compare base", null,
+                Map.of("tasks", "qqp", "loss-weighting", "equal"));
+        assertEquals(List.of("qqp"), single.tasks());
+        Map<String, Object> saved = single.toMap();
+        assertEquals(single, ConfigLoader.fromSaved(saved, "mtl4j.json"));
+    }
+
+    @Test
+    void aKeyGivenTwiceIsAnErrorAtItsSecondLine() throws Exception {
+        assertEquals(dir.resolve("g.yaml") + ":4: duplicate config key \"batch-size\": batch-size is already set at line 2",
+                fileError("g.yaml", "steps: 10\nbatch-size: 16\nlr: 1e-4\nbatch-size: 32\n").getMessage());
+        assertEquals(dir.resolve("h.yaml") + ":3: duplicate config key \"batch_size\": batch-size is already set at line 1",
+                fileError("h.yaml", "batch-size: 16\nsteps: 10\nbatch_size: 32\n").getMessage());
+        assertEquals(dir.resolve("i.json") + ":3: duplicate config key \"steps\": steps is already set at line 1",
+                fileError("i.json", "{\"steps\": 10,\n \"lr\": 1e-4,\n \"steps\": 20}").getMessage());
+        assertEquals(dir.resolve("j.yaml") + ":5: duplicate key \"qqp\": qqp is already set at line 3",
+                fileError("j.yaml", "loss-weighting: fixed\ntask-weights:\n  qqp: 1\n  sst2: 1\n  qqp: 2\n").getMessage());
+    }
+
+    @Test
+    void anIntegerPastSixtyFourBitsIsOutOfRangeNotWrapped() throws Exception {
+        assertEquals(dir.resolve("k.yaml") + ":1: seed is 18446744073709551658; must be in [-9223372036854775808, 9223372036854775807]",
+                fileError("k.yaml", "seed: 18446744073709551658\n").getMessage());
+        assertEquals(dir.resolve("l.json") + ":1: steps is 100000000000000000000000000000; must be at least 1",
+                fileError("l.json", "{\"steps\": 1e29}").getMessage());
+        assertEquals(dir.resolve("m.yaml") + ":1: batch-size is 18446744073709551648; must be in [1, 65536]",
+                fileError("m.yaml", "batch-size: 18446744073709551648\n").getMessage());
+        Map<String, Object> o = required();
+        o.put("seed", "-9223372036854775809");
+        assertEquals("--seed is -9223372036854775809; must be in [-9223372036854775808, 9223372036854775807]",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, o)).getMessage());
+        o.put("seed", "-9223372036854775808");
+        assertEquals(Long.MIN_VALUE, ConfigLoader.load(null, o).seed());
+        o.put("seed", 7.0);
+        assertEquals(7, ConfigLoader.load(null, o).seed());
+        o.put("seed", 7.5);
+        assertEquals("--seed must be an integer, got 7.5", assertThrows(UserError.class, () -> ConfigLoader.load(null, o)).getMessage());
     }
 }

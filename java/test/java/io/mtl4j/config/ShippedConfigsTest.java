@@ -19,6 +19,7 @@ class ShippedConfigsTest {
         assertEquals(1500, c.steps());
         assertEquals(32, c.batchSize());
         assertEquals(5e-5, c.lr());
+        assertEquals(5e-5, c.headLr());
         assertEquals(0.1, c.warmupRatio());
         assertEquals("temperature", c.sampler());
         assertEquals(2.0, c.temperature());
@@ -35,5 +36,11 @@ class ShippedConfigsTest {
         assertEquals("cuda", c.device());
         assertEquals("bf16", c.precision());
         assertEquals("pooler", c.headInput());
+    }
+
+    @Test
+    void theCpuConfigsHeadsFollowAnLrGivenOnTheCommandLine() {
+        TrainConfig c = ConfigLoader.load(CONFIGS.resolve("minilm-cpu.yaml"), Map.of("lr", 1e-4));
+        assertEquals(1e-4, c.headLr());
     }
 }

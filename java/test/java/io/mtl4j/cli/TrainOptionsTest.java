@@ -1,0 +1,34 @@
+package io.mtl4j.cli;
+
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/** The README's promise: every config key is also a flag of train and compare, with the same name. */
+class TrainOptionsTest {
+    @Test
+    void everyConfigKeyIsAFlag() {
+        for (Object command : List.of(new TrainCommand(), new CompareCommand())) {
+            CommandLine cli = new CommandLine(command);
+            for (String key : ConfigLoader.DEFAULTS.keySet()) {
+                assertNotNull(cli.getCommandSpec().findOption("--" + key), cli.getCommandName() + " has no --" + key);
+            }
+        }
+        assertEquals(List.copyOf(ConfigLoader.DEFAULTS.keySet()), List.copyOf(new TrainOptions().overrides().keySet()));
+    }
+
+    @Test
+    void theAdamFlagsReachTheConfig() {
+        TrainOptions options = new TrainOptions();
+        new CommandLine(options).parseArgs("--model", "m", "--data", "d", "--tasks", "sst2",
+                "--adam-beta1", "0.8", "--adam-beta2", "0.98", "--adam-eps", "1e-6");
+        TrainConfig c = ConfigLoader.load(null, options.overrides());
+        assertEquals(List.of(0.8, 0.98, 1e-6), List.of(c.adamBeta1(), c.adamBeta2(), c.adamEps()));
+    }
+}

@@ -1,0 +1,51 @@
+package io.mtl4j.cli;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A mistyped command line gets one line saying what is wrong, not the whole help. */
+class UsageErrorTest {
+    private static void assertOneLine(String expected, String... args) {
+        CliRunner r = CliRunner.run(args);
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("", r.out());
+        assertEquals(expected + "\n", r.err().replace("\r\n", "\n"));
+    }
+
+    @Test
+    void unknownOptionsBadValuesAndRepeatsAreOneLine() {
+        assertOneLine("mtl4j: error: Unknown option: '--no-such-flag'. Run 'mtl4j train --help' for usage.",
+                "train", "--no-such-flag");
+        assertOneLine("mtl4j: error: Unknown option: '--batchsize'; did you mean --batch-size? Run 'mtl4j eval --help' for usage.",
+                "eval", "--checkpoint", "c", "--batchsize");
+        assertOneLine("mtl4j: error: Invalid value for option '--steps': 'ten' is not a long. Run 'mtl4j train --help' for usage.",
+                "train", "--steps", "ten");
+        assertOneLine("mtl4j: error: option '--lr' (<lr>) should be specified only once. Run 'mtl4j train --help' for usage.",
+                "train", "--lr", "1e-4", "--lr", "2e-4");
+        assertOneLine("mtl4j: error: Missing required option: '--checkpoint=DIR'. Run 'mtl4j predict --help' for usage.",
+                "predict", "--input", "-");
+        assertOneLine("mtl4j: error: Missing required options: '--input=G.safetensors', '--output=O.safetensors'. "
+                + "Run 'mtl4j pcgrad apply --help' for usage.", "pcgrad", "apply");
+    }
+
+    @Test
+    void aMisspeltCommandSuggestsTheRightOne() {
+        assertOneLine("mtl4j: error: Unmatched argument at index 0: 'trian'; did you mean train? Run 'mtl4j --help' for usage.",
+                "trian");
+    }
+
+    @Test
+    void aCommandThatOnlyGroupsOthersNeedsOne() {
+        for (String[] args : new String[][] {{}, {"data"}, {"pcgrad"}}) {
+            CliRunner r = CliRunner.run(args);
+            assertEquals(2, r.exitCode(), String.join(" ", args));
+            assertEquals("", r.out());
+            assertTrue(r.err().startsWith("Usage: mtl4j"), r.err());
+            assertTrue(r.err().contains("Commands:"), r.err());
+        }
+        assertEquals(0, CliRunner.run("--help").exitCode());
+        assertEquals(0, CliRunner.run("data", "--help").exitCode());
+    }
+}
