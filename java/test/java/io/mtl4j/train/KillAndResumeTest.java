@@ -149,7 +149,7 @@ class KillAndResumeTest {
         assertTrue(m.find(), "the log says which step it saves: " + out);
         long step = Long.parseLong(m.group(1));
         assertEquals(step, Checkpoints.readState(run.resolve("last")).step(), "last/ holds the step the log names");
-        assertTrue(out.contains("finished at step " + step), out);
+        assertTrue(out.contains("stopped at step " + step + " of 100000; continue with: mtl4j train --resume " + run), out);
     }
 
     /** Training steps logged so far in the run's metrics.jsonl (lines may be cut off by a kill). */
