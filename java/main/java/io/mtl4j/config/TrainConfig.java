@@ -115,8 +115,8 @@ public record TrainConfig(
         return m;
     }
 
-    /** Steps of linear warmup. */
+    /** Steps of linear warmup: ceil(ratio × steps), as Hugging Face's Trainer counts them. */
     public long warmupSteps() {
-        return Math.round(warmupRatio * steps);
+        return (long) Math.ceil(warmupRatio * steps);
     }
 }

@@ -16,7 +16,6 @@ import org.bytedeco.pytorch.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -79,7 +78,7 @@ public final class Exporter {
         AtomicFiles.write(output.resolve("config.json"), out -> out.write(json));
         Path tokenizer = ckpt.dir().resolve("tokenizer.json");
         if (Files.isRegularFile(tokenizer)) {
-            Files.copy(tokenizer, output.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.copy(tokenizer, output.resolve("tokenizer.json"));
         } else {
             LOG.warn("{} has no tokenizer.json; copy the model's tokenizer into {}", ckpt.dir(), output);
         }

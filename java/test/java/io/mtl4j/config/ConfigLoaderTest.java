@@ -41,6 +41,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void warmupStepsRoundUpAsHuggingFaceCountsThem() {
+        Map<String, Object> o = required();
+        o.put("warmup-ratio", 0.1);
+        o.put("steps", 24L);
+        assertEquals(3, ConfigLoader.load(null, o).warmupSteps(), "math.ceil(24 * 0.1) in transformers");
+        o.put("steps", 1500L);
+        assertEquals(150, ConfigLoader.load(null, o).warmupSteps());
+    }
+
+    @Test
     void aSavedConfigRoundTrips() {
         TrainConfig config = ConfigLoader.load(null, required());
         assertEquals(config, ConfigLoader.fromSaved(config.toMap(), "mtl4j.json"));
