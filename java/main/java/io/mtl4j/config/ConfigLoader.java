@@ -121,7 +121,7 @@ public final class ConfigLoader {
             String where = at == null || at.getLineNr() < 1 ? file.toString() : file + ":" + at.getLineNr() + ":" + at.getColumnNr();
             throw new UserError(where + ": cannot parse config: " + ParseErrors.describe(e));
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read config: " + e.getMessage());
+            throw new UserError(file + ": cannot read config: " + io.mtl4j.util.IoErrors.reason(e));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return new ConfigFile(new LinkedHashMap<>(), Map.of());

@@ -23,7 +23,8 @@ public final class DataSources {
         }
         Path dir = Path.of(data);
         if (!Files.isDirectory(dir)) {
-            throw new UserError("data directory " + data + " does not exist (give a directory or 'hub')");
+            throw new UserError("data directory " + data + (Files.exists(dir) ? " is a file" : " does not exist")
+                    + " (give a directory laid out as DIR/<task>/<split>.jsonl, or 'hub')");
         }
         return new SplitLocator(dir);
     }

@@ -83,7 +83,7 @@ final class ParquetReader implements SplitReader {
             }
             throw new UserError(file + ": cannot read Parquet file: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read Parquet file: " + e.getMessage(), e);
+            throw new UserError(file + ": cannot read Parquet file: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
         return out;
     }

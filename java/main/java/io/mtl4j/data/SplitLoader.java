@@ -31,7 +31,7 @@ public final class SplitLoader {
         } catch (NoSuchFileException e) {
             throw new UserError(file.path() + ": file not found", e);
         } catch (IOException e) {
-            throw new UserError(file.path() + ": cannot read: " + e.getMessage(), e);
+            throw new UserError(file.path() + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
     }
 }

@@ -43,7 +43,7 @@ public final class TextPairFile {
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), file.getFileName().toString().endsWith(".jsonl"));
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+            throw new UserError(file + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
     }
 

@@ -82,7 +82,7 @@ public final class TokenCache {
                 d.update(buf, 0, n);
             }
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+            throw new UserError(file + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
         return HexFormat.of().formatHex(d.digest());
     }

@@ -91,7 +91,7 @@ public record HubConfig(
             String token = Files.readString(file, StandardCharsets.UTF_8).trim();
             return token.isEmpty() ? Optional.empty() : Optional.of(token);
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read hub token: " + e.getMessage(), e);
+            throw new UserError(file + ": cannot read hub token: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
     }
 

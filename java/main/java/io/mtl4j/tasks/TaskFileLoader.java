@@ -105,7 +105,7 @@ public final class TaskFileLoader {
             long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             throw UserError.at(file, line, "invalid task declaration: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+            throw new UserError(file + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
         if (out.isEmpty()) {
             throw new UserError(file + ": declares no tasks");

@@ -132,8 +132,10 @@ public final class TrainSession {
                 } else {
                     Checkpoints.removeUnfinishedWrites(runDir);
                 }
-            } catch (UserError | IOException e) {
-                refused = e instanceof UserError u ? u : new UserError("cannot create " + runDir + ": " + e.getMessage());
+            } catch (UserError e) {
+                refused = e;
+            } catch (IOException e) {
+                refused = new UserError("cannot create " + runDir + ": " + io.mtl4j.util.IoErrors.reason(e));
             }
         }
         boolean failed = dist.worldSize() > 1 ? dist.anyTrue(refused != null, "the run-directory check") : refused != null;

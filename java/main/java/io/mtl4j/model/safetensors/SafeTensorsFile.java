@@ -58,7 +58,7 @@ public final class SafeTensorsFile implements AutoCloseable {
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (IOException e) {
-            throw new UserError(path + ": cannot open safetensors file: " + e.getMessage(), e);
+            throw new UserError(path + ": cannot open safetensors file: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
         try {
             long fileSize = channel.size();
@@ -80,7 +80,7 @@ public final class SafeTensorsFile implements AutoCloseable {
             throw e;
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new UserError(path + ": cannot read safetensors file: " + e.getMessage(), e);
+            throw new UserError(path + ": cannot read safetensors file: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
     }
 

@@ -1,0 +1,32 @@
+package io.mtl4j.data;
+
+import io.mtl4j.hub.DownloadProgress;
+import io.mtl4j.hub.Env;
+import io.mtl4j.util.UserError;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DataSourcesTest {
+    @TempDir
+    Path dir;
+
+    private UserError refused(Path data) {
+        return assertThrows(UserError.class, () -> DataSources.resolve(data.toString(), dir.resolve("cache"), Env.system(), DownloadProgress.none()));
+    }
+
+    @Test
+    void saysWhetherTheDataPathIsMissingOrAFile() throws Exception {
+        assertEquals("data directory " + dir.resolve("nope") + " does not exist (give a directory laid out as"
+                + " DIR/<task>/<split>.jsonl, or 'hub')", refused(dir.resolve("nope")).getMessage());
+        Path file = Files.writeString(dir.resolve("train.jsonl"), "{}\n");
+        assertTrue(refused(file).getMessage().startsWith("data directory " + file + " is a file"));
+        assertTrue(DataSources.resolve(dir.toString(), dir.resolve("cache"), Env.system(), DownloadProgress.none()) instanceof SplitLocator);
+    }
+}
