@@ -17,8 +17,9 @@ final class RunSummary {
         String batch = effectiveBatch + (c.gradAccum() == 1 && worldSize == 1 ? ""
                 : " (" + c.batchSize() + " x " + c.gradAccum() + " grad-accum x " + worldSize + " rank(s))");
         String lr = fmt(c.lr()) + (c.headLr() == c.lr() ? "" : ", heads " + fmt(c.headLr()));
-        return String.format(Locale.ROOT, "%d steps of effective batch %s; lr %s, %d warmup steps then %s; %s",
-                c.steps(), batch, lr, c.warmupSteps(), c.schedule(), shares(c, tasks, sampler));
+        return String.format(Locale.ROOT, "%s of effective batch %s; lr %s, %s then %s; %s",
+                steps(c.steps()), batch, lr, c.warmupSteps() == 0 ? "no warmup" : c.warmupSteps() + (c.warmupSteps() == 1 ? " warmup step" : " warmup steps"),
+                c.schedule(), shares(c, tasks, sampler));
     }
 
     private static String shares(TrainConfig c, List<String> tasks, TaskSampler sampler) {
@@ -31,11 +32,15 @@ final class RunSummary {
         double[] p = sampler.probabilities();
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
-            parts.add(String.format(Locale.ROOT, "%s %.1f%% (~%d steps)", tasks.get(i), 100 * p[i], Math.round(p[i] * c.steps())));
+            parts.add(String.format(Locale.ROOT, "%s %.1f%% (~%s)", tasks.get(i), 100 * p[i], steps(Math.round(p[i] * c.steps()))));
         }
         String sampling = c.sampler().equals("temperature") ? "temperature " + fmt(c.temperature()) + " sampling" : c.sampler() + " sampling";
         String when = c.sampler().equals("annealed") ? " at the first step, annealed toward uniform" : "";
         return sampling + ": " + String.join(", ", parts) + when;
+    }
+
+    private static String steps(long n) {
+        return n + (n == 1 ? " step" : " steps");
     }
 
     /** A rate or temperature as people write it: 5e-5, 0.01, 2. */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RunSummaryTest {
     private static TrainConfig config(Map<String, Object> extra) {
@@ -52,5 +53,14 @@ class RunSummaryTest {
         assertEquals("0.01", RunSummary.fmt(0.01));
         assertEquals("2", RunSummary.fmt(2.0));
         assertEquals("0", RunSummary.fmt(0));
+    }
+
+    @Test
+    void oneStepIsOneStep() {
+        Map<String, Object> o = new LinkedHashMap<>(Map.of("model", "m", "data", "d", "tasks", "sst2", "steps", 1L,
+                "warmup-ratio", 0.5, "sampler", "round-robin"));
+        String line = RunSummary.describe(ConfigLoader.load(null, o), List.of("sst2"), TaskSamplers.roundRobin(1), 1);
+        assertTrue(line.startsWith("1 step of effective batch"), line);
+        assertTrue(line.contains("1 warmup step then"), line);
     }
 }
