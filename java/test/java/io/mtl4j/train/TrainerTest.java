@@ -175,13 +175,7 @@ class TrainerTest {
     @Test
     void resumeEqualsAnUninterruptedRun() throws Exception {
         Path full = train("full", Map.of()).runDir();
-        System.setProperty("mtl4j.test.stop-at-step", "3");
-        TrainSession.Outcome stopped;
-        try {
-            stopped = train("resumed", Map.of());
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
-        }
+        TrainSession.Outcome stopped = trainStoppingAt(3, "resumed", Map.of());
         assertTrue(stopped.result().interrupted());
         assertEquals(3, stopped.result().steps());
         TrainSession.Outcome resumed = TrainSession.run(null, null, stopped.runDir(), List.of());
@@ -198,14 +192,19 @@ class TrainerTest {
     /** A run of 6 steps that evaluates every 2. */
     private static final Map<String, Object> EVAL_EVERY_2 = Map.of("eval-every", 2L);
 
-    /** Stops an {@link #EVAL_EVERY_2} run after step 2, its first evaluation; returns the run directory. */
-    private Path stoppedAfterStep2(String name) throws Exception {
-        System.setProperty("mtl4j.test.stop-at-step", "2");
+    /** Trains as {@link #train}, stopping (as on SIGTERM) when {@code stopAt} steps are done. */
+    private TrainSession.Outcome trainStoppingAt(long stopAt, String name, Map<String, Object> extra) throws Exception {
+        System.setProperty("mtl4j.test.stop-at-step", String.valueOf(stopAt));
         try {
-            return train(name, EVAL_EVERY_2).runDir();
+            return train(name, extra);
         } finally {
             System.clearProperty("mtl4j.test.stop-at-step");
         }
+    }
+
+    /** Stops an {@link #EVAL_EVERY_2} run after step 2, its first evaluation; returns the run directory. */
+    private Path stoppedAfterStep2(String name) throws Exception {
+        return trainStoppingAt(2, name, EVAL_EVERY_2).runDir();
     }
 
     private static long stepOf(Path checkpoint) {
@@ -417,13 +416,7 @@ class TrainerTest {
 
     @Test
     void aRunStoppedBeforeItsFirstCheckpointSavesNothingAndANewRunMayStartOverIt() throws Exception {
-        System.setProperty("mtl4j.test.stop-at-step", "0");
-        TrainSession.Outcome stopped;
-        try {
-            stopped = train("never-saved", Map.of());
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
-        }
+        TrainSession.Outcome stopped = trainStoppingAt(0, "never-saved", Map.of());
         Path run = stopped.runDir();
         assertTrue(stopped.result().interrupted());
         assertFalse(Files.exists(run.resolve("last")), "no step-0 checkpoint");
@@ -465,13 +458,7 @@ class TrainerTest {
     @Test
     void aDamagedNewestCheckpointIsPassedOverOnResume() throws Exception {
         Path full = train("full", EVAL_EVERY_2).runDir();
-        System.setProperty("mtl4j.test.stop-at-step", "3");
-        Path run;
-        try {
-            run = train("damaged", EVAL_EVERY_2).runDir();
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
-        }
+        Path run = trainStoppingAt(3, "damaged", EVAL_EVERY_2).runDir();
         assertEquals(3, stepOf(run.resolve("last")), "precondition: last is the newest checkpoint");
         Path weights = run.resolve("last/model.safetensors");
         try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.WRITE)) {
