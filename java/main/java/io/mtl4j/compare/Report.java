@@ -149,28 +149,31 @@ public final class Report {
         runs.stream().filter(r -> r.kind().equals("multi")).forEach(r -> sb.append("seed ").append(r.seed()).append(' ').append(r.taskSteps()).append("; "));
         runs.stream().filter(r -> r.kind().equals("pcgrad")).findFirst().ifPresent(r -> sb.append(String.format(Locale.ROOT,
                 "%n%nA PCGrad step takes a batch of every task, so the PCGrad runs get 1/%d of the steps (%s per task) and "
-                        + "train on as many examples as the plain multi-task runs; curves.png plots them at step × %d, the plain step of the same examples.",
-                base.tasks().size(), r.taskSteps(), base.tasks().size())));
+                        + "train on as many examples as the plain multi-task runs.",
+                base.tasks().size(), r.taskSteps())));
         sb.append("\n\n![dev curves](curves.png)\n");
         return sb.toString();
     }
 
-    /** Dev main metric against step, one panel per task, one line per run. */
+    /**
+     * Dev main metric against the batches of the task trained so far, one panel per task, one line
+     * per run: a single-task baseline and the multi-task run it matches end at the same x.
+     */
     static void curves(Path file, List<Comparison.Run> runs, TaskRegistry registry, TrainConfig base) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<BufferedImage> panels = new ArrayList<>();
         for (String task : base.tasks()) {
             String metric = registry.get(task).mainMetric().id();
             XYChart chart = new XYChartBuilder().width(520).height(380).title(task + " dev " + metric)
-                    .xAxisTitle("step").yAxisTitle(metric).build();
+                    .xAxisTitle("batches of " + task + " trained").yAxisTitle(metric).build();
             chart.getStyler().setChartBackgroundColor(Color.WHITE);
             for (Comparison.Run r : runs) {
                 if (!r.tasks().contains(task)) {
                     continue;
                 }
-                List<double[]> points = curve(r, task, metric, base.tasks().size());
+                List<double[]> points = curve(r, task, metric);
                 if (!points.isEmpty()) {
-                    String name = r.kind() + " (seed " + r.seed() + (r.kind().equals("pcgrad") ? ", step × " + base.tasks().size() : "") + ")";
+                    String name = r.kind() + " (seed " + r.seed() + ")";
                     chart.addSeries(name, points.stream().map(p -> p[0]).toList(), points.stream().map(p -> p[1]).toList())
                             .setMarker(SeriesMarkers.CIRCLE);
                 }
@@ -196,26 +199,30 @@ public final class Report {
     }
 
     /**
-     * A run's (step, dev metric) points for one task. A PCGrad step trains on a batch of each of
-     * the {@code tasks} tasks, so its points sit at the plain step of the same examples.
+     * A run's (batches of the task trained, dev metric) points for one task. metrics.jsonl has one
+     * training line per step for each task the step trained (the sampled task, or every task under
+     * PCGrad), each before that step's evaluation lines.
      */
-    static List<double[]> curve(Comparison.Run run, String task, String metric, int tasks) {
-        int scale = run.kind().equals("pcgrad") ? tasks : 1;
+    static List<double[]> curve(Comparison.Run run, String task, String metric) {
         List<double[]> points = new ArrayList<>();
-        for (JsonNode n : evalLines(run.dir(), task)) {
-            if (n.has(metric)) {
-                points.add(new double[]{n.get("step").asDouble() * scale, n.get(metric).asDouble()});
+        long batches = 0;
+        for (JsonNode n : taskLines(run.dir(), task)) {
+            if (n.has("loss")) {
+                batches++;
+            } else if (n.has(metric) && !n.path("split").asText().endsWith("mismatched")) {
+                points.add(new double[]{batches, n.get(metric).asDouble()});
             }
         }
         return points;
     }
 
-    private static List<JsonNode> evalLines(Path run, String task) {
+    /** The run's metrics.jsonl lines (training and evaluation) of one task, in order. */
+    private static List<JsonNode> taskLines(Path run, String task) {
         List<JsonNode> out = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
                 JsonNode n = JSON.readTree(line);
-                if (n.has("split") && task.equals(n.path("task").asText()) && !n.path("split").asText().endsWith("mismatched")) {
+                if (task.equals(n.path("task").asText())) {
                     out.add(n);
                 }
             }

@@ -67,12 +67,16 @@ class ComparisonTest {
         assertTrue(md.contains("PCGrad runs get 1/2 of the steps"), md);
         assertTrue(md.contains("| full vs frozen-1 |"), md);
         assertTrue(md.contains("± "), "two seeds give a standard deviation: " + md);
-        Path pcgradDir = out.resolve("seed-42/pcgrad");
-        Comparison.Run pcgrad = new Comparison.Run("pcgrad", 42, List.of("sst2", "qqp"), pcgradDir, Map.of());
-        List<Double> plotted = Report.curve(pcgrad, "sst2", "accuracy", 2).stream().map(p -> p[0]).toList();
-        assertEquals(List.of(4.0, 8.0), plotted, "PCGrad evaluated at its steps 2 and 4, plotted at the plain steps 4 and 8");
+        // curves.png: x is the batches of the task trained so far
+        Comparison.Run pcgrad = new Comparison.Run("pcgrad", 42, List.of("sst2", "qqp"), out.resolve("seed-42/pcgrad"), Map.of());
+        assertEquals(List.of(2.0, 4.0), xs(pcgrad, "sst2"), "PCGrad, evaluated at steps 2 and 4, trains sst2 every step");
         Comparison.Run multi = new Comparison.Run("multi", 42, List.of("sst2", "qqp"), out.resolve("seed-42/multi"), Map.of());
-        assertEquals(List.of(4.0, 8.0), Report.curve(multi, "sst2", "accuracy", 2).stream().map(p -> p[0]).toList());
+        Comparison.Run single = new Comparison.Run("single", 42, List.of("sst2"), out.resolve("seed-42/single-sst2"), Map.of());
+        long sst2Steps = multiTaskSteps(report, 42, "sst2");
+        assertTrue(sst2Steps > 0 && sst2Steps < 8, "precondition: the sampler gave sst2 some but not all steps: " + sst2Steps);
+        assertEquals((double) sst2Steps, xs(multi, "sst2").get(xs(multi, "sst2").size() - 1), "the last evaluation, at step 8");
+        assertEquals((double) sst2Steps, xs(single, "sst2").get(xs(single, "sst2").size() - 1),
+                "the baseline ends where the multi-task run does");
         BufferedImage png = ImageIO.read(out.resolve("curves.png").toFile());
         assertTrue(png.getWidth() > 500 && png.getHeight() > 200);
     }
@@ -142,5 +146,18 @@ class ComparisonTest {
         System.arraycopy(recipe, 0, args, 1, recipe.length);
         System.arraycopy(more, 0, args, 1 + recipe.length, more.length);
         return CliRunner.run(args);
+    }
+
+    private static List<Double> xs(Comparison.Run run, String task) {
+        return Report.curve(run, task, "accuracy").stream().map(p -> p[0]).toList();
+    }
+
+    private static long multiTaskSteps(JsonNode report, long seed, String task) {
+        for (JsonNode run : report.get("runs")) {
+            if (run.get("kind").asText().equals("multi") && run.get("seed").asLong() == seed) {
+                return run.get("task_steps").get(task).asLong();
+            }
+        }
+        throw new AssertionError("no multi-task run of seed " + seed);
     }
 }
