@@ -183,6 +183,8 @@ public final class Checkpoints {
                 }
             }
         }
+        // At equal steps the first wins: last, then step-N, a replaced last, and best/best-<task> last.
+        candidates.sort(Comparator.comparingInt(Checkpoints::resumePreference));
         List<String> damaged = new ArrayList<>();
         Path newest = null;
         long newestStep = -1;
@@ -208,6 +210,11 @@ public final class Checkpoints {
             LOG.warn("passed over a damaged checkpoint: {}", d);
         }
         return newest;
+    }
+
+    private static int resumePreference(Path checkpoint) {
+        String n = checkpoint.getFileName().toString();
+        return n.equals("last") ? 0 : n.startsWith("step-") ? 1 : n.startsWith(OLD_PREFIX) ? 2 : n.equals("best") ? 3 : 4;
     }
 
     /** Throws a {@link UserError} naming the problem unless every file a resume reads is intact. */

@@ -483,4 +483,11 @@ class TrainerTest {
         assertFalse(ranOut.earlyStopped(), "the evaluation that exhausts patience is the last one anyway");
         assertEquals(6, ranOut.steps());
     }
+
+    @Test
+    void resumeNamesLastWhenBestHoldsTheSameStep() throws Exception {
+        Path run = stoppedAfterStep2("same-step"); // last, step-2, best and best-<task> all at step 2
+        assertEquals(2, stepOf(run.resolve("best")), "precondition");
+        assertEquals(run.resolve("last"), Checkpoints.newestResumable(run));
+    }
 }
