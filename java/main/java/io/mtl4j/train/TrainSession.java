@@ -208,7 +208,9 @@ public final class TrainSession {
             try {
                 result = trainer.train();
                 // Before countDown: on a SIGTERM the hook returns then, and the JVM exits at once.
-                if (result.interrupted()) {
+                if (result.interrupted() && result.steps() == 0) {
+                    LOG.info("stopped before the first step; nothing was saved: run the same command again to start over");
+                } else if (result.interrupted()) {
                     LOG.info("stopped at step {} of {}; continue with: mtl4j train --resume {}", result.steps(), config.steps(), runDir);
                 } else {
                     LOG.info("finished at step {}: {}", result.steps(), runDir);
