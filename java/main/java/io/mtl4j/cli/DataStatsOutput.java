@@ -52,7 +52,7 @@ final class DataStatsOutput {
         for (SplitStats s : stats.splits()) {
             TokenLengthStats t = s.tokens();
             boolean none = t.count() == 0;
-            table.row(s.split(), count(s.rows()), labels(s.labels(), task),
+            table.row(s.split(), count(s.rows()), s.rows() == 0 ? "-" : labels(s.labels(), task),
                     none ? "-" : String.format(Locale.ROOT, "%.2f", t.mean()),
                     none ? "-" : Integer.toString(t.p50()), none ? "-" : Integer.toString(t.p95()),
                     none ? "-" : Integer.toString(t.max()), count(s.skipped().count()));

@@ -116,6 +116,14 @@ class DataStatsCommandTest {
     }
 
     @Test
+    void anEmptySplitHasNoLabelsRatherThanBeingUnlabeled() throws IOException {
+        write("sst2/test.jsonl", List.of());
+        CliRunner r = stats();
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(List.of("test", "0", "-", "-", "-", "-", "-", "0"), List.of(r.out().split("\n")[5].trim().split("\\s+")), r.out());
+    }
+
+    @Test
     void badRowStopsWithFileAndLineUnlessSkipped() throws IOException {
         Path train = data.resolve("sst2/train.jsonl");
         List<String> lines = new ArrayList<>(Files.readAllLines(train));
