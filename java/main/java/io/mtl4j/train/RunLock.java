@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
  * meaning once unlocked (removing it would let two processes lock different files).
  */
 public final class RunLock implements AutoCloseable {
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(RunLock.class);
     public static final String FILE_NAME = ".mtl4j-run.lock";
     /** For ranks other than 0, which never write the run directory. */
     public static final RunLock NONE = new RunLock(null, null);
@@ -31,10 +32,19 @@ public final class RunLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Locks {@code runDir} (which must exist), or refuses with a one-line error if another run holds it. */
+    /**
+     * Locks {@code runDir} (which must exist), or refuses with a one-line error if another run holds
+     * it. Where the file system cannot lock (some network mounts), the run goes on unlocked, with a
+     * warning: refusing would make training there impossible.
+     */
     public static RunLock acquire(Path runDir) throws IOException {
         Path file = runDir.resolve(FILE_NAME);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot open the run's lock file: " + io.mtl4j.util.IoErrors.reason(e));
+        }
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -42,7 +52,9 @@ public final class RunLock implements AutoCloseable {
             lock = null; // held by this very process
         } catch (IOException e) {
             channel.close();
-            throw e;
+            LOG.warn("{}: the file system cannot lock files ({}); a second run in this directory would not be refused",
+                    runDir, io.mtl4j.util.IoErrors.reason(e));
+            return NONE;
         }
         if (lock == null) {
             String holder = holder(channel);
