@@ -16,7 +16,8 @@ import java.nio.file.StandardOpenOption;
  * {@code train --resume} of the same run (or a new run into the same directory) is refused instead
  * of interleaving its checkpoints and metrics with the first. The OS releases it when the process
  * dies, so a crashed run never leaves the directory locked. The lock file stays behind, empty of
- * meaning once unlocked (removing it would let two processes lock different files).
+ * meaning once unlocked (removing it would let two processes lock different files); only a new run
+ * that fails before training removes it, while still holding it.
  */
 public final class RunLock implements AutoCloseable {
     private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(RunLock.class);

@@ -96,9 +96,17 @@ public final class TrainSession {
                 torch.set_num_threads(config.threads());
             }
             Device device = rankDevice(Devices.resolve(config.device()), config.device(), env);
+            boolean created = resume == null && env.isMain() && !Files.exists(runDir);
             try (Collectives dist = distSettings.join(env, device);
                  RunLock freshLock = prepareRunDir(runDir, resume == null, dist)) {
-                return run(config, runDir, checkpoint, commandLine, stepListener, device, dist);
+                try {
+                    return run(config, runDir, checkpoint, commandLine, stepListener, device, dist);
+                } catch (IOException | RuntimeException e) {
+                    if (resume == null && dist.isMain()) {
+                        undoFailedStart(runDir, created);
+                    }
+                    throw e;
+                }
             }
         }
     }
@@ -377,6 +385,40 @@ public final class TrainSession {
             for (Path p : leftovers) {
                 io.mtl4j.util.Files2.deleteTree(p);
             }
+        }
+    }
+
+    /**
+     * A new run that failed before it trained (a bad model or data path, say) leaves its directory as
+     * it found it: removed if it created it, else empty. Called with the run's lock still held, so no
+     * other process can be starting in the directory; anything the run logged stays.
+     */
+    private static void undoFailedStart(Path runDir, boolean created) {
+        try {
+            List<Path> entries;
+            try (Stream<Path> s = Files.list(runDir)) {
+                entries = s.toList();
+            }
+            boolean untouched = entries.stream().allMatch(p -> RunLock.isLockFile(p) || isEmptyMetricsLog(p));
+            if (!untouched) {
+                return;
+            }
+            for (Path p : entries) {
+                Files.delete(p);
+            }
+            if (created) {
+                Files.delete(runDir);
+            }
+        } catch (IOException e) {
+            LOG.debug("could not tidy {} after a failed start: {}", runDir, e.toString());
+        }
+    }
+
+    private static boolean isEmptyMetricsLog(Path p) {
+        try {
+            return p.getFileName().toString().equals(MetricsLog.FILE_NAME) && Files.size(p) == 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

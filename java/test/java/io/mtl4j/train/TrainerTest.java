@@ -415,6 +415,19 @@ class TrainerTest {
     }
 
     @Test
+    void aRunThatFailsBeforeTrainingLeavesItsOutputDirectoryAsItFoundIt() throws Exception {
+        Map<String, Object> missingModel = Map.of("model", dir.resolve("no-such-model").toString());
+        Path created = dir.resolve("failed-start");
+        assertThrows(UserError.class, () -> TrainSession.run(config(missingModel), created, null, List.of()));
+        assertFalse(Files.exists(created), "a directory the run created is removed");
+        Path existing = Files.createDirectories(dir.resolve("failed-start-existing"));
+        assertThrows(UserError.class, () -> TrainSession.run(config(missingModel), existing, null, List.of()));
+        try (var entries = Files.list(existing)) {
+            assertEquals(List.of(), entries.toList(), "a directory that was there is left empty");
+        }
+    }
+
+    @Test
     void aRunStoppedBeforeItsFirstCheckpointSavesNothingAndANewRunMayStartOverIt() throws Exception {
         TrainSession.Outcome stopped = trainStoppingAt(0, "never-saved", Map.of());
         Path run = stopped.runDir();
