@@ -292,8 +292,60 @@ public final class TokenCache {
             List<TokenizedExample> built = build.get();
             write(file, key, built);
             return built;
+        } catch (java.nio.file.NoSuchFileException e) {
+            // pruned by another run between the check and the read: build it
+            List<TokenizedExample> built = build.get();
+            try {
+                write(file, key, built);
+            } catch (IOException again) {
+                throw new UserError(file + ": token cache I/O error: " + again.getMessage(), again);
+            }
+            return built;
         } catch (IOException e) {
             throw new UserError(file + ": token cache I/O error: " + e.getMessage(), e);
+        }
+    }
+
+    /** Records a use of {@code file}, for {@link #prune}'s least-recently-used order. */
+    static void markUsed(Path file) {
+        try {
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        } catch (IOException e) {
+            LOG.debug("{}: cannot mark as used: {}", file, e.toString());
+        }
+    }
+
+    /**
+     * Deletes all but the {@code keep} most recently used cache files in {@code dir} whose names
+     * start with {@code prefix} and end in {@code .tok}. Failures only cost disk space, so they are
+     * logged, not thrown.
+     */
+    static void prune(Path dir, String prefix, int keep) {
+        List<Path> files;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> {
+                String name = p.getFileName().toString();
+                return name.startsWith(prefix) && name.endsWith(".tok") && Files.isRegularFile(p);
+            }).sorted(java.util.Comparator.comparing(TokenCache::lastUsed).reversed()).toList();
+        } catch (IOException e) {
+            LOG.debug("{}: cannot list the token cache: {}", dir, e.toString());
+            return;
+        }
+        for (Path old : files.subList(Math.min(keep, files.size()), files.size())) {
+            try {
+                Files.deleteIfExists(old);
+                LOG.debug("{}: removed from the token cache (least recently used)", old);
+            } catch (IOException e) {
+                LOG.debug("{}: cannot remove: {}", old, e.toString());
+            }
+        }
+    }
+
+    private static java.nio.file.attribute.FileTime lastUsed(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
         }
     }
 }

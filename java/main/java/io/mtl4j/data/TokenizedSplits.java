@@ -44,19 +44,33 @@ public final class TokenizedSplits {
     }
 
     /**
-     * Like {@link #encode}, through the cache file {@code cacheDir/<task>/<split>.len<maxLength>.tok},
-     * which is rebuilt when the tokenizer, the data file, the max length or the task changes.
+     * How many tokenizations of one task/split/max-length the cache keeps (the most recently used):
+     * enough to alternate between models or data directories without re-tokenizing, bounded so the
+     * cache does not grow with every data file ever seen.
+     */
+    public static final int KEEP_PER_SPLIT = 4;
+
+    /**
+     * Like {@link #encode}, through the cache file {@code cacheDir/<task>/<split>.len<maxLength>.<key>.tok}
+     * (see {@link #cacheFile}); other inputs (tokenizer, data file, max length, task) give another
+     * file. Past {@link #KEEP_PER_SPLIT} files for one task/split/max-length, the least recently used go.
      */
     public static List<TokenizedExample> cached(Path cacheDir, String tokenizerFingerprint, int maxLength,
             TaskSpec task, SplitData data, BatchEncoder encoder) {
-        Path file = cacheFile(cacheDir, task, data.split(), maxLength);
         String key = TokenCache.key(tokenizerFingerprint, data.file(), maxLength, task);
-        return TokenCache.loadOrBuild(file, key, () -> encode(data, encoder));
+        Path file = cacheFile(cacheDir, task, data.split(), maxLength, key);
+        List<TokenizedExample> examples = TokenCache.loadOrBuild(file, key, () -> encode(data, encoder));
+        TokenCache.markUsed(file);
+        TokenCache.prune(file.getParent(), data.split() + ".len" + maxLength + ".", KEEP_PER_SPLIT);
+        return examples;
     }
 
-    /** The cache file of {@code split} of {@code task}: {@code cacheDir/<task>/<split>.len<maxLength>.tok}. */
-    public static Path cacheFile(Path cacheDir, TaskSpec task, String split, int maxLength) {
-        return cacheDir.resolve(task.name()).resolve(split + ".len" + maxLength + ".tok");
+    /**
+     * The cache file of {@code split} of {@code task} for the cache key {@code key}:
+     * {@code cacheDir/<task>/<split>.len<maxLength>.<first 16 hex digits of key>.tok}.
+     */
+    public static Path cacheFile(Path cacheDir, TaskSpec task, String split, int maxLength, String key) {
+        return cacheDir.resolve(task.name()).resolve(split + ".len" + maxLength + "." + key.substring(0, 16) + ".tok");
     }
 
     /** Token counts, the input of {@link Batcher#planEpoch}. */

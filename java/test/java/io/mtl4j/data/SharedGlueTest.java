@@ -47,19 +47,15 @@ class SharedGlueTest {
         assertEquals(5_195, qqp.examples().size());
     }
 
+    /** The real SST-2 train split through the cache; its load time is measured by {@code mtl4j bench data}. */
     @Test
-    void sst2TrainLoadsFromTokenCacheWellUnderASecond(@org.junit.jupiter.api.io.TempDir Path cacheDir) {
+    void sst2TrainIsServedFromTheTokenCache(@org.junit.jupiter.api.io.TempDir Path cacheDir) {
         TaskSpec sst2 = TaskRegistry.glue().get("sst2");
         SplitData train = SplitLoader.load(new SplitLocator(glue), sst2, "train", BadRowPolicy.ERROR);
         TokenizedSplitsTest.CharEncoder enc = new TokenizedSplitsTest.CharEncoder(); // ~1 token per character
         java.util.List<TokenizedExample> built = TokenizedSplits.cached(cacheDir, "chars", 512, sst2, train, enc);
-        long t0 = System.nanoTime();
         java.util.List<TokenizedExample> loaded = TokenizedSplits.cached(cacheDir, "chars", 512, sst2, train, enc);
-        double seconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(1, enc.calls, "second call is served from the cache");
         assertEquals(built, loaded);
-        System.out.printf("sst2 train: %d examples, %d tokens, loaded from cache (incl. data hash) in %.3f s%n",
-                loaded.size(), java.util.Arrays.stream(TokenizedSplits.lengths(loaded)).asLongStream().sum(), seconds);
-        org.junit.jupiter.api.Assertions.assertTrue(seconds < 1.0, "took " + seconds + " s");
     }
 }

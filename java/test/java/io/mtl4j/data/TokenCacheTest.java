@@ -109,19 +109,15 @@ class TokenCacheTest {
         assertTrue(e.getMessage().startsWith(cache + ": corrupt token cache: " + reason), e.getMessage());
     }
 
+    /** Round-trips SST-2's size; how fast it loads is measured by {@code mtl4j bench data}, not asserted here. */
     @Test
-    void sst2SizedCacheLoadsWellUnderASecond() throws IOException {
+    void sst2SizedCacheRoundTrips() throws IOException {
         int[] len = BatcherTest.lengths(67_349, 11);
         List<TokenizedExample> ex = BatcherTest.examples(len);
         Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
         String k = key(data, "t", 128);
         Path cache = dir.resolve("sst2.tok");
         TokenCache.write(cache, k, ex);
-        TokenCache.read(cache, k); // warm up
-        long t0 = System.nanoTime();
-        List<TokenizedExample> back = TokenCache.read(cache, k);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        assertEquals(ex, back);
-        assertTrue(seconds < 0.5, "took " + seconds + " s");
+        assertEquals(ex, TokenCache.read(cache, k));
     }
 }

@@ -2,6 +2,8 @@ package io.mtl4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
@@ -64,5 +66,39 @@ class TokenizedSplitsTest {
         assertEquals(0, second.get(0).label());
         TokenizedSplits.cached(dir.resolve("cache"), "fp2", 128, rte, changed, enc);
         assertEquals(3, enc.calls, "another tokenizer fingerprint rebuilds");
+    }
+
+    @Test
+    void alternatingInputsStayCachedAndOnlyTheLeastRecentlyUsedBeyondTheLimitGo() throws Exception {
+        TaskSpec sst2 = TaskRegistry.glue().get("sst2");
+        Path cache = dir.resolve("cache");
+        CharEncoder enc = new CharEncoder();
+        List<SplitData> dataDirs = new ArrayList<>();
+        for (int i = 0; i <= TokenizedSplits.KEEP_PER_SPLIT; i++) {
+            Path jsonl = dir.resolve("data" + i + "/sst2/train.jsonl");
+            Files.createDirectories(jsonl.getParent());
+            Files.writeString(jsonl, "{\"sentence\": \"s" + i + "\", \"label\": 1, \"idx\": 0}\n");
+            dataDirs.add(SplitLoader.load(new SplitLocator(dir.resolve("data" + i)), sst2, "train", BadRowPolicy.ERROR));
+        }
+        TokenizedSplits.cached(cache, "fp", 128, sst2, dataDirs.get(0), enc);
+        TokenizedSplits.cached(cache, "fp", 128, sst2, dataDirs.get(1), enc);
+        TokenizedSplits.cached(cache, "fp", 128, sst2, dataDirs.get(0), enc);
+        assertEquals(2, enc.calls, "going back to the first data directory reads its cache");
+
+        Path first = TokenizedSplits.cacheFile(cache, sst2, "train", 128, TokenCache.key("fp", dataDirs.get(0).file(), 128, sst2));
+        Path second = TokenizedSplits.cacheFile(cache, sst2, "train", 128, TokenCache.key("fp", dataDirs.get(1).file(), 128, sst2));
+        Files.setLastModifiedTime(first, java.nio.file.attribute.FileTime.fromMillis(2_000_000_000_000L)); // used last
+        Files.setLastModifiedTime(second, java.nio.file.attribute.FileTime.fromMillis(1_000_000L)); // used first
+        for (int i = 2; i <= TokenizedSplits.KEEP_PER_SPLIT; i++) {
+            TokenizedSplits.cached(cache, "fp", 128, sst2, dataDirs.get(i), enc);
+        }
+        try (var files = Files.list(cache.resolve("sst2"))) {
+            assertEquals(TokenizedSplits.KEEP_PER_SPLIT, files.count());
+        }
+        assertTrue(Files.exists(first));
+        assertFalse(Files.exists(second), "the least recently used tokenization is removed");
+        int calls = enc.calls;
+        TokenizedSplits.cached(cache, "fp", 128, sst2, dataDirs.get(0), enc);
+        assertEquals(calls, enc.calls);
     }
 }
