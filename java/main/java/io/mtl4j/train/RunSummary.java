@@ -39,6 +39,37 @@ final class RunSummary {
         return sampling + ": " + String.join(", ", parts) + when;
     }
 
+    /**
+     * The line a finished run ends with: where the best checkpoint is and its dev scores, e.g.
+     * {@code best checkpoint (mean of the main metrics): step 1500: sst2 accuracy 0.8761; qqp f1 0.7528,
+     * accuracy 0.7982 (RUN/eval.json)}; empty when the run never evaluated.
+     */
+    static String best(Trainer.Result result, java.nio.file.Path runDir) {
+        if (result.bestStep() < 0 || result.bestMetrics().isEmpty()) {
+            return "";
+        }
+        List<String> tasks = new ArrayList<>();
+        result.bestMetrics().forEach((task, metrics) -> {
+            List<String> scores = new ArrayList<>();
+            metrics.forEach((metric, value) -> scores.add(String.format(Locale.ROOT, "%s %.4f", metric, value)));
+            tasks.add(task + " " + String.join(", ", scores));
+        });
+        return "best checkpoint (mean of the main metrics): step " + result.bestStep() + ": " + String.join("; ", tasks)
+                + " (" + runDir.resolve("eval.json") + ")";
+    }
+
+    /** A wall time as people say it: 45 s, 3 min 05 s, 2 h 07 min. */
+    static String duration(java.time.Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 60) {
+            return s + " s";
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, s / 60 % 60);
+    }
+
     private static String steps(long n) {
         return n + (n == 1 ? " step" : " steps");
     }

@@ -213,6 +213,7 @@ public final class TrainSession {
             }, "mtl4j-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             Trainer.Result result;
+            long started = System.nanoTime();
             try {
                 result = trainer.train();
                 // Before countDown: on a SIGTERM the hook returns then, and the JVM exits at once.
@@ -221,7 +222,13 @@ public final class TrainSession {
                 } else if (result.interrupted()) {
                     LOG.info("stopped at step {} of {}; continue with: mtl4j train --resume {}", result.steps(), config.steps(), runDir);
                 } else {
-                    LOG.info("finished at step {}: {}", result.steps(), runDir);
+                    String took = RunSummary.duration(java.time.Duration.ofNanos(System.nanoTime() - started));
+                    LOG.info("finished at step {} {}: {}", result.steps(),
+                            checkpoint == null ? "in " + took : "(" + took + " since the resume)", runDir);
+                    String best = RunSummary.best(result, runDir);
+                    if (!best.isEmpty() && dist.isMain()) {
+                        LOG.info(best);
+                    }
                 }
             } finally {
                 saved.countDown();

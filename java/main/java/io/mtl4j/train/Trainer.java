@@ -262,8 +262,9 @@ public final class Trainer {
     }
 
     /** The outcome: steps done, how many steps trained each task, and whether it stopped early. */
+    /** {@code bestStep} is the step of the best checkpoint, -1 when no evaluation ran. */
     public record Result(long steps, Map<String, Long> taskSteps, boolean interrupted, boolean earlyStopped,
-                         Map<String, Map<String, Double>> bestMetrics, long skippedSteps) {
+                         Map<String, Map<String, Double>> bestMetrics, long bestStep, long skippedSteps) {
     }
 
     public Result train() throws IOException {
@@ -346,7 +347,7 @@ public final class Trainer {
     }
 
     private Result result(boolean interrupted, boolean earlyStopped) {
-        return new Result(step, Map.copyOf(taskSteps), interrupted, earlyStopped, best.bestMetrics(), skippedSteps);
+        return new Result(step, Map.copyOf(taskSteps), interrupted, earlyStopped, best.bestMetrics(), best.bestStep(), skippedSteps);
     }
 
     /** What one optimizer step did, for logging. */

@@ -63,4 +63,26 @@ class RunSummaryTest {
         assertTrue(line.startsWith("1 step of effective batch"), line);
         assertTrue(line.contains("1 warmup step then"), line);
     }
+
+    @Test
+    void aFinishedRunNamesItsBestCheckpointAndScores() {
+        Map<String, Map<String, Double>> best = new LinkedHashMap<>();
+        best.put("sst2", Map.of("accuracy", 0.87614678));
+        Map<String, Double> qqp = new LinkedHashMap<>();
+        qqp.put("f1", 0.75283);
+        qqp.put("accuracy", 0.79815);
+        best.put("qqp", qqp);
+        Trainer.Result result = new Trainer.Result(1500, Map.of(), false, false, best, 1000, 0);
+        assertEquals("best checkpoint (mean of the main metrics): step 1000: sst2 accuracy 0.8761; qqp f1 0.7528, accuracy 0.7982"
+                + " (" + java.nio.file.Path.of("run", "eval.json") + ")", RunSummary.best(result, java.nio.file.Path.of("run")));
+        assertEquals("", RunSummary.best(new Trainer.Result(1500, Map.of(), false, false, Map.of(), -1, 0), java.nio.file.Path.of("run")),
+                "a run that never evaluated has no best checkpoint");
+    }
+
+    @Test
+    void durationsReadAsSpoken() {
+        assertEquals("45 s", RunSummary.duration(java.time.Duration.ofSeconds(45)));
+        assertEquals("3 min 05 s", RunSummary.duration(java.time.Duration.ofSeconds(185)));
+        assertEquals("2 h 07 min", RunSummary.duration(java.time.Duration.ofMinutes(127).plusSeconds(30)));
+    }
 }

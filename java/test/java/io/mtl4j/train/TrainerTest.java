@@ -213,7 +213,9 @@ class TrainerTest {
 
     @Test
     void aRunThatDiedBeforeLinkingItsBestLinksItOnResume() throws Exception {
-        Path full = train("full", EVAL_EVERY_2).runDir();
+        TrainSession.Outcome uninterrupted = train("full", EVAL_EVERY_2);
+        Path full = uninterrupted.runDir();
+        assertEquals(stepOf(full.resolve("best")), uninterrupted.result().bestStep(), "the result names the best checkpoint");
         Path run = stoppedAfterStep2("died");
         // As if the process died right after saving step-2, before linking best, best-<task> and eval.json.
         for (String name : List.of("best", "best-sst2", "best-qqp")) {
@@ -221,7 +223,8 @@ class TrainerTest {
         }
         Files.delete(run.resolve("eval.json"));
 
-        TrainSession.run(null, null, run, List.of());
+        assertEquals(stepOf(full.resolve("best")), TrainSession.run(null, null, run, List.of()).result().bestStep(),
+                "a resumed run's result names the best checkpoint too");
         assertEquals(JSON.readTree(full.resolve("eval.json").toFile()), JSON.readTree(run.resolve("eval.json").toFile()));
         assertEquals(stepOf(full.resolve("best")), stepOf(run.resolve("best")));
         for (String task : List.of("sst2", "qqp")) {
@@ -242,7 +245,8 @@ class TrainerTest {
                 Files.writeString(checkpoint.resolve(Checkpoints.STATE), state.toString());
             }
         }
-        TrainSession.run(null, null, run, List.of());
+        assertEquals(stepOf(full.resolve("best")), TrainSession.run(null, null, run, List.of()).result().bestStep(),
+                "a resumed run's result names the best checkpoint too");
         assertEquals(JSON.readTree(full.resolve("eval.json").toFile()), JSON.readTree(run.resolve("eval.json").toFile()));
     }
 
