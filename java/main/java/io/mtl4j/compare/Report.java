@@ -136,7 +136,9 @@ public final class Report {
         StringBuilder sb = new StringBuilder("# Single-task vs multi-task\n\n");
         long seeds = runs.stream().map(Comparison.Run::seed).distinct().count();
         sb.append(String.format(Locale.ROOT, "Model `%s`, tasks %s, %d steps, batch %d × accumulation %d, lr %s, sampler %s, %d seed(s).%n",
-                base.model(), base.tasks(), base.steps(), base.batchSize(), base.gradAccum(), base.lr(), base.sampler(), seeds));
+                base.model(), base.tasks(), base.steps(), base.batchSize(), base.gradAccum(), io.mtl4j.util.Numbers.human(base.lr()),
+                base.sampler().equals("temperature") ? "temperature (T = " + io.mtl4j.util.Numbers.human(base.temperature()) + ")" : base.sampler(),
+                seeds));
         sb.append("Scores are the best checkpoint's dev scores (fractions); single-task baselines get the number of steps ")
                 .append("the sampler gave their task in the multi-task run. Δ = B − A.")
                 .append(seeds > 1 ? " \"Beyond noise\": |Δ| > 2 standard errors over seeds.\n\n" : " With one seed there is no noise estimate (use --seeds K).\n\n");
@@ -145,8 +147,8 @@ public final class Report {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %+.4f | %s |%n", r.comparison(), r.task(), r.metric(),
                     r.a().format(), r.b().format(), r.delta(), r.exceedsNoise() == null ? "n/a" : (r.exceedsNoise() ? "yes" : "no")));
         }
-        sb.append("\nSteps each task got in the multi-task runs: ");
-        runs.stream().filter(r -> r.kind().equals("multi")).forEach(r -> sb.append("seed ").append(r.seed()).append(' ').append(r.taskSteps()).append("; "));
+        sb.append("\nSteps each task got in the multi-task runs: ").append(String.join("; ", runs.stream()
+                .filter(r -> r.kind().equals("multi")).map(r -> "seed " + r.seed() + " " + r.taskSteps()).toList())).append('.');
         runs.stream().filter(r -> r.kind().equals("pcgrad")).findFirst().ifPresent(r -> sb.append(String.format(Locale.ROOT,
                 "%n%nA PCGrad step takes a batch of every task, so the PCGrad runs get 1/%d of the steps (%s per task) and "
                         + "train on as many examples as the plain multi-task runs.",

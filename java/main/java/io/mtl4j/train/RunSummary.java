@@ -2,6 +2,7 @@ package io.mtl4j.train;
 
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.data.TaskSampler;
+import io.mtl4j.util.Numbers;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +17,16 @@ final class RunSummary {
         long effectiveBatch = (long) c.batchSize() * c.gradAccum() * worldSize;
         String batch = effectiveBatch + (c.gradAccum() == 1 && worldSize == 1 ? ""
                 : " (" + c.batchSize() + " x " + c.gradAccum() + " grad-accum x " + worldSize + " rank(s))");
-        String lr = fmt(c.lr()) + (c.headLr() == c.lr() ? "" : ", heads " + fmt(c.headLr()));
+        String lr = Numbers.human(c.lr()) + (c.headLr() == c.lr() ? "" : ", heads " + Numbers.human(c.headLr()));
         return String.format(Locale.ROOT, "%s of effective batch %s; lr %s, %s then %s; %s",
                 steps(c.steps()), batch, lr, c.warmupSteps() == 0 ? "no warmup" : c.warmupSteps() + (c.warmupSteps() == 1 ? " warmup step" : " warmup steps"),
                 c.schedule(), shares(c, tasks, sampler));
     }
 
     private static String shares(TrainConfig c, List<String> tasks, TaskSampler sampler) {
+        if (tasks.size() == 1) {
+            return "single-task: " + tasks.get(0) + " trains every step";
+        }
         if (c.mtl().equals("pcgrad")) {
             return "PCGrad: every step takes a batch of each task";
         }
@@ -34,7 +38,7 @@ final class RunSummary {
         for (int i = 0; i < tasks.size(); i++) {
             parts.add(String.format(Locale.ROOT, "%s %.1f%% (~%s)", tasks.get(i), 100 * p[i], steps(Math.round(p[i] * c.steps()))));
         }
-        String sampling = c.sampler().equals("temperature") ? "temperature " + fmt(c.temperature()) + " sampling" : c.sampler() + " sampling";
+        String sampling = c.sampler().equals("temperature") ? "temperature " + Numbers.human(c.temperature()) + " sampling" : c.sampler() + " sampling";
         String when = c.sampler().equals("annealed") ? " at the first step, annealed toward uniform" : "";
         return sampling + ": " + String.join(", ", parts) + when;
     }
@@ -72,18 +76,5 @@ final class RunSummary {
 
     private static String steps(long n) {
         return n + (n == 1 ? " step" : " steps");
-    }
-
-    /** A rate or temperature as people write it: 5e-5, 0.01, 2. */
-    static String fmt(double v) {
-        if (v != 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4)) {
-            String[] parts = String.format(Locale.ROOT, "%.3e", v).split("e");
-            return stripZeros(parts[0]) + "e" + Integer.parseInt(parts[1]);
-        }
-        return stripZeros(String.format(Locale.ROOT, "%.4f", v));
-    }
-
-    private static String stripZeros(String decimal) {
-        return decimal.contains(".") ? decimal.replaceAll("0+$", "").replaceAll("\\.$", "") : decimal;
     }
 }

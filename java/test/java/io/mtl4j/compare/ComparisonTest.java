@@ -67,6 +67,8 @@ class ComparisonTest {
         assertTrue(md.contains("PCGrad runs get 1/2 of the steps"), md);
         assertTrue(md.contains("| full vs frozen-1 |"), md);
         assertTrue(md.contains("± "), "two seeds give a standard deviation: " + md);
+        assertTrue(md.contains(", lr 5e-5, "), "rates read as written: " + md);
+        assertTrue(md.matches("(?s).*multi-task runs: seed 42 \\{[^}]+\\}; seed 43 \\{[^}]+\\}\\.\n.*"), md);
         // curves.png: x is the batches of the task trained so far
         Comparison.Run pcgrad = new Comparison.Run("pcgrad", 42, List.of("sst2", "qqp"), out.resolve("seed-42/pcgrad"), Map.of());
         assertEquals(List.of(2.0, 4.0), xs(pcgrad, "sst2"), "PCGrad, evaluated at steps 2 and 4, trains sst2 every step");

@@ -46,13 +46,20 @@ class RunSummaryTest {
     }
 
     @Test
+    void aSingleTaskRunHasNoSamplingToDescribe() {
+        TrainConfig c = config(Map.of("tasks", "sst2", "steps", 727L));
+        assertEquals("727 steps of effective batch 32; lr 5e-5, 73 warmup steps then linear; single-task: sst2 trains every step",
+                RunSummary.describe(c, c.tasks(), TaskSamplers.temperature(new long[] {67349}, 2, 42), 1));
+    }
+
+    @Test
     void ratesReadAsWritten() {
-        assertEquals("5e-5", RunSummary.fmt(5e-5));
-        assertEquals("2e-5", RunSummary.fmt(2.0e-5));
-        assertEquals("1.5e-4", RunSummary.fmt(1.5e-4));
-        assertEquals("0.01", RunSummary.fmt(0.01));
-        assertEquals("2", RunSummary.fmt(2.0));
-        assertEquals("0", RunSummary.fmt(0));
+        assertEquals("5e-5", io.mtl4j.util.Numbers.human(5e-5));
+        assertEquals("2e-5", io.mtl4j.util.Numbers.human(2.0e-5));
+        assertEquals("1.5e-4", io.mtl4j.util.Numbers.human(1.5e-4));
+        assertEquals("0.01", io.mtl4j.util.Numbers.human(0.01));
+        assertEquals("2", io.mtl4j.util.Numbers.human(2.0));
+        assertEquals("0", io.mtl4j.util.Numbers.human(0));
     }
 
     @Test
