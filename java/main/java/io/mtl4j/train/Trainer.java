@@ -261,8 +261,10 @@ public final class Trainer {
         stopRequested = true;
     }
 
-    /** The outcome: steps done, how many steps trained each task, and whether it stopped early. */
-    /** {@code bestStep} is the step of the best checkpoint, -1 when no evaluation ran. */
+    /**
+     * The outcome: steps done, how many steps trained each task, whether it stopped early, and the
+     * best checkpoint's dev scores and step ({@code bestStep} -1 when no evaluation ran).
+     */
     public record Result(long steps, Map<String, Long> taskSteps, boolean interrupted, boolean earlyStopped,
                          Map<String, Map<String, Double>> bestMetrics, long bestStep, long skippedSteps) {
     }
