@@ -30,6 +30,8 @@ import java.util.concurrent.Callable;
                 "      --with-pcgrad --with-frozen 3 --output runs/compare",
                 "  mtl4j compare --resume runs/compare"})
 public final class CompareCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file.")
     Path configFile;
     @Option(names = "--output", paramLabel = "DIR", description = "New directory for all runs and the report.")
@@ -77,6 +79,18 @@ public final class CompareCommand implements Callable<Integer> {
             return 130;
         }
         System.err.println("wrote " + dir.resolve("report.md") + ", report.json and curves.png");
+        printTable(dir.resolve("report.md"));
         return 0;
+    }
+
+    /** The report's table on stdout, so the comparison's answer is on the screen when it ends. */
+    private void printTable(Path reportMd) throws java.io.IOException {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        for (String line : java.nio.file.Files.readAllLines(reportMd)) {
+            if (line.startsWith("|")) {
+                out.println(line);
+            }
+        }
+        out.flush();
     }
 }

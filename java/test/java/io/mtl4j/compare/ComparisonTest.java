@@ -63,6 +63,8 @@ class ComparisonTest {
         }
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(md.contains("| single vs multi | sst2 | accuracy |"), md);
+        assertTrue(r.out().startsWith("| comparison | task | metric |") && r.out().contains("| plain vs pcgrad | qqp | f1 |"),
+                "the table is printed when the comparison ends: " + r.out());
         assertTrue(md.contains("| plain vs pcgrad | qqp | f1 |"), md);
         assertTrue(md.contains("PCGrad runs get 1/2 of the steps"), md);
         assertTrue(md.contains("| full vs frozen-1 |"), md);
