@@ -277,32 +277,37 @@ public final class TokenCache {
      */
     public static List<TokenizedExample> loadOrBuild(Path file, String key, Supplier<List<TokenizedExample>> build) {
         try {
-            if (Files.isRegularFile(file)) {
-                String stored = storedKey(file);
-                if (key.equals(stored)) {
-                    try {
-                        return read(file, key);
-                    } catch (CorruptCache e) {
-                        LOG.warn("{}; rebuilding", e.getMessage());
-                    }
-                } else {
-                    LOG.info("{}: token cache is stale (inputs changed); rebuilding", file);
-                }
+            List<TokenizedExample> cached = readIfCurrent(file, key);
+            if (cached != null) {
+                return cached;
             }
             List<TokenizedExample> built = build.get();
             write(file, key, built);
             return built;
-        } catch (java.nio.file.NoSuchFileException e) {
-            // pruned by another run between the check and the read: build it
-            List<TokenizedExample> built = build.get();
-            try {
-                write(file, key, built);
-            } catch (IOException again) {
-                throw new UserError(file + ": token cache I/O error: " + again.getMessage(), again);
-            }
-            return built;
         } catch (IOException e) {
-            throw new UserError(file + ": token cache I/O error: " + e.getMessage(), e);
+            throw new UserError(file + ": token cache I/O error: " + io.mtl4j.util.IoErrors.reason(e), e);
+        }
+    }
+
+    /**
+     * The split {@code file} caches for {@code key}, or null when there is none: no file (or one
+     * another run's pruning removed meanwhile), a stale one or a corrupt one.
+     */
+    private static List<TokenizedExample> readIfCurrent(Path file, String key) throws IOException {
+        try {
+            if (!Files.isRegularFile(file)) {
+                return null;
+            }
+            if (!key.equals(storedKey(file))) {
+                LOG.info("{}: token cache is stale (inputs changed); rebuilding", file);
+                return null;
+            }
+            return read(file, key);
+        } catch (CorruptCache e) {
+            LOG.warn("{}; rebuilding", e.getMessage());
+            return null;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
         }
     }
 
