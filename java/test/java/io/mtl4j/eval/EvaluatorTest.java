@@ -18,6 +18,8 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EvaluatorTest {
     @TempDir
@@ -31,7 +33,7 @@ class EvaluatorTest {
         Random r = new Random(3);
         List<TokenizedExample> examples = new ArrayList<>();
         for (int i = 0; i < 37; i++) {
-            int n = 3 + r.nextInt(12); // varied lengths: the batches are length-bucketed, not in input order
+            int n = 3 + r.nextInt(12); // varied lengths: the batches are sorted by length, not in input order
             int[] ids = new int[n];
             ids[0] = 2;
             for (int k = 1; k < n - 1; k++) {
@@ -51,5 +53,27 @@ class EvaluatorTest {
             float[] alone = Evaluator.predict(model, "sst2", List.of(examples.get(i)), 8, new Device(torch.DeviceType.CPU)).outputs()[0];
             assertArrayEquals(alone, batched.outputs()[i], 1e-5f, "example " + i);
         }
+    }
+
+    @Test
+    void batchesCoverEveryExampleOnceLongestFirst() {
+        int[] lengths = {5, 9, 3, 9, 12, 4, 7, 12, 1, 6, 8};
+        List<int[]> plan = Evaluator.longestFirst(lengths, 4);
+        assertEquals(3, plan.size());
+        boolean[] seen = new boolean[lengths.length];
+        int previous = Integer.MAX_VALUE;
+        for (int[] batch : plan) {
+            assertTrue(batch.length <= 4);
+            for (int index : batch) {
+                assertFalse(seen[index], "example " + index + " twice");
+                seen[index] = true;
+                assertTrue(lengths[index] <= previous, "lengths never grow: the first batch is the longest");
+                previous = lengths[index];
+            }
+        }
+        for (int i = 0; i < seen.length; i++) {
+            assertTrue(seen[i], "example " + i + " missing");
+        }
+        assertArrayEquals(new int[]{4, 7, 1, 3}, plan.get(0), "ties keep input order");
     }
 }
