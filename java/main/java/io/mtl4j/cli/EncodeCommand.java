@@ -2,6 +2,7 @@ package io.mtl4j.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.mtl4j.data.Batcher;
 import io.mtl4j.data.TextPairFile;
 import io.mtl4j.model.BertModel;
 import io.mtl4j.model.CheckpointLoader;
@@ -25,7 +26,6 @@ import picocli.CommandLine.Option;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -104,21 +104,18 @@ public final class EncodeCommand implements Callable<Integer> {
         for (int start = 0; start < pairs.size(); start += chunkSize) {
             List<TextPairFile.Pair> chunk = pairs.subList(start, Math.min(pairs.size(), start + chunkSize));
             List<Encoding> encodings = tokenize(chunk, tokenizer);
-            Integer[] order = new Integer[encodings.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            java.util.Arrays.sort(order, Comparator.comparingInt(i -> encodings.get(i).length()));
+            int[] lengths = encodings.stream().mapToInt(Encoding::length).toArray();
             float[][][] results = new float[encodings.size()][][];
-            for (int b = 0; b < order.length; b += batchSize) {
-                List<Integer> members = java.util.Arrays.asList(order).subList(b, Math.min(order.length, b + batchSize));
+            for (int[] members : Batcher.longestFirst(lengths, batchSize)) {
                 List<Encoding> batch = new ArrayList<>();
-                members.forEach(i -> batch.add(encodings.get(i)));
-                float[][][] batchResults = forward(encoder, batch, padId, dev);
-                for (int k = 0; k < members.size(); k++) {
-                    results[members.get(k)] = batchResults[k];
+                for (int i : members) {
+                    batch.add(encodings.get(i));
                 }
-                progress.step(members.size());
+                float[][][] batchResults = forward(encoder, batch, padId, dev);
+                for (int k = 0; k < members.length; k++) {
+                    results[members[k]] = batchResults[k];
+                }
+                progress.step(members.length);
             }
             for (int i = 0; i < encodings.size(); i++) {
                 writeLine(json, encodings.get(i), results[i]);

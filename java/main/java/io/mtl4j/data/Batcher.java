@@ -3,6 +3,7 @@ package io.mtl4j.data;
 import io.mtl4j.util.UserError;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -66,6 +67,31 @@ public final class Batcher {
                 shuffled.add(batches.get(p));
             }
             return shuffled;
+        }
+        return batches;
+    }
+
+    /**
+     * Batches of example indices for inference: all examples sorted by length (least padding), longest
+     * batch first, in input order among equal lengths. Longest first matters on the CPU: every later batch fits in memory the allocator already holds.
+     * Shortest first, each batch outgrows all before it and its activations land on fresh pages: on
+     * this project's 2-core CPU, MNLI's dev set (9815 pairs) took 153 s instead of 87 s at batch 128,
+     * and 88 s instead of 66 s at batch 32.
+     */
+    public static List<int[]> longestFirst(int[] lengths, int batchSize) {
+        Integer[] order = new Integer[lengths.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> lengths[i]).reversed()); // stable
+        List<int[]> batches = new ArrayList<>();
+        for (int start = 0; start < order.length; start += batchSize) {
+            int end = Math.min(order.length, start + batchSize);
+            int[] batch = new int[end - start];
+            for (int j = start; j < end; j++) {
+                batch[j - start] = order[j];
+            }
+            batches.add(batch);
         }
         return batches;
     }

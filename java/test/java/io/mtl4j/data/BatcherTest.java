@@ -2,6 +2,7 @@ package io.mtl4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -164,5 +165,27 @@ class BatcherTest {
     void fixedLengthTooShortIsAnError() {
         assertThrows(UserError.class,
                 () -> new Batcher(BatchingConfig.fixed(4, 8)).planEpoch(new int[] {3, 9}, new Rng(0)));
+    }
+
+    @Test
+    void inferenceBatchesCoverEveryExampleOnceLongestFirst() {
+        int[] lengths = {5, 9, 3, 9, 12, 4, 7, 12, 1, 6, 8};
+        List<int[]> plan = Batcher.longestFirst(lengths, 4);
+        assertEquals(3, plan.size());
+        boolean[] seen = new boolean[lengths.length];
+        int previous = Integer.MAX_VALUE;
+        for (int[] batch : plan) {
+            assertTrue(batch.length <= 4);
+            for (int index : batch) {
+                assertFalse(seen[index], "example " + index + " twice");
+                seen[index] = true;
+                assertTrue(lengths[index] <= previous, "lengths never grow: the first batch is the longest");
+                previous = lengths[index];
+            }
+        }
+        for (int i = 0; i < seen.length; i++) {
+            assertTrue(seen[i], "example " + i + " missing");
+        }
+        assertArrayEquals(new int[]{4, 7, 1, 3}, plan.get(0), "ties keep input order");
     }
 }

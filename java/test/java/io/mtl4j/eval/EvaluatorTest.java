@@ -18,8 +18,6 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EvaluatorTest {
     @TempDir
@@ -53,27 +51,5 @@ class EvaluatorTest {
             float[] alone = Evaluator.predict(model, "sst2", List.of(examples.get(i)), 8, new Device(torch.DeviceType.CPU)).outputs()[0];
             assertArrayEquals(alone, batched.outputs()[i], 1e-5f, "example " + i);
         }
-    }
-
-    @Test
-    void batchesCoverEveryExampleOnceLongestFirst() {
-        int[] lengths = {5, 9, 3, 9, 12, 4, 7, 12, 1, 6, 8};
-        List<int[]> plan = Evaluator.longestFirst(lengths, 4);
-        assertEquals(3, plan.size());
-        boolean[] seen = new boolean[lengths.length];
-        int previous = Integer.MAX_VALUE;
-        for (int[] batch : plan) {
-            assertTrue(batch.length <= 4);
-            for (int index : batch) {
-                assertFalse(seen[index], "example " + index + " twice");
-                seen[index] = true;
-                assertTrue(lengths[index] <= previous, "lengths never grow: the first batch is the longest");
-                previous = lengths[index];
-            }
-        }
-        for (int i = 0; i < seen.length; i++) {
-            assertTrue(seen[i], "example " + i + " missing");
-        }
-        assertArrayEquals(new int[]{4, 7, 1, 3}, plan.get(0), "ties keep input order");
     }
 }
