@@ -187,5 +187,6 @@ class BatcherTest {
             assertTrue(seen[i], "example " + i + " missing");
         }
         assertArrayEquals(new int[]{4, 7, 1, 3}, plan.get(0), "ties keep input order");
+        assertThrows(IllegalArgumentException.class, () -> Batcher.longestFirst(lengths, 0));
     }
 }
