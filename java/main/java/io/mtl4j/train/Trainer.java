@@ -71,6 +71,7 @@ public final class Trainer {
     private final Device device;
     private final List<String> tasks;
     private final Map<String, Double> runningLoss = new LinkedHashMap<>();
+    private final RunningRate runningRate = new RunningRate(0.95);
     private volatile boolean stopRequested;
     private java.util.function.LongConsumer stepListener = step -> { };
     private final boolean bf16;
@@ -315,7 +316,7 @@ public final class Trainer {
                     if (outcome != null) { // null: a skipped non-finite step, already counted
                         step++;
                         double seconds = (System.nanoTime() - started) / 1e9;
-                        logStep(outcome, config.lr() * schedule.factor(step - 1), outcome.examples / seconds, bar);
+                        logStep(outcome, config.lr() * schedule.factor(step - 1), seconds, bar);
                         stepListener.accept(step);
                     }
                     bar.step(1);
@@ -677,7 +678,9 @@ public final class Trainer {
         return now;
     }
 
-    private void logStep(StepOutcome outcome, double lr, double samplesPerSecond, ProgressBar bar) throws IOException {
+    private void logStep(StepOutcome outcome, double lr, double seconds, ProgressBar bar) throws IOException {
+        double samplesPerSecond = outcome.examples / seconds;
+        runningRate.add(outcome.examples, seconds);
         for (Map.Entry<String, Double> e : outcome.losses.entrySet()) {
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("step", step);
@@ -693,7 +696,7 @@ public final class Trainer {
         }
         StringBuilder sb = new StringBuilder("loss");
         runningLoss.forEach((t, l) -> sb.append(String.format(Locale.ROOT, " %s %.3f", t, l)));
-        sb.append(String.format(Locale.ROOT, " | lr %.2e | %.1f samples/s", lr, samplesPerSecond));
+        sb.append(String.format(Locale.ROOT, " | lr %.2e | %.1f samples/s", lr, runningRate.perSecond()));
         bar.setSuffix(sb.toString());
         if (step % config.logEvery() == 0) {
             LOG.debug("step {}: {}", step, sb);
