@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Peak resident memory of this process (VmHWM in /proc/self/status), and the load average. */
+/** Peak resident memory and page faults of this process (from /proc/self), and the load average. */
 final class ProcessMemory {
     private ProcessMemory() {
     }
@@ -36,6 +36,21 @@ final class ProcessMemory {
             return -1024;
         }
         return -1024;
+    }
+
+    /**
+     * Minor page faults of this process so far (field 10 of /proc/self/stat): each is a page the
+     * kernel handed over for the first time, so a run that keeps reusing memory it holds has few.
+     * -1 where /proc is missing.
+     */
+    static long minorFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+            return Long.parseLong(fields[7]); // fields from the 3rd (state); minflt is the 10th
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The 1-, 5- and 15-minute load averages from /proc/loadavg (empty where unavailable). */

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks. Run 'mtl4j bench <command> --help' for details.",
         subcommands = {DataBench.class, BenchPcgradCommand.class, io.mtl4j.bench.TrainBench.class,
-                BenchSoakCommand.class, io.mtl4j.bench.BenchAll.class})
+                BenchSoakCommand.class, io.mtl4j.bench.EvalBench.class, io.mtl4j.bench.BenchAll.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

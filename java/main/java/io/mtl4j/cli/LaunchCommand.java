@@ -2,15 +2,13 @@ package io.mtl4j.cli;
 
 import io.mtl4j.dist.DistEnv;
 import io.mtl4j.dist.Launcher;
+import io.mtl4j.util.ThisJvm;
 import io.mtl4j.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -77,17 +75,6 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         Launcher.Plan plan = new Launcher.Plan(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort,
                 Duration.ofSeconds(graceSeconds));
-        return new Launcher(plan, workerJvm(), command, System.err).run();
-    }
-
-    /** This JVM's java, flags and class path, so workers run exactly what the user ran. */
-    private static List<String> workerJvm() {
-        List<String> jvm = new ArrayList<>();
-        jvm.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        jvm.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        jvm.add("-cp");
-        jvm.add(System.getProperty("java.class.path"));
-        jvm.add(Main.class.getName());
-        return jvm;
+        return new Launcher(plan, ThisJvm.command(Main.class), command, System.err).run();
     }
 }

@@ -57,9 +57,16 @@ public final class Evaluator {
     /** Like {@link #predict(MultiTaskModel, String, List, int, Device)}, telling {@code progress} each batch's size. */
     public static Predictions predict(MultiTaskModel model, String task, List<TokenizedExample> examples,
                                       int batchSize, Device device, LongConsumer progress) {
+        return predict(model, task, examples, Batcher.longestFirst(TokenizedSplits.lengths(examples), batchSize),
+                device, progress);
+    }
+
+    /** Predicts batch by batch in the order of {@code plan}, whose batches hold each example's index once. */
+    public static Predictions predict(MultiTaskModel model, String task, List<TokenizedExample> examples,
+                                      List<int[]> plan, Device device, LongConsumer progress) {
         HeadSpec spec = model.spec(task);
-        Batcher batcher = new Batcher(BatchingConfig.dynamic(batchSize).withShuffle(false));
-        List<int[]> plan = Batcher.longestFirst(TokenizedSplits.lengths(examples), batchSize);
+        int largest = plan.stream().mapToInt(b -> b.length).max().orElse(1);
+        Batcher batcher = new Batcher(BatchingConfig.dynamic(largest).withShuffle(false));
         float[][] outputs = new float[examples.size()][];
         for (int[] indices : plan) {
             try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {

@@ -52,4 +52,30 @@ class EvaluatorTest {
             assertArrayEquals(alone, batched.outputs()[i], 1e-5f, "example " + i);
         }
     }
+
+    @Test
+    void anExplicitPlanRunsInItsOrderAndPlacesOutputsByExampleIndex() throws Exception {
+        MultiTaskModel model = MultiTaskModel.create(TinyModels.write(dir, 5), Map.of(),
+                List.of(new HeadSpec("sst2", 2, false, List.of("negative", "positive"))), HeadInput.POOLER,
+                MultiTaskModel.Freezing.NONE, false, 1, new Device(torch.DeviceType.CPU));
+        List<TokenizedExample> examples = new ArrayList<>();
+        for (int n : new int[]{4, 6, 5, 3}) {
+            int[] ids = new int[n];
+            ids[0] = 2;
+            for (int k = 1; k < n - 1; k++) {
+                ids[k] = 5 + k;
+            }
+            ids[n - 1] = 3;
+            examples.add(new TokenizedExample(ids, new int[n], 0, 0f));
+        }
+        Device cpu = new Device(torch.DeviceType.CPU);
+        List<Long> sizes = new ArrayList<>();
+        Evaluator.Predictions planned = Evaluator.predict(model, "sst2", examples,
+                List.of(new int[]{3}, new int[]{2, 0}, new int[]{1}), cpu, n -> sizes.add(n));
+        assertEquals(List.of(1L, 2L, 1L), sizes, "batches in the plan's order");
+        Evaluator.Predictions usual = Evaluator.predict(model, "sst2", examples, 1, cpu);
+        for (int i = 0; i < examples.size(); i++) {
+            assertArrayEquals(usual.outputs()[i], planned.outputs()[i], 1e-5f, "example " + i);
+        }
+    }
 }
