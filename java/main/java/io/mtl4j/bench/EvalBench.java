@@ -185,11 +185,17 @@ public final class EvalBench implements Callable<Integer> {
         }
         LOG.info("{} batch {} (repeat {} of {}): a fresh process", order.id(), batch, repeat + 1, repeats);
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Thread stopChild = new Thread(p::destroy, "bench-eval-stop-child"); // Ctrl-C or SIGTERM here stops it too
+        Runtime.getRuntime().addShutdownHook(stopChild);
         String stdout;
+        int code;
         try (InputStream in = p.getInputStream()) {
             stdout = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            code = p.waitFor();
+        } finally {
+            p.destroy(); // no-op once it has exited; otherwise an interrupted wait leaves no orphan
+            removeHook(stopChild);
         }
-        int code = p.waitFor();
         String line = stdout.lines().filter(l -> l.startsWith(RESULT_PREFIX)).reduce((a, b) -> b).orElse(null);
         if (code != 0 || line == null) {
             throw new UserError("the " + order.id() + " batch " + batch + " measurement failed (exit code " + code
@@ -200,6 +206,14 @@ public final class EvalBench implements Callable<Integer> {
                 r.get("real_tokens").asLong(), r.get("padded_tokens").asLong(), r.get("first_batch_length").asInt(),
                 r.get("seconds").asDouble(), r.get("minor_faults").asLong(), r.get("peak_rss_mb").asDouble(),
                 r.get("threads").asInt(), readOutputs(outputs));
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run
+        }
     }
 
     /** The child's side: loads model and split, then times one pass over it in the given order. */
