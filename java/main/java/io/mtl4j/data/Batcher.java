@@ -73,10 +73,10 @@ public final class Batcher {
 
     /**
      * Batches of example indices for inference: all examples sorted by length (least padding), longest
-     * batch first, in input order among equal lengths. Longest first matters on the CPU: every later
-     * batch fits in memory the allocator already holds. Shortest first, each batch outgrows all before
-     * it and its activations land on fresh pages: on this project's 2-core CPU, MNLI's dev set (9815
-     * pairs) took 153 s instead of 87 s at batch 128, and 88 s instead of 66 s at batch 32.
+     * batch first, in input order among equal lengths. Longest first, a batch too large for memory
+     * fails at once, and every later batch fits in memory the allocator already holds. That was once
+     * seen to be faster too (single runs on an earlier machine); {@code mtl4j bench eval} measures the
+     * two orders and found no difference on a later one (README, "Evaluation").
      */
     public static List<int[]> longestFirst(int[] lengths, int batchSize) {
         if (batchSize < 1) {
