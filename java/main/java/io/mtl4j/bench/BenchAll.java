@@ -21,15 +21,16 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code mtl4j bench all}: {@code bench data}, {@code bench pcgrad} and {@code bench train} one after
- * the other, each exactly as its own command runs it, collected in {@code bench.json} and
+ * {@code mtl4j bench all}: {@code bench data}, {@code bench pcgrad}, {@code bench train} and
+ * {@code bench eval} one after the other, each exactly as its own command runs it, collected in {@code bench.json} and
  * {@code bench.md} with the machine description.
  */
 @Command(name = "all", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
                 "Runs every benchmark and writes bench.json and bench.md.",
                 "Runs bench data (the --task's train split), bench pcgrad (--pcgrad-tasks gradients of",
-                "--pcgrad-params elements) and bench train, and writes bench.json and bench.md into --output.",
+                "--pcgrad-params elements), bench train and bench eval (the --task's dev split at --batch-size,",
+                "both batch orders), and writes bench.json and bench.md into --output.",
                 "Each part runs as its own command does; a part that fails is recorded with its error and the",
                 "command exits 1 after writing the files.",
                 "",
@@ -45,17 +46,17 @@ public final class BenchAll implements Callable<Integer> {
     String data;
     @Option(names = "--output", defaultValue = "bench", paramLabel = "DIR", description = "Where to write bench.json and bench.md. Default: ${DEFAULT-VALUE}.")
     Path output;
-    @Option(names = "--task", defaultValue = "sst2", description = "Task of bench data and bench train. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--task", defaultValue = "sst2", description = "Task of bench data, train and eval. Default: ${DEFAULT-VALUE}.")
     String task;
-    @Option(names = "--batch-size", defaultValue = "32", description = "Batch size of bench train. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", defaultValue = "32", description = "Batch size of bench train and eval. Default: ${DEFAULT-VALUE}.")
     int batchSize;
-    @Option(names = "--device", defaultValue = "cpu", description = "Device of bench pcgrad and bench train. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", defaultValue = "cpu", description = "Device of bench pcgrad, train and eval. Default: ${DEFAULT-VALUE}.")
     String device;
     @Option(names = "--pcgrad-tasks", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
     int pcgradTasks;
     @Option(names = "--pcgrad-params", defaultValue = "50000000", description = "Default: ${DEFAULT-VALUE}.")
     long pcgradParams;
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache of bench train (default: as mtl4j train).")
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache of bench train and eval (default: as mtl4j train).")
     Path cacheDir;
 
     @CommandLine.Spec
@@ -80,6 +81,12 @@ public final class BenchAll implements Callable<Integer> {
             train.addAll(List.of("--cache-dir", cacheDir.toString()));
         }
         parts.add(run(log, "train", train.toArray(String[]::new)));
+        List<String> eval = new ArrayList<>(List.of("bench", "eval", "--model", model, "--data", data, "--task", task,
+                "--batch-sizes", Integer.toString(batchSize), "--device", device, "--json"));
+        if (cacheDir != null) {
+            eval.addAll(List.of("--cache-dir", cacheDir.toString()));
+        }
+        parts.add(run(log, "eval", eval.toArray(String[]::new)));
         ObjectNode root = JSON.createObjectNode();
         Machine machine = Machine.current();
         root.putObject("machine").put("cpus", machine.cpus()).put("cpu_model", machine.cpuModel());

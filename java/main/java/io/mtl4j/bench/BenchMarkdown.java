@@ -17,7 +17,7 @@ final class BenchMarkdown {
                 .append(". Load average (1 min) at start ").append(first(root.at("/load_average/start")))
                 .append(", at end ").append(first(root.at("/load_average/end")))
                 .append(" (the machine may be shared: timings are noisy).\n");
-        for (String part : new String[]{"data", "pcgrad", "train"}) {
+        for (String part : new String[]{"data", "pcgrad", "train", "eval"}) {
             JsonNode p = root.get(part);
             if (p == null) {
                 continue;

@@ -30,13 +30,16 @@ class BenchAllTest {
         assertEquals(0, r.exitCode(), r.err());
         JsonNode json = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
         assertTrue(json.get("machine").get("cpus").asInt() >= 1, json.toString());
-        for (String part : new String[]{"data", "pcgrad", "train"}) {
+        for (String part : new String[]{"data", "pcgrad", "train", "eval"}) {
             assertEquals(0, json.get(part).get("exit_code").asInt(), part + ": " + json.get(part));
             assertTrue(json.get(part).has("result"), part);
         }
         assertEquals(20000, json.at("/pcgrad/result/params").asLong());
         assertTrue(json.at("/train/result/speedup_vs_seed_recipe").isNumber());
+        assertEquals(16, json.at("/eval/result/runs/0/examples").asInt(), "sst2 validation of TinyGlue");
+        assertEquals(8, json.at("/eval/result/runs/1/batch_size").asInt());
         String md = Files.readString(out.resolve("bench.md"));
-        assertTrue(md.contains("## bench train") && md.contains("| mfu |") && md.contains("Machine: "), md);
+        assertTrue(md.contains("## bench train") && md.contains("| mfu |") && md.contains("Machine: ")
+                && md.contains("## bench eval") && md.contains("| orders_compared[0].shortest_first_over_longest_first |"), md);
     }
 }
