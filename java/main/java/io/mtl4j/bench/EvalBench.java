@@ -6,6 +6,8 @@ import io.mtl4j.cli.Main;
 import io.mtl4j.cli.ModelArgument;
 import io.mtl4j.cli.ProgressBar;
 import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.Batcher;
+import io.mtl4j.data.BatchingConfig;
 import io.mtl4j.data.CacheDirs;
 import io.mtl4j.data.DataSources;
 import io.mtl4j.data.TokenizedExample;
@@ -32,6 +34,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -41,6 +45,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -205,7 +210,7 @@ public final class EvalBench implements Callable<Integer> {
         return new EvalBenchReport.Run(order, batch, r.get("examples").asInt(), r.get("batches").asInt(),
                 r.get("real_tokens").asLong(), r.get("padded_tokens").asLong(), r.get("first_batch_length").asInt(),
                 r.get("seconds").asDouble(), r.get("minor_faults").asLong(), r.get("peak_rss_mb").asDouble(),
-                r.get("threads").asInt(), readOutputs(outputs));
+                r.get("threads").asInt(), repeat == 0 ? readOutputs(outputs) : null); // only the first repeats are compared
     }
 
     private static void removeHook(Thread hook) {
@@ -248,15 +253,9 @@ public final class EvalBench implements Callable<Integer> {
                 MultiTaskModel.Freezing.NONE, false, 42L, dev);
         int[] lengths = TokenizedSplits.lengths(examples);
         List<int[]> plan = order.plan(lengths, batch);
-        long padded = 0;
-        for (int[] b : plan) {
-            int longest = 0;
-            for (int i : b) {
-                longest = Math.max(longest, lengths[i]);
-            }
-            padded += (long) longest * b.length;
-        }
-        int firstBatchLength = plan.isEmpty() ? 0 : java.util.Arrays.stream(plan.get(0)).map(i -> lengths[i]).max().orElse(0);
+        Batcher padding = new Batcher(BatchingConfig.dynamic(batch));
+        long padded = padding.paddedTokens(lengths, plan);
+        int firstBatchLength = plan.isEmpty() ? 0 : padding.paddedLength(lengths, plan.get(0));
 
         ProcessMemory.resetPeakRss();
         long faults0 = ProcessMemory.minorFaults();
@@ -269,7 +268,7 @@ public final class EvalBench implements Callable<Integer> {
         long faults = ProcessMemory.minorFaults() - faults0;
         writeOutputs(outputsFile, predictions.outputs());
         var result = JSON.createObjectNode().put("examples", examples.size()).put("batches", plan.size())
-                .put("real_tokens", java.util.Arrays.stream(lengths).asLongStream().sum()).put("padded_tokens", padded)
+                .put("real_tokens", Arrays.stream(lengths).asLongStream().sum()).put("padded_tokens", padded)
                 .put("first_batch_length", firstBatchLength).put("seconds", seconds).put("minor_faults", faults)
                 .put("peak_rss_mb", ProcessMemory.peakRssMb()).put("threads", torch.get_num_threads());
         PrintWriter out = spec.commandLine().getOut();
@@ -279,7 +278,7 @@ public final class EvalBench implements Callable<Integer> {
     }
 
     static void writeOutputs(Path file, float[][] outputs) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(file)))) {
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
             out.writeInt(outputs.length);
             for (float[] row : outputs) {
                 out.writeInt(row.length);
@@ -291,7 +290,7 @@ public final class EvalBench implements Callable<Integer> {
     }
 
     static float[][] readOutputs(Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             float[][] outputs = new float[in.readInt()][];
             for (int i = 0; i < outputs.length; i++) {
                 outputs[i] = new float[in.readInt()];

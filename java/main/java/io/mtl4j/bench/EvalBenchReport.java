@@ -15,7 +15,7 @@ import java.util.Map;
 public record EvalBenchReport(Machine machine, String model, String task, String split, String device,
                               List<Row> rows, List<Comparison> comparisons) {
 
-    /** One measurement: a fresh process's single pass over the split. */
+    /** One measurement: a fresh process's single pass over the split; outputs kept for the first repeat only. */
     public record Run(InferenceOrder order, int batchSize, int examples, int batches, long realTokens, long paddedTokens,
                       int firstBatchLength, double seconds, long minorFaults, double peakRssMb, int threads,
                       float[][] outputs) {

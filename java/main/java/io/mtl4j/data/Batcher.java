@@ -179,15 +179,33 @@ public final class Batcher {
     /** Real / padded tokens over a whole plan, without building the batches. */
     public double paddingEfficiency(int[] lengths, List<int[]> plan) {
         long real = 0;
-        long padded = 0;
         for (int[] b : plan) {
-            int max = 0;
             for (int i : b) {
                 real += lengths[i];
-                max = Math.max(max, lengths[i]);
             }
-            padded += (long) b.length * (config.padding() == BatchingConfig.Padding.FIXED ? config.fixedLength() : Math.max(max, 1));
         }
+        long padded = paddedTokens(lengths, plan);
         return padded == 0 ? 1.0 : (double) real / padded;
+    }
+
+    /** Tokens of a plan's batches once each is padded as {@link #assemble} pads it. */
+    public long paddedTokens(int[] lengths, List<int[]> plan) {
+        long padded = 0;
+        for (int[] b : plan) {
+            padded += (long) b.length * paddedLength(lengths, b);
+        }
+        return padded;
+    }
+
+    /** The length {@link #assemble} pads one batch to. */
+    public int paddedLength(int[] lengths, int[] batch) {
+        if (config.padding() == BatchingConfig.Padding.FIXED) {
+            return config.fixedLength();
+        }
+        int max = 0;
+        for (int i : batch) {
+            max = Math.max(max, lengths[i]);
+        }
+        return Math.max(max, 1);
     }
 }
