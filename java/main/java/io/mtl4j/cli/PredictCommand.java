@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.data.BadRowPolicy;
+import io.mtl4j.data.DataSource;
+import io.mtl4j.data.MissingSplitError;
 import io.mtl4j.data.TextPairFile;
 import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.eval.Evaluator;
 import io.mtl4j.eval.LoadedCheckpoint;
 import io.mtl4j.runtime.Devices;
+import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.tokenize.Encoding;
@@ -43,7 +46,8 @@ import java.util.concurrent.Callable;
                 "Input as for 'mtl4j encode': .jsonl with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin.",
                 "",
                 "--glue-submission DIR instead writes the GLUE leaderboard TSV(s) of the task's test split(s),",
-                "read from --data.",
+                "read from --data. For MNLI that is MNLI-m.tsv, MNLI-mm.tsv and AX.tsv (the diagnostic set,",
+                "predicted by the MNLI head; read from DIR/ax/test.jsonl, DIR/diagnostic/diagnostic.tsv or the hub).",
                 "",
                 "Examples:",
                 "  echo 'a gripping , funny film .' | mtl4j predict --checkpoint runs/mtl/best --task sst2 --input -",
@@ -183,32 +187,30 @@ public final class PredictCommand implements Callable<Integer> {
         if (base == null) {
             throw new UserError("task " + taskSpec.name() + " is not a GLUE task; --glue-submission writes GLUE files only");
         }
-        List<String> splits = taskSpec.name().equals("mnli") ? List.of("test_matched", "test_mismatched") : List.of("test");
+        boolean mnli = taskSpec.name().equals("mnli");
+        List<String> splits = mnli ? List.of("test_matched", "test_mismatched") : List.of("test");
         if (Files.exists(submission) && !Files.isDirectory(submission)) {
             throw new UserError("--glue-submission " + submission + " is a file, not a directory");
         }
         // Every split is read and predicted before any file is written: a missing test_mismatched
         // must not leave MNLI-m.tsv alone, a submission that looks complete.
         Path cache = CacheDirs.tokens(null, io.mtl4j.hub.Env.system());
-        TaskData td = TaskData.load(taskSpec, DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()),
-                splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
+        DataSource source = DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
+        TaskData td = TaskData.load(taskSpec, source, splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
         Map<Path, String> files = new LinkedHashMap<>();
         for (String split : splits) {
-            List<TokenizedExample> examples = td.splits().get(split);
-            Evaluator.Predictions predictions;
-            try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
-                predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
+            String name = mnli ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : base;
+            files.put(submission.resolve(name + ".tsv"), predictionsTsv(ckpt, taskSpec, taskSpec.name(), td.splits().get(split), dev));
+        }
+        if (mnli) {
+            // The leaderboard also wants AX.tsv: the MNLI head's predictions on the diagnostic set.
+            TaskSpec diagnostic = TaskRegistry.glueDiagnostic();
+            try {
+                TaskData ax = TaskData.load(diagnostic, source, List.of("test"), List.of(), tokenizer, cache, BadRowPolicy.ERROR);
+                files.put(submission.resolve("AX.tsv"), predictionsTsv(ckpt, diagnostic, "mnli", ax.splits().get("test"), dev));
+            } catch (MissingSplitError e) {
+                spec.commandLine().getErr().println("warning: AX.tsv not written, the leaderboard needs it too: " + e.getMessage());
             }
-            String name = taskSpec.name().equals("mnli") ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : base;
-            StringBuilder sb = new StringBuilder("index\tprediction\n");
-            int[] labels = predictions.argmax();
-            for (int i = 0; i < examples.size(); i++) {
-                String prediction = taskSpec.isRegression()
-                        ? String.format(Locale.ROOT, "%.3f", Math.max(0, Math.min(5, predictions.outputs()[i][0])))
-                        : glueLabel(taskSpec, labels[i]);
-                sb.append(i).append('\t').append(prediction).append('\n');
-            }
-            files.put(submission.resolve(name + ".tsv"), sb.toString());
         }
         Files.createDirectories(submission);
         for (Map.Entry<Path, String> f : files.entrySet()) {
@@ -217,10 +219,28 @@ public final class PredictCommand implements Callable<Integer> {
         }
     }
 
+    /** One GLUE submission file: {@code index<TAB>prediction} rows, in the split's order, by {@code head}. */
+    private String predictionsTsv(LoadedCheckpoint ckpt, TaskSpec taskSpec, String head, List<TokenizedExample> examples,
+                                  Device dev) {
+        Evaluator.Predictions predictions;
+        try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
+            predictions = Evaluator.predict(ckpt.model(), head, examples, batchSize, dev, bar::step);
+        }
+        StringBuilder sb = new StringBuilder("index\tprediction\n");
+        int[] labels = predictions.argmax();
+        for (int i = 0; i < examples.size(); i++) {
+            String prediction = taskSpec.isRegression()
+                    ? String.format(Locale.ROOT, "%.3f", Math.max(0, Math.min(5, predictions.outputs()[i][0])))
+                    : glueLabel(taskSpec, labels[i]);
+            sb.append(i).append('\t').append(prediction).append('\n');
+        }
+        return sb.toString();
+    }
+
     /** GLUE's submission format: label names for the inference tasks, 0/1 for the others. */
     private static String glueLabel(TaskSpec task, int id) {
         return switch (task.name()) {
-            case "mnli", "qnli", "rte" -> task.labelNames().get(id);
+            case "mnli", "ax", "qnli", "rte" -> task.labelNames().get(id);
             default -> String.valueOf(id);
         };
     }

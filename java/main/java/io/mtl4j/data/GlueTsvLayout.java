@@ -18,6 +18,8 @@ import java.util.Optional;
  *   <li>MRPC: {@code Quality #1 ID #2 ID #1 String #2 String}; QQP: {@code is_duplicate};
  *       STS-B: {@code score} (10 columns); MNLI: {@code gold_label} (train 12 columns, dev 16).</li>
  *   <li>Test files have no label column. Quotes are literal characters (no CSV quoting).</li>
+ *   <li>The diagnostic set (AX, test only) is {@code diagnostic/diagnostic.tsv}, with the header
+ *       {@code index sentence1 sentence2}, as {@code download_glue_data.py} saves it.</li>
  * </ul>
  *
  * @param dir       directory name in the GLUE distribution
@@ -42,7 +44,8 @@ record GlueTsvLayout(String dir, String textA, String textB, String label, boole
             "mnli", new GlueTsvLayout("MNLI", "sentence1", "sentence2", "gold_label", false),
             "qnli", new GlueTsvLayout("QNLI", "question", "sentence", "label", false),
             "rte", new GlueTsvLayout("RTE", "sentence1", "sentence2", "label", false),
-            "wnli", new GlueTsvLayout("WNLI", "sentence1", "sentence2", "label", false));
+            "wnli", new GlueTsvLayout("WNLI", "sentence1", "sentence2", "label", false),
+            "ax", new GlueTsvLayout("diagnostic", "sentence1", "sentence2", "label", false));
 
     /** The GLUE layout of a built-in task, empty for user-defined tasks. */
     static Optional<GlueTsvLayout> forGlueTask(TaskSpec task) {
@@ -55,8 +58,8 @@ record GlueTsvLayout(String dir, String textA, String textB, String label, boole
                 task.isPair() ? task.textFields().get(1) : null, task.labelField(), false);
     }
 
-    /** GLUE's file name for an HF split name: validation is "dev". */
-    static String fileName(String split) {
-        return split.replace("validation", "dev") + ".tsv";
+    /** GLUE's file name for an HF split name: validation is "dev"; AX has the one file diagnostic.tsv. */
+    String fileName(String split) {
+        return dir.equals("diagnostic") ? "diagnostic.tsv" : split.replace("validation", "dev") + ".tsv";
     }
 }

@@ -60,7 +60,7 @@ public final class SplitLocator implements DataSource {
         out.add(new SplitFile(taskDir.resolve(split + ".jsonl"), DataFormat.JSONL));
         out.add(new SplitFile(taskDir.resolve(split + "-00000-of-00001.parquet"), DataFormat.PARQUET));
         GlueTsvLayout.forGlueTask(task).ifPresent(layout -> out.add(new SplitFile(
-                dir.resolve(layout.dir()).resolve(GlueTsvLayout.fileName(split)), DataFormat.GLUE_TSV)));
+                dir.resolve(layout.dir()).resolve(layout.fileName(split)), DataFormat.GLUE_TSV)));
         out.add(new SplitFile(taskDir.resolve(split + ".csv"), DataFormat.CSV));
         return out;
     }

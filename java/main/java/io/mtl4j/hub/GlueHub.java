@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Fetches a GLUE task's Parquet files from the {@code nyu-mll/glue} dataset repo into the hub
  * cache. The data reader then reads {@link #splitFile}: {@code <snapshot>/<task>/<split>-00000-of-00001.parquet}.
- * The train split is required; the others (test, most often) may be missing.
+ * The first split is required (train; AX, the diagnostic set, has only test); the others (test,
+ * most often) may be missing.
  *
  * <p>For the CLI: {@code --data hub} calls {@code GlueHub.download(task, Env.system())}.
  */
@@ -27,7 +28,8 @@ public final class GlueHub {
             "qnli", STANDARD,
             "rte", STANDARD,
             "wnli", STANDARD,
-            "mnli", List.of("train", "validation_matched", "validation_mismatched", "test_matched", "test_mismatched"));
+            "mnli", List.of("train", "validation_matched", "validation_mismatched", "test_matched", "test_mismatched"),
+            "ax", List.of("test"));
 
     private GlueHub() {
     }
@@ -43,7 +45,7 @@ public final class GlueHub {
         return client.downloadFiles(RepoId.dataset(REPO), revision, files.subList(0, 1), files.subList(1, files.size()));
     }
 
-    /** The task's splits, train first. */
+    /** The task's splits, train first (AX has only test). */
     public static List<String> splits(String task) {
         List<String> splits = SPLITS.get(task.toLowerCase(Locale.ROOT));
         if (splits == null) {

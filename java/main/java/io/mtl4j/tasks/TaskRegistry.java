@@ -32,6 +32,7 @@ public final class TaskRegistry {
     private static final List<String> MNLI_SPLITS = List.of("train", "validation_matched",
             "validation_mismatched", "test_matched", "test_mismatched");
     private static final List<String> NLI2 = List.of("entailment", "not_entailment");
+    private static final List<String> NLI3 = List.of("entailment", "neutral", "contradiction");
 
     private static final List<TaskSpec> GLUE = List.of(
             TaskSpec.builtin("cola", List.of("sentence"), List.of("unacceptable", "acceptable"),
@@ -46,8 +47,7 @@ public final class TaskRegistry {
                     CLASSIFICATION, List.of(F1, ACCURACY), F1, SPLITS),
             TaskSpec.builtin("stsb", List.of("sentence1", "sentence2"), List.of(),
                     REGRESSION, List.of(SPEARMAN, PEARSON), SPEARMAN, SPLITS),
-            TaskSpec.builtin("mnli", List.of("premise", "hypothesis"),
-                    List.of("entailment", "neutral", "contradiction"),
+            TaskSpec.builtin("mnli", List.of("premise", "hypothesis"), NLI3,
                     CLASSIFICATION, List.of(ACCURACY), ACCURACY, MNLI_SPLITS),
             TaskSpec.builtin("qnli", List.of("question", "sentence"), NLI2,
                     CLASSIFICATION, List.of(ACCURACY), ACCURACY, SPLITS),
@@ -56,6 +56,13 @@ public final class TaskRegistry {
             TaskSpec.builtin("wnli", List.of("sentence1", "sentence2"),
                     List.of("not_entailment", "entailment"),
                     CLASSIFICATION, List.of(ACCURACY), ACCURACY, SPLITS));
+
+    /**
+     * GLUE's diagnostic set (AX): MNLI's schema and labels, a test split only. It is not a task to
+     * train: the leaderboard scores an MNLI model's predictions on it, so it is kept out of the registry.
+     */
+    private static final TaskSpec DIAGNOSTIC = TaskSpec.builtin("ax", List.of("premise", "hypothesis"), NLI3,
+            CLASSIFICATION, List.of(ACCURACY), ACCURACY, List.of("test"));
 
     private final Map<String, TaskSpec> tasks;
 
@@ -70,6 +77,11 @@ public final class TaskRegistry {
             m.put(t.name(), t);
         }
         return new TaskRegistry(Map.copyOf(m));
+    }
+
+    /** GLUE's diagnostic set, AX, predicted with an MNLI head for a leaderboard submission. */
+    public static TaskSpec glueDiagnostic() {
+        return DIAGNOSTIC;
     }
 
     /**

@@ -76,26 +76,55 @@ class MnliDevSplitsTest {
         assertTrue(JSON.readTree(mm.out()).get("mnli-mm").has("accuracy"));
     }
 
+    private static final List<String> TEST_PAIRS = List.of(
+            "{\"premise\": \"the dog and a film eat\", \"hypothesis\": \"a dog eats\", \"label\": -1, \"idx\": 0}",
+            "{\"premise\": \"the cat and a plot play\", \"hypothesis\": \"it plays\", \"label\": -1, \"idx\": 1}",
+            "{\"premise\": \"the man and a story sleep\", \"hypothesis\": \"a woman sleeps\", \"label\": -1, \"idx\": 2}");
+
     @Test
-    void glueSubmissionWritesBothMnliTestSetsWithLabelNames() throws Exception {
+    void glueSubmissionWritesBothMnliTestSetsAndAxWithLabelNames() throws Exception {
+        Path glue = dir.resolve("glue-with-ax");
         for (String split : List.of("test_matched", "test_mismatched")) {
-            Files.write(data.resolve("mnli/" + split + ".jsonl"), List.of(
-                    "{\"premise\": \"the dog and a film eat\", \"hypothesis\": \"a dog eats\", \"label\": -1, \"idx\": 0}",
-                    "{\"premise\": \"the cat and a plot play\", \"hypothesis\": \"it plays\", \"label\": -1, \"idx\": 1}",
-                    "{\"premise\": \"the man and a story sleep\", \"hypothesis\": \"a woman sleeps\", \"label\": -1, \"idx\": 2}"));
+            Files.createDirectories(glue.resolve("mnli"));
+            Files.write(glue.resolve("mnli/" + split + ".jsonl"), TEST_PAIRS);
         }
+        Files.createDirectories(glue.resolve("ax"));
+        Files.write(glue.resolve("ax/test.jsonl"), List.of(TEST_PAIRS.get(2), TEST_PAIRS.get(0)));
         Path out = dir.resolve("submission");
         CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
-                "--data", data.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
         assertEquals(0, r.exitCode(), r.err());
-        for (String name : List.of("MNLI-m.tsv", "MNLI-mm.tsv")) {
+        for (String name : List.of("MNLI-m.tsv", "MNLI-mm.tsv", "AX.tsv")) {
             List<String> lines = Files.readAllLines(out.resolve(name));
-            assertEquals(4, lines.size(), name + ": " + lines);
+            assertEquals(name.equals("AX.tsv") ? 3 : 4, lines.size(), name + ": " + lines);
             assertEquals("index\tprediction", lines.get(0));
             for (int i = 1; i < lines.size(); i++) {
                 assertTrue(lines.get(i).matches((i - 1) + "\t(entailment|neutral|contradiction)"), name + ": " + lines.get(i));
             }
         }
+        List<String> matched = labels(out.resolve("MNLI-m.tsv"));
+        assertEquals(List.of(matched.get(2), matched.get(0)), labels(out.resolve("AX.tsv")),
+                "AX's rows are two of the MNLI test pairs, predicted by the same MNLI head");
+    }
+
+    @Test
+    void glueSubmissionWithoutAxWritesMnliAndWarns() throws Exception {
+        Path glue = dir.resolve("glue-without-ax");
+        Files.createDirectories(glue.resolve("mnli"));
+        for (String split : List.of("test_matched", "test_mismatched")) {
+            Files.write(glue.resolve("mnli/" + split + ".jsonl"), TEST_PAIRS);
+        }
+        Path out = dir.resolve("submission-without-ax");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.exists(out.resolve("MNLI-m.tsv")) && Files.exists(out.resolve("MNLI-mm.tsv")));
+        assertTrue(!Files.exists(out.resolve("AX.tsv")));
+        assertTrue(r.err().contains("AX.tsv not written") && r.err().contains(glue.resolve("ax/test.jsonl").toString()), r.err());
+    }
+
+    private static List<String> labels(Path tsv) throws Exception {
+        return Files.readAllLines(tsv).stream().skip(1).map(l -> l.split("\t")[1]).toList();
     }
 
     @Test

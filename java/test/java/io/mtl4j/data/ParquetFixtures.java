@@ -26,14 +26,27 @@ public final class ParquetFixtures {
         writeSst2(file, rows, CompressionCodecName.UNCOMPRESSED);
     }
 
+    /** Unlabeled sentence pairs (label -1, as in GLUE's test splits) under the given column names. */
+    public static void writeTestPairs(Path file, String columnA, String columnB, String[][] pairs) throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message schema { optional binary " + columnA
+                + " (STRING); optional binary " + columnB + " (STRING); optional int64 label; optional int32 idx; }");
+        SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+        try (ParquetWriter<Group> w = open(file, schema, CompressionCodecName.UNCOMPRESSED)) {
+            int idx = 0;
+            for (String[] pair : pairs) {
+                Group g = groups.newGroup();
+                g.add(columnA, pair[0]);
+                g.add(columnB, pair[1]);
+                g.add("label", -1L);
+                g.add("idx", idx++);
+                w.write(g);
+            }
+        }
+    }
+
     static void writeSst2(Path file, Object[][] rows, CompressionCodecName codec) throws IOException {
         SimpleGroupFactory groups = new SimpleGroupFactory(SST2);
-        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(file))
-                .withConf(new PlainParquetConfiguration())
-                .withType(SST2)
-                .withCompressionCodec(codec)
-                .withCodecFactory(new ParquetCodecs())
-                .build()) {
+        try (ParquetWriter<Group> w = open(file, SST2, codec)) {
             int idx = 0;
             for (Object[] r : rows) {
                 Group g = groups.newGroup();
@@ -45,5 +58,14 @@ public final class ParquetFixtures {
                 w.write(g);
             }
         }
+    }
+
+    private static ParquetWriter<Group> open(Path file, MessageType schema, CompressionCodecName codec) throws IOException {
+        return ExampleParquetWriter.builder(new LocalOutputFile(file))
+                .withConf(new PlainParquetConfiguration())
+                .withType(schema)
+                .withCompressionCodec(codec)
+                .withCodecFactory(new ParquetCodecs())
+                .build();
     }
 }

@@ -46,6 +46,23 @@ class SplitLocatorTest {
     }
 
     @Test
+    void glueDiagnosticIsReadFromDownloadGlueDataLayout() throws Exception {
+        TaskSpec ax = TaskRegistry.glueDiagnostic();
+        Files.createDirectories(dir.resolve("diagnostic"));
+        Files.writeString(dir.resolve("diagnostic/diagnostic.tsv"),
+                "index\tsentence1\tsentence2\n0\tThe cat sat.\tA cat sat.\n1\tNo dog ran.\tA dog ran.\n");
+        SplitData d = SplitLoader.load(new SplitLocator(dir), ax, "test", BadRowPolicy.ERROR);
+        assertEquals(dir.resolve("diagnostic/diagnostic.tsv"), d.file());
+        assertEquals(2, d.examples().size());
+        assertEquals("No dog ran.", d.examples().get(1).textA());
+        assertEquals("A dog ran.", d.examples().get(1).textB());
+        assertEquals(Example.UNLABELED, d.examples().get(1).label());
+        Files.createDirectories(dir.resolve("ax"));
+        Files.writeString(dir.resolve("ax/test.jsonl"), "x");
+        assertEquals(new SplitFile(dir.resolve("ax/test.jsonl"), DataFormat.JSONL), new SplitLocator(dir).locate(ax, "test"));
+    }
+
+    @Test
     void hubSourceFetchesOnceIntoParquetLayout() throws Exception {
         int[] calls = {0};
         HubFetcher fake = (task, split, target) -> {

@@ -107,6 +107,21 @@ class GlueHubFetcherTest {
         assertTrue(e.getMessage().contains("rte/train-00000-of-00001.parquet"), e.getMessage());
     }
 
+    @Test
+    void glueDiagnosticComesFromTheHubsAxDirectory() throws IOException {
+        Path file = tmp.resolve("ax.parquet");
+        ParquetFixtures.writeTestPairs(file, "premise", "hypothesis",
+                new String[][] {{"The cat sat.", "A cat sat."}, {"No dog ran.", "A dog ran."}});
+        hub.put(GLUE, COMMIT, "ax/test-00000-of-00001.parquet", Files.readAllBytes(file), true, "main");
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+
+        SplitData data = SplitLoader.load(source, TaskRegistry.glueDiagnostic(), "test", BadRowPolicy.ERROR);
+
+        assertEquals(tmp.resolve("hub-data/ax/test-00000-of-00001.parquet"), data.file());
+        assertEquals(List.of("No dog ran.", "A dog ran."),
+                List.of(data.examples().get(1).textA(), data.examples().get(1).textB()));
+    }
+
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
