@@ -45,13 +45,15 @@ import java.util.concurrent.Callable;
                 "  {\"score\": x}                                          (STS-B and other regression tasks)",
                 "Input as for 'mtl4j encode': .jsonl with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin.",
                 "",
-                "--glue-submission DIR instead writes the GLUE leaderboard TSV(s) of the task's test split(s),",
-                "read from --data. For MNLI that is MNLI-m.tsv, MNLI-mm.tsv and AX.tsv (the diagnostic set,",
-                "predicted by the MNLI head; read from DIR/ax/test.jsonl, DIR/diagnostic/diagnostic.tsv or the hub).",
+                "--glue-submission DIR instead writes the GLUE leaderboard TSVs of the task's test split(s),",
+                "read from --data; without --task, of every GLUE head of the checkpoint. MNLI gives MNLI-m.tsv,",
+                "MNLI-mm.tsv and AX.tsv: the diagnostic set, predicted by the MNLI head, read from",
+                "DIR/ax/test.jsonl, DIR/diagnostic/diagnostic.tsv or the hub (without it, a warning).",
                 "",
                 "Examples:",
                 "  echo 'a gripping , funny film .' | mtl4j predict --checkpoint runs/mtl/best --task sst2 --input -",
-                "  mtl4j predict --checkpoint runs/mtl/best --task mnli --data hub --glue-submission submission/"})
+                "  mtl4j predict --checkpoint runs/mtl/best --task mnli --data hub --glue-submission submission/",
+                "  mtl4j predict --checkpoint runs/mtl/best --data hub --glue-submission submission/   (all heads)"})
 public final class PredictCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, String> GLUE_FILES = Map.of(
@@ -60,7 +62,8 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best).")
     Path checkpoint;
-    @Option(names = "--task", description = "The task head to use (may be left out when the checkpoint has one).")
+    @Option(names = "--task", description = "The task head to use (may be left out when the checkpoint has one,"
+            + " and with --glue-submission).")
     String task;
     @Option(names = "--input", paramLabel = "FILE|-", description = "Inputs; '-' for stdin.")
     String input;
@@ -86,13 +89,13 @@ public final class PredictCommand implements Callable<Integer> {
         }
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
-        TaskSpec taskSpec = ckpt.task(taskName(ckpt));
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
         try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
             if (submission != null) {
-                writeSubmission(ckpt, taskSpec, tokenizer, dev);
+                writeSubmission(ckpt, submissionTasks(ckpt), tokenizer, dev);
                 return 0;
             }
+            TaskSpec taskSpec = ckpt.task(taskName(ckpt));
             List<TextPairFile.Pair> pairs = input.equals("-")
                     ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input));
             checkShape(taskSpec, pairs);
@@ -179,37 +182,57 @@ public final class PredictCommand implements Callable<Integer> {
         return ckpt.tasks().keySet().iterator().next();
     }
 
-    private void writeSubmission(LoadedCheckpoint ckpt, TaskSpec taskSpec, BertTokenizer tokenizer, Device dev) throws Exception {
+    /** --task, or without it every head of the checkpoint that is a GLUE task. */
+    private List<TaskSpec> submissionTasks(LoadedCheckpoint ckpt) {
+        if (task != null) {
+            TaskSpec one = ckpt.task(task.toLowerCase(Locale.ROOT));
+            if (!GLUE_FILES.containsKey(one.name())) {
+                throw new UserError("task " + one.name() + " is not a GLUE task; --glue-submission writes GLUE files only");
+            }
+            return List.of(one);
+        }
+        List<TaskSpec> glue = ckpt.tasks().keySet().stream().filter(GLUE_FILES::containsKey).map(ckpt::task).toList();
+        if (glue.isEmpty()) {
+            throw new UserError("the checkpoint has no GLUE task head (heads: " + String.join(", ", ckpt.tasks().keySet())
+                    + "); --glue-submission writes GLUE files only");
+        }
+        for (String other : ckpt.tasks().keySet()) {
+            if (!GLUE_FILES.containsKey(other)) {
+                spec.commandLine().getErr().println("skipping task " + other + ": not a GLUE task");
+            }
+        }
+        return glue;
+    }
+
+    private void writeSubmission(LoadedCheckpoint ckpt, List<TaskSpec> tasks, BertTokenizer tokenizer, Device dev) throws Exception {
         if (data == null) {
             throw new UserError("--glue-submission needs --data (where the test split is)");
         }
-        String base = GLUE_FILES.get(taskSpec.name());
-        if (base == null) {
-            throw new UserError("task " + taskSpec.name() + " is not a GLUE task; --glue-submission writes GLUE files only");
-        }
-        boolean mnli = taskSpec.name().equals("mnli");
-        List<String> splits = mnli ? List.of("test_matched", "test_mismatched") : List.of("test");
         if (Files.exists(submission) && !Files.isDirectory(submission)) {
             throw new UserError("--glue-submission " + submission + " is a file, not a directory");
         }
-        // Every split is read and predicted before any file is written: a missing test_mismatched
-        // must not leave MNLI-m.tsv alone, a submission that looks complete.
+        // Every split of every task is read and predicted before any file is written: a missing
+        // test_mismatched must not leave MNLI-m.tsv alone, a submission that looks complete.
         Path cache = CacheDirs.tokens(null, io.mtl4j.hub.Env.system());
         DataSource source = DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
-        TaskData td = TaskData.load(taskSpec, source, splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
         Map<Path, String> files = new LinkedHashMap<>();
-        for (String split : splits) {
-            String name = mnli ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : base;
-            files.put(submission.resolve(name + ".tsv"), predictionsTsv(ckpt, taskSpec, taskSpec.name(), td.splits().get(split), dev));
-        }
-        if (mnli) {
-            // The leaderboard also wants AX.tsv: the MNLI head's predictions on the diagnostic set.
-            TaskSpec diagnostic = TaskRegistry.glueDiagnostic();
-            try {
-                TaskData ax = TaskData.load(diagnostic, source, List.of("test"), List.of(), tokenizer, cache, BadRowPolicy.ERROR);
-                files.put(submission.resolve("AX.tsv"), predictionsTsv(ckpt, diagnostic, "mnli", ax.splits().get("test"), dev));
-            } catch (MissingSplitError e) {
-                spec.commandLine().getErr().println("warning: AX.tsv not written, the leaderboard needs it too: " + e.getMessage());
+        for (TaskSpec taskSpec : tasks) {
+            boolean mnli = taskSpec.name().equals("mnli");
+            List<String> splits = mnli ? List.of("test_matched", "test_mismatched") : List.of("test");
+            TaskData td = TaskData.load(taskSpec, source, splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
+            for (String split : splits) {
+                String name = mnli ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : GLUE_FILES.get(taskSpec.name());
+                files.put(submission.resolve(name + ".tsv"), predictionsTsv(ckpt, taskSpec, taskSpec.name(), td.splits().get(split), dev));
+            }
+            if (mnli) {
+                // The leaderboard also wants AX.tsv: the MNLI head's predictions on the diagnostic set.
+                TaskSpec diagnostic = TaskRegistry.glueDiagnostic();
+                try {
+                    TaskData ax = TaskData.load(diagnostic, source, List.of("test"), List.of(), tokenizer, cache, BadRowPolicy.ERROR);
+                    files.put(submission.resolve("AX.tsv"), predictionsTsv(ckpt, diagnostic, "mnli", ax.splits().get("test"), dev));
+                } catch (MissingSplitError e) {
+                    spec.commandLine().getErr().println("warning: AX.tsv not written, the leaderboard needs it too: " + e.getMessage());
+                }
             }
         }
         Files.createDirectories(submission);

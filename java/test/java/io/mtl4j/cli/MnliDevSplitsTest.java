@@ -123,6 +123,36 @@ class MnliDevSplitsTest {
         assertTrue(r.err().contains("AX.tsv not written") && r.err().contains(glue.resolve("ax/test.jsonl").toString()), r.err());
     }
 
+    @Test
+    void glueSubmissionWithoutTaskCoversEveryHeadOrWritesNothing() throws Exception {
+        Path glue = dir.resolve("glue-all-heads");
+        Files.createDirectories(glue.resolve("mnli"));
+        for (String split : List.of("test_matched", "test_mismatched")) {
+            Files.write(glue.resolve("mnli/" + split + ".jsonl"), TEST_PAIRS);
+        }
+        Files.createDirectories(glue.resolve("ax"));
+        Files.write(glue.resolve("ax/test.jsonl"), TEST_PAIRS.subList(0, 1));
+        Path out = dir.resolve("submission-all-heads");
+        String[] args = {"predict", "--checkpoint", run.resolve("best").toString(), "--data", glue.toString(),
+                "--glue-submission", out.toString(), "--device", "cpu"};
+
+        CliRunner noSst2Test = CliRunner.run(args);
+        assertEquals(2, noSst2Test.exitCode(), noSst2Test.err());
+        assertTrue(noSst2Test.err().contains("no file for task sst2 split test"), noSst2Test.err());
+        assertTrue(!Files.exists(out), "MNLI's files are not written while SST-2's test set is missing");
+
+        Files.createDirectories(glue.resolve("sst2"));
+        Files.write(glue.resolve("sst2/test.jsonl"), List.of("{\"sentence\": \"a great film\", \"label\": -1, \"idx\": 0}"));
+        CliRunner r = CliRunner.run(args);
+        assertEquals(0, r.exitCode(), r.err());
+        try (var written = Files.list(out)) {
+            assertEquals(List.of("AX.tsv", "MNLI-m.tsv", "MNLI-mm.tsv", "SST-2.tsv"),
+                    written.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        List<String> sst2 = Files.readAllLines(out.resolve("SST-2.tsv"));
+        assertTrue(sst2.size() == 2 && sst2.get(0).equals("index\tprediction") && sst2.get(1).matches("0\t[01]"), sst2.toString());
+    }
+
     private static List<String> labels(Path tsv) throws Exception {
         return Files.readAllLines(tsv).stream().skip(1).map(l -> l.split("\t")[1]).toList();
     }
