@@ -83,11 +83,7 @@ class MnliDevSplitsTest {
 
     @Test
     void glueSubmissionWritesBothMnliTestSetsAndAxWithLabelNames() throws Exception {
-        Path glue = dir.resolve("glue-with-ax");
-        for (String split : List.of("test_matched", "test_mismatched")) {
-            Files.createDirectories(glue.resolve("mnli"));
-            Files.write(glue.resolve("mnli/" + split + ".jsonl"), TEST_PAIRS);
-        }
+        Path glue = withMnliTestSets(dir.resolve("glue-with-ax"));
         Files.createDirectories(glue.resolve("ax"));
         Files.write(glue.resolve("ax/test.jsonl"), List.of(TEST_PAIRS.get(2), TEST_PAIRS.get(0)));
         Path out = dir.resolve("submission");
@@ -109,11 +105,7 @@ class MnliDevSplitsTest {
 
     @Test
     void glueSubmissionWithoutAxWritesMnliAndWarns() throws Exception {
-        Path glue = dir.resolve("glue-without-ax");
-        Files.createDirectories(glue.resolve("mnli"));
-        for (String split : List.of("test_matched", "test_mismatched")) {
-            Files.write(glue.resolve("mnli/" + split + ".jsonl"), TEST_PAIRS);
-        }
+        Path glue = withMnliTestSets(dir.resolve("glue-without-ax"));
         Path out = dir.resolve("submission-without-ax");
         CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
                 "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
@@ -125,11 +117,7 @@ class MnliDevSplitsTest {
 
     @Test
     void glueSubmissionWithoutTaskCoversEveryHeadOrWritesNothing() throws Exception {
-        Path glue = dir.resolve("glue-all-heads");
-        Files.createDirectories(glue.resolve("mnli"));
-        for (String split : List.of("test_matched", "test_mismatched")) {
-            Files.write(glue.resolve("mnli/" + split + ".jsonl"), TEST_PAIRS);
-        }
+        Path glue = withMnliTestSets(dir.resolve("glue-all-heads"));
         Files.createDirectories(glue.resolve("ax"));
         Files.write(glue.resolve("ax/test.jsonl"), TEST_PAIRS.subList(0, 1));
         Path out = dir.resolve("submission-all-heads");
@@ -151,6 +139,15 @@ class MnliDevSplitsTest {
         }
         List<String> sst2 = Files.readAllLines(out.resolve("SST-2.tsv"));
         assertTrue(sst2.size() == 2 && sst2.get(0).equals("index\tprediction") && sst2.get(1).matches("0\t[01]"), sst2.toString());
+    }
+
+    /** A data directory holding MNLI's two test sets, each of the three {@link #TEST_PAIRS}. */
+    private static Path withMnliTestSets(Path glue) throws Exception {
+        Files.createDirectories(glue.resolve("mnli"));
+        for (String split : List.of("test_matched", "test_mismatched")) {
+            Files.write(glue.resolve("mnli/" + split + ".jsonl"), TEST_PAIRS);
+        }
+        return glue;
     }
 
     private static List<String> labels(Path tsv) throws Exception {
