@@ -211,35 +211,44 @@ public final class PredictCommand implements Callable<Integer> {
         if (Files.exists(submission) && !Files.isDirectory(submission)) {
             throw new UserError("--glue-submission " + submission + " is a file, not a directory");
         }
-        // Every split of every task is read and predicted before any file is written: a missing
-        // test_mismatched must not leave MNLI-m.tsv alone, a submission that looks complete.
+        // Every split of every task is read before anything is predicted (a missing file fails fast),
+        // and predicted before any file is written: a missing test_mismatched must not leave
+        // MNLI-m.tsv alone, a submission that looks complete.
         Path cache = CacheDirs.tokens(null, io.mtl4j.hub.Env.system());
         DataSource source = DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
-        Map<Path, String> files = new LinkedHashMap<>();
+        List<SubmissionFile> planned = new ArrayList<>();
         for (TaskSpec taskSpec : tasks) {
             boolean mnli = taskSpec.name().equals("mnli");
             List<String> splits = mnli ? List.of("test_matched", "test_mismatched") : List.of("test");
             TaskData td = TaskData.load(taskSpec, source, splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
             for (String split : splits) {
                 String name = mnli ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : GLUE_FILES.get(taskSpec.name());
-                files.put(submission.resolve(name + ".tsv"), predictionsTsv(ckpt, taskSpec, taskSpec.name(), td.splits().get(split), dev));
+                planned.add(new SubmissionFile(name, taskSpec, taskSpec.name(), td.splits().get(split)));
             }
             if (mnli) {
                 // The leaderboard also wants AX.tsv: the MNLI head's predictions on the diagnostic set.
                 TaskSpec diagnostic = TaskRegistry.glueDiagnostic();
                 try {
                     TaskData ax = TaskData.load(diagnostic, source, List.of("test"), List.of(), tokenizer, cache, BadRowPolicy.ERROR);
-                    files.put(submission.resolve("AX.tsv"), predictionsTsv(ckpt, diagnostic, "mnli", ax.splits().get("test"), dev));
+                    planned.add(new SubmissionFile("AX", diagnostic, "mnli", ax.splits().get("test")));
                 } catch (MissingSplitError e) {
                     spec.commandLine().getErr().println("warning: AX.tsv not written, the leaderboard needs it too: " + e.getMessage());
                 }
             }
+        }
+        Map<Path, String> files = new LinkedHashMap<>();
+        for (SubmissionFile f : planned) {
+            files.put(submission.resolve(f.name() + ".tsv"), predictionsTsv(ckpt, f.task(), f.head(), f.examples(), dev));
         }
         Files.createDirectories(submission);
         for (Map.Entry<Path, String> f : files.entrySet()) {
             AtomicFiles.write(f.getKey(), out -> out.write(f.getValue().getBytes(StandardCharsets.UTF_8)));
             spec.commandLine().getErr().println("wrote " + f.getKey() + " (" + (f.getValue().lines().count() - 1) + " predictions)");
         }
+    }
+
+    /** A GLUE submission file to write: {@code name}.tsv, the {@code head}'s predictions on a test split of {@code task}. */
+    private record SubmissionFile(String name, TaskSpec task, String head, List<TokenizedExample> examples) {
     }
 
     /** One GLUE submission file: {@code index<TAB>prediction} rows, in the split's order, by {@code head}. */

@@ -7,6 +7,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -124,10 +127,20 @@ class MnliDevSplitsTest {
         String[] args = {"predict", "--checkpoint", run.resolve("best").toString(), "--data", glue.toString(),
                 "--glue-submission", out.toString(), "--device", "cpu"};
 
-        CliRunner noSst2Test = CliRunner.run(args);
+        PrintStream systemErr = System.err;
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        CliRunner noSst2Test;
+        try {
+            System.setErr(new PrintStream(progress, true, StandardCharsets.UTF_8)); // where progress bars draw
+            noSst2Test = CliRunner.run(args);
+        } finally {
+            System.setErr(systemErr);
+        }
         assertEquals(2, noSst2Test.exitCode(), noSst2Test.err());
         assertTrue(noSst2Test.err().contains("no file for task sst2 split test"), noSst2Test.err());
         assertTrue(!Files.exists(out), "MNLI's files are not written while SST-2's test set is missing");
+        assertTrue(!progress.toString(StandardCharsets.UTF_8).contains("predict"),
+                "nothing is predicted before every test set is found: " + progress.toString(StandardCharsets.UTF_8));
 
         Files.createDirectories(glue.resolve("sst2"));
         Files.write(glue.resolve("sst2/test.jsonl"), List.of("{\"sentence\": \"a great film\", \"label\": -1, \"idx\": 0}"));
