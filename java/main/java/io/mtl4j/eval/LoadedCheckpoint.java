@@ -9,6 +9,7 @@ import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.train.Checkpoints;
+import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 import org.bytedeco.pytorch.Device;
 
@@ -66,7 +67,8 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
     public TaskSpec task(String name) {
         TaskSpec spec = tasks.get(name);
         if (spec == null) {
-            throw new UserError(dir + ": checkpoint has no head for task " + name + " (it has " + String.join(", ", tasks.keySet()) + ")");
+            throw new UserError(dir + ": checkpoint has no head for task " + name + " (it has " + String.join(", ", tasks.keySet()) + ")"
+                    + Suggestions.didYouMean(name, tasks.keySet()));
         }
         return spec;
     }

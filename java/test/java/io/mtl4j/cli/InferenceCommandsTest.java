@@ -142,6 +142,9 @@ class InferenceCommandsTest {
         r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli", "--input", "-");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("no head for task mnli"), r.err());
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst", "--input", "-");
+        assertEquals("mtl4j: error: " + run.resolve("best") + ": checkpoint has no head for task sst (it has sst2, qqp);"
+                + " did you mean sst2?", r.err().strip());
         r = CliRunner.run("train", "--model", "x", "--data", data.toString(), "--tasks", "sst2", "--lr", "7",
                 "--output", dir.resolve("bad").toString());
         assertEquals(2, r.exitCode());
