@@ -35,7 +35,16 @@ public final class GlueHubFetcher implements HubFetcher {
 
     @Override
     public void fetch(String task, String split, Path target) throws IOException {
-        Path snapshot = GlueHub.download(task, revision, client);
+        Path snapshot;
+        try {
+            snapshot = GlueHub.download(task, revision, client);
+        } catch (HubFileNotFoundError e) {
+            if (split.equals(GlueHub.splits(task).get(0))) {
+                // the split asked for is the task's required file: report it as a missing split
+                throw new NoSuchFileException(e.getMessage());
+            }
+            throw e;
+        }
         Path source = GlueHub.splitFile(snapshot, task, split);
         if (!Files.isRegularFile(source)) {
             throw new NoSuchFileException(GlueHub.REPO + " at revision " + revision + " has no file "

@@ -122,6 +122,15 @@ class GlueHubFetcherTest {
                 List.of(data.examples().get(1).textA(), data.examples().get(1).textB()));
     }
 
+    @Test
+    void aHubWithoutTheDiagnosticSetReportsAMissingSplit() {
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+        MissingSplitError e = assertThrows(MissingSplitError.class,
+                () -> source.locate(TaskRegistry.glueDiagnostic(), "test"));
+        assertTrue(e.getMessage().startsWith("the hub has no ax/test") && e.getMessage().contains("ax/test-00000-of-00001.parquet"),
+                e.getMessage());
+    }
+
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
