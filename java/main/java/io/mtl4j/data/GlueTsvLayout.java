@@ -27,8 +27,13 @@ import java.util.Optional;
  * @param textB     header name of the second text column, or null
  * @param label     header name of the label column
  * @param headerless true for CoLA, whose train/dev files have no header
+ * @param onlyFile  the task's one file whatever the split (AX's diagnostic.tsv), or null
  */
-record GlueTsvLayout(String dir, String textA, String textB, String label, boolean headerless) {
+record GlueTsvLayout(String dir, String textA, String textB, String label, boolean headerless, String onlyFile) {
+
+    GlueTsvLayout(String dir, String textA, String textB, String label, boolean headerless) {
+        this(dir, textA, textB, label, headerless, null);
+    }
 
     /** CoLA's headerless layout: source, label, original label, sentence. */
     static final int COLA_FIELDS = 4;
@@ -45,7 +50,7 @@ record GlueTsvLayout(String dir, String textA, String textB, String label, boole
             "qnli", new GlueTsvLayout("QNLI", "question", "sentence", "label", false),
             "rte", new GlueTsvLayout("RTE", "sentence1", "sentence2", "label", false),
             "wnli", new GlueTsvLayout("WNLI", "sentence1", "sentence2", "label", false),
-            "ax", new GlueTsvLayout("diagnostic", "sentence1", "sentence2", "label", false));
+            "ax", new GlueTsvLayout("diagnostic", "sentence1", "sentence2", "label", false, "diagnostic.tsv"));
 
     /** The GLUE layout of a built-in task, empty for user-defined tasks. */
     static Optional<GlueTsvLayout> forGlueTask(TaskSpec task) {
@@ -58,8 +63,8 @@ record GlueTsvLayout(String dir, String textA, String textB, String label, boole
                 task.isPair() ? task.textFields().get(1) : null, task.labelField(), false);
     }
 
-    /** GLUE's file name for an HF split name: validation is "dev"; AX has the one file diagnostic.tsv. */
+    /** GLUE's file name for an HF split name: validation is "dev"; a task with one file (AX) has only that. */
     String fileName(String split) {
-        return dir.equals("diagnostic") ? "diagnostic.tsv" : split.replace("validation", "dev") + ".tsv";
+        return onlyFile != null ? onlyFile : split.replace("validation", "dev") + ".tsv";
     }
 }
