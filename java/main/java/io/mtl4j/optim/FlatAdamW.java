@@ -8,7 +8,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * AdamW (Loshchilov &amp; Hutter 2019) with PyTorch's exact update order, over a whole
- * {@link ParameterBuffer} in a few large in-place ops instead of a loop over parameters:
+ * {@link ParameterBuffer} (or a range of one) in a few large in-place ops instead of a loop over
+ * parameters:
  * <pre>
  *   p ← p − lr·s·λ·mask·p                       (decoupled weight decay)
  *   m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²
@@ -23,7 +24,8 @@ import org.bytedeco.pytorch.global.torch;
  * {@code OptimizerTest} holds them to 1e-6. Elsewhere (CUDA) the LibTorch ops run.
  */
 public final class FlatAdamW {
-    private final ParameterBuffer buffer;
+    private final Tensor values;
+    private final Tensor grads;
     private final Tensor lrScale;
     private final Tensor decayScale;
     private final boolean uniformScale;
@@ -42,7 +44,19 @@ public final class FlatAdamW {
      */
     public FlatAdamW(ParameterBuffer buffer, Tensor lrScale, Tensor decayMask, double beta1, double beta2, double eps,
                      double weightDecay) {
-        this.buffer = buffer;
+        this(buffer.values(), buffer.grads(), torch.zeros_like(buffer.values()), torch.zeros_like(buffer.values()),
+                lrScale, decayMask, beta1, beta2, eps, weightDecay);
+    }
+
+    /**
+     * AdamW over {@code values} (1-D, contiguous: a buffer or a range of one) with their gradients,
+     * keeping its moments in {@code expAvg} and {@code expAvgSq} (zeros, or views into larger
+     * moment tensors, of the same size). Masks and scales as in the buffer constructor.
+     */
+    public FlatAdamW(Tensor values, Tensor grads, Tensor expAvg, Tensor expAvgSq, Tensor lrScale, Tensor decayMask,
+                     double beta1, double beta2, double eps, double weightDecay) {
+        this.values = values;
+        this.grads = grads;
         this.uniformScale = lrScale == null;
         this.lrScale = lrScale;
         this.decayScale = uniformScale ? decayMask : decayMask.mul(lrScale);
@@ -50,8 +64,8 @@ public final class FlatAdamW {
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        this.expAvg = torch.zeros_like(buffer.values());
-        this.expAvgSq = torch.zeros_like(buffer.values());
+        this.expAvg = expAvg;
+        this.expAvgSq = expAvgSq;
     }
 
     /** Uses the LibTorch ops even on the CPU (for tests and comparisons). */
@@ -63,13 +77,13 @@ public final class FlatAdamW {
     /** One update with learning rate {@code lr}, from the gradients in the buffer. */
     public void step(double lr) {
         step++;
-        if (fused && buffer.values().is_cpu()) {
+        if (fused && values.is_cpu()) {
             fusedStep(lr);
             return;
         }
         try (NoGradGuard ignored = new NoGradGuard()) {
-            Tensor p = buffer.values();
-            Tensor g = buffer.grads();
+            Tensor p = values;
+            Tensor g = grads;
             if (weightDecay != 0) {
                 p.addcmul_(p, decayScale, new Scalar(-lr * weightDecay));
             }
@@ -84,8 +98,8 @@ public final class FlatAdamW {
     }
 
     private void fusedStep(double lr) {
-        Tensor p = buffer.values();
-        int status = io.mtl4j.nativelib.PcgradNative.adamwStepF32(address(p), address(buffer.grads()), address(expAvg),
+        Tensor p = values;
+        int status = io.mtl4j.nativelib.PcgradNative.adamwStepF32(address(p), address(grads), address(expAvg),
                 address(expAvgSq), weightDecay == 0 ? 0 : address(decayScale), uniformScale ? 0 : address(lrScale),
                 p.numel(), lr, beta1, beta2, eps, weightDecay, step);
         if (status != io.mtl4j.nativelib.PcgradNative.OK) {

@@ -35,6 +35,8 @@ import java.util.stream.Stream;
 public final class Checkpoints {
     public static final String META = "mtl4j.json";
     public static final String OPTIMIZER = "optimizer.safetensors";
+    /** Metadata key prefix of a task head's optimizer step count in {@link #OPTIMIZER}. */
+    private static final String HEAD_STEP = "heads.step.";
     public static final String STATE = "trainer_state.json";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String TMP_PREFIX = ".tmp-";
@@ -47,7 +49,7 @@ public final class Checkpoints {
 
     /** What to write into a checkpoint. Optimizers and state are null for weights-only checkpoints. */
     public record Contents(MultiTaskModel model, Path tokenizerJson, Map<String, Object> meta,
-                           FlatAdamW sharedOptimizer, FlatAdamW headsOptimizer, TrainerState state) {
+                           FlatAdamW sharedOptimizer, HeadOptimizers headsOptimizer, TrainerState state) {
     }
 
     /** Writes {@code RUN/name} atomically, replacing an existing one. */
@@ -67,9 +69,10 @@ public final class Checkpoints {
                 opt.put("shared.exp_avg_sq", c.sharedOptimizer().expAvgSq());
                 opt.put("heads.exp_avg", c.headsOptimizer().expAvg());
                 opt.put("heads.exp_avg_sq", c.headsOptimizer().expAvgSq());
-                CheckpointWriter.writeSafetensors(opt, tmp.resolve(OPTIMIZER), Map.of(
-                        "shared.step", String.valueOf(c.sharedOptimizer().stepCount()),
-                        "heads.step", String.valueOf(c.headsOptimizer().stepCount())));
+                Map<String, String> steps = new LinkedHashMap<>();
+                steps.put("shared.step", String.valueOf(c.sharedOptimizer().stepCount()));
+                c.headsOptimizer().stepCounts().forEach((task, n) -> steps.put(HEAD_STEP + task, String.valueOf(n)));
+                CheckpointWriter.writeSafetensors(opt, tmp.resolve(OPTIMIZER), steps);
                 byte[] state = JSON.writeValueAsBytes(c.state());
                 AtomicFiles.write(tmp.resolve(STATE), out -> out.write(state));
             }
@@ -264,11 +267,19 @@ public final class Checkpoints {
         }
     }
 
-    /** Restores the optimizers' moments and step counts. */
-    public static void restoreOptimizers(Path checkpoint, FlatAdamW shared, FlatAdamW heads) {
+    /**
+     * Restores the optimizers' moments and step counts. Checkpoints written before the heads had one
+     * optimizer per task hold a single "heads.step", which every head had then taken.
+     */
+    static void restoreOptimizers(Path checkpoint, FlatAdamW shared, HeadOptimizers heads) {
         try (SafeTensorsFile f = SafeTensorsFile.open(checkpoint.resolve(OPTIMIZER))) {
             shared.restore(read(f, "shared.exp_avg"), read(f, "shared.exp_avg_sq"), metaLong(f, "shared.step"));
-            heads.restore(read(f, "heads.exp_avg"), read(f, "heads.exp_avg_sq"), metaLong(f, "heads.step"));
+            Map<String, Long> steps = new LinkedHashMap<>();
+            for (String task : heads.stepCounts().keySet()) {
+                String key = f.metadata().containsKey(HEAD_STEP + task) ? HEAD_STEP + task : "heads.step";
+                steps.put(task, metaLong(f, key));
+            }
+            heads.restore(read(f, "heads.exp_avg"), read(f, "heads.exp_avg_sq"), steps);
         }
     }
 

@@ -66,7 +66,7 @@ public final class Trainer {
     private final Map<String, TaskStream> streams;
     private final TaskSampler sampler;
     private final FlatAdamW sharedOptimizer;
-    private final FlatAdamW headsOptimizer;
+    private final HeadOptimizers headsOptimizer;
     private final LrSchedule schedule;
     private final Device device;
     private final List<String> tasks;
@@ -115,8 +115,8 @@ public final class Trainer {
         this.tasks = List.copyOf(config.tasks());
         this.bf16 = io.mtl4j.runtime.Autocast.bf16(config.precision(), device);
         this.schedule = new LrSchedule(config.schedule(), config.warmupSteps(), config.steps());
-        this.sharedOptimizer = optimizer(model.shared(), true);
-        this.headsOptimizer = optimizer(model.heads(), false);
+        this.sharedOptimizer = encoderOptimizer();
+        this.headsOptimizer = headOptimizers();
         this.streams = new LinkedHashMap<>();
         BatchingConfig batching = switch (config.padding()) {
             case "bucketed" -> BatchingConfig.bucketed(config.batchSize());
@@ -138,35 +138,61 @@ public final class Trainer {
     }
 
     /**
-     * AdamW over a buffer with its per-element masks: weight decay off for biases, LayerNorm and
-     * loss weights; learning-rate scale for layer-wise decay and for the loss weights' own LR. Masks
-     * are filled slot by slot on the device, never as Java arrays (bert-large has 335M elements).
+     * AdamW over the encoder's buffer, with its per-element masks: weight decay off for biases and
+     * LayerNorm; learning-rate scale for layer-wise decay. Masks are filled slot by slot on the
+     * device, never as Java arrays (bert-large has 335M elements).
      */
-    private FlatAdamW optimizer(ParameterBuffer buffer, boolean encoder) {
-        boolean layered = encoder && config.layerLrDecay() != 1.0;
-        boolean ownLossWeightLr = !encoder && config.lossWeightLr() != config.headLr()
-                && buffer.slots().stream().anyMatch(s -> isLossWeight(s.name()));
+    private FlatAdamW encoderOptimizer() {
+        ParameterBuffer buffer = model.shared();
+        boolean layered = config.layerLrDecay() != 1.0;
         int top = model.config().numHiddenLayers() + 1;
-        Tensor decayMask = torch.ones_like(buffer.values());
-        Tensor lrScale = layered || ownLossWeightLr ? torch.ones_like(buffer.values()) : null;
-        try (NoGradGuard ignored = new NoGradGuard()) {
-            for (ParameterBuffer.Slot s : buffer.slots()) {
-                boolean noDecay = s.name().endsWith(".bias") || s.name().contains("LayerNorm") || isLossWeight(s.name());
-                if (noDecay) {
-                    decayMask.narrow(0, s.offset(), s.numel()).zero_();
-                }
-                if (layered) {
+        Tensor lrScale = layered ? torch.ones_like(buffer.values()) : null;
+        if (layered) {
+            try (NoGradGuard ignored = new NoGradGuard()) {
+                for (ParameterBuffer.Slot s : buffer.slots()) {
                     lrScale.narrow(0, s.offset(), s.numel())
                             .fill_(new Scalar(Math.pow(config.layerLrDecay(), top - model.depth(s.name()))));
                 }
-                if (ownLossWeightLr && isLossWeight(s.name())) {
-                    // The heads' step is taken at headLr × schedule; this scale turns it into lossWeightLr × schedule.
-                    lrScale.narrow(0, s.offset(), s.numel()).fill_(new Scalar(config.lossWeightLr() / config.headLr()));
+            }
+        }
+        return new FlatAdamW(buffer, lrScale, decayMask(buffer), config.adamBeta1(), config.adamBeta2(),
+                config.adamEps(), config.weightDecay());
+    }
+
+    /**
+     * AdamW for the heads, one per task (see {@link HeadOptimizers}): weight decay off for biases and
+     * the loss weights, whose learning rate is their own.
+     */
+    private HeadOptimizers headOptimizers() {
+        ParameterBuffer buffer = model.heads();
+        boolean ownLossWeightLr = config.lossWeightLr() != config.headLr()
+                && buffer.slots().stream().anyMatch(s -> isLossWeight(s.name()));
+        Tensor lrScale = ownLossWeightLr ? torch.ones_like(buffer.values()) : null;
+        if (ownLossWeightLr) {
+            try (NoGradGuard ignored = new NoGradGuard()) {
+                for (ParameterBuffer.Slot s : buffer.slots()) {
+                    if (isLossWeight(s.name())) {
+                        // The heads' step is taken at headLr × schedule; this scale turns it into lossWeightLr × schedule.
+                        lrScale.narrow(0, s.offset(), s.numel()).fill_(new Scalar(config.lossWeightLr() / config.headLr()));
+                    }
                 }
             }
         }
-        return new FlatAdamW(buffer, lrScale, decayMask, config.adamBeta1(), config.adamBeta2(), config.adamEps(),
-                config.weightDecay());
+        return new HeadOptimizers(buffer, tasks, lrScale, decayMask(buffer), config.adamBeta1(), config.adamBeta2(),
+                config.adamEps(), config.weightDecay());
+    }
+
+    /** 1 where weight decay applies, 0 for biases, LayerNorm and loss weights. */
+    private static Tensor decayMask(ParameterBuffer buffer) {
+        Tensor mask = torch.ones_like(buffer.values());
+        try (NoGradGuard ignored = new NoGradGuard()) {
+            for (ParameterBuffer.Slot s : buffer.slots()) {
+                if (s.name().endsWith(".bias") || s.name().contains("LayerNorm") || isLossWeight(s.name())) {
+                    mask.narrow(0, s.offset(), s.numel()).zero_();
+                }
+            }
+        }
+        return mask;
     }
 
     /**
@@ -378,7 +404,7 @@ public final class Trainer {
             return null;
         }
         taskSteps.merge(task, 1L, Long::sum);
-        applyUpdate(checkedSquares); // the gradients are the ones just checked
+        applyUpdate(checkedSquares, List.of(task)); // the gradients are the ones just checked
         return new StepOutcome(Map.of(task, loss), shard.examples());
     }
 
@@ -500,7 +526,7 @@ public final class Trainer {
             Pcgrad.apply(taskGrads, orders, reduction, model.shared().grads());
         }
         lap(StepTimer.Phase.PCGRAD, t);
-        applyUpdate(null); // the projection changed the gradients
+        applyUpdate(null, losses.keySet()); // the projection changed the gradients
         return new StepOutcome(losses, examples);
     }
 
@@ -628,8 +654,9 @@ public final class Trainer {
      *
      * @param squares the gradients' sums of squares (encoder, heads) if they have not changed since
      *                {@link #finite} computed them, else null
+     * @param trained the tasks this step trained: only their heads are updated
      */
-    private void applyUpdate(double[] squares) {
+    private void applyUpdate(double[] squares, java.util.Collection<String> trained) {
         long t = System.nanoTime();
         try (PointerScope scope = new PointerScope(); NoGradGuard ignored = new NoGradGuard()) {
             if (config.maxGradNorm() > 0) {
@@ -645,7 +672,7 @@ public final class Trainer {
             }
             double factor = schedule.factor(step);
             sharedOptimizer.step(config.lr() * factor);
-            headsOptimizer.step(config.headLr() * factor);
+            headsOptimizer.step(trained, config.headLr() * factor);
         }
         model.shared().checkAliasing();
         lap(StepTimer.Phase.OPTIMIZER, t);

@@ -26,7 +26,8 @@ class RegressionTaskTest {
     @BeforeAll
     static void trainStsbBesideSst2() throws Exception {
         data = TinyGlue.writeStsb(TinyGlue.write(dir.resolve("glue"), 96, 32, 9), 192, 64, 9);
-        run = TinyRuns.train(dir, "run", data, "stsb,sst2", "--steps", "120", "--eval-every", "30",
+        // 240 steps round-robin: 120 updates of each head (a head is updated only on its task's steps).
+        run = TinyRuns.train(dir, "run", data, "stsb,sst2", "--steps", "240", "--eval-every", "60",
                 "--sampler", "round-robin", "--loss-weighting", "uncertainty", "--loss-weight-lr", "0.05");
     }
 

@@ -189,6 +189,41 @@ class TrainerTest {
         assertClose(weights(full.resolve("last")), weights(resumed.runDir().resolve("last")), 1e-6f);
     }
 
+    /** The optimizer metadata of a checkpoint: step counts of the encoder and of each head. */
+    private static Map<String, String> optimizerSteps(Path checkpoint) {
+        try (io.mtl4j.model.safetensors.SafeTensorsFile f =
+                     io.mtl4j.model.safetensors.SafeTensorsFile.open(checkpoint.resolve(Checkpoints.OPTIMIZER))) {
+            Map<String, String> steps = new LinkedHashMap<>(f.metadata());
+            steps.remove("format");
+            return steps;
+        }
+    }
+
+    @Test
+    void eachHeadCountsOnlyTheStepsThatTrainedItsTask() throws Exception {
+        // Round-robin over sst2, qqp: sst2 trains at steps 1, 3, 5; qqp at 2, 4, 6.
+        Path run = trainStoppingAt(3, "counts", Map.of()).runDir();
+        assertEquals(Map.of("shared.step", "3", "heads.step.sst2", "2", "heads.step.qqp", "1"),
+                optimizerSteps(run.resolve("last")));
+    }
+
+    @Test
+    void resumesCheckpointsWhoseHeadsSharedOneOptimizer() throws Exception {
+        Path run = trainStoppingAt(3, "old-optimizer", Map.of()).runDir();
+        // Before the heads had one optimizer per task, every head took every step: one count, "heads.step".
+        Path file = run.resolve("last").resolve(Checkpoints.OPTIMIZER);
+        Map<String, Tensor> moments = new LinkedHashMap<>();
+        try (io.mtl4j.model.safetensors.SafeTensorsFile f = io.mtl4j.model.safetensors.SafeTensorsFile.open(file)) {
+            f.tensors().forEach((name, info) -> moments.put(name, io.mtl4j.model.TensorBridge.read(f, info)));
+        }
+        io.mtl4j.model.CheckpointWriter.writeSafetensors(moments, file, Map.of("shared.step", "3", "heads.step", "3"));
+
+        Path resumed = TrainSession.run(null, null, run, List.of()).runDir();
+        // Each head continues from the old count: sst2 trains once more (step 5), qqp twice (4 and 6).
+        assertEquals(Map.of("shared.step", "6", "heads.step.sst2", "4", "heads.step.qqp", "5"),
+                optimizerSteps(resumed.resolve("last")));
+    }
+
     /** A run of 6 steps that evaluates every 2. */
     private static final Map<String, Object> EVAL_EVERY_2 = Map.of("eval-every", 2L);
 
