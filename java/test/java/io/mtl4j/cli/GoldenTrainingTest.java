@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.runtime.Tensors;
+import io.mtl4j.testing.TestResources;
 import io.mtl4j.testing.TinyModels;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -12,8 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,10 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -48,7 +45,7 @@ class GoldenTrainingTest {
     @ParameterizedTest
     @ValueSource(strings = {"plain", "llrd-frozen-uncertainty"})
     void trainingMatchesThePyTorchReference(String name) throws Exception {
-        Path fixture = copyFixture(name);
+        Path fixture = TestResources.copyTree("/golden/tiny-training/" + name, tmp.resolve(name));
         JsonNode golden = JSON.readTree(fixture.resolve("golden.json").toFile());
         String where = name + " (fixture_version " + golden.get("fixture_version") + ")";
         Path model = fixture.resolve("model");
@@ -152,29 +149,5 @@ class GoldenTrainingTest {
             fail(what + ": element " + worstAt + " is " + a[worstAt] + ", reference " + e[worstAt]
                     + " (|diff| " + worst + " > " + tolerance + ")");
         }
-    }
-
-    /** Copies the fixture's resource directory tree into the test's temporary directory. */
-    private Path copyFixture(String name) throws IOException {
-        URL url = getClass().getResource("/golden/tiny-training/" + name + "/");
-        assertNotNull(url, "test resource /golden/tiny-training/" + name + " not on the classpath");
-        Path source;
-        try {
-            source = Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        Path target = tmp.resolve(name);
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Path to = target.resolve(source.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(file, to);
-                }
-            }
-        }
-        return target;
     }
 }

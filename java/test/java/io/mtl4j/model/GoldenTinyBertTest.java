@@ -12,8 +12,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,21 +137,7 @@ class GoldenTinyBertTest {
 
     /** Copies the variant's resource directory into the test's temporary directory. */
     private Path copyVariant(String variant) throws IOException {
-        URL url = getClass().getResource("/golden/tiny-bert/" + variant + "/");
-        assertNotNull(url, "test resource /golden/tiny-bert/" + variant + " not on the classpath");
-        Path source;
-        try {
-            source = Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        Path target = Files.createDirectories(tmp.resolve(variant));
-        try (Stream<Path> files = Files.list(source)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Files.copy(file, target.resolve(file.getFileName().toString()));
-            }
-        }
-        return target;
+        return io.mtl4j.testing.TestResources.copyTree("/golden/tiny-bert/" + variant, tmp.resolve(variant));
     }
 
     private static void assertRowClose(JsonNode expected, float[] actual, int offset, String what) {
