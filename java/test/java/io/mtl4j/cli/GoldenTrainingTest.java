@@ -2,8 +2,8 @@ package io.mtl4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.runtime.Tensors;
+import io.mtl4j.testing.CheckpointTensors;
 import io.mtl4j.testing.TestResources;
 import io.mtl4j.testing.TinyModels;
 import org.bytedeco.javacpp.PointerScope;
@@ -16,10 +16,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,8 +72,8 @@ class GoldenTrainingTest {
         }
 
         try (PointerScope scope = new PointerScope()) {
-            Map<String, Tensor> expected = tensors(fixture.resolve("final"));
-            Map<String, Tensor> actual = tensors(finalCheckpoint(run, steps.size()));
+            Map<String, Tensor> expected = CheckpointTensors.all(fixture.resolve("final"));
+            Map<String, Tensor> actual = CheckpointTensors.all(finalCheckpoint(run, steps.size()));
             assertEquals(new TreeSet<>(expected.keySet()), new TreeSet<>(actual.keySet()), where + ": tensor names");
             for (String tensor : expected.keySet()) {
                 if (tensor.endsWith("attention.self.key.bias")) {
@@ -117,13 +115,6 @@ class GoldenTrainingTest {
         Path checkpoint = run.resolve("step-" + steps);
         assertTrue(Files.isDirectory(checkpoint), "no checkpoint " + checkpoint);
         return checkpoint;
-    }
-
-    private static Map<String, Tensor> tensors(Path dir) {
-        CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir, Set.of("heads.", "loss_weights."));
-        Map<String, Tensor> all = new LinkedHashMap<>(loaded.model().parameters());
-        all.putAll(loaded.extras());
-        return all;
     }
 
     private static void assertClose(double expected, double actual, double tolerance, String what) {

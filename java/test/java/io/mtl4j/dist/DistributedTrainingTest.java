@@ -1,7 +1,6 @@
 package io.mtl4j.dist;
 
 import io.mtl4j.config.ConfigLoader;
-import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.runtime.Tensors;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,10 +70,7 @@ class DistributedTrainingTest {
     }
 
     private static Map<String, Tensor> parameters(Path checkpoint) {
-        CheckpointLoader.Loaded loaded = CheckpointLoader.load(checkpoint, Set.of("heads.", "loss_weights."));
-        Map<String, Tensor> all = new LinkedHashMap<>(loaded.model().parameters());
-        all.putAll(loaded.extras());
-        return all;
+        return io.mtl4j.testing.CheckpointTensors.all(checkpoint);
     }
 
     private static void assertClose(Map<String, Tensor> expected, Map<String, Tensor> actual, double tolerance, String what) {
