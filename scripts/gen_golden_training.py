@@ -6,7 +6,7 @@ BERT of gen_golden_tiny_bert.py plus one nn.Linear head per task on the pooler o
 F.cross_entropy / squared error, gradient accumulation by summing micro-batch losses divided by
 the step's example count, torch.nn.utils.clip_grad_norm_, torch.optim.AdamW with Hugging Face's
 parameter groups (no weight decay on biases and LayerNorm weights), and torch.optim.lr_scheduler.
-LambdaLR with Hugging Face's warmup-then-linear or warmup-then-cosine factor. Two runs:
+LambdaLR with Hugging Face's warmup-then-linear or warmup-then-cosine factor. Three runs:
 
   plain/      sst2, mnli, stsb in turn (round-robin); 2 micro-batches per step; clipping;
               warmup then linear decay; a head learning rate of its own.
@@ -14,6 +14,8 @@ LambdaLR with Hugging Face's warmup-then-linear or warmup-then-cosine factor. Tw
               sst2, stsb in turn; embeddings and layer 0 frozen; layer-wise LR decay; cosine;
               Kendall et al. uncertainty weighting with its own learning rate; Adam beta2 and eps
               changed; no clipping.
+  pcgrad/     sst2 and mnli in every step, --mtl pcgrad: the encoder's task gradients projected
+              (PCGrad, written out in fp64) and summed; each head keeps its own task's gradient.
 
 Every task's training split holds exactly one step's examples, so which examples share a
 micro-batch does not change a step's summed loss: mtl4j may batch them in any order.
@@ -44,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_golden_tiny_bert as tiny  # noqa: E402  (the stock-module BERT and the safetensors writer)
 
 # Bump when the fixture changes in any way; golden.json records it.
-FIXTURE_VERSION = 1
+FIXTURE_VERSION = 2
 SEED = 20261202
 
 # TinyModels.VOCAB, in id order (the test's tokenizer.json is built from that list).
@@ -83,6 +85,7 @@ RUNS = [
         "freeze_layers": 0,
         "uncertainty": False,
         "loss_weight_lr": None,
+        "mtl": "plain",
     },
     {
         "name": "llrd-frozen-uncertainty",
@@ -103,6 +106,28 @@ RUNS = [
         "freeze_layers": 1,
         "uncertainty": True,
         "loss_weight_lr": 5e-2,
+        "mtl": "plain",
+    },
+    {
+        "name": "pcgrad",
+        "tasks": ["sst2", "mnli"],
+        "steps": 6,
+        "examples": 4,
+        "batch_size": 4,
+        "grad_accum": 1,
+        "lr": 2e-3,
+        "head_lr": 2e-3,
+        "warmup_ratio": 0.2,    # ceil(1.2) = 2 warmup steps
+        "schedule": "linear",
+        "weight_decay": 0.01,
+        "max_grad_norm": 3.0,
+        "adam_beta2": 0.999,
+        "adam_eps": 1e-6,
+        "layer_lr_decay": 1.0,
+        "freeze_layers": 0,
+        "uncertainty": False,
+        "loss_weight_lr": None,
+        "mtl": "pcgrad",
     },
 ]
 
@@ -255,36 +280,37 @@ def train(run, weights, heads, log_vars, data):
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: lr_factor(run["schedule"], s, warmup, run["steps"]))
 
+    encoder = [p for p in bert.parameters() if p.requires_grad]
     steps = []
+    conflicts = []
     for step in range(run["steps"]):
-        task = run["tasks"][step % len(run["tasks"])]
-        fields, outputs = TASKS[task]
-        regression = outputs == 1
-        rows = data[task]
+        pcgrad = run["mtl"] == "pcgrad"
+        step_tasks = run["tasks"] if pcgrad else [run["tasks"][step % len(run["tasks"])]]
         # As torch 2's default: the heads of the other tasks get no gradient, so AdamW leaves them
         # (and their moments and step counts) alone.
         optimizer.zero_grad(set_to_none=True)
-        loss_sum = 0.0
-        size = run["batch_size"]
-        for start in range(0, len(rows), size):
-            ids, types, mask, labels = tensors(rows[start:start + size], fields, regression)
-            _, pooled = bert(ids, types, mask)
-            out = head_modules[task](pooled)
-            summed = ((out.view(-1) - labels) ** 2).sum() if regression \
-                else F.cross_entropy(out, labels, reduction="sum")
-            loss_sum += summed.item()
-            objective = summed / len(rows)
-            if run["uncertainty"]:
-                s = log_var[task]
-                factor = 0.5 if regression else 1.0
-                objective = objective * torch.exp(-s).sum() * factor + s.sum() * 0.5 * (len(ids) / len(rows))
-            objective.backward()
+        losses, task_grads = {}, []
+        for task in step_tasks:
+            if pcgrad:
+                for p in encoder:
+                    p.grad = None
+            losses[task] = backward(run, bert, head_modules, log_var, task, data[task])
+            if pcgrad:
+                task_grads.append(torch.cat([p.grad.reshape(-1) for p in encoder]))
+        if pcgrad:
+            combined, conflicted = pcgrad_sum(task_grads)
+            conflicts.append(conflicted)
+            offset = 0
+            for p in encoder:
+                p.grad = combined[offset:offset + p.numel()].view_as(p).clone()
+                offset += p.numel()
         norm = math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in trainable if p.grad is not None))
         if run["max_grad_norm"] > 0:
             torch.nn.utils.clip_grad_norm_(trainable, run["max_grad_norm"])
-        steps.append({"step": step + 1, "task": task, "loss": loss_sum / len(rows),
-                      "lr": run["lr"] * lr_factor(run["schedule"], step, warmup, run["steps"]),
-                      "grad_norm": norm})
+        for task, loss in losses.items():
+            steps.append({"step": step + 1, "task": task, "loss": loss,
+                          "lr": run["lr"] * lr_factor(run["schedule"], step, warmup, run["steps"]),
+                          "grad_norm": norm})
         optimizer.step()
         scheduler.step()
 
@@ -294,7 +320,46 @@ def train(run, weights, heads, log_vars, data):
         final[f"heads.{task}.bias"] = linear.bias.detach().clone()
     for task, p in log_var.items():
         final[f"loss_weights.{task}.log_var"] = p.detach().clone()
-    return steps, final
+    return steps, final, conflicts
+
+
+def backward(run, bert, head_modules, log_var, task, rows):
+    """Forward and backward over the task's micro-batches; returns the mean per-example loss."""
+    fields, outputs = TASKS[task]
+    regression = outputs == 1
+    loss_sum = 0.0
+    size = run["batch_size"]
+    for start in range(0, len(rows), size):
+        ids, types, mask, labels = tensors(rows[start:start + size], fields, regression)
+        _, pooled = bert(ids, types, mask)
+        out = head_modules[task](pooled)
+        summed = ((out.view(-1) - labels) ** 2).sum() if regression \
+            else F.cross_entropy(out, labels, reduction="sum")
+        loss_sum += summed.item()
+        objective = summed / len(rows)
+        if run["uncertainty"]:
+            s = log_var[task]
+            factor = 0.5 if regression else 1.0
+            objective = objective * torch.exp(-s).sum() * factor + s.sum() * 0.5 * (len(ids) / len(rows))
+        objective.backward()
+    return loss_sum / len(rows)
+
+
+def pcgrad_sum(grads):
+    """PCGrad (Yu et al. 2020), in fp64: each task gradient projected away from every other task's
+    original gradient it conflicts with, then summed. With two tasks the order of projection does not
+    matter. Returns the fp32 sum and how many projections were made."""
+    grads64 = [g.double() for g in grads]
+    projected, conflicted = [], 0
+    for i, g in enumerate(grads64):
+        g = g.clone()
+        for j, other in enumerate(grads64):
+            dot = torch.dot(g, other)
+            if j != i and dot < 0:
+                g -= dot / torch.dot(other, other) * other
+                conflicted += 1
+        projected.append(g)
+    return sum(projected).float(), conflicted
 
 
 def flags(run):
@@ -304,7 +369,7 @@ def flags(run):
          "--weight-decay", repr(run["weight_decay"]), "--max-grad-norm", repr(run["max_grad_norm"]),
          "--adam-beta2", repr(run["adam_beta2"]), "--adam-eps", repr(run["adam_eps"]),
          "--layer-lr-decay", repr(run["layer_lr_decay"]), "--freeze-layers", str(run["freeze_layers"]),
-         "--sampler", "round-robin", "--dropout", "false", "--head-input", "pooler"]
+         "--sampler", "round-robin", "--dropout", "false", "--head-input", "pooler", "--mtl", run["mtl"]]
     if run["uncertainty"]:
         f += ["--loss-weighting", "uncertainty", "--loss-weight-lr", repr(run["loss_weight_lr"])]
     return f
@@ -321,10 +386,12 @@ def write_run(out, run, weights, gen, rng):
         log_vars[task] = 0.3 * torch.randn(1, generator=gen)
     data = {task: make_rows(rng, task, run["examples"]) for task in run["tasks"]}
 
-    steps, final = train(run, weights, heads, log_vars, data)
-    clipped = [s["step"] for s in steps if run["max_grad_norm"] > 0 and s["grad_norm"] > run["max_grad_norm"]]
+    steps, final, conflicts = train(run, weights, heads, log_vars, data)
+    if run["mtl"] == "pcgrad":
+        assert sum(conflicts) > 0, f"{run['name']}: the task gradients never conflict, so PCGrad would do nothing"
+    clipped = sorted({s["step"] for s in steps if run["max_grad_norm"] > 0 and s["grad_norm"] > run["max_grad_norm"]})
     if run["max_grad_norm"] > 0:
-        assert 0 < len(clipped) < len(steps), f"{run['name']}: clipping should act on some steps only: {clipped}"
+        assert 0 < len(clipped) < run["steps"], f"{run['name']}: clipping should act on some steps only: {clipped}"
 
     model = d / "model"
     model.mkdir(parents=True, exist_ok=True)
@@ -351,6 +418,7 @@ def write_run(out, run, weights, gen, rng):
         "seed": SEED,
         "flags": flags(run),
         "clipped_steps": clipped,
+        "pcgrad_projections": conflicts,
         "steps": [{k: (tiny.rounded(v) if isinstance(v, float) else v) for k, v in s.items()} for s in steps],
     }
     (d / "golden.json").write_text(json.dumps(golden, indent=1) + "\n")
