@@ -283,8 +283,8 @@ def train(run, weights, heads, log_vars, data):
     encoder = [p for p in bert.parameters() if p.requires_grad]
     steps = []
     conflicts = []
+    pcgrad = run["mtl"] == "pcgrad"
     for step in range(run["steps"]):
-        pcgrad = run["mtl"] == "pcgrad"
         step_tasks = run["tasks"] if pcgrad else [run["tasks"][step % len(run["tasks"])]]
         # As torch 2's default: the heads of the other tasks get no gradient, so AdamW leaves them
         # (and their moments and step counts) alone.

@@ -26,6 +26,8 @@ final class HeadOptimizers {
     private final Tensor expAvg;
     private final Tensor expAvgSq;
     private final Map<String, FlatAdamW> byTask = new LinkedHashMap<>();
+    /** Each task's [start, end) in the buffer. */
+    private final Map<String, long[]> ranges = new LinkedHashMap<>();
 
     /**
      * @param lrScale   per-element learning-rate multipliers over the whole buffer (null: all 1)
@@ -38,6 +40,7 @@ final class HeadOptimizers {
         this.expAvgSq = torch.zeros_like(buffer.values());
         for (String task : tasks) {
             long[] range = range(buffer, task);
+            ranges.put(task, range);
             long start = range[0];
             long n = range[1] - range[0];
             byTask.put(task, new FlatAdamW(buffer.values().narrow(0, start, n), buffer.grads().narrow(0, start, n),
@@ -103,7 +106,7 @@ final class HeadOptimizers {
                     + " head elements but the model has " + buffer.numel() + " (changed tasks or head input?)");
         }
         byTask.forEach((task, opt) -> {
-            long[] range = range(buffer, task);
+            long[] range = ranges.get(task);
             long n = range[1] - range[0];
             opt.restore(savedExpAvg.narrow(0, range[0], n), savedExpAvgSq.narrow(0, range[0], n), steps.get(task));
         });
