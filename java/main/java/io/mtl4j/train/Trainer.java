@@ -6,16 +6,12 @@ import io.mtl4j.data.Batch;
 import io.mtl4j.data.Batcher;
 import io.mtl4j.data.BatchingConfig;
 import io.mtl4j.data.TaskSampler;
-import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.dist.Collectives;
-import io.mtl4j.eval.Evaluator;
 import io.mtl4j.model.InputBatch;
 import io.mtl4j.model.MultiTaskModel;
-import io.mtl4j.model.ParameterBuffer;
 import io.mtl4j.nativelib.Pcgrad;
 import io.mtl4j.optim.FlatAdamW;
 import io.mtl4j.optim.LrSchedule;
-import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -79,13 +75,10 @@ public final class Trainer {
     private long step;
     private Map<String, Long> taskSteps = new LinkedHashMap<>();
     private final BestTracker best = new BestTracker();
-    private int badSteps;
-    private long skippedSteps;
+    private final NonFiniteGuard guard;
     private StepTimer timer = StepTimer.NONE;
     private final Collectives dist;
     private boolean memoryWarmedUp;
-    /** Sums of squares (encoder, heads) of the gradients the last {@link #finite} call passed, else null. */
-    private double[] checkedSquares;
     /** Steps whose data the prefetch thread may assemble ahead of the training thread. */
     private static final int PREFETCH_DEPTH = 2;
     private io.mtl4j.data.Prefetcher<StepPlanner.StepPlan> plans;
@@ -115,8 +108,9 @@ public final class Trainer {
         this.tasks = List.copyOf(config.tasks());
         this.bf16 = io.mtl4j.runtime.Autocast.bf16(config.precision(), device);
         this.schedule = new LrSchedule(config.schedule(), config.warmupSteps(), config.steps());
-        this.sharedOptimizer = encoderOptimizer();
-        this.headsOptimizer = headOptimizers();
+        this.sharedOptimizer = TrainingOptimizers.encoder(model, config);
+        this.headsOptimizer = TrainingOptimizers.heads(model, config, tasks);
+        this.guard = new NonFiniteGuard(model, config.onNonfinite(), config.maxBadSteps(), run.runDir().resolve("last"));
         this.streams = new LinkedHashMap<>();
         BatchingConfig batching = switch (config.padding()) {
             case "bucketed" -> BatchingConfig.bucketed(config.batchSize());
@@ -138,64 +132,6 @@ public final class Trainer {
     }
 
     /**
-     * AdamW over the encoder's buffer, with its per-element masks: weight decay off for biases and
-     * LayerNorm; learning-rate scale for layer-wise decay. Masks are filled slot by slot on the
-     * device, never as Java arrays (bert-large has 335M elements).
-     */
-    private FlatAdamW encoderOptimizer() {
-        ParameterBuffer buffer = model.shared();
-        boolean layered = config.layerLrDecay() != 1.0;
-        int top = model.config().numHiddenLayers() + 1;
-        Tensor lrScale = layered ? torch.ones_like(buffer.values()) : null;
-        if (layered) {
-            try (NoGradGuard ignored = new NoGradGuard()) {
-                for (ParameterBuffer.Slot s : buffer.slots()) {
-                    lrScale.narrow(0, s.offset(), s.numel())
-                            .fill_(new Scalar(Math.pow(config.layerLrDecay(), top - model.depth(s.name()))));
-                }
-            }
-        }
-        return new FlatAdamW(buffer, lrScale, decayMask(buffer), config.adamBeta1(), config.adamBeta2(),
-                config.adamEps(), config.weightDecay());
-    }
-
-    /**
-     * AdamW for the heads, one per task (see {@link HeadOptimizers}): weight decay off for biases and
-     * the loss weights, whose learning rate is their own.
-     */
-    private HeadOptimizers headOptimizers() {
-        ParameterBuffer buffer = model.heads();
-        boolean ownLossWeightLr = config.lossWeightLr() != config.headLr()
-                && buffer.slots().stream().anyMatch(s -> isLossWeight(s.name()));
-        Tensor lrScale = ownLossWeightLr ? torch.ones_like(buffer.values()) : null;
-        if (ownLossWeightLr) {
-            try (NoGradGuard ignored = new NoGradGuard()) {
-                for (ParameterBuffer.Slot s : buffer.slots()) {
-                    if (isLossWeight(s.name())) {
-                        // The heads' step is taken at headLr × schedule; this scale turns it into lossWeightLr × schedule.
-                        lrScale.narrow(0, s.offset(), s.numel()).fill_(new Scalar(config.lossWeightLr() / config.headLr()));
-                    }
-                }
-            }
-        }
-        return new HeadOptimizers(buffer, tasks, lrScale, decayMask(buffer), config.adamBeta1(), config.adamBeta2(),
-                config.adamEps(), config.weightDecay());
-    }
-
-    /** 1 where weight decay applies, 0 for biases, LayerNorm and loss weights. */
-    private static Tensor decayMask(ParameterBuffer buffer) {
-        Tensor mask = torch.ones_like(buffer.values());
-        try (NoGradGuard ignored = new NoGradGuard()) {
-            for (ParameterBuffer.Slot s : buffer.slots()) {
-                if (s.name().endsWith(".bias") || s.name().contains("LayerNorm") || isLossWeight(s.name())) {
-                    mask.narrow(0, s.offset(), s.numel()).zero_();
-                }
-            }
-        }
-        return mask;
-    }
-
-    /**
      * Task i's data-order seed: seed·31 + i, except where that is the task sampler's own seed (seed
      * 0, task 0), since two SplitMix64 generators from one state would draw the same numbers and tie
      * the task choice to the data order. (The formula is kept for every other seed so that earlier
@@ -204,10 +140,6 @@ public final class Trainer {
     static long dataOrderSeed(long seed, int task) {
         long s = seed * 31 + task;
         return s == seed ? new io.mtl4j.data.Rng(seed).nextLong() : s;
-    }
-
-    private static boolean isLossWeight(String name) {
-        return name.startsWith(MultiTaskModel.LOSS_WEIGHTS_PREFIX);
     }
 
     private Tensor toDevice(Tensor t) {
@@ -238,8 +170,7 @@ public final class Trainer {
         consumedSampler = sampler.state();
         consumedCursors = currentCursors();
         taskSteps = new LinkedHashMap<>(s.taskSteps());
-        badSteps = s.badSteps();
-        skippedSteps = s.skippedSteps();
+        guard.restore(s.badSteps(), s.skippedSteps());
         Map<String, Map<String, Double>> bestMetrics = s.bestMetrics();
         if (bestMetrics == null && s.bestStep() >= 0) { // a checkpoint older than TrainerState.bestMetrics
             bestMetrics = s.bestStep() == s.step() ? s.metrics() : Checkpoints.readState(run.runDir().resolve("best")).metrics();
@@ -376,7 +307,7 @@ public final class Trainer {
     }
 
     private Result result(boolean interrupted, boolean earlyStopped) {
-        return new Result(step, Map.copyOf(taskSteps), interrupted, earlyStopped, best.bestMetrics(), best.bestStep(), skippedSteps);
+        return new Result(step, Map.copyOf(taskSteps), interrupted, earlyStopped, best.bestMetrics(), best.bestStep(), guard.skippedSteps());
     }
 
     /** What one optimizer step did, for logging. */
@@ -404,7 +335,7 @@ public final class Trainer {
             return null;
         }
         taskSteps.merge(task, 1L, Long::sum);
-        applyUpdate(checkedSquares, List.of(task)); // the gradients are the ones just checked
+        applyUpdate(guard.checkedSquares(), List.of(task)); // the gradients are the ones just checked
         return new StepOutcome(Map.of(task, loss), shard.examples());
     }
 
@@ -588,47 +519,13 @@ public final class Trainer {
         return Long.parseLong(stepAndTask[0]) == step && (stepAndTask.length == 1 || stepAndTask[1].equals(task));
     }
 
-    /** Checks the loss and gradients; handles a non-finite step as configured. Returns true to go on. */
+    /** Checks the loss and gradients (see {@link NonFiniteGuard}). Returns true to go on, false to skip the step. */
     private boolean finite(double loss, String task) throws IOException {
-        String group = null;
-        checkedSquares = null;
-        if (!Double.isFinite(loss)) {
-            group = "loss";
-        } else {
-            double shared = FiniteCheck.sumOfSquares(model.shared().grads());
-            if (!FiniteCheck.allFinite(model.shared().grads(), shared)) {
-                group = "encoder gradients (" + firstNonFinite(model.shared()) + ")";
-            } else {
-                double heads = FiniteCheck.sumOfSquares(model.heads().grads());
-                if (!FiniteCheck.allFinite(model.heads().grads(), heads)) {
-                    group = "head gradients (" + firstNonFinite(model.heads()) + ")";
-                } else {
-                    checkedSquares = new double[]{shared, heads}; // reused by clipping on plain steps
-                }
-            }
-        }
-        if (group == null) {
-            badSteps = 0;
+        if (guard.accept(loss, task, step + 1, this::saveLastGoodState)) {
             return true;
         }
-        String what = "non-finite " + group + " at step " + (step + 1) + ", task " + task;
-        if (config.onNonfinite().equals("skip")) {
-            badSteps++;
-            skippedSteps++;
-            LOG.warn("{}: step skipped ({} in a row)", what, badSteps);
-            model.shared().zeroGrad();
-            model.heads().zeroGrad();
-            if (badSteps < config.maxBadSteps()) {
-                step++; // the skipped step still counts, so the schedule and the data move on
-                return false;
-            }
-            saveLastGoodState();
-            throw new UserError(what + ": " + badSteps + " non-finite steps in a row (--max-bad-steps "
-                    + config.maxBadSteps() + "); last good state saved in " + run.runDir().resolve("last"));
-        }
-        saveLastGoodState();
-        throw new UserError(what + "; last good state saved in " + run.runDir().resolve("last")
-                + " (--on-nonfinite skip skips such steps)");
+        step++; // the skipped step still counts, so the schedule and the data move on
+        return false;
     }
 
     /** The weights from before the bad step; the data position is past its batch, so a resume does not replay it. */
@@ -636,17 +533,6 @@ public final class Trainer {
         if (dist.isMain()) {
             saveResumable("last");
         }
-    }
-
-    private static String firstNonFinite(ParameterBuffer buffer) {
-        try (PointerScope scope = new PointerScope()) {
-            for (ParameterBuffer.Slot s : buffer.slots()) {
-                if (!torch.isfinite(s.tensor().grad()).all().item_bool()) {
-                    return s.name();
-                }
-            }
-        }
-        return "?";
     }
 
     /**
@@ -743,38 +629,9 @@ public final class Trainer {
 
     /** Evaluates every task on its dev splits, saves checkpoints; returns true to stop early. */
     private boolean evaluateAndSave() throws IOException {
-        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
-        Map<String, Double> mainScores = new LinkedHashMap<>();
-        for (String task : tasks) {
-            TaskData td = data.get(task);
-            TaskSpec spec = td.spec();
-            for (String split : TaskData.devSplits(spec)) {
-                List<TokenizedExample> dev = td.splits().get(split);
-                if (dev == null) {
-                    continue;
-                }
-                if (config.maxEvalExamples() > 0 && dev.size() > config.maxEvalExamples()) {
-                    dev = dev.subList(0, (int) config.maxEvalExamples());
-                }
-                Map<String, Double> scores;
-                try (ProgressBar bar = new ProgressBar("eval " + task + " " + split, dev.size())) {
-                    scores = Evaluator.evaluate(model, spec, dev, config.evalBatchSize(), device, bar::step);
-                }
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("step", step);
-                line.put("split", split);
-                line.put("task", task);
-                line.putAll(scores);
-                run.metrics().write(line);
-                LOG.info("step {} {} {}: {}", step, task, split, format(scores));
-                String key = TaskData.resultKey(spec, split);
-                metrics.put(key, scores);
-                if (key.equals(task)) {
-                    mainScores.put(task, scores.get(spec.mainMetric().id()));
-                }
-            }
-        }
-        BestTracker.Update update = best.record(step, metrics, mainScores);
+        DevEvaluation eval = DevEvaluation.run(model, tasks, data, step, config.maxEvalExamples(),
+                config.evalBatchSize(), device, run.metrics());
+        BestTracker.Update update = best.record(step, eval.byKey(), eval.mainScores());
         Path saved = saveStep();
         if (update.improved()) {
             Checkpoints.link(run.runDir(), saved, "best");
@@ -784,12 +641,6 @@ public final class Trainer {
             Checkpoints.link(run.runDir(), saved, "best-" + task);
         }
         return best.patienceExhausted(config.patience());
-    }
-
-    private static String format(Map<String, Double> scores) {
-        StringBuilder sb = new StringBuilder();
-        scores.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.4f", k, v)));
-        return sb.toString();
     }
 
     private void writeEvalJson() throws IOException {
@@ -810,7 +661,7 @@ public final class Trainer {
         Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>(consumedCursors);
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
                 new LinkedHashMap<>(taskSteps), best.bestScore(), best.bestStep(), best.bestTaskScores(),
-                best.evalsWithoutGain(), badSteps, skippedSteps, best.lastMetrics(), best.bestMetrics(),
+                best.evalsWithoutGain(), guard.badSteps(), guard.skippedSteps(), best.lastMetrics(), best.bestMetrics(),
                 best.bestTaskSteps());
         Map<String, Object> meta = new LinkedHashMap<>(run.meta());
         meta.put("step", step);
