@@ -206,40 +206,49 @@ public final class TrainSession {
                 trainer.restore(checkpoint);
             }
             trainer.setStepListener(stepListener);
-            java.util.concurrent.CountDownLatch saved = new java.util.concurrent.CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                trainer.requestStop();
-                await(saved);
-            }, "mtl4j-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            Trainer.Result result;
-            long started = System.nanoTime();
-            try {
-                result = trainer.train();
-                // Before countDown: on a SIGTERM the hook returns then, and the JVM exits at once.
-                if (result.interrupted() && result.steps() == 0) {
-                    LOG.info("stopped before the first step; nothing was saved: run the same command again to start over");
-                } else if (result.interrupted()) {
-                    LOG.info("stopped at step {} of {}; continue with: mtl4j train --resume {}", result.steps(), config.steps(), runDir);
-                } else {
-                    String took = RunSummary.duration(java.time.Duration.ofNanos(System.nanoTime() - started));
-                    LOG.info("finished at step {} {}: {}", result.steps(),
-                            checkpoint == null ? "in " + took : "(" + took + " since the resume)", runDir);
-                    String best = RunSummary.best(result, runDir);
-                    if (!best.isEmpty() && dist.isMain()) {
-                        LOG.info(best);
-                    }
-                }
-            } finally {
-                saved.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // The JVM is exiting because of a signal: the hook is running and waits for us.
+            return new Outcome(runDir, trainSavingOnSignal(trainer, config, runDir, checkpoint != null, dist));
+        }
+    }
+
+    /**
+     * Trains to the end, or until SIGTERM or Ctrl-C: the shutdown hook asks the trainer to save a
+     * checkpoint and keeps the JVM alive until it has.
+     */
+    private static Trainer.Result trainSavingOnSignal(Trainer trainer, TrainConfig config, Path runDir, boolean resumed,
+                                                      Collectives dist) throws IOException {
+        java.util.concurrent.CountDownLatch saved = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            trainer.requestStop();
+            await(saved);
+        }, "mtl4j-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Trainer.Result result;
+        long started = System.nanoTime();
+        try {
+            result = trainer.train();
+            // Before countDown: on a SIGTERM the hook returns then, and the JVM exits at once.
+            if (result.interrupted() && result.steps() == 0) {
+                LOG.info("stopped before the first step; nothing was saved: run the same command again to start over");
+            } else if (result.interrupted()) {
+                LOG.info("stopped at step {} of {}; continue with: mtl4j train --resume {}", result.steps(), config.steps(), runDir);
+            } else {
+                String took = RunSummary.duration(java.time.Duration.ofNanos(System.nanoTime() - started));
+                LOG.info("finished at step {} {}: {}", result.steps(),
+                        resumed ? "(" + took + " since the resume)" : "in " + took, runDir);
+                String best = RunSummary.best(result, runDir);
+                if (!best.isEmpty() && dist.isMain()) {
+                    LOG.info(best);
                 }
             }
-            return new Outcome(runDir, result);
+        } finally {
+            saved.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is exiting because of a signal: the hook is running and waits for us.
+            }
         }
+        return result;
     }
 
     /** SIGTERM and Ctrl-C run the shutdown hook: it asks the trainer to save, then waits for it. */
