@@ -1,29 +1,12 @@
 package io.mtl4j.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.mtl4j.util.ParseErrors;
 import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 
-import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -98,113 +81,7 @@ public final class ConfigLoader {
 
     /** Reads a YAML (.yaml/.yml) or JSON config file into a key/value map. */
     public static Map<String, Object> readFile(Path file) {
-        return read(file).values();
-    }
-
-    /** A config file's values and, for error messages, where each is: "FILE:LINE: key". */
-    private record ConfigFile(Map<String, Object> values, Map<String, String> origins) {
-    }
-
-    private static ConfigFile read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new UserError(file + ": config file not found");
-        }
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        ObjectMapper mapper = name.endsWith(".json") ? new ObjectMapper() : new ObjectMapper(new YAMLFactory());
-        JsonNode root;
-        Map<String, Integer> lines;
-        try {
-            root = mapper.readTree(file.toFile());
-            lines = topLevelKeyLines(mapper, file);
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null || at.getLineNr() < 1 ? file.toString() : file + ":" + at.getLineNr() + ":" + at.getColumnNr();
-            throw new UserError(where + ": cannot parse config: " + ParseErrors.describe(e));
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read config: " + io.mtl4j.util.IoErrors.reason(e));
-        }
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            return new ConfigFile(new LinkedHashMap<>(), Map.of());
-        }
-        if (!root.isObject()) {
-            throw new UserError(file + ": config must be a mapping of keys to values");
-        }
-        Map<String, Object> values = new LinkedHashMap<>();
-        Map<String, String> origins = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> fields = ((ObjectNode) root).fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> e = fields.next();
-            String key = e.getKey().replace('_', '-');
-            Integer line = lines.get(e.getKey());
-            String at = line == null ? file.toString() : file + ":" + line;
-            if (!DEFAULTS.containsKey(key)) {
-                String hint = Suggestions.didYouMean(e.getKey(), DEFAULTS.keySet());
-                throw new UserError(at + ": unknown config key \"" + e.getKey() + "\""
-                        + (hint.isEmpty() ? " (known: " + String.join(", ", DEFAULTS.keySet()) + ")" : hint));
-            }
-            values.put(key, toJava(e.getValue()));
-            origins.put(key, at + ": " + key);
-        }
-        return new ConfigFile(values, origins);
-    }
-
-    /**
-     * The line of each top-level key: the tree model keeps no locations, the streaming parser does.
-     * A key given twice in one mapping is an error at its second line; the tree would keep the last
-     * silently, and batch_size and batch-size are one key.
-     */
-    private static Map<String, Integer> topLevelKeyLines(ObjectMapper mapper, Path file) throws IOException {
-        Map<String, Integer> lines = new LinkedHashMap<>();
-        Deque<Map<String, Integer>> mappings = new ArrayDeque<>();
-        try (JsonParser p = mapper.getFactory().createParser(file.toFile())) {
-            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-                if (t.isStructStart()) {
-                    mappings.push(new LinkedHashMap<>());
-                } else if (t.isStructEnd()) {
-                    mappings.pop();
-                } else if (t == JsonToken.FIELD_NAME) {
-                    boolean topLevel = mappings.size() == 1;
-                    String name = p.currentName();
-                    String key = topLevel ? name.replace('_', '-') : name;
-                    int line = p.currentTokenLocation().getLineNr();
-                    Integer first = mappings.peek().putIfAbsent(key, line);
-                    if (first != null) {
-                        throw new UserError(file + ":" + line + ": duplicate " + (topLevel ? "config " : "") + "key \"" + name
-                                + "\": " + key + " is already set at line " + first);
-                    }
-                    if (topLevel) {
-                        lines.put(name, line);
-                    }
-                }
-            }
-        }
-        return lines;
-    }
-
-    private static Object toJava(JsonNode node) {
-        if (node.isTextual()) {
-            return node.asText();
-        }
-        if (node.isBoolean()) {
-            return node.asBoolean();
-        }
-        if (node.isIntegralNumber()) {
-            return node.canConvertToLong() ? node.asLong() : node.bigIntegerValue();
-        }
-        if (node.isNumber()) {
-            return node.asDouble();
-        }
-        if (node.isArray()) {
-            List<Object> list = new ArrayList<>();
-            node.forEach(n -> list.add(toJava(n)));
-            return list;
-        }
-        if (node.isObject()) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            node.fields().forEachRemaining(e -> map.put(e.getKey(), toJava(e.getValue())));
-            return map;
-        }
-        return null;
+        return ConfigFile.read(file, DEFAULTS.keySet()).values();
     }
 
     /** Defaults, then {@code file} (may be null), then {@code overrides} (non-null values only). */
@@ -218,9 +95,9 @@ public final class ConfigLoader {
         merged.putAll(base);
         Map<String, String> origin = new LinkedHashMap<>();
         DEFAULTS.keySet().forEach(k -> origin.put(k, baseName + " " + k));
-        Set<String> given = new java.util.HashSet<>();
+        Set<String> given = new HashSet<>();
         if (file != null) {
-            ConfigFile read = read(file);
+            ConfigFile read = ConfigFile.read(file, DEFAULTS.keySet());
             merged.putAll(read.values());
             origin.putAll(read.origins());
             given.addAll(read.values().keySet());
@@ -258,7 +135,7 @@ public final class ConfigLoader {
 
     /** {@code given}: the keys set by this file or command line, not inherited from a saved config. */
     private static TrainConfig build(Map<String, Object> v, Map<String, String> origin, Set<String> given) {
-        Values r = new Values(v, origin);
+        ConfigValues r = new ConfigValues(v, origin);
         List<String> tasks = r.stringList("tasks");
         long steps = r.longIn("steps", 1, Long.MAX_VALUE);
         double lr = r.doubleIn("lr", 1e-9, 1.0);
@@ -345,172 +222,6 @@ public final class ConfigLoader {
                 throw new UserError(origin.get("task-weights") + " names " + t + ", which is not among the tasks ("
                         + String.join(", ", config.tasks()) + ")" + Suggestions.didYouMean(t, config.tasks()));
             }
-        }
-    }
-
-    /** Typed reads with errors that say where a value came from. */
-    private record Values(Map<String, Object> v, Map<String, String> origin) {
-        String required(String key) {
-            String s = string(key);
-            if (s == null || s.isBlank()) {
-                throw new UserError("missing " + key + ": give --" + key + " or set it in the config file");
-            }
-            return s;
-        }
-
-        String string(String key) {
-            Object o = v.get(key);
-            if (o == null) {
-                return null;
-            }
-            if (o instanceof String s) {
-                return s;
-            }
-            if (o instanceof Number || o instanceof Boolean) {
-                return o.toString();
-            }
-            throw bad(key, "a string", o);
-        }
-
-        String oneOf(String key, Set<String> allowed) {
-            String s = string(key);
-            if (s == null || !allowed.contains(s)) {
-                throw new UserError(origin.get(key) + " is " + s + "; expected one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
-            }
-            return s;
-        }
-
-        long longIn(String key, long min, long max) {
-            BigInteger value = integer(key);
-            if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
-                String range = max == Long.MAX_VALUE && min != Long.MIN_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
-                throw new UserError(origin.get(key) + " is " + value + "; must be " + range);
-            }
-            return value.longValueExact();
-        }
-
-        /** Exactly, so that a value past 64 bits is out of range instead of wrapped or clamped. */
-        private BigInteger integer(String key) {
-            Object o = v.get(key);
-            try {
-                if (o instanceof BigInteger b) {
-                    return b;
-                }
-                if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
-                    return BigInteger.valueOf(((Number) o).longValue());
-                }
-                if (o instanceof Number n && Double.isFinite(n.doubleValue())) {
-                    return new BigDecimal(n.toString()).toBigIntegerExact();
-                }
-                if (o instanceof String s) {
-                    return new BigInteger(s.trim().replace("_", ""));
-                }
-            } catch (ArithmeticException | NumberFormatException e) {
-                // not an integer
-            }
-            throw bad(key, "an integer", o);
-        }
-
-        double doubleIn(String key, double min, double max) {
-            Object o = v.get(key);
-            double value;
-            if (o instanceof Number n) {
-                value = n.doubleValue();
-            } else if (o instanceof String s) {
-                try {
-                    value = Double.parseDouble(s.trim());
-                } catch (NumberFormatException e) {
-                    throw bad(key, "a number", o);
-                }
-            } else {
-                throw bad(key, "a number", o);
-            }
-            if (!(value >= min && value <= max)) {
-                throw new UserError(origin.get(key) + " is " + value + "; must be in [" + min + ", " + max + "]");
-            }
-            return value;
-        }
-
-        boolean bool(String key) {
-            Object o = v.get(key);
-            if (o instanceof Boolean b) {
-                return b;
-            }
-            if (o instanceof String s && (s.equals("true") || s.equals("false"))) {
-                return Boolean.parseBoolean(s);
-            }
-            throw bad(key, "true or false", o);
-        }
-
-        List<String> stringList(String key) {
-            Object o = v.get(key);
-            List<String> out = new ArrayList<>();
-            if (o instanceof String s) {
-                for (String part : s.split(",")) {
-                    if (!part.isBlank()) {
-                        out.add(part.trim().toLowerCase(Locale.ROOT));
-                    }
-                }
-            } else if (o instanceof List<?> list) {
-                for (Object item : list) {
-                    out.add(String.valueOf(item).trim().toLowerCase(Locale.ROOT));
-                }
-            } else if (o != null) {
-                throw bad(key, "a list of task names", o);
-            }
-            if (out.isEmpty()) {
-                throw new UserError("missing " + key + ": give --" + key + " t1,t2 or list them in the config file");
-            }
-            if (out.stream().distinct().count() != out.size()) {
-                throw new UserError(origin.get(key) + " lists a task twice: " + out);
-            }
-            return List.copyOf(out);
-        }
-
-        /** Task weights from a file's map or a flag's "mnli=1,sst2=0.5"; each must be finite and positive. */
-        Map<String, Double> doubleMap(String key) {
-            Object o = v.get(key);
-            Map<String, Double> out = new LinkedHashMap<>();
-            if (o instanceof Map<?, ?> map) {
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    if (!(e.getValue() instanceof Number n)) {
-                        throw bad(key, "a number per task", e.getKey() + ": " + e.getValue());
-                    }
-                    putWeight(key, out, String.valueOf(e.getKey()), n.doubleValue());
-                }
-            } else if (o instanceof String s && !s.isBlank()) {
-                for (String part : s.split(",")) {
-                    String[] kv = part.split("[=:]", -1);
-                    double weight;
-                    try {
-                        weight = Double.parseDouble(kv[1].trim());
-                    } catch (RuntimeException e) {
-                        throw bad(key, "task=weight pairs like mnli=1,sst2=0.5", s);
-                    }
-                    if (kv.length != 2 || kv[0].isBlank()) {
-                        throw bad(key, "task=weight pairs like mnli=1,sst2=0.5", s);
-                    }
-                    putWeight(key, out, kv[0].trim(), weight);
-                }
-            } else if (o != null && !(o instanceof String)) {
-                throw bad(key, "a map of task weights", o);
-            }
-            return Map.copyOf(out);
-        }
-
-        private void putWeight(String key, Map<String, Double> out, String task, double weight) {
-            // A negative weight trains the task by gradient ascent, NaN or infinity poisons every step,
-            // and 0 spends the task's steps on nothing.
-            if (!(Double.isFinite(weight) && weight > 0)) {
-                throw bad(key, "finite weights > 0", task + "=" + weight);
-            }
-            if (out.put(task, weight) != null) {
-                throw new UserError(origin.get(key) + " gives task " + task + " two weights");
-            }
-        }
-
-        private UserError bad(String key, String expected, Object got) {
-            return new UserError(origin.get(key) + " must be " + expected + ", got " + got);
         }
     }
 }
