@@ -2,6 +2,7 @@ package io.mtl4j.cli;
 
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
+import io.mtl4j.train.SavedConfig;
 import io.mtl4j.train.TrainSession;
 import io.mtl4j.util.UserError;
 import picocli.CommandLine.Command;
@@ -68,7 +69,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Map<String, Object> overrides = options.overrides();
         TrainConfig config = resume != null
-                ? ConfigLoader.load(TrainSession.savedConfigOfRun(resume).toMap(), "saved config", configFile, overrides)
+                ? ConfigLoader.load(SavedConfig.ofRun(resume).toMap(), "saved config", configFile, overrides)
                 : ConfigLoader.load(configFile, overrides);
         List<String> commandLine = spec.commandLine().getParseResult().originalArgs();
         io.mtl4j.dist.DistSettings dist = new io.mtl4j.dist.DistSettings(distBackend,

@@ -6,6 +6,7 @@ import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.train.Checkpoints;
+import io.mtl4j.train.SavedConfig;
 import io.mtl4j.train.TrainSession;
 import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.UserError;
@@ -102,7 +103,7 @@ public final class Comparison {
     public static Outcome resume(Path output, Map<String, Object> overrides) throws IOException {
         Plan saved = savedPlan(output);
         TrainConfig base = ConfigLoader.load(saved.base().toMap(), "saved plan", null, overrides);
-        List<String> changed = TrainSession.nonResumableChanges(saved.base(), base);
+        List<String> changed = SavedConfig.nonResumableChanges(saved.base(), base);
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume the comparison in " + output + " with a changed plan: " + String.join("; ", changed));
         }

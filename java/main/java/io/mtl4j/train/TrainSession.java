@@ -1,6 +1,5 @@
 package io.mtl4j.train;
 
-import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.data.BadRowPolicy;
 import io.mtl4j.data.CacheDirs;
@@ -38,18 +37,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /** Sets up a training run (new or resumed) from a config and runs it to the end. */
 public final class TrainSession {
     public static final String FORMAT = "mtl4j-checkpoint/1";
     private static final Logger LOG = LogManager.getLogger(TrainSession.class);
-    /** Keys that may change when resuming: they do not change what is computed. */
-    private static final Set<String> RESUMABLE_CHANGES = Set.of("device", "threads", "log-every", "eval-batch-size",
-            "cache-dir", "data", "model",
-            "memory-warmup", "keep-last", "save-every", "patience");
-    /** Config keys naming local files: saved absolute, so a run resumes (and eval finds its data) from any directory. */
-    private static final List<String> PATH_KEYS = List.of("model", "data", "task-file", "cache-dir");
 
     private TrainSession() {
     }
@@ -87,8 +79,8 @@ public final class TrainSession {
             if (resume != null) {
                 runDir = resume;
                 checkpoint = Checkpoints.newestResumable(runDir);
-                TrainConfig saved = savedConfig(checkpoint);
-                config = config == null ? saved : checkCompatible(saved, config, checkpoint);
+                TrainConfig saved = SavedConfig.of(checkpoint);
+                config = config == null ? saved : SavedConfig.checkCompatible(saved, config, checkpoint);
             } else {
                 runDir = Objects.requireNonNull(output, "output");
             }
@@ -98,12 +90,12 @@ public final class TrainSession {
             Device device = rankDevice(Devices.resolve(config.device()), config.device(), env);
             boolean created = resume == null && env.isMain() && !Files.exists(runDir);
             try (Collectives dist = distSettings.join(env, device);
-                 RunLock freshLock = prepareRunDir(runDir, resume == null, dist)) {
+                 RunLock freshLock = RunDirectory.prepare(runDir, resume == null, dist)) {
                 try {
                     return run(config, runDir, checkpoint, commandLine, stepListener, device, dist);
                 } catch (IOException | RuntimeException e) {
                     if (resume == null && dist.isMain()) {
-                        undoFailedStart(runDir, created);
+                        RunDirectory.undoFailedStart(runDir, created);
                     }
                     throw e;
                 }
@@ -117,44 +109,6 @@ public final class TrainSession {
             return Devices.resolve("cuda:" + env.localRank());
         }
         return device;
-    }
-
-    /**
-     * Rank 0 checks that a new run's directory is empty, creates it and locks it, or, resuming (the
-     * lock already held), removes the run's unfinished checkpoint writes; every rank learns whether
-     * that worked, so none trains into a refused directory and none waits for a rank 0 that quit.
-     * Returns the new run's lock.
-     */
-    private static RunLock prepareRunDir(Path runDir, boolean fresh, Collectives dist) throws IOException {
-        RuntimeException refused = null;
-        RunLock lock = RunLock.NONE;
-        if (dist.isMain()) {
-            try {
-                if (fresh) {
-                    checkEmpty(runDir);
-                }
-                Files.createDirectories(runDir);
-                if (fresh) {
-                    lock = RunLock.acquire(runDir);
-                    removeLeftoversOfARunThatNeverSaved(runDir); // only now: they may have been a live run's
-                } else {
-                    Checkpoints.removeUnfinishedWrites(runDir);
-                }
-            } catch (UserError e) {
-                refused = e;
-            } catch (IOException e) {
-                refused = new UserError("cannot create " + runDir + ": " + io.mtl4j.util.IoErrors.reason(e));
-            }
-        }
-        boolean failed = dist.worldSize() > 1 ? dist.anyTrue(refused != null, "the run-directory check") : refused != null;
-        if (refused != null) {
-            lock.close();
-            throw refused;
-        }
-        if (failed) {
-            throw new UserError("rank " + dist.rank() + ": rank 0 refused to start the run in " + runDir + " (its log says why)");
-        }
-        return lock;
     }
 
     private static Outcome run(TrainConfig config, Path runDir, Path checkpoint, List<String> commandLine,
@@ -199,7 +153,7 @@ public final class TrainSession {
         Map<String, Object> meta = meta(config, specs, modelDir, data, commandLine);
         meta.put("world_size", dist.worldSize());
         meta.put("effective_batch_size", (long) config.batchSize() * config.gradAccum() * dist.worldSize());
-        try (MetricsLog metrics = dist.isMain() ? openMetrics(runDir, checkpoint) : MetricsLog.discard()) {
+        try (MetricsLog metrics = dist.isMain() ? RunDirectory.openMetrics(runDir, checkpoint) : MetricsLog.discard()) {
             Trainer trainer = new Trainer(config, new Trainer.RunContext(runDir, modelDir,
                     modelDir.resolve(BertTokenizer.FILE_NAME), meta, metrics), model, data, sampler, device, dist);
             if (checkpoint != null) {
@@ -311,155 +265,10 @@ public final class TrainSession {
         }
         meta.put("tasks", tasks);
         meta.put("head_input", config.headInput());
-        meta.put("config", withAbsolutePaths(config.toMap()));
+        meta.put("config", SavedConfig.withAbsolutePaths(config.toMap()));
         Map<String, Map<String, String>> hashes = new LinkedHashMap<>();
         data.forEach((t, d) -> hashes.put(t, d.fileHashes()));
         meta.put("provenance", Provenance.collect(config.seed(), modelDir, hashes, commandLine));
         return meta;
-    }
-
-    /** The config saved with the newest resumable checkpoint of a run. */
-    public static TrainConfig savedConfigOfRun(Path runDir) throws IOException {
-        return savedConfig(Checkpoints.newestResumable(runDir));
-    }
-
-    @SuppressWarnings("unchecked")
-    static TrainConfig savedConfig(Path checkpoint) {
-        Map<String, Object> meta = Checkpoints.readMeta(checkpoint);
-        Object config = meta.get("config");
-        if (!(config instanceof Map)) {
-            throw new UserError(checkpoint.resolve(Checkpoints.META) + ": no saved config");
-        }
-        return ConfigLoader.fromSaved((Map<String, Object>) config, checkpoint.resolve(Checkpoints.META).toString());
-    }
-
-    /** The keys, as "key old -> new", whose change would make a resumed run compute something else. */
-    public static List<String> nonResumableChanges(TrainConfig saved, TrainConfig requested) {
-        List<String> changed = new ArrayList<>();
-        Map<String, Object> a = withAbsolutePaths(saved.toMap());
-        Map<String, Object> b = withAbsolutePaths(requested.toMap());
-        for (String key : a.keySet()) {
-            if (!RESUMABLE_CHANGES.contains(key) && !String.valueOf(a.get(key)).equals(String.valueOf(b.get(key)))) {
-                changed.add(key + " " + a.get(key) + " -> " + b.get(key)
-                        + (key.equals("steps") ? " (the learning-rate schedule is laid out over the steps; to train on,"
-                        + " start a new run with --model RUN/last)" : ""));
-            }
-        }
-        return changed;
-    }
-
-    /** The config map with the values of {@link #PATH_KEYS} that name existing local files made absolute. */
-    static Map<String, Object> withAbsolutePaths(Map<String, Object> config) {
-        Map<String, Object> out = new LinkedHashMap<>(config);
-        for (String key : PATH_KEYS) {
-            if (out.get(key) instanceof String value && !value.isBlank() && Files.exists(Path.of(value))) {
-                out.put(key, Path.of(value).toAbsolutePath().normalize().toString());
-            }
-        }
-        return out;
-    }
-
-    private static TrainConfig checkCompatible(TrainConfig saved, TrainConfig requested, Path checkpoint) {
-        List<String> changed = nonResumableChanges(saved, requested);
-        if (!changed.isEmpty()) {
-            throw new UserError("cannot resume " + checkpoint + " with a changed config: " + String.join("; ", changed));
-        }
-        return requested;
-    }
-
-    private static void checkEmpty(Path runDir) throws IOException {
-        if (Files.exists(runDir)) {
-            if (!Files.isDirectory(runDir)) {
-                throw new UserError("--output " + runDir + " is a file");
-            }
-            try (Stream<Path> s = Files.list(runDir)) {
-                if (s.anyMatch(p -> !RunLock.isLockFile(p) && !isLeftoverOfARunThatNeverSaved(p))) {
-                    throw new UserError("--output " + runDir + " is not empty; use --resume " + runDir
-                            + " to continue that run, or choose a new directory (nothing was overwritten)");
-                }
-            }
-        }
-    }
-
-    /**
-     * What a run that stopped before its first checkpoint leaves: its metrics log and unfinished
-     * checkpoint writes. Nothing there can be resumed, so a new run may start over them.
-     */
-    private static boolean isLeftoverOfARunThatNeverSaved(Path p) {
-        String name = p.getFileName().toString();
-        return name.equals(MetricsLog.FILE_NAME) || Checkpoints.isUnfinishedWrite(p);
-    }
-
-    private static void removeLeftoversOfARunThatNeverSaved(Path runDir) throws IOException {
-        List<Path> leftovers;
-        try (Stream<Path> s = Files.list(runDir)) {
-            leftovers = s.filter(TrainSession::isLeftoverOfARunThatNeverSaved).toList();
-        }
-        if (!leftovers.isEmpty()) {
-            LOG.warn("{}: starting over a run that stopped before its first checkpoint (removing {})", runDir,
-                    leftovers.stream().map(p -> p.getFileName().toString()).toList());
-            for (Path p : leftovers) {
-                io.mtl4j.util.Files2.deleteTree(p);
-            }
-        }
-    }
-
-    /**
-     * A new run that failed before it trained (a bad model or data path, say) leaves its directory as
-     * it found it: removed if it created it, else empty. Called with the run's lock still held, so no
-     * other process can be starting in the directory; anything the run logged stays.
-     */
-    private static void undoFailedStart(Path runDir, boolean created) {
-        try {
-            List<Path> entries;
-            try (Stream<Path> s = Files.list(runDir)) {
-                entries = s.toList();
-            }
-            boolean untouched = entries.stream().allMatch(p -> RunLock.isLockFile(p) || isEmptyMetricsLog(p));
-            if (!untouched) {
-                return;
-            }
-            for (Path p : entries) {
-                Files.delete(p);
-            }
-            if (created) {
-                Files.delete(runDir);
-            }
-        } catch (IOException e) {
-            LOG.debug("could not tidy {} after a failed start: {}", runDir, e.toString());
-        }
-    }
-
-    private static boolean isEmptyMetricsLog(Path p) {
-        try {
-            return p.getFileName().toString().equals(MetricsLog.FILE_NAME) && Files.size(p) == 0;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** Opens metrics.jsonl; on resume, drops lines logged after the checkpoint (they will be redone). */
-    private static MetricsLog openMetrics(Path runDir, Path checkpoint) throws IOException {
-        Path file = runDir.resolve(MetricsLog.FILE_NAME);
-        if (checkpoint != null && Files.exists(file)) {
-            long step = Checkpoints.readState(checkpoint).step();
-            List<String> kept = new ArrayList<>();
-            for (String line : Files.readAllLines(file)) {
-                try {
-                    var node = Checkpoints.JSON.readTree(line);
-                    if (node != null && node.has("step") && node.get("step").asLong() <= step) {
-                        kept.add(line);
-                    }
-                } catch (IOException e) {
-                    // a line cut off by the crash: drop it
-                }
-            }
-            io.mtl4j.util.AtomicFiles.write(file, out -> {
-                for (String line : kept) {
-                    out.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                }
-            });
-        }
-        return new MetricsLog(file);
     }
 }

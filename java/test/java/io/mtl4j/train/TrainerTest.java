@@ -492,7 +492,7 @@ class TrainerTest {
         assertEquals(data.toAbsolutePath().normalize().toString(), saved.get("data"));
         assertEquals(model.toAbsolutePath().normalize().toString(), saved.get("model"));
         // the same inputs named relatively are no change
-        assertTrue(TrainSession.nonResumableChanges(TrainSession.savedConfig(run.resolve("last")), config(relative)).isEmpty());
+        assertTrue(SavedConfig.nonResumableChanges(SavedConfig.of(run.resolve("last")), config(relative)).isEmpty());
     }
 
     @Test
