@@ -61,7 +61,25 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler(Main::handleError);
         cli.setParameterExceptionHandler(Main::handleUsageError);
         cli.setExecutionStrategy(Main::execute);
-        return cli.execute(args);
+        giveEverySubcommandTheVersion(cli);
+        int code = cli.execute(args);
+        if (out.checkError() && code == 0) {
+            // A PrintWriter swallows write errors: without this, predictions lost to a full disk exit 0.
+            err.println("mtl4j: error: cannot write to standard output (disk full, or the reading end closed)");
+            err.flush();
+            return 1;
+        }
+        return code;
+    }
+
+    /** mixinStandardHelpOptions gives every subcommand -V, which prints nothing without a provider. */
+    private static void giveEverySubcommandTheVersion(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            if (sub.getCommandSpec().versionProvider() == null) {
+                sub.getCommandSpec().versionProvider(new VersionProvider());
+            }
+            giveEverySubcommandTheVersion(sub);
+        }
     }
 
     /** A command that only groups others (mtl4j, data, bench, pcgrad) given alone is a usage error. */

@@ -39,7 +39,14 @@ public final class AtomicFiles {
 
     public static void writePath(Path target, PathWriter writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        if (Files.isDirectory(target)) {
+            throw new UserError(target + " is a directory; give a file path");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new UserError("cannot write " + target + ": " + e.getFile() + " is not a directory");
+        }
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), TEMP_SUFFIX);
         try {
             makeWorldReadable(tmp);

@@ -48,4 +48,28 @@ class UsageErrorTest {
         assertEquals(0, CliRunner.run("--help").exitCode());
         assertEquals(0, CliRunner.run("data", "--help").exitCode());
     }
+
+    @Test
+    void everySubcommandPrintsTheVersion() {
+        for (String[] args : new String[][] {{"train", "--version"}, {"bench", "train", "-V"}}) {
+            CliRunner r = CliRunner.run(args);
+            assertEquals(0, r.exitCode(), String.join(" ", args));
+            assertTrue(r.out().startsWith("mtl4j "), r.out());
+            assertTrue(r.out().contains("libtorch "), r.out());
+        }
+    }
+
+    @Test
+    void outputThatCannotBeWrittenIsAnErrorNotSuccess() {
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+        };
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = Main.run(new java.io.PrintWriter(full, true), new java.io.PrintWriter(err, true), "--help");
+        assertEquals(1, code);
+        assertEquals("mtl4j: error: cannot write to standard output (disk full, or the reading end closed)", err.toString().strip());
+    }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class AtomicFilesTest {
     @TempDir
@@ -24,5 +25,19 @@ class AtomicFilesTest {
         try (var files = Files.list(target.getParent())) {
             assertEquals(1, files.count(), "no temp file left");
         }
+    }
+
+    @Test
+    void aTargetThatIsADirectoryOrUnderAFileIsAUserErrorAndTouchesNothing() throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("out"));
+        UserError e = assertThrows(UserError.class, () -> AtomicFiles.write(folder, out -> out.write(1)));
+        assertEquals(folder + " is a directory; give a file path", e.getMessage());
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        e = assertThrows(UserError.class, () -> AtomicFiles.write(file.resolve("a.json"), out -> out.write(1)));
+        assertEquals("cannot write " + file.resolve("a.json") + ": " + file + " is not a directory", e.getMessage());
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "nothing written");
+        }
+        assertEquals("x", Files.readString(file));
     }
 }
