@@ -84,8 +84,11 @@ public final class PredictCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new UserError("--batch-size is " + batchSize + "; must be at least 1");
         }
-        if ((input == null) == (submission == null)) {
-            throw new UserError("give either --input FILE|- or --glue-submission DIR");
+        if (input != null && submission != null) {
+            throw new UserError("give --input FILE|- or --glue-submission DIR, not both");
+        }
+        if (input == null && submission == null) {
+            throw new UserError("give --input FILE|- (one task's predictions) or --glue-submission DIR (test-split TSVs)");
         }
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);

@@ -31,7 +31,7 @@ public final class TrainOptions {
             + "(default 1e-2). Adam moves a parameter by about its LR per step: at a fine-tuning LR like 5e-5 "
             + "they would stay near 0 for the whole run; at 1e-2 they follow their optimum, log 2L (log L for regression).")
     Double lossWeightLr;
-    @Option(names = "--layer-lr-decay", description = "Layer-wise LR decay: layer l gets lr x decay^(L+1-l) (default 1 = off).")
+    @Option(names = "--layer-lr-decay", description = "Layer-wise LR decay: encoder layer l (1..L) gets lr x decay^(L+1-l), the embeddings lr x decay^(L+1) (default 1 = off).")
     Double layerLrDecay;
     @Option(names = "--weight-decay", description = "AdamW decoupled weight decay, not on biases/LayerNorm (default 0.01).")
     Double weightDecay;
@@ -51,57 +51,58 @@ public final class TrainOptions {
     String sampler;
     @Option(names = "--temperature", description = "Temperature T for p ~ n^(1/T) (default 2).")
     Double temperature;
-    @Option(names = "--sampler-cap", description = "Cap on task sizes for proportional sampling, 0 = none.")
+    @Option(names = "--sampler-cap", description = "Cap on task sizes for proportional sampling (default 0 = none).")
     Long samplerCap;
     @Option(names = "--max-length", description = "Max tokens per example, longest-first truncation (default 128).")
     Integer maxLength;
     @Option(names = "--padding", description = "bucketed | dynamic | fixed (fixed pads to --max-length; default bucketed).")
     String padding;
-    @Option(names = "--max-tokens", description = "Token budget per batch (rows x padded length), 0 = none.")
+    @Option(names = "--max-tokens", description = "Token budget per batch (rows x padded length; default 0 = none).")
     Integer maxTokens;
-    @Option(names = "--head-input", description = "pooler (default; exports exactly to HF) | cls (raw [CLS] state) | mean (mean of the token states, as sentence-transformers pools).")
+    @Option(names = "--head-input", description = "pooler (exports exactly to HF) | cls (raw [CLS] state) | mean (mean of the token states, as sentence-transformers pools) (default pooler).")
     String headInput;
     @Option(names = "--freeze-layers", description = "Freeze the embeddings and the first K encoder layers (default 0).")
     Integer freezeLayers;
-    @Option(names = "--freeze-embeddings", arity = "0..1", description = "Freeze the embeddings only.")
+    @Option(names = "--freeze-embeddings", arity = "0..1", description = "Freeze the embeddings only (default false).")
     Boolean freezeEmbeddings;
-    @Option(names = "--loss-weighting", description = "equal | fixed (--task-weights) | uncertainty (Kendall et al. 2018).")
+    @Option(names = "--loss-weighting", description = "equal | fixed (--task-weights) | uncertainty (Kendall et al. 2018) (default equal).")
     String lossWeighting;
-    @Option(names = "--task-weights", paramLabel = "T=W,...", description = "Fixed loss weights, e.g. mnli=1,sst2=0.5.")
+    @Option(names = "--task-weights", paramLabel = "T=W,...", description = "Fixed loss weights, e.g. mnli=1,sst2=0.5 (with --loss-weighting fixed; default none).")
     String taskWeights;
-    @Option(names = "--mtl", description = "plain | pcgrad (gradient surgery on the shared encoder).")
+    @Option(names = "--mtl", description = "plain | pcgrad (gradient surgery on the shared encoder) (default plain).")
     String mtl;
-    @Option(names = "--pcgrad-reduction", description = "sum (paper) | mean.")
+    @Option(names = "--pcgrad-reduction", description = "How PCGrad combines the projected task gradients: sum (paper) | mean (default sum).")
     String pcgradReduction;
     @Option(names = "--eval-every", description = "Evaluate and checkpoint every N steps, 0 = only save at the end (default 500).")
     Long evalEvery;
     @Option(names = "--eval-batch-size", description = "Batch size for evaluation (default 64).")
     Integer evalBatchSize;
-    @Option(names = "--max-eval-examples", description = "Evaluate on at most N dev examples per split, 0 = all.")
+    @Option(names = "--max-eval-examples", description = "Evaluate on the first N dev examples of each split, not a sample (default 0 = all).")
     Long maxEvalExamples;
-    @Option(names = "--patience", description = "Early stopping after N evaluations without gain, 0 = off.")
+    @Option(names = "--patience", description = "Early stopping after N evaluations without gain (default 0 = off).")
     Integer patience;
-    @Option(names = "--log-every", description = "Every N steps, write the running losses to the debug log (seen with --verbose; the progress bar shows them all along). Default 50.")
+    @Option(names = "--log-every", description = "Every N steps, write the running losses to the debug log (seen with --verbose; the progress bar shows them all along). (default 50).")
     Long logEvery;
     @Option(names = "--keep-last", description = "Keep the newest K step-N checkpoints (default 2).")
     Integer keepLast;
-    @Option(names = "--save-every", description = "Also checkpoint every N steps between evaluations, 0 = off.")
+    @Option(names = "--save-every", description = "Also checkpoint every N steps between evaluations (default 0 = off).")
     Long saveEvery;
     @Option(names = "--seed", description = "Seed of sampling, batching, dropout and head init (default 42).")
     Long seed;
     @Option(names = "--device", description = "auto | cpu | cuda | cuda:<i> (default auto).")
     String device;
-    @Option(names = "--threads", description = "LibTorch CPU threads, 0 = LibTorch's default.")
+    @Option(names = "--threads", description = "LibTorch CPU threads (default 0 = LibTorch's choice, one per core).")
     Integer threads;
-    @Option(names = "--precision", description = "auto | fp32 | bf16 (bf16 autocast on CUDA).")
+    @Option(names = "--precision", description = "auto | fp32 | bf16. auto: bf16 autocast on CUDA, fp32 on CPU; bf16 autocasts on either (default auto).")
     String precision;
-    @Option(names = "--on-bad-row", description = "error | skip bad data rows (skipped rows are counted and reported).")
+    @Option(names = "--on-bad-row", description = "error | skip bad data rows (skipped rows are counted and reported; default error).")
     String onBadRow;
-    @Option(names = "--on-nonfinite", description = "error | skip steps with NaN/inf loss or gradients.")
+    @Option(names = "--on-nonfinite", description = "error | skip steps with NaN/inf loss or gradients (default error: save the last good state and stop).")
     String onNonfinite;
-    @Option(names = "--max-bad-steps", description = "With --on-nonfinite skip: stop after K bad steps in a row.")
+    @Option(names = "--max-bad-steps", description = "With --on-nonfinite skip: stop after K bad steps in a row (default 10).")
     Integer maxBadSteps;
-    @Option(names = "--dropout", arity = "0..1", description = "Dropout during training (default true).")
+    @Option(names = "--dropout", arity = "0..1", description = "Dropout on or off during training (--dropout false turns it off; default true)."
+                    + " The rates are the model config.json's hidden_dropout_prob and attention_probs_dropout_prob.")
     Boolean dropout;
     @Option(names = "--memory-warmup", arity = "0..1", description = "Before step 1, run one forward and backward of "
             + "every padded length the data can produce, so memory is at its peak from the start and stays flat "

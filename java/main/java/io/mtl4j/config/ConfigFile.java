@@ -33,6 +33,9 @@ import java.util.Set;
 record ConfigFile(Map<String, Object> values, Map<String, String> origins) {
     /** Reads {@code file}; a top-level key outside {@code knownKeys} is an error at its line. */
     static ConfigFile read(Path file, Set<String> knownKeys) {
+        if (Files.isDirectory(file)) {
+            throw new UserError(file + ": a directory, not a config file");
+        }
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": config file not found");
         }

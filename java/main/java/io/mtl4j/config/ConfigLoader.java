@@ -197,12 +197,13 @@ public final class ConfigLoader {
         if (config.lossWeighting().equals("fixed")) {
             for (String t : tasks) {
                 if (!config.taskWeights().containsKey(t)) {
-                    throw new UserError(origin.get("task-weights") + ": loss-weighting fixed needs a weight for task " + t);
+                    throw new UserError(origin.get("loss-weighting") + " is fixed, which needs a weight for task " + t
+                            + " (task-weights, e.g. --task-weights " + String.join(",", tasks.stream().map(x -> x + "=1").toList()) + ")");
                 }
             }
         }
         if (config.mtl().equals("pcgrad") && tasks.size() < 2) {
-            throw new UserError(origin.get("mtl") + ": --mtl pcgrad needs at least two tasks");
+            throw new UserError(origin.get("mtl") + " is pcgrad, which needs at least two tasks (tasks: " + String.join(",", tasks) + ")");
         }
         return config;
     }

@@ -176,16 +176,7 @@ public final class Checkpoints {
         if (!Files.isDirectory(runDir)) {
             throw new UserError(runDir + ": run directory does not exist");
         }
-        List<Path> candidates = new ArrayList<>();
-        try (Stream<Path> s = Files.list(runDir)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                String n = p.getFileName().toString();
-                if ((n.equals("last") || n.matches("step-\\d+") || n.startsWith(OLD_PREFIX + "last") || n.equals("best")
-                        || n.startsWith("best-")) && Files.isRegularFile(p.resolve(STATE))) {
-                    candidates.add(p);
-                }
-            }
-        }
+        List<Path> candidates = resumeCandidates(runDir);
         // At equal steps the first wins: last, then step-N, a replaced last, and best/best-<task> last.
         candidates.sort(Comparator.comparingInt(Checkpoints::resumePreference));
         List<String> damaged = new ArrayList<>();
@@ -207,12 +198,33 @@ public final class Checkpoints {
             throw new UserError(runDir + ": no resumable checkpoint (looked for last/ and step-N/ with " + STATE + ")"
                     + (damaged.isEmpty() ? "" : "; damaged: " + String.join("; ", damaged))
                     + (damaged.isEmpty() && Files.isRegularFile(runDir.resolve(MetricsLog.FILE_NAME))
-                    ? "; the run stopped before its first checkpoint: start it again with --output " + runDir : ""));
+                    ? "; the run stopped before its first checkpoint: start it again with --output " + runDir : "")
+                    + (Files.isRegularFile(runDir.resolve(STATE)) && runDir.toAbsolutePath().getParent() != null
+                    ? "; " + runDir + " is a checkpoint: give its run directory, --resume " + runDir.toAbsolutePath().getParent() : ""));
         }
         for (String d : damaged) {
             LOG.warn("passed over a damaged checkpoint: {}", d);
         }
         return newest;
+    }
+
+    /** Whether {@code runDir} holds a checkpoint a resume could start from (complete or not). */
+    static boolean hasResumeCandidates(Path runDir) throws IOException {
+        return Files.isDirectory(runDir) && !resumeCandidates(runDir).isEmpty();
+    }
+
+    private static List<Path> resumeCandidates(Path runDir) throws IOException {
+        List<Path> candidates = new ArrayList<>();
+        try (Stream<Path> s = Files.list(runDir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if ((n.equals("last") || n.matches("step-\\d+") || n.startsWith(OLD_PREFIX + "last") || n.equals("best")
+                        || n.startsWith("best-")) && Files.isRegularFile(p.resolve(STATE))) {
+                    candidates.add(p);
+                }
+            }
+        }
+        return candidates;
     }
 
     private static int resumePreference(Path checkpoint) {

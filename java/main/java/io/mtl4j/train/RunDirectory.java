@@ -72,8 +72,9 @@ final class RunDirectory {
             }
             try (Stream<Path> s = Files.list(runDir)) {
                 if (s.anyMatch(p -> !RunLock.isLockFile(p) && !isLeftoverOfARunThatNeverSaved(p))) {
-                    throw new UserError("--output " + runDir + " is not empty; use --resume " + runDir
-                            + " to continue that run, or choose a new directory (nothing was overwritten)");
+                    throw new UserError("--output " + runDir + " is not empty; " + (Checkpoints.hasResumeCandidates(runDir)
+                            ? "use --resume " + runDir + " to continue that run, or choose a new directory"
+                            : "it holds no mtl4j run to resume: choose a new directory") + " (nothing was overwritten)");
                 }
             }
         }

@@ -9,6 +9,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The README's promise: every config key is also a flag of train and compare, with the same name. */
 class TrainOptionsTest {
@@ -30,5 +31,26 @@ class TrainOptionsTest {
                 "--adam-beta1", "0.8", "--adam-beta2", "0.98", "--adam-eps", "1e-6");
         TrainConfig c = ConfigLoader.load(null, options.overrides());
         assertEquals(List.of(0.8, 0.98, 1e-6), List.of(c.adamBeta1(), c.adamBeta2(), c.adamEps()));
+    }
+
+    /** Help that states a default which the config does not use misleads worse than none. */
+    @Test
+    void everyFlagWithADefaultStatesTheOneTheConfigUses() {
+        CommandLine cli = new CommandLine(new TrainOptions());
+        java.util.regex.Pattern stated = java.util.regex.Pattern.compile("\\bdefault:? ([^ ;,):]+)");
+        for (var e : ConfigLoader.DEFAULTS.entrySet()) {
+            if (e.getValue() == null || e.getValue() instanceof java.util.Map) {
+                continue;
+            }
+            String help = String.join(" ", cli.getCommandSpec().findOption("--" + e.getKey()).description());
+            var m = stated.matcher(help);
+            assertTrue(m.find(), "--" + e.getKey() + " does not state its default: " + help);
+            String value = m.group(1).replaceAll("\\.$", "");
+            if (e.getValue() instanceof Number n) {
+                assertEquals(n.doubleValue(), Double.parseDouble(value), "--" + e.getKey() + ": " + help);
+            } else {
+                assertEquals(String.valueOf(e.getValue()), value, "--" + e.getKey() + ": " + help);
+            }
+        }
     }
 }

@@ -31,6 +31,14 @@ class UsageErrorTest {
     }
 
     @Test
+    void predictTakesOneKindOfOutput() {
+        assertOneLine("mtl4j: error: give --input FILE|- or --glue-submission DIR, not both",
+                "predict", "--checkpoint", "c", "--task", "sst2", "--input", "-", "--glue-submission", "out");
+        assertOneLine("mtl4j: error: give --input FILE|- (one task's predictions) or --glue-submission DIR (test-split TSVs)",
+                "predict", "--checkpoint", "c", "--task", "sst2");
+    }
+
+    @Test
     void aMisspeltCommandSuggestsTheRightOne() {
         assertOneLine("mtl4j: error: Unmatched argument at index 0: 'trian'; did you mean train? Run 'mtl4j --help' for usage.",
                 "trian");

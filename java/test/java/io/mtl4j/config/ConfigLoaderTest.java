@@ -74,6 +74,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ruleErrorsNameTheKeyThatAskedForTheMissingPart() throws Exception {
+        Map<String, Object> o = required();
+        o.put("tasks", "sst2,qqp");
+        o.put("loss-weighting", "fixed");
+        UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(null, o));
+        assertEquals("--loss-weighting is fixed, which needs a weight for task sst2 (task-weights, e.g. --task-weights sst2=1,qqp=1)",
+                e.getMessage());
+        Map<String, Object> p = required();
+        p.put("tasks", "sst2");
+        p.put("mtl", "pcgrad");
+        e = assertThrows(UserError.class, () -> ConfigLoader.load(null, p));
+        assertEquals("--mtl is pcgrad, which needs at least two tasks (tasks: sst2)", e.getMessage());
+        Path folder = java.nio.file.Files.createDirectories(dir.resolve("configs"));
+        e = assertThrows(UserError.class, () -> ConfigLoader.load(folder, Map.of()));
+        assertEquals(folder + ": a directory, not a config file", e.getMessage());
+    }
+
+    @Test
     void fileErrorsNameTheFileAndLine() throws Exception {
         assertEquals(dir.resolve("a.yaml") + ":3: unknown config key \"batchsize\"; did you mean batch-size?",
                 fileError("a.yaml", "# recipe\nsteps: 10\nbatchsize: 32\n").getMessage());

@@ -478,7 +478,21 @@ class TrainerTest {
         assertEquals(6, train("never-saved", Map.of()).result().steps());
         assertFalse(Files.exists(run.resolve(".tmp-step-3-42")));
         UserError e = assertThrows(UserError.class, () -> train("never-saved", Map.of()));
-        assertTrue(e.getMessage().contains("is not empty"), "a run with checkpoints is never started over: " + e.getMessage());
+        assertTrue(e.getMessage().contains("is not empty; use --resume " + run), "a run with checkpoints is never started over: "
+                + e.getMessage());
+        UserError checkpointGiven = assertThrows(UserError.class, () -> TrainSession.run(null, null, run.resolve("last"), List.of()));
+        assertTrue(checkpointGiven.getMessage().endsWith("is a checkpoint: give its run directory, --resume " + run.toAbsolutePath()),
+                checkpointGiven.getMessage());
+    }
+
+    @Test
+    void aNonEmptyDirectoryThatIsNoRunIsRefusedWithoutOfferingToResumeIt() throws Exception {
+        Path other = Files.createDirectories(dir.resolve("notes"));
+        Files.writeString(other.resolve("x.txt"), "mine");
+        UserError e = assertThrows(UserError.class, () -> train("notes", Map.of()));
+        assertEquals("--output " + other + " is not empty; it holds no mtl4j run to resume: choose a new directory (nothing was overwritten)",
+                e.getMessage());
+        assertEquals("mine", Files.readString(other.resolve("x.txt")));
     }
 
     @Test
