@@ -3,6 +3,7 @@ package io.mtl4j.data;
 import io.mtl4j.hub.DownloadProgress;
 import io.mtl4j.hub.Env;
 import io.mtl4j.hub.GlueHubFetcher;
+import io.mtl4j.util.Files2;
 import io.mtl4j.util.UserError;
 
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ public final class DataSources {
         }
         Path dir = Path.of(data);
         if (!Files.isDirectory(dir)) {
-            throw new UserError("data directory " + data + (Files.exists(dir) ? " is a file" : " does not exist")
+            throw new UserError("data directory " + data + (Files.exists(dir) ? " is a file" : " does not exist" + Files2.whereRelative(data))
                     + " (give a directory laid out as DIR/<task>/<split>.jsonl, or 'hub')");
         }
         return new SplitLocator(dir);

@@ -33,7 +33,7 @@ public final class HubDataSource implements DataSource {
                 Files.createDirectories(target.getParent());
                 fetcher.fetch(task.name(), split, target);
             } catch (java.nio.file.NoSuchFileException e) {
-                throw new MissingSplitError("the hub has no " + task.name() + "/" + split + ": " + e.getMessage(), e);
+                throw new MissingSplitError(split, "the hub has no " + task.name() + "/" + split + ": " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new UserError("cannot fetch " + task.name() + "/" + split + " from the hub: " + e.getMessage(), e);
             }

@@ -9,12 +9,20 @@ import io.mtl4j.util.UserError;
  */
 public class MissingSplitError extends UserError {
     private static final long serialVersionUID = 1L;
+    private final String split;
 
-    public MissingSplitError(String message) {
+    public MissingSplitError(String split, String message) {
         super(message);
+        this.split = split;
     }
 
-    public MissingSplitError(String message, Throwable cause) {
+    public MissingSplitError(String split, String message, Throwable cause) {
         super(message, cause);
+        this.split = split;
+    }
+
+    /** The split that has no file, e.g. {@code validation}. */
+    public String split() {
+        return split;
     }
 }

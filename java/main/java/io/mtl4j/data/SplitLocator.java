@@ -41,7 +41,7 @@ public final class SplitLocator implements DataSource {
                 return c;
             }
         }
-        throw new MissingSplitError("no file for task " + task.name() + " split " + split + "; looked for: "
+        throw new MissingSplitError(split, "no file for task " + task.name() + " split " + split + "; looked for: "
                 + candidates.stream().map(c -> c.path().toString()).collect(Collectors.joining(", ")));
     }
 

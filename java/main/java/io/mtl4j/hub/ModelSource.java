@@ -1,5 +1,6 @@
 package io.mtl4j.hub;
 
+import io.mtl4j.util.Files2;
 import io.mtl4j.util.UserError;
 
 import java.nio.file.Files;
@@ -39,7 +40,8 @@ public final class ModelSource {
             throw new UserError("model " + modelArg + " is a file; expected a model directory or a hub id");
         }
         if (!RepoId.isValid(modelArg)) {
-            throw new UserError("model directory " + modelArg + " does not exist and is not a hub id (name or org/name)");
+            throw new UserError("model directory " + modelArg + " does not exist" + Files2.whereRelative(modelArg)
+                    + " and is not a hub id (name or org/name)");
         }
         HubClient client = new HubClient(HubConfig.from(env), progress);
         try {

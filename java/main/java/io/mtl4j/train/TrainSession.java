@@ -5,6 +5,7 @@ import io.mtl4j.data.BadRowPolicy;
 import io.mtl4j.data.CacheDirs;
 import io.mtl4j.data.DataSource;
 import io.mtl4j.data.DataSources;
+import io.mtl4j.data.MissingSplitError;
 import io.mtl4j.data.TaskSampler;
 import io.mtl4j.data.TaskSamplers;
 import io.mtl4j.dist.Collectives;
@@ -228,8 +229,15 @@ public final class TrainSession {
                 if (config.evalEvery() == 0) {
                     optional = dev;
                 }
-                TaskData loaded = TaskData.load(spec, source, splits, optional, tokenizer, cacheDir,
-                        BadRowPolicy.parse(config.onBadRow()));
+                TaskData loaded;
+                try {
+                    loaded = TaskData.load(spec, source, splits, optional, tokenizer, cacheDir, BadRowPolicy.parse(config.onBadRow()));
+                } catch (MissingSplitError e) {
+                    if (dev.contains(e.split())) {
+                        throw new UserError(e.getMessage() + " (dev evaluation needs it; --eval-every 0 trains without)", e);
+                    }
+                    throw e;
+                }
                 data.put(spec.name(), loaded);
                 List<String> devLoaded = dev.stream().filter(loaded.splits()::containsKey).toList();
                 LOG.info("{}: {} training examples{}", spec.name(), loaded.splits().get("train").size(),

@@ -22,4 +22,17 @@ public final class Files2 {
             }
         }
     }
+
+    /**
+     * For a relative path that was not found, where it was looked for: a config file's relative
+     * paths are read from the working directory, not from the file's own directory.
+     */
+    public static String whereRelative(String path) {
+        try {
+            Path p = Path.of(path);
+            return p.isAbsolute() ? "" : " (relative to the working directory " + Path.of("").toAbsolutePath() + ")";
+        } catch (java.nio.file.InvalidPathException e) {
+            return "";
+        }
+    }
 }

@@ -25,6 +25,8 @@ class DataSourcesTest {
     void saysWhetherTheDataPathIsMissingOrAFile() throws Exception {
         assertEquals("data directory " + dir.resolve("nope") + " does not exist (give a directory laid out as"
                 + " DIR/<task>/<split>.jsonl, or 'hub')", refused(dir.resolve("nope")).getMessage());
+        assertEquals("data directory no-such-glue does not exist (relative to the working directory " + Path.of("").toAbsolutePath()
+                + ") (give a directory laid out as DIR/<task>/<split>.jsonl, or 'hub')", refused(Path.of("no-such-glue")).getMessage());
         Path file = Files.writeString(dir.resolve("train.jsonl"), "{}\n");
         assertTrue(refused(file).getMessage().startsWith("data directory " + file + " is a file"));
         assertTrue(DataSources.resolve(dir.toString(), dir.resolve("cache"), Env.system(), DownloadProgress.none()) instanceof SplitLocator);

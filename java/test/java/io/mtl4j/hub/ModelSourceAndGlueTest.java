@@ -60,6 +60,9 @@ class ModelSourceAndGlueTest {
         UserError e = assertThrows(UserError.class, () -> ModelSource.resolve(arg, null, env));
         assertEquals("model directory " + arg + " does not exist and is not a hub id (name or org/name)", e.getMessage());
         assertTrue(hub.requests().isEmpty());
+        UserError relative = assertThrows(UserError.class, () -> ModelSource.resolve("../no-such/model-dir", null, env));
+        assertEquals("model directory ../no-such/model-dir does not exist (relative to the working directory "
+                + Path.of("").toAbsolutePath() + ") and is not a hub id (name or org/name)", relative.getMessage());
     }
 
     @Test

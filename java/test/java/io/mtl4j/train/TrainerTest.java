@@ -486,6 +486,16 @@ class TrainerTest {
     }
 
     @Test
+    void aMissingDevSplitSaysEvaluationNeedsItAndHowToTrainWithout() throws Exception {
+        Path noDev = TinyGlue.write(dir.resolve("glue-no-dev"), 96, 32, 5);
+        Files.delete(noDev.resolve("qqp/validation.jsonl"));
+        UserError e = assertThrows(UserError.class, () -> train("no-dev", Map.of("data", noDev.toString(), "eval-every", 3L)));
+        assertTrue(e.getMessage().startsWith("no file for task qqp split validation; looked for: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (dev evaluation needs it; --eval-every 0 trains without)"), e.getMessage());
+        assertEquals(6, train("no-dev-no-eval", Map.of("data", noDev.toString(), "eval-every", 0L)).result().steps());
+    }
+
+    @Test
     void aNonEmptyDirectoryThatIsNoRunIsRefusedWithoutOfferingToResumeIt() throws Exception {
         Path other = Files.createDirectories(dir.resolve("notes"));
         Files.writeString(other.resolve("x.txt"), "mine");
