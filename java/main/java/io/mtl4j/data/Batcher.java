@@ -100,16 +100,24 @@ public final class Batcher {
     }
 
     private void checkLengths(int[] lengths) {
+        int longest = -1;
         for (int i = 0; i < lengths.length; i++) {
             int len = lengths[i];
             if (config.padding() == BatchingConfig.Padding.FIXED && len > config.fixedLength()) {
                 throw new UserError("example " + i + " has " + len + " tokens, more than the fixed length "
                         + config.fixedLength() + "; tokenize with max length <= " + config.fixedLength());
             }
-            int padded = config.padding() == BatchingConfig.Padding.FIXED ? config.fixedLength() : len;
-            if (config.maxTokens() > 0 && padded > config.maxTokens()) {
-                throw new UserError("token budget " + config.maxTokens() + " is smaller than one example ("
-                        + padded + " padded tokens, example " + i + ")");
+            if (longest < 0 || len > lengths[longest]) {
+                longest = i;
+            }
+        }
+        if (longest >= 0 && config.maxTokens() > 0) {
+            // The longest, not the first too long: one error tells the budget that works.
+            int padded = config.padding() == BatchingConfig.Padding.FIXED ? config.fixedLength() : lengths[longest];
+            if (padded > config.maxTokens()) {
+                throw new UserError("--max-tokens " + config.maxTokens() + " is smaller than one example: the longest has "
+                        + padded + " padded tokens (example " + longest + " of the split, counting from 0); give --max-tokens "
+                        + padded + " or more");
             }
         }
     }

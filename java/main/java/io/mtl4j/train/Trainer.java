@@ -380,18 +380,28 @@ public final class Trainer {
         int batches = 0;
         StepTimer stepTimer = timer;
         timer = StepTimer.NONE; // not a step: keep it out of bench figures
-        try {
+        Map<String, List<Batch>> shapes = new LinkedHashMap<>();
+        for (String task : tasks) {
+            shapes.put(task, streams.get(task).shapeCoveringBatches());
+        }
+        long total = shapes.values().stream().mapToLong(List::size).sum();
+        if (dist.isMain()) {
+            LOG.info("memory warm-up: one forward and backward of each of {} batch shapes before step 1"
+                    + " (--memory-warmup false skips it)", total);
+        }
+        try (ProgressBar bar = dist.isMain() ? new ProgressBar("warm-up", total) : ProgressBar.silent("warm-up", total)) {
             shapes:
-            for (String task : tasks) {
-                for (Batch batch : streams.get(task).shapeCoveringBatches()) {
+            for (Map.Entry<String, List<Batch>> e : shapes.entrySet()) {
+                for (Batch batch : e.getValue()) {
                     if (stopRequested) {
                         LOG.warn("stop requested during the memory warm-up");
                         break shapes;
                     }
                     try (PointerScope scope = new PointerScope()) {
-                        backward(task, List.of(batch), batch.batchSize());
+                        backward(e.getKey(), List.of(batch), batch.batchSize());
                     }
                     batches++;
+                    bar.step(1);
                 }
             }
         } finally {

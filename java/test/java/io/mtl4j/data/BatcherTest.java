@@ -127,8 +127,9 @@ class BatcherTest {
     @Test
     void budgetSmallerThanAnExampleIsAnError() {
         Batcher b = new Batcher(BatchingConfig.dynamic(8).withMaxTokens(50));
-        UserError e = assertThrows(UserError.class, () -> b.planEpoch(new int[] {10, 60}, new Rng(0)));
-        assertEquals("token budget 50 is smaller than one example (60 padded tokens, example 1)", e.getMessage());
+        UserError e = assertThrows(UserError.class, () -> b.planEpoch(new int[] {10, 55, 70, 60}, new Rng(0)));
+        assertEquals("--max-tokens 50 is smaller than one example: the longest has 70 padded tokens (example 2 of the split,"
+                + " counting from 0); give --max-tokens 70 or more", e.getMessage());
     }
 
     @Test
