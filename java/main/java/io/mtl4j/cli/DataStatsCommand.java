@@ -16,6 +16,7 @@ import io.mtl4j.data.SplitStats;
 import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.data.TokenizedSplits;
 import io.mtl4j.hub.Env;
+import io.mtl4j.model.BertConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertBatchEncoder;
@@ -52,8 +53,12 @@ public final class DataStatsCommand implements Callable<Integer> {
     static final long PLAN_SEED = 0;
     private static final Logger LOG = LogManager.getLogger(DataStatsCommand.class);
 
-    @Option(names = "--task", required = true, description = "A GLUE task: cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli.")
+    @Option(names = "--task", required = true,
+            description = "A GLUE task (cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli) or one of --task-file.")
     String task;
+
+    @Option(names = "--task-file", paramLabel = "FILE", description = "YAML/JSON file declaring your own tasks, as for train.")
+    Path taskFile;
 
     @Option(names = "--data", required = true, paramLabel = "DIR|hub",
             description = "A data directory (see docs/data.md for the layouts) or 'hub' for nyu-mll/glue on the Hugging Face hub.")
@@ -85,10 +90,17 @@ public final class DataStatsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         BadRowPolicy policy = BadRowPolicy.parse(onBadRow);
-        TaskSpec spec = TaskRegistry.glue().get(task);
+        TaskSpec spec = (taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile)).get(task);
         Path tokenCache = CacheDirs.tokens(cacheDir, Env.system());
         DataSource source = DataSources.resolve(data, tokenCache, Env.system(), new ModelArgument.DownloadBars());
         Path modelDir = ModelArgument.resolve(model, revision);
+        // Only the tokenizer is needed; a model's config.json, where there is one, caps the length as train does.
+        int positions = java.nio.file.Files.isRegularFile(modelDir.resolve("config.json"))
+                ? BertConfig.load(modelDir).maxPositionEmbeddings() : Integer.MAX_VALUE;
+        if (maxLength > positions) {
+            LOG.warn("--max-length {} exceeds the model's {} positions: sequences are truncated to {}", maxLength, positions, positions);
+            maxLength = positions;
+        }
         DataStats stats;
         try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, maxLength)) {
             stats = collect(spec, source, tokenizer, tokenCache, policy);

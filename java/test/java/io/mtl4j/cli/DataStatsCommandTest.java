@@ -94,6 +94,36 @@ class DataStatsCommandTest {
     }
 
     @Test
+    void aMaxLengthBeyondTheModelsPositionsIsCappedAsTrainCapsIt() throws IOException {
+        // tinyConfig has 64 positions; the validation rows run to 22 tokens, the tokenizer here to 64
+        Files.write(model.resolve("config.json"), JSON.writeValueAsBytes(io.mtl4j.testing.TinyModels.tinyConfig().raw()));
+        CliRunner r = stats("--json", "--max-length", "100000");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(22, JSON.readTree(r.out()).get("splits").get("validation").get("tokens").get("max").asInt());
+        CliRunner table = stats("--max-length", "100000");
+        assertTrue(table.out().contains("truncated to 64"), table.out());
+    }
+
+    @Test
+    void aUserTaskFromATaskFile() throws IOException {
+        Path decl = tmp.resolve("tasks.yaml");
+        Files.writeString(decl, """
+                tasks:
+                  - name: reviews
+                    text_fields: [sentence]
+                    labels: [neg, pos]
+                    files: {train: data/sst2/train.jsonl}
+                """);
+        List<String> args = new ArrayList<>(List.of("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
+                "--data", data.toString(), "--model", model.toString(), "--cache-dir", cache.toString(), "--json"));
+        CliRunner r = CliRunner.run(args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertEquals("reviews", root.get("task").asText());
+        assertEquals(5, root.get("splits").get("train").get("rows").asInt());
+    }
+
+    @Test
     void secondRunReadsTheCacheAndPrintsTheSameJson() {
         CliRunner first = stats("--json");
         CliRunner second = stats("--json");
