@@ -52,9 +52,9 @@ public final class BenchAll implements Callable<Integer> {
     int batchSize;
     @Option(names = "--device", defaultValue = "cpu", description = "Device of bench pcgrad, train and eval. Default: ${DEFAULT-VALUE}.")
     String device;
-    @Option(names = "--pcgrad-tasks", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--pcgrad-tasks", defaultValue = "3", description = "Task gradients for bench pcgrad. Default: ${DEFAULT-VALUE}.")
     int pcgradTasks;
-    @Option(names = "--pcgrad-params", defaultValue = "50000000", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--pcgrad-params", defaultValue = "50000000", description = "Parameters per gradient for bench pcgrad. Default: ${DEFAULT-VALUE}.")
     long pcgradParams;
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache of bench train and eval (default: as mtl4j train).")
     Path cacheDir;
@@ -68,6 +68,10 @@ public final class BenchAll implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        // Bad input is a usage error before the parts run, not four failed parts after minutes of benchmarks.
+        io.mtl4j.tasks.TaskRegistry.glue().get(task);
+        io.mtl4j.data.DataSources.resolve(data, io.mtl4j.data.CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system()),
+                io.mtl4j.hub.Env.system(), io.mtl4j.hub.DownloadProgress.none());
         double[] loadStart = ProcessMemory.loadAverage();
         List<Part> parts = new ArrayList<>();
         PrintWriter log = spec.commandLine().getErr();

@@ -137,7 +137,8 @@ public final class EvalBench implements Callable<Integer> {
                     }
                 }
             }
-            EvalBenchReport report = EvalBenchReport.of(Machine.current(), model, taskSpec.name(), splitName, device, runs);
+            EvalBenchReport report = EvalBenchReport.of(Machine.current(), model, taskSpec.name(), splitName,
+                    Devices.name(Devices.resolve(device)), runs);
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? report.json() + "\n" : report.text());
             out.flush();

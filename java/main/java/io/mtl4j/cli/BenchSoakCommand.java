@@ -23,21 +23,21 @@ import java.util.concurrent.Callable;
                 "Example:",
                 "  mtl4j bench soak --model ../shared/models/minilm-l6-h384 --data ../shared/glue --steps 2000 --json"})
 public final class BenchSoakCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model directory or hub id.")
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "Model directory or hub id.")
     String model;
-    @Option(names = "--data", required = true, description = "Data directory or 'hub'.")
+    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory or 'hub'.")
     String data;
-    @Option(names = "--tasks", defaultValue = "sst2", description = "Tasks (default ${DEFAULT-VALUE}).")
+    @Option(names = "--tasks", defaultValue = "sst2", description = "Tasks. Default: ${DEFAULT-VALUE}.")
     String tasks;
-    @Option(names = "--steps", defaultValue = "2000", description = "Training steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "2000", description = "Training steps. Default: ${DEFAULT-VALUE}.")
     long steps;
-    @Option(names = "--every", defaultValue = "100", description = "Sample every N steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--every", defaultValue = "100", description = "Sample memory every N steps. Default: ${DEFAULT-VALUE}.")
     int every;
-    @Option(names = "--batch-size", defaultValue = "32", description = "Default ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", defaultValue = "32", description = "Micro-batch size. Default: ${DEFAULT-VALUE}.")
     int batchSize;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>.")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>. Default: ${DEFAULT-VALUE}.")
     String device;
-    @Option(names = "--cache-dir", description = "Token cache directory.")
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache directory. Default: $MTL4J_CACHE, else ~/.cache/mtl4j/tokens.")
     String cacheDir;
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;

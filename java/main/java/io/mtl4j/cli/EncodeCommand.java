@@ -23,7 +23,6 @@ import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +56,12 @@ public final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "FILE|-", description = "Input file (.jsonl or TSV lines); '-' for stdin.")
     String input;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE.jsonl", description = "Output JSON lines; written atomically.")
-    Path output;
+    @Option(names = "--output", required = true, paramLabel = "FILE.jsonl|-",
+            description = "Output JSON lines, written atomically; '-' for stdout.")
+    String output;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Examples per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
@@ -84,20 +87,29 @@ public final class EncodeCommand implements Callable<Integer> {
         int effectiveMax = Math.min(maxLength, loaded.model().config().maxPositionEmbeddings());
         Device dev = Devices.resolve(device);
         BertModel encoder = loaded.model().to(dev);
-        LOG.info("encoding {} input(s) from {} with {} on {}", pairs.size(), input, modelDir, dev.is_cpu() ? "cpu" : "cuda");
+        LOG.info("encoding {} input(s) from {} with {} on {}", pairs.size(), input, modelDir, Devices.where(dev));
 
         try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, effectiveMax);
              ProgressBar progress = new ProgressBar("encode", pairs.size())) {
             int padId = encoder.config().padTokenId();
-            AtomicFiles.write(output, out -> encodeAll(pairs, tokenizer, encoder, padId, dev, out, progress));
+            if (output.equals("-")) {
+                JsonGenerator json = new JsonFactory().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                        .createGenerator(spec.commandLine().getOut());
+                encodeAll(pairs, tokenizer, encoder, padId, dev, json, progress);
+                return 0;
+            }
+            AtomicFiles.write(Path.of(output), out -> {
+                try (JsonGenerator json = new JsonFactory().createGenerator(out)) {
+                    encodeAll(pairs, tokenizer, encoder, padId, dev, json, progress);
+                }
+            });
         }
         LOG.info("wrote {}", output);
         return 0;
     }
 
     private void encodeAll(List<TextPairFile.Pair> pairs, BertTokenizer tokenizer, BertModel encoder, int padId,
-                           Device dev, OutputStream out, ProgressBar progress) throws java.io.IOException {
-        JsonGenerator json = new JsonFactory().createGenerator(out);
+                           Device dev, JsonGenerator json, ProgressBar progress) throws java.io.IOException {
         json.setRootValueSeparator(null);
         // Encode in chunks sorted by length so that batches pad little; write in input order.
         int chunkSize = Math.max(batchSize * 16, 256);
@@ -119,8 +131,7 @@ public final class EncodeCommand implements Callable<Integer> {
             }
             for (int i = 0; i < encodings.size(); i++) {
                 writeLine(json, encodings.get(i), results[i]);
-                json.flush();
-                out.write('\n');
+                json.writeRaw('\n');
             }
         }
         json.flush();

@@ -48,9 +48,9 @@ public final class EvalCommand implements Callable<Integer> {
     String split;
     @Option(names = "--json", description = "Print eval.json's shape on stdout.")
     boolean json;
-    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", defaultValue = "64", description = "Examples per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>.")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>. Default: ${DEFAULT-VALUE}.")
     String device;
     @Option(names = "--on-bad-row", defaultValue = "error", description = "error | skip.")
     String onBadRow;

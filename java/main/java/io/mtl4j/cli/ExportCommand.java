@@ -4,6 +4,8 @@ import io.mtl4j.eval.Exporter;
 import io.mtl4j.eval.LoadedCheckpoint;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,6 +25,7 @@ import java.util.concurrent.Callable;
                 "Example:",
                 "  mtl4j export --checkpoint runs/mtl/best --task sst2 --output exported/sst2"})
 public final class ExportCommand implements Callable<Integer> {
+    private static final Logger LOG = LogManager.getLogger(ExportCommand.class);
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint.")
     Path checkpoint;
     @Option(names = "--task", required = true, description = "The task head to export.")
@@ -37,6 +40,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, Devices.resolve("cpu"));
         Exporter.export(ckpt, task.toLowerCase(Locale.ROOT), output);
+        LOG.info("wrote {}: task {} as a Hugging Face BertForSequenceClassification", output, task.toLowerCase(Locale.ROOT));
         return 0;
     }
 }

@@ -105,7 +105,7 @@ public final class PcgradApplyCommand implements Callable<Integer> {
             tensors.put("combined", out.cpu());
             CheckpointWriter.writeSafetensors(tensors, output, metadata(tasks, result));
         }
-        LOG.info("combined {} task gradients of {} elements on {}", tasks, n, dev.is_cpu() ? "cpu" : "cuda");
+        LOG.info("combined {} task gradients of {} elements on {}", tasks, n, Devices.name(dev));
         spec.commandLine().getOut().printf("combined %d task gradients of %d elements (%s order, %s): conflicts per task %s -> %s%n",
                 tasks, n, order, reduction, Arrays.toString(result.conflicts()), output);
         return 0;

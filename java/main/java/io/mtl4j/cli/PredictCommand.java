@@ -71,9 +71,9 @@ public final class PredictCommand implements Callable<Integer> {
     Path submission;
     @Option(names = "--data", paramLabel = "DIR|hub", description = "Data with the test split, for --glue-submission.")
     String data;
-    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", defaultValue = "64", description = "Examples per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>.")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>. Default: ${DEFAULT-VALUE}.")
     String device;
 
     @picocli.CommandLine.Spec

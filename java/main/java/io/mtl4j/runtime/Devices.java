@@ -41,6 +41,16 @@ public final class Devices {
     }
 
     /** Whether the LibTorch on the classpath was built with CUDA (the -Pgpu build). */
+    /** "cpu" or "cuda:i". */
+    public static String name(Device device) {
+        return device.is_cuda() ? "cuda:" + Math.max(0, device.index()) : "cpu";
+    }
+
+    /** Where work runs, for a log line: "cpu (2 threads)" or "cuda:0". */
+    public static String where(Device device) {
+        return device.is_cuda() ? name(device) : "cpu (" + org.bytedeco.pytorch.global.torch.get_num_threads() + " threads)";
+    }
+
     public static boolean isGpuBuild() {
         return Devices.class.getResource("/org/bytedeco/pytorch/" + org.bytedeco.javacpp.Loader.getPlatform()
                 + "-gpu/") != null;

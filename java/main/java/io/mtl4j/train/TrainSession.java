@@ -148,7 +148,7 @@ public final class TrainSession {
         long[] sizes = specs.stream().mapToLong(s -> data.get(s.name()).splits().get("train").size()).toArray();
         TaskSampler sampler = sampler(config, sizes);
         if (dist.isMain()) {
-            LOG.info(RunSummary.describe(config, config.tasks(), sampler, dist.worldSize()));
+            LOG.info(RunSummary.describe(config, config.tasks(), sampler, dist.worldSize()) + "; on " + Devices.where(device));
         }
 
         Map<String, Object> meta = meta(config, specs, modelDir, data, commandLine);

@@ -42,4 +42,17 @@ class BenchAllTest {
         assertTrue(md.contains("## bench train") && md.contains("| mfu |") && md.contains("Machine: ")
                 && md.contains("## bench eval") && md.contains("| orders_compared[0].shortest_first_over_longest_first |"), md);
     }
+
+    @Test
+    void anUnknownTaskOrMissingDataIsAUsageErrorBeforeAnyPartRuns() {
+        Path out = dir.resolve("out");
+        CliRunner r = CliRunner.run("bench", "all", "--model", dir.toString(), "--data", dir.toString(), "--task", "sst3",
+                "--output", out.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: unknown task 'sst3'"), r.err());
+        r = CliRunner.run("bench", "all", "--model", dir.toString(), "--data", dir.resolve("absent").toString(), "--output", out.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: data directory " + dir.resolve("absent") + " does not exist"), r.err());
+        assertTrue(!Files.exists(out), "nothing written");
+    }
 }

@@ -52,6 +52,20 @@ class EncodeCommandTest {
     }
 
     @Test
+    void outputDashWritesTheSameLinesToStdout() throws Exception {
+        List<JsonNode> file = encode(2, input);
+        CliRunner r = CliRunner.run("encode", "--model", model.toString(), "--input", input.toString(),
+                "--output", "-", "--batch-size", "2", "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(file.size(), lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            assertEquals(file.get(i), JSON.readTree(lines.get(i)));
+        }
+        assertFalse(Files.exists(Path.of("-")), "no file named - in the working directory");
+    }
+
+    @Test
     void writesOneObjectPerLineInOrderIndependentOfBatchSize() throws Exception {
         List<JsonNode> one = encode(1, input);
         List<JsonNode> three = encode(3, input);
