@@ -160,8 +160,13 @@ public final class Comparison {
                 runs.add(f);
             }
         }
-        Report.write(output, runs, TaskRegistry.glue(), base);
+        Report.write(output, runs, registry(base), base);
         return new Outcome(runs, null);
+    }
+
+    /** GLUE's tasks plus those of the plan's --task-file, as the runs themselves see them. */
+    private static TaskRegistry registry(TrainConfig base) {
+        return base.taskFile() == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(Path.of(base.taskFile()));
     }
 
     /**

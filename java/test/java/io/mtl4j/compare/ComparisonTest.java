@@ -134,6 +134,31 @@ class ComparisonTest {
         assertTrue(r.err().contains("--resume"), r.err());
     }
 
+    @Test
+    void comparesTheTasksOfATaskFile() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path taskFile = dir.resolve("tasks.yaml");
+        Files.writeString(taskFile, """
+                tasks:
+                  - name: reviews
+                    text_fields: [sentence]
+                    labels: [negative, positive]
+                    files:
+                      train: glue/sst2/train.jsonl
+                      validation: glue/sst2/validation.jsonl
+                """);
+        Path out = dir.resolve("compare");
+        CliRunner r = CliRunner.run("compare", "--task-file", taskFile.toString(), "--model", model.toString(),
+                "--data", data.toString(), "--tasks", "reviews,qqp", "--steps", "4", "--eval-every", "2", "--batch-size", "8",
+                "--device", "cpu", "--cache-dir", dir.resolve("cache").toString(), "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("| single vs multi | reviews | accuracy |"), md);
+        assertTrue(Files.isRegularFile(out.resolve("curves.png")));
+    }
+
     private static Map<String, FileTime> fileTimes(Path root) throws IOException {
         Map<String, FileTime> times = new TreeMap<>();
         try (Stream<Path> files = Files.walk(root)) {
