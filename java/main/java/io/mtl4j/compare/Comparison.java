@@ -61,6 +61,7 @@ public final class Comparison {
 
     /** Starts a comparison in {@code output}, which must not exist or be empty. */
     public static Outcome run(Plan plan, Path output) throws IOException {
+        checkBeforeTraining(plan);
         if (Files.exists(output)) {
             try (var s = Files.list(output)) {
                 if (s.findAny().isPresent()) {
@@ -107,7 +108,21 @@ public final class Comparison {
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume the comparison in " + output + " with a changed plan: " + String.join("; ", changed));
         }
-        return execute(new Plan(base, saved.seeds(), saved.withPcgrad(), saved.frozenLayers()), output);
+        Plan plan = new Plan(base, saved.seeds(), saved.withPcgrad(), saved.frozenLayers());
+        checkBeforeTraining(plan);
+        return execute(plan, output);
+    }
+
+    /** Refuses, before the first run, a plan that would fail or give an empty report only after hours of training. */
+    private static void checkBeforeTraining(Plan plan) {
+        TrainConfig base = plan.base();
+        if (base.evalEvery() == 0) {
+            throw new UserError("--eval-every 0: a comparison compares dev scores; give --eval-every N (N > 0)");
+        }
+        if (base.tasks().size() < 2) {
+            throw new UserError("--tasks " + String.join(",", base.tasks())
+                    + ": a comparison needs at least two tasks (it compares the multi-task model with single-task baselines)");
+        }
     }
 
     private static Outcome execute(Plan plan, Path output) throws IOException {

@@ -159,6 +159,28 @@ class ComparisonTest {
         assertTrue(Files.isRegularFile(out.resolve("curves.png")));
     }
 
+    @Test
+    void refusesAComparisonWithoutDevScoresOrWithOneTaskBeforeTraining() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path out = dir.resolve("compare");
+        String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--steps", "4", "--batch-size", "8",
+                "--device", "cpu", "--cache-dir", dir.resolve("cache").toString(), "--output", out.toString()};
+
+        CliRunner r = compare(recipe, "--tasks", "sst2,qqp", "--eval-every", "0");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --eval-every 0: a comparison compares dev scores; give --eval-every N (N > 0)\n",
+                r.err().replace("\r\n", "\n"));
+        assertFalse(Files.exists(out), "nothing was trained");
+
+        r = compare(recipe, "--tasks", "sst2", "--eval-every", "2");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --tasks sst2: a comparison needs at least two tasks (it compares the multi-task model"
+                + " with single-task baselines)\n", r.err().replace("\r\n", "\n"));
+        assertFalse(Files.exists(out), "nothing was trained");
+    }
+
     private static Map<String, FileTime> fileTimes(Path root) throws IOException {
         Map<String, FileTime> times = new TreeMap<>();
         try (Stream<Path> files = Files.walk(root)) {
