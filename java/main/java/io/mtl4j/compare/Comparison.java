@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
+import io.mtl4j.hub.Env;
+import io.mtl4j.hub.ModelSource;
+import io.mtl4j.model.BertConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.train.Checkpoints;
 import io.mtl4j.train.SavedConfig;
@@ -122,6 +125,13 @@ public final class Comparison {
         if (base.tasks().size() < 2) {
             throw new UserError("--tasks " + String.join(",", base.tasks())
                     + ": a comparison needs at least two tasks (it compares the multi-task model with single-task baselines)");
+        }
+        if (plan.frozenLayers() > 0) {
+            Path modelDir = ModelSource.resolve(base.model(), base.revision(), Env.system());
+            int layers = BertConfig.load(modelDir).numHiddenLayers();
+            if (plan.frozenLayers() > layers) {
+                throw new UserError("--with-frozen " + plan.frozenLayers() + " exceeds the model's " + layers + " layers");
+            }
         }
     }
 

@@ -181,6 +181,20 @@ class ComparisonTest {
         assertFalse(Files.exists(out), "nothing was trained");
     }
 
+    @Test
+    void refusesMoreFrozenLayersThanTheModelHasBeforeTraining() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2); // 2 layers
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path out = dir.resolve("compare");
+        CliRunner r = CliRunner.run("compare", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
+                "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu",
+                "--cache-dir", dir.resolve("cache").toString(), "--with-frozen", "3", "--output", out.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --with-frozen 3 exceeds the model's 2 layers\n", r.err().replace("\r\n", "\n"));
+        assertFalse(Files.exists(out), "nothing was trained");
+    }
+
     private static Map<String, FileTime> fileTimes(Path root) throws IOException {
         Map<String, FileTime> times = new TreeMap<>();
         try (Stream<Path> files = Files.walk(root)) {
