@@ -283,7 +283,8 @@ public final class Comparison {
         json.put("seeds", plan.seeds());
         json.put("with_pcgrad", plan.withPcgrad());
         json.put("with_frozen", plan.frozenLayers());
-        json.put("config", plan.base().toMap());
+        // Absolute, as train saves its config: --resume then works from any working directory.
+        json.put("config", SavedConfig.withAbsolutePaths(plan.base().toMap()));
         byte[] bytes = JSON.writeValueAsBytes(json);
         AtomicFiles.write(output.resolve(PLAN), out -> out.write(bytes));
     }

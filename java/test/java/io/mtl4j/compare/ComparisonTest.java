@@ -2,6 +2,7 @@ package io.mtl4j.compare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.cli.CliRunner;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
@@ -193,6 +194,42 @@ class ComparisonTest {
         assertEquals(2, r.exitCode(), r.err());
         assertEquals("mtl4j: error: --with-frozen 3 exceeds the model's 2 layers\n", r.err().replace("\r\n", "\n"));
         assertFalse(Files.exists(out), "nothing was trained");
+    }
+
+    @Test
+    void thePlanSavesAbsolutePathsAndOldPlansWithRelativeOnesStillResume() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path cwd = Path.of("").toAbsolutePath();
+        String relativeData = cwd.relativize(data.toAbsolutePath()).toString();
+        String relativeModel = cwd.relativize(model.toAbsolutePath()).toString();
+        String cache = dir.resolve("cache").toString();
+        Path out = dir.resolve("compare");
+        String[] recipe = {"--model", relativeModel, "--data", relativeData, "--tasks", "sst2,qqp", "--steps", "4",
+                "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache};
+        System.setProperty("mtl4j.test.stop-at-step", "1");
+        CliRunner r;
+        try {
+            r = compare(recipe, "--output", out.toString());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        assertEquals(130, r.exitCode(), r.err());
+        Path planFile = out.resolve(Comparison.PLAN);
+        ObjectNode plan = (ObjectNode) new ObjectMapper().readTree(planFile.toFile());
+        ObjectNode config = (ObjectNode) plan.get("config");
+        assertEquals(data.toAbsolutePath().normalize().toString(), config.get("data").asText(),
+                "a resume from another directory finds the data");
+        assertEquals(model.toAbsolutePath().normalize().toString(), config.get("model").asText());
+
+        // A plan saved before paths were made absolute still resumes (from the directory it was made in).
+        config.put("data", relativeData);
+        config.put("model", relativeModel);
+        new ObjectMapper().writeValue(planFile.toFile(), plan);
+        r = CliRunner.run("compare", "--resume", out.toString(), "--device", "cpu", "--cache-dir", cache);
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("report.md")));
     }
 
     private static Map<String, FileTime> fileTimes(Path root) throws IOException {
