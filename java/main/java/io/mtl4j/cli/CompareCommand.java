@@ -75,7 +75,8 @@ public final class CompareCommand implements Callable<Integer> {
         }
         Path dir = resume != null ? resume : output;
         if (outcome.stopped()) {
-            System.err.println("stopped in " + outcome.stoppedIn() + " (its checkpoint is saved); continue with: mtl4j compare --resume " + dir);
+            // The stopped run has logged "continue with: mtl4j compare --resume DIR". Printing it here
+            // would be too late: on a SIGTERM the JVM exits as soon as that run has saved its checkpoint.
             return 130;
         }
         System.err.println("wrote " + dir.resolve("report.md") + ", report.json and curves.png");

@@ -137,12 +137,13 @@ public final class Comparison {
 
     private static Outcome execute(Plan plan, Path output) throws IOException {
         TrainConfig base = plan.base();
+        String continueWith = "mtl4j compare --resume " + output;
         List<Run> runs = new ArrayList<>();
         for (int k = 0; k < plan.seeds(); k++) {
             long seed = base.seed() + k;
             Path seedDir = output.resolve("seed-" + seed);
             TrainConfig multi = with(base, Map.of("seed", seed));
-            Run m = runOrContinue("multi", seed, multi, seedDir.resolve("multi"));
+            Run m = runOrContinue("multi", seed, multi, seedDir.resolve("multi"), continueWith);
             if (m == null) {
                 return new Outcome(runs, seedDir.resolve("multi"));
             }
@@ -161,7 +162,7 @@ public final class Comparison {
                 single.put("loss-weighting", "equal");
                 single.put("eval-every", Math.min(base.evalEvery(), steps));
                 Path dir = seedDir.resolve("single-" + task);
-                Run s = runOrContinue("single", seed, with(base, single), dir);
+                Run s = runOrContinue("single", seed, with(base, single), dir, continueWith);
                 if (s == null) {
                     return new Outcome(runs, dir);
                 }
@@ -169,7 +170,7 @@ public final class Comparison {
             }
             if (plan.withPcgrad()) {
                 Path dir = seedDir.resolve("pcgrad");
-                Run p = runOrContinue("pcgrad", seed, with(base, pcgradOverrides(base, seed)), dir);
+                Run p = runOrContinue("pcgrad", seed, with(base, pcgradOverrides(base, seed)), dir, continueWith);
                 if (p == null) {
                     return new Outcome(runs, dir);
                 }
@@ -178,7 +179,8 @@ public final class Comparison {
             if (plan.frozenLayers() > 0) {
                 String kind = "frozen-" + plan.frozenLayers();
                 Path dir = seedDir.resolve(kind);
-                Run f = runOrContinue(kind, seed, with(base, Map.of("seed", seed, "freeze-layers", plan.frozenLayers())), dir);
+                TrainConfig frozen = with(base, Map.of("seed", seed, "freeze-layers", plan.frozenLayers()));
+                Run f = runOrContinue(kind, seed, frozen, dir, continueWith);
                 if (f == null) {
                     return new Outcome(runs, dir);
                 }
@@ -207,9 +209,11 @@ public final class Comparison {
 
     /**
      * The finished run in {@code dir} if it has one, else the run continued from its checkpoint,
-     * else a new run; null when the run was stopped (its checkpoint is saved).
+     * else a new run; null when the run was stopped (its checkpoint is saved, and the log says to
+     * continue with {@code continueWith}).
      */
-    private static Run runOrContinue(String kind, long seed, TrainConfig config, Path dir) throws IOException {
+    private static Run runOrContinue(String kind, long seed, TrainConfig config, Path dir, String continueWith)
+            throws IOException {
         Path done = dir.resolve(DONE);
         if (Files.isRegularFile(done)) {
             LOG.info("{} finished earlier; reusing it", dir);
@@ -218,10 +222,10 @@ public final class Comparison {
         TrainSession.Outcome o;
         if (hasCheckpoint(dir)) {
             LOG.info("continuing {} from its checkpoint", dir);
-            o = TrainSession.run(config, null, dir, COMMAND);
+            o = TrainSession.runAsPartOfJob(config, null, dir, COMMAND, continueWith);
         } else {
             setAsideIfNotEmpty(dir);
-            o = TrainSession.run(config, dir, null, COMMAND);
+            o = TrainSession.runAsPartOfJob(config, dir, null, COMMAND, continueWith);
         }
         if (o.result().interrupted()) {
             return null;

@@ -6,12 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.cli.CliRunner;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -230,6 +235,41 @@ class ComparisonTest {
         r = CliRunner.run("compare", "--resume", out.toString(), "--device", "cpu", "--cache-dir", cache);
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(Files.isRegularFile(out.resolve("report.md")));
+    }
+
+    @Test
+    void aStoppedComparisonSaysOnlyHowToContinueTheComparison() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path out = dir.resolve("compare");
+        String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp", "--steps", "4",
+                "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", dir.resolve("cache").toString()};
+        StringWriter log = new StringWriter();
+        System.setProperty("mtl4j.test.stop-at-step", "2");
+        CliRunner r;
+        try (AutoCloseable capture = captureLog(log)) {
+            r = compare(recipe, "--output", out.toString());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        assertEquals(130, r.exitCode(), r.err());
+        // logged by the stopped run itself: on a SIGTERM the JVM exits before compare could print anything more
+        assertTrue(log.toString().contains("stopped at step 2 of 4; continue with: mtl4j compare --resume " + out), log.toString());
+        assertFalse(log.toString().contains("mtl4j train --resume"), "compare says how to continue, not train: " + log);
+    }
+
+    /** Copies the log's messages into {@code log} until closed. */
+    private static AutoCloseable captureLog(StringWriter log) {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        WriterAppender appender = WriterAppender.newBuilder().setName("compare-test-capture").setTarget(log)
+                .setLayout(PatternLayout.newBuilder().withPattern("%msg%n").build()).build();
+        appender.start();
+        context.getRootLogger().addAppender(appender);
+        return () -> {
+            context.getRootLogger().removeAppender(appender);
+            appender.stop();
+        };
     }
 
     private static Map<String, FileTime> fileTimes(Path root) throws IOException {
