@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.cli.CliRunner;
+import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
 import org.apache.logging.log4j.LogManager;
@@ -270,6 +271,17 @@ class ComparisonTest {
             context.getRootLogger().removeAppender(appender);
             appender.stop();
         };
+    }
+
+    @Test
+    void theHelpDescribesTheReportAsWritten() {
+        CliRunner r = CliRunner.run("compare", "--help");
+        assertEquals(0, r.exitCode(), r.err());
+        String help = String.join(" ", r.out().strip().split("\\s+"));
+        String header = Report.markdown(List.of(), List.of(), ConfigLoader.load(null, Map.of("model", "m", "data", "d",
+                "tasks", "sst2,qqp"))).lines().filter(l -> l.startsWith("| comparison")).findFirst().orElseThrow();
+        assertTrue(help.contains(header.substring(2, header.length() - 2)), "the table's columns " + header + ": " + help);
+        assertTrue(help.contains("against the batches of that task trained"), "curves.png's x axis: " + help);
     }
 
     private static Map<String, FileTime> fileTimes(Path root) throws IOException {
