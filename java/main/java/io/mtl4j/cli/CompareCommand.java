@@ -17,9 +17,11 @@ import java.util.concurrent.Callable;
                 "Single-task baselines against the multi-task model, as a table (report.md) and a plot.",
                 "Trains the multi-task model, then one single-task baseline per task that gets the number of",
                 "optimizer steps the sampler gave that task in the multi-task run, with the same hyperparameters.",
-                "Writes OUTPUT/report.md (task, metric, single, multi, delta), report.json and curves.png (dev",
-                "metric against step for each task and run). --seeds K repeats everything with seeds seed..seed+K-1",
-                "and reports mean ± std and whether each delta exceeds the seed noise.",
+                "Writes OUTPUT/report.md, a table with columns comparison | task | metric | A | B | Δ | beyond noise",
+                "(comparison: single vs multi, plain vs pcgrad, full vs frozen-K; Δ = B − A), report.json, and",
+                "curves.png: each task's dev metric against the batches of that task trained (not optimizer steps),",
+                "one line per run. --seeds K repeats everything with seeds seed..seed+K-1 and reports mean ± std",
+                "and whether each Δ is beyond the seed noise.",
                 "",
                 "A stopped comparison (Ctrl-C, SIGTERM, a crash) loses nothing: --resume OUTPUT reuses the",
                 "finished runs, continues the stopped one from its checkpoint and starts the rest.",
@@ -41,11 +43,11 @@ public final class CompareCommand implements Callable<Integer> {
     Path resume;
     @Option(names = "--seeds", description = "Repeat with this many seeds (default 1).")
     Integer seeds;
-    @Option(names = "--with-pcgrad", description = "Also train the multi-task model with --mtl pcgrad (adds a PCGrad vs plain row). "
+    @Option(names = "--with-pcgrad", description = "Also train the multi-task model with --mtl pcgrad (adds plain vs pcgrad rows). "
             + "A PCGrad step takes a batch of every task, so it gets 1/K of --steps: the same examples as the plain run.")
     boolean withPcgrad;
     @Option(names = "--with-frozen", paramLabel = "K",
-            description = "Also train with the embeddings and first K layers frozen (adds a frozen-K vs full row).")
+            description = "Also train with the embeddings and first K layers frozen (adds full vs frozen-K rows).")
     Integer withFrozen;
     @Mixin
     TrainOptions train;
@@ -75,7 +77,8 @@ public final class CompareCommand implements Callable<Integer> {
         }
         Path dir = resume != null ? resume : output;
         if (outcome.stopped()) {
-            System.err.println("stopped in " + outcome.stoppedIn() + " (its checkpoint is saved); continue with: mtl4j compare --resume " + dir);
+            // The stopped run has logged "continue with: mtl4j compare --resume DIR". Printing it here
+            // would be too late: on a SIGTERM the JVM exits as soon as that run has saved its checkpoint.
             return 130;
         }
         System.err.println("wrote " + dir.resolve("report.md") + ", report.json and curves.png");

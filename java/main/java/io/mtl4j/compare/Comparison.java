@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
+import io.mtl4j.hub.Env;
+import io.mtl4j.hub.ModelSource;
+import io.mtl4j.model.BertConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.train.Checkpoints;
 import io.mtl4j.train.SavedConfig;
@@ -61,6 +64,7 @@ public final class Comparison {
 
     /** Starts a comparison in {@code output}, which must not exist or be empty. */
     public static Outcome run(Plan plan, Path output) throws IOException {
+        checkBeforeTraining(plan);
         if (Files.exists(output)) {
             try (var s = Files.list(output)) {
                 if (s.findAny().isPresent()) {
@@ -107,17 +111,39 @@ public final class Comparison {
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume the comparison in " + output + " with a changed plan: " + String.join("; ", changed));
         }
-        return execute(new Plan(base, saved.seeds(), saved.withPcgrad(), saved.frozenLayers()), output);
+        Plan plan = new Plan(base, saved.seeds(), saved.withPcgrad(), saved.frozenLayers());
+        checkBeforeTraining(plan);
+        return execute(plan, output);
+    }
+
+    /** Refuses, before the first run, a plan that would fail or give an empty report only after hours of training. */
+    private static void checkBeforeTraining(Plan plan) {
+        TrainConfig base = plan.base();
+        if (base.evalEvery() == 0) {
+            throw new UserError("--eval-every 0: a comparison compares dev scores; give --eval-every N (N > 0)");
+        }
+        if (base.tasks().size() < 2) {
+            throw new UserError("--tasks " + String.join(",", base.tasks())
+                    + ": a comparison needs at least two tasks (it compares the multi-task model with single-task baselines)");
+        }
+        if (plan.frozenLayers() > 0) {
+            Path modelDir = ModelSource.resolve(base.model(), base.revision(), Env.system());
+            int layers = BertConfig.load(modelDir).numHiddenLayers();
+            if (plan.frozenLayers() > layers) {
+                throw new UserError("--with-frozen " + plan.frozenLayers() + " exceeds the model's " + layers + " layers");
+            }
+        }
     }
 
     private static Outcome execute(Plan plan, Path output) throws IOException {
         TrainConfig base = plan.base();
+        String continueWith = "mtl4j compare --resume " + output;
         List<Run> runs = new ArrayList<>();
         for (int k = 0; k < plan.seeds(); k++) {
             long seed = base.seed() + k;
             Path seedDir = output.resolve("seed-" + seed);
             TrainConfig multi = with(base, Map.of("seed", seed));
-            Run m = runOrContinue("multi", seed, multi, seedDir.resolve("multi"));
+            Run m = runOrContinue("multi", seed, multi, seedDir.resolve("multi"), continueWith);
             if (m == null) {
                 return new Outcome(runs, seedDir.resolve("multi"));
             }
@@ -136,7 +162,7 @@ public final class Comparison {
                 single.put("loss-weighting", "equal");
                 single.put("eval-every", Math.min(base.evalEvery(), steps));
                 Path dir = seedDir.resolve("single-" + task);
-                Run s = runOrContinue("single", seed, with(base, single), dir);
+                Run s = runOrContinue("single", seed, with(base, single), dir, continueWith);
                 if (s == null) {
                     return new Outcome(runs, dir);
                 }
@@ -144,7 +170,7 @@ public final class Comparison {
             }
             if (plan.withPcgrad()) {
                 Path dir = seedDir.resolve("pcgrad");
-                Run p = runOrContinue("pcgrad", seed, with(base, pcgradOverrides(base, seed)), dir);
+                Run p = runOrContinue("pcgrad", seed, with(base, pcgradOverrides(base, seed)), dir, continueWith);
                 if (p == null) {
                     return new Outcome(runs, dir);
                 }
@@ -153,15 +179,21 @@ public final class Comparison {
             if (plan.frozenLayers() > 0) {
                 String kind = "frozen-" + plan.frozenLayers();
                 Path dir = seedDir.resolve(kind);
-                Run f = runOrContinue(kind, seed, with(base, Map.of("seed", seed, "freeze-layers", plan.frozenLayers())), dir);
+                TrainConfig frozen = with(base, Map.of("seed", seed, "freeze-layers", plan.frozenLayers()));
+                Run f = runOrContinue(kind, seed, frozen, dir, continueWith);
                 if (f == null) {
                     return new Outcome(runs, dir);
                 }
                 runs.add(f);
             }
         }
-        Report.write(output, runs, TaskRegistry.glue(), base);
+        Report.write(output, runs, registry(base), base);
         return new Outcome(runs, null);
+    }
+
+    /** GLUE's tasks plus those of the plan's --task-file, as the runs themselves see them. */
+    private static TaskRegistry registry(TrainConfig base) {
+        return base.taskFile() == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(Path.of(base.taskFile()));
     }
 
     /**
@@ -177,9 +209,11 @@ public final class Comparison {
 
     /**
      * The finished run in {@code dir} if it has one, else the run continued from its checkpoint,
-     * else a new run; null when the run was stopped (its checkpoint is saved).
+     * else a new run; null when the run was stopped (its checkpoint is saved, and the log says to
+     * continue with {@code continueWith}).
      */
-    private static Run runOrContinue(String kind, long seed, TrainConfig config, Path dir) throws IOException {
+    private static Run runOrContinue(String kind, long seed, TrainConfig config, Path dir, String continueWith)
+            throws IOException {
         Path done = dir.resolve(DONE);
         if (Files.isRegularFile(done)) {
             LOG.info("{} finished earlier; reusing it", dir);
@@ -188,10 +222,10 @@ public final class Comparison {
         TrainSession.Outcome o;
         if (hasCheckpoint(dir)) {
             LOG.info("continuing {} from its checkpoint", dir);
-            o = TrainSession.run(config, null, dir, COMMAND);
+            o = TrainSession.runAsPartOfJob(config, null, dir, COMMAND, continueWith);
         } else {
             setAsideIfNotEmpty(dir);
-            o = TrainSession.run(config, dir, null, COMMAND);
+            o = TrainSession.runAsPartOfJob(config, dir, null, COMMAND, continueWith);
         }
         if (o.result().interrupted()) {
             return null;
@@ -253,7 +287,8 @@ public final class Comparison {
         json.put("seeds", plan.seeds());
         json.put("with_pcgrad", plan.withPcgrad());
         json.put("with_frozen", plan.frozenLayers());
-        json.put("config", plan.base().toMap());
+        // Absolute, as train saves its config: --resume then works from any working directory.
+        json.put("config", SavedConfig.withAbsolutePaths(plan.base().toMap()));
         byte[] bytes = JSON.writeValueAsBytes(json);
         AtomicFiles.write(output.resolve(PLAN), out -> out.write(bytes));
     }

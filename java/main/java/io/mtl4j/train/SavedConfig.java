@@ -56,7 +56,7 @@ public final class SavedConfig {
     }
 
     /** The config map with the values of {@link #PATH_KEYS} that name existing local files made absolute. */
-    static Map<String, Object> withAbsolutePaths(Map<String, Object> config) {
+    public static Map<String, Object> withAbsolutePaths(Map<String, Object> config) {
         Map<String, Object> out = new LinkedHashMap<>(config);
         for (String key : PATH_KEYS) {
             if (out.get(key) instanceof String value && !value.isBlank() && Files.exists(Path.of(value))) {

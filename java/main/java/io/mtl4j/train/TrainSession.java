@@ -66,12 +66,29 @@ public final class TrainSession {
     }
 
     /**
+     * Like {@link #run(TrainConfig, Path, Path, List)} for a run that is one part of a longer job
+     * ({@code mtl4j compare}): when the run is stopped, the log says to continue with
+     * {@code continueWith}, the job's own command, instead of 'mtl4j train --resume RUN'.
+     */
+    public static Outcome runAsPartOfJob(TrainConfig config, Path output, Path resume, List<String> commandLine,
+                                         String continueWith) throws IOException {
+        return run(config, output, resume, commandLine, step -> { }, DistEnv.SINGLE, DistSettings.DEFAULT,
+                Objects.requireNonNull(continueWith, "continueWith"));
+    }
+
+    /**
      * Like {@link #run(TrainConfig, Path, Path, List)}, as one rank of the data-parallel job
      * {@code env} (a single process when it has one rank). Rank 0 alone writes the run directory.
      */
     public static Outcome run(TrainConfig config, Path output, Path resume, List<String> commandLine,
                               java.util.function.LongConsumer stepListener, DistEnv env, DistSettings distSettings)
             throws IOException {
+        return run(config, output, resume, commandLine, stepListener, env, distSettings, null);
+    }
+
+    private static Outcome run(TrainConfig config, Path output, Path resume, List<String> commandLine,
+                               java.util.function.LongConsumer stepListener, DistEnv env, DistSettings distSettings,
+                               String continueWith) throws IOException {
         NativeRuntime.ensureLoaded();
         // Rank 0 locks a run it resumes before reading it: another process may be training in it.
         try (RunLock resumeLock = resume != null && env.isMain() && Files.isDirectory(resume) ? RunLock.acquire(resume) : RunLock.NONE) {
@@ -93,7 +110,7 @@ public final class TrainSession {
             try (Collectives dist = distSettings.join(env, device);
                  RunLock freshLock = RunDirectory.prepare(runDir, resume == null, dist)) {
                 try {
-                    return run(config, runDir, checkpoint, commandLine, stepListener, device, dist);
+                    return run(config, runDir, checkpoint, commandLine, stepListener, device, dist, continueWith);
                 } catch (IOException | RuntimeException e) {
                     if (resume == null && dist.isMain()) {
                         RunDirectory.undoFailedStart(runDir, created);
@@ -113,8 +130,8 @@ public final class TrainSession {
     }
 
     private static Outcome run(TrainConfig config, Path runDir, Path checkpoint, List<String> commandLine,
-                               java.util.function.LongConsumer stepListener, Device device, Collectives dist)
-            throws IOException {
+                               java.util.function.LongConsumer stepListener, Device device, Collectives dist,
+                               String continueWith) throws IOException {
         Path modelDir = ModelSource.resolve(config.model(), config.revision(), Env.system());
         TaskRegistry registry = config.taskFile() == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(Path.of(config.taskFile()));
         List<TaskSpec> specs = new ArrayList<>();
@@ -161,16 +178,18 @@ public final class TrainSession {
                 trainer.restore(checkpoint);
             }
             trainer.setStepListener(stepListener);
-            return new Outcome(runDir, trainSavingOnSignal(trainer, config, runDir, checkpoint != null, dist));
+            return new Outcome(runDir, trainSavingOnSignal(trainer, config, runDir, checkpoint != null, dist,
+                    continueWith));
         }
     }
 
     /**
      * Trains to the end, or until SIGTERM or Ctrl-C: the shutdown hook asks the trainer to save a
-     * checkpoint and keeps the JVM alive until it has.
+     * checkpoint and keeps the JVM alive until it has. A stopped run logs how to continue:
+     * {@code continueWith}, or when null, 'mtl4j train --resume RUN'.
      */
     private static Trainer.Result trainSavingOnSignal(Trainer trainer, TrainConfig config, Path runDir, boolean resumed,
-                                                      Collectives dist) throws IOException {
+                                                      Collectives dist, String continueWith) throws IOException {
         java.util.concurrent.CountDownLatch saved = new java.util.concurrent.CountDownLatch(1);
         Thread hook = new Thread(() -> {
             trainer.requestStop();
@@ -183,9 +202,11 @@ public final class TrainSession {
             result = trainer.train();
             // Before countDown: on a SIGTERM the hook returns then, and the JVM exits at once.
             if (result.interrupted() && result.steps() == 0) {
-                LOG.info("stopped before the first step; nothing was saved: run the same command again to start over");
+                LOG.info("stopped before the first step; nothing was saved: {}",
+                        continueWith == null ? "run the same command again to start over" : "continue with: " + continueWith);
             } else if (result.interrupted()) {
-                LOG.info("stopped at step {} of {}; continue with: mtl4j train --resume {}", result.steps(), config.steps(), runDir);
+                LOG.info("stopped at step {} of {}; continue with: {}", result.steps(), config.steps(),
+                        continueWith == null ? "mtl4j train --resume " + runDir : continueWith);
             } else {
                 String took = RunSummary.duration(java.time.Duration.ofNanos(System.nanoTime() - started));
                 LOG.info("finished at step {} {}: {}", result.steps(),

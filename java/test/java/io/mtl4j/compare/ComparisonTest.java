@@ -2,15 +2,22 @@ package io.mtl4j.compare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.cli.CliRunner;
+import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -132,6 +139,149 @@ class ComparisonTest {
         r = compare(recipe, "--output", stopped.toString());
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--resume"), r.err());
+    }
+
+    @Test
+    void comparesTheTasksOfATaskFile() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path taskFile = dir.resolve("tasks.yaml");
+        Files.writeString(taskFile, """
+                tasks:
+                  - name: reviews
+                    text_fields: [sentence]
+                    labels: [negative, positive]
+                    files:
+                      train: glue/sst2/train.jsonl
+                      validation: glue/sst2/validation.jsonl
+                """);
+        Path out = dir.resolve("compare");
+        CliRunner r = CliRunner.run("compare", "--task-file", taskFile.toString(), "--model", model.toString(),
+                "--data", data.toString(), "--tasks", "reviews,qqp", "--steps", "4", "--eval-every", "2", "--batch-size", "8",
+                "--device", "cpu", "--cache-dir", dir.resolve("cache").toString(), "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("| single vs multi | reviews | accuracy |"), md);
+        assertTrue(Files.isRegularFile(out.resolve("curves.png")));
+    }
+
+    @Test
+    void refusesAComparisonWithoutDevScoresOrWithOneTaskBeforeTraining() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path out = dir.resolve("compare");
+        String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--steps", "4", "--batch-size", "8",
+                "--device", "cpu", "--cache-dir", dir.resolve("cache").toString(), "--output", out.toString()};
+
+        CliRunner r = compare(recipe, "--tasks", "sst2,qqp", "--eval-every", "0");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --eval-every 0: a comparison compares dev scores; give --eval-every N (N > 0)\n",
+                r.err().replace("\r\n", "\n"));
+        assertFalse(Files.exists(out), "nothing was trained");
+
+        r = compare(recipe, "--tasks", "sst2", "--eval-every", "2");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --tasks sst2: a comparison needs at least two tasks (it compares the multi-task model"
+                + " with single-task baselines)\n", r.err().replace("\r\n", "\n"));
+        assertFalse(Files.exists(out), "nothing was trained");
+    }
+
+    @Test
+    void refusesMoreFrozenLayersThanTheModelHasBeforeTraining() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2); // 2 layers
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path out = dir.resolve("compare");
+        CliRunner r = CliRunner.run("compare", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
+                "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu",
+                "--cache-dir", dir.resolve("cache").toString(), "--with-frozen", "3", "--output", out.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --with-frozen 3 exceeds the model's 2 layers\n", r.err().replace("\r\n", "\n"));
+        assertFalse(Files.exists(out), "nothing was trained");
+    }
+
+    @Test
+    void thePlanSavesAbsolutePathsAndOldPlansWithRelativeOnesStillResume() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path cwd = Path.of("").toAbsolutePath();
+        String relativeData = cwd.relativize(data.toAbsolutePath()).toString();
+        String relativeModel = cwd.relativize(model.toAbsolutePath()).toString();
+        String cache = dir.resolve("cache").toString();
+        Path out = dir.resolve("compare");
+        String[] recipe = {"--model", relativeModel, "--data", relativeData, "--tasks", "sst2,qqp", "--steps", "4",
+                "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache};
+        System.setProperty("mtl4j.test.stop-at-step", "1");
+        CliRunner r;
+        try {
+            r = compare(recipe, "--output", out.toString());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        assertEquals(130, r.exitCode(), r.err());
+        Path planFile = out.resolve(Comparison.PLAN);
+        ObjectNode plan = (ObjectNode) new ObjectMapper().readTree(planFile.toFile());
+        ObjectNode config = (ObjectNode) plan.get("config");
+        assertEquals(data.toAbsolutePath().normalize().toString(), config.get("data").asText(),
+                "a resume from another directory finds the data");
+        assertEquals(model.toAbsolutePath().normalize().toString(), config.get("model").asText());
+
+        // A plan saved before paths were made absolute still resumes (from the directory it was made in).
+        config.put("data", relativeData);
+        config.put("model", relativeModel);
+        new ObjectMapper().writeValue(planFile.toFile(), plan);
+        r = CliRunner.run("compare", "--resume", out.toString(), "--device", "cpu", "--cache-dir", cache);
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("report.md")));
+    }
+
+    @Test
+    void aStoppedComparisonSaysOnlyHowToContinueTheComparison() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+        Path out = dir.resolve("compare");
+        String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp", "--steps", "4",
+                "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", dir.resolve("cache").toString()};
+        StringWriter log = new StringWriter();
+        System.setProperty("mtl4j.test.stop-at-step", "2");
+        CliRunner r;
+        try (AutoCloseable capture = captureLog(log)) {
+            r = compare(recipe, "--output", out.toString());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        assertEquals(130, r.exitCode(), r.err());
+        // logged by the stopped run itself: on a SIGTERM the JVM exits before compare could print anything more
+        assertTrue(log.toString().contains("stopped at step 2 of 4; continue with: mtl4j compare --resume " + out), log.toString());
+        assertFalse(log.toString().contains("mtl4j train --resume"), "compare says how to continue, not train: " + log);
+    }
+
+    /** Copies the log's messages into {@code log} until closed. */
+    private static AutoCloseable captureLog(StringWriter log) {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        WriterAppender appender = WriterAppender.newBuilder().setName("compare-test-capture").setTarget(log)
+                .setLayout(PatternLayout.newBuilder().withPattern("%msg%n").build()).build();
+        appender.start();
+        context.getRootLogger().addAppender(appender);
+        return () -> {
+            context.getRootLogger().removeAppender(appender);
+            appender.stop();
+        };
+    }
+
+    @Test
+    void theHelpDescribesTheReportAsWritten() {
+        CliRunner r = CliRunner.run("compare", "--help");
+        assertEquals(0, r.exitCode(), r.err());
+        String help = String.join(" ", r.out().strip().split("\\s+"));
+        String header = Report.markdown(List.of(), List.of(), ConfigLoader.load(null, Map.of("model", "m", "data", "d",
+                "tasks", "sst2,qqp"))).lines().filter(l -> l.startsWith("| comparison")).findFirst().orElseThrow();
+        assertTrue(help.contains(header.substring(2, header.length() - 2)), "the table's columns " + header + ": " + help);
+        assertTrue(help.contains("against the batches of that task trained"), "curves.png's x axis: " + help);
     }
 
     private static Map<String, FileTime> fileTimes(Path root) throws IOException {
