@@ -46,7 +46,7 @@ public final class Main implements Runnable {
     }
 
     public static int run(String... args) {
-        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        return run(StdoutWriter.open(), new PrintWriter(System.err, true), args);
     }
 
     /** Runs a command line with the given streams; returns the exit code. */
@@ -65,7 +65,11 @@ public final class Main implements Runnable {
         int code = cli.execute(args);
         if (out.checkError() && code == 0) {
             // A PrintWriter swallows write errors: without this, predictions lost to a full disk exit 0.
-            err.println("mtl4j: error: cannot write to standard output (disk full, or the reading end closed)");
+            if (out instanceof StdoutWriter stdout && stdout.readerClosedThePipe()) {
+                return 141; // as a process killed by SIGPIPE: quietly, the reader wanted no more
+            }
+            String why = out instanceof StdoutWriter stdout ? stdout.failure() : null;
+            err.println("mtl4j: error: cannot write to standard output" + (why == null ? "" : ": " + why));
             err.flush();
             return 1;
         }

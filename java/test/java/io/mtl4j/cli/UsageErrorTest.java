@@ -68,16 +68,25 @@ class UsageErrorTest {
     }
 
     @Test
-    void outputThatCannotBeWrittenIsAnErrorNotSuccess() {
-        java.io.OutputStream full = new java.io.OutputStream() {
+    void outputThatCannotBeWrittenIsAnErrorNotSuccessUnlessTheReaderClosedThePipe() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = Main.run(StdoutWriter.over(failing("No space left on device")), new java.io.PrintWriter(err, true), "--help");
+        assertEquals(1, code);
+        assertEquals("mtl4j: error: cannot write to standard output: No space left on device", err.toString().strip());
+        java.io.StringWriter quiet = new java.io.StringWriter();
+        assertEquals(141, Main.run(StdoutWriter.over(failing("Broken pipe")), new java.io.PrintWriter(quiet, true), "--help"));
+        assertEquals("", quiet.toString(), "| head closing the pipe is no error");
+        java.io.StringWriter other = new java.io.StringWriter();
+        assertEquals(1, Main.run(new java.io.PrintWriter(failing("No space left on device"), true), new java.io.PrintWriter(other, true), "--help"));
+        assertEquals("mtl4j: error: cannot write to standard output", other.toString().strip());
+    }
+
+    private static java.io.OutputStream failing(String reason) {
+        return new java.io.OutputStream() {
             @Override
             public void write(int b) throws java.io.IOException {
-                throw new java.io.IOException("No space left on device");
+                throw new java.io.IOException(reason);
             }
         };
-        java.io.StringWriter err = new java.io.StringWriter();
-        int code = Main.run(new java.io.PrintWriter(full, true), new java.io.PrintWriter(err, true), "--help");
-        assertEquals(1, code);
-        assertEquals("mtl4j: error: cannot write to standard output (disk full, or the reading end closed)", err.toString().strip());
     }
 }
