@@ -39,11 +39,13 @@ import java.util.concurrent.Callable;
 /** {@code mtl4j predict}: a task head's predictions for new inputs, or GLUE submission files. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {
-                "Predicts one task for every input line, as one JSON object per line.",
-                "Output, in input order:",
+                "Predicts a task head's labels for input lines as JSON lines, or writes GLUE submission TSVs.",
+                "One JSON object per input line, in input order:",
                 "  {\"label\": name, \"label_id\": i, \"probs\": [p0, p1, ...]}   (probabilities in label-id order)",
                 "  {\"score\": x}                                          (STS-B and other regression tasks)",
                 "Input as for 'mtl4j encode': .jsonl with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin.",
+                "A .jsonl may name its texts by the task's own fields instead (sentence; premise/hypothesis; ...),",
+                "so a GLUE data file reads as is. Every line is one input: a blank line is an error, not skipped.",
                 "",
                 "--glue-submission DIR instead writes the GLUE leaderboard TSVs of the task's test split(s),",
                 "read from --data; without --task, of every GLUE head of the checkpoint. MNLI gives MNLI-m.tsv,",
@@ -100,7 +102,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
             TaskSpec taskSpec = ckpt.task(taskName(ckpt));
             List<TextPairFile.Pair> pairs = input.equals("-")
-                    ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input));
+                    ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input), taskSpec.textFields());
             checkShape(taskSpec, pairs);
             List<TokenizedExample> examples = new ArrayList<>();
             for (TextPairFile.Pair p : pairs) {

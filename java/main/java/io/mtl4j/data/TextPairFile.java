@@ -34,6 +34,14 @@ public final class TextPairFile {
     }
 
     public static List<Pair> read(Path file) {
+        return read(file, List.of());
+    }
+
+    /**
+     * Like {@link #read(Path)}; a JSON line may instead name its texts by {@code taskFields}, a
+     * task's own fields (e.g. premise and hypothesis), so a task's data file can be read as is.
+     */
+    public static List<Pair> read(Path file, List<String> taskFields) {
         if (!Files.exists(file)) {
             throw new UserError(file + ": input file not found");
         }
@@ -41,13 +49,17 @@ public final class TextPairFile {
             throw new UserError(file + ": is a directory, not an input file");
         }
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), file.getFileName().toString().endsWith(".jsonl"));
+            return read(in, file.toString(), file.getFileName().toString().endsWith(".jsonl"), taskFields);
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
     }
 
     public static List<Pair> read(InputStream in, String name, boolean jsonl) throws IOException {
+        return read(in, name, jsonl, List.of());
+    }
+
+    private static List<Pair> read(InputStream in, String name, boolean jsonl, List<String> taskFields) throws IOException {
         List<Pair> pairs = new ArrayList<>();
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
@@ -65,7 +77,7 @@ public final class TextPairFile {
                 if (text.endsWith("\r")) {
                     text = text.substring(0, text.length() - 1);
                 }
-                pairs.add(jsonl ? parseJson(text, name, lineNo) : parseTsv(text, name, lineNo));
+                pairs.add(jsonl ? parseJson(text, name, lineNo, taskFields) : parseTsv(text, name, lineNo));
                 line.reset();
                 pending = false;
             } else if (b >= 0) {
@@ -105,6 +117,10 @@ public final class TextPairFile {
     }
 
     static Pair parseJson(String text, String name, long lineNo) {
+        return parseJson(text, name, lineNo, List.of());
+    }
+
+    static Pair parseJson(String text, String name, long lineNo, List<String> taskFields) {
         JsonNode node;
         try {
             node = JSON.readTree(text);
@@ -116,18 +132,22 @@ public final class TextPairFile {
         if (node == null || !node.isObject()) {
             throw UserError.at(name, lineNo, "expected a JSON object with text_a and optional text_b");
         }
-        JsonNode a = node.get("text_a");
+        boolean byTaskFields = !node.has("text_a") && !taskFields.isEmpty() && node.has(taskFields.get(0));
+        String fieldA = byTaskFields ? taskFields.get(0) : "text_a";
+        String fieldB = byTaskFields ? (taskFields.size() > 1 ? taskFields.get(1) : null) : "text_b";
+        JsonNode a = node.get(fieldA);
         if (a == null || !a.isTextual()) {
-            throw UserError.at(name, lineNo, "text_a is missing or not a string");
+            throw UserError.at(name, lineNo, fieldA + " is missing or not a string"
+                    + (byTaskFields || taskFields.isEmpty() ? "" : " (nor is " + taskFields.get(0) + ", the task's own field, there)"));
         }
-        JsonNode b = node.get("text_b");
+        JsonNode b = fieldB == null ? null : node.get(fieldB);
         if (b != null && !b.isNull() && !b.isTextual()) {
-            throw UserError.at(name, lineNo, "text_b is not a string");
+            throw UserError.at(name, lineNo, fieldB + " is not a string");
         }
         String textB = b == null || b.isNull() ? null : b.asText();
-        checkText(a.asText(), "text_a", name, lineNo);
+        checkText(a.asText(), fieldA, name, lineNo);
         if (textB != null) {
-            checkText(textB, "text_b", name, lineNo);
+            checkText(textB, fieldB, name, lineNo);
         }
         return new Pair(a.asText(), textB, lineNo);
     }

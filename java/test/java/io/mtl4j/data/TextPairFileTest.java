@@ -60,4 +60,22 @@ class TextPairFileTest {
         assertTrue(e.getMessage().startsWith(file + ":2: not valid JSON: Unexpected end-of-input"), e.getMessage());
         assertFalse(e.getMessage().contains("Source:") || e.getMessage().contains("\n"), e.getMessage());
     }
+
+    @Test
+    void aJsonLineMayNameItsTextsByTheTasksOwnFields() throws Exception {
+        Path file = dir.resolve("mnli.jsonl");
+        Files.writeString(file, """
+                {"premise": "a man sleeps", "hypothesis": "nobody sleeps", "label": 2}
+                {"text_a": "x", "text_b": "y"}
+                """);
+        List<String> mnli = List.of("premise", "hypothesis");
+        assertEquals(List.of(new TextPairFile.Pair("a man sleeps", "nobody sleeps", 1), new TextPairFile.Pair("x", "y", 2)),
+                TextPairFile.read(file, mnli));
+        Path sst2 = dir.resolve("sst2.jsonl");
+        Files.writeString(sst2, "{\"sentence\": \"fun\", \"label\": 1}\n{\"text\": \"fun\"}\n");
+        UserError e = assertThrows(UserError.class, () -> TextPairFile.read(sst2, List.of("sentence")));
+        assertEquals(sst2 + ":2: text_a is missing or not a string (nor is sentence, the task's own field, there)", e.getMessage());
+        UserError plain = assertThrows(UserError.class, () -> TextPairFile.read(sst2));
+        assertEquals(sst2 + ":1: text_a is missing or not a string", plain.getMessage());
+    }
 }
