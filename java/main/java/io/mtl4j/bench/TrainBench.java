@@ -177,6 +177,9 @@ public final class TrainBench implements Callable<Integer> {
     }
 
     private List<String> taskList() {
+        if (task != null && tasks != null) {
+            throw new UserError("give --task T or --tasks T1,T2, not both");
+        }
         if (tasks != null && !tasks.isEmpty()) {
             return tasks;
         }

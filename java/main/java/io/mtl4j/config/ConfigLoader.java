@@ -16,6 +16,7 @@ import java.util.Set;
  * error naming where it came from.
  */
 public final class ConfigLoader {
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(ConfigLoader.class);
     /** Every key with its default; null means "required" or "derived". */
     public static final Map<String, Object> DEFAULTS = defaults();
 
@@ -202,10 +203,43 @@ public final class ConfigLoader {
                 }
             }
         }
+        for (String unused : unusedSettings(config, given, origin)) {
+            LOG.warn(unused);
+        }
         if (config.mtl().equals("pcgrad") && tasks.size() < 2) {
             throw new UserError(origin.get("mtl") + " is pcgrad, which needs at least two tasks (tasks: " + String.join(",", tasks) + ")");
         }
         return config;
+    }
+
+    /**
+     * Settings given now that the rest of the config makes moot: accepted (a config file may carry
+     * them for other runs), but said, so that nobody believes they took effect.
+     */
+    static List<String> unusedSettings(TrainConfig c, Set<String> given, Map<String, String> origin) {
+        List<String> unused = new java.util.ArrayList<>();
+        Map<String, String> reasons = new LinkedHashMap<>();
+        if (c.patience() > 0 && c.evalEvery() == 0) {
+            reasons.put("patience", "early stopping needs evaluations, and eval-every is 0");
+        }
+        if (!c.sampler().equals("temperature")) {
+            reasons.put("temperature", "only the temperature sampler uses it (sampler is " + c.sampler() + ")");
+        }
+        if (c.samplerCap() > 0 && !c.sampler().equals("proportional")) {
+            reasons.put("sampler-cap", "only the proportional sampler uses it (sampler is " + c.sampler() + ")");
+        }
+        if (!c.mtl().equals("pcgrad")) {
+            reasons.put("pcgrad-reduction", "only --mtl pcgrad uses it");
+        }
+        if (!c.lossWeighting().equals("uncertainty")) {
+            reasons.put("loss-weight-lr", "only uncertainty loss weighting uses it");
+        }
+        reasons.forEach((key, why) -> {
+            if (given.contains(key)) {
+                unused.add(origin.get(key) + " has no effect: " + why);
+            }
+        });
+        return unused;
     }
 
     /**

@@ -31,6 +31,12 @@ class UsageErrorTest {
     }
 
     @Test
+    void benchTrainTakesOneTaskOptionNotTwo() {
+        assertOneLine("mtl4j: error: give --task T or --tasks T1,T2, not both",
+                "bench", "train", "--model", "m", "--data", "d", "--task", "sst2", "--tasks", "sst2,qqp");
+    }
+
+    @Test
     void predictTakesOneKindOfOutput() {
         assertOneLine("mtl4j: error: give --input FILE|- or --glue-submission DIR, not both",
                 "predict", "--checkpoint", "c", "--task", "sst2", "--input", "-", "--glue-submission", "out");

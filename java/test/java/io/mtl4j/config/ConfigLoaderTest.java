@@ -92,6 +92,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void settingsMadeMootByTheRestAreNamedOnlyWhereGiven() throws Exception {
+        Path file = dir.resolve("moot.yaml");
+        java.nio.file.Files.writeString(file, "sampler: round-robin\ntemperature: 3\npatience: 2\n");
+        Map<String, Object> o = required();
+        o.put("eval-every", 0L);
+        o.put("pcgrad-reduction", "mean");
+        TrainConfig c = ConfigLoader.load(file, o);
+        Map<String, String> origin = Map.of("temperature", file + ":2: temperature", "patience", file + ":3: patience",
+                "pcgrad-reduction", "--pcgrad-reduction");
+        assertEquals(List.of(file + ":3: patience has no effect: early stopping needs evaluations, and eval-every is 0",
+                        file + ":2: temperature has no effect: only the temperature sampler uses it (sampler is round-robin)",
+                        "--pcgrad-reduction has no effect: only --mtl pcgrad uses it"),
+                ConfigLoader.unusedSettings(c, java.util.Set.of("temperature", "patience", "pcgrad-reduction"), origin));
+        assertEquals(List.of(), ConfigLoader.unusedSettings(c, java.util.Set.of(), origin), "inherited settings are not the user's doing");
+        for (String shipped : List.of("configs/minilm-cpu.yaml", "configs/glue-bert-large.yaml")) {
+            TrainConfig recipe = ConfigLoader.load(Path.of(shipped), Map.of());
+            assertEquals(List.of(), ConfigLoader.unusedSettings(recipe, ConfigLoader.readFile(Path.of(shipped)).keySet(), Map.of()),
+                    shipped + " sets nothing moot");
+        }
+    }
+
+    @Test
     void fileErrorsNameTheFileAndLine() throws Exception {
         assertEquals(dir.resolve("a.yaml") + ":3: unknown config key \"batchsize\"; did you mean batch-size?",
                 fileError("a.yaml", "# recipe\nsteps: 10\nbatchsize: 32\n").getMessage());
