@@ -11,6 +11,7 @@ import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.data.DataSources;
 import io.mtl4j.data.CacheDirs;
+import io.mtl4j.data.DataSource;
 import io.mtl4j.train.TaskData;
 import io.mtl4j.train.TrainSession;
 import io.mtl4j.util.UserError;
@@ -54,6 +55,8 @@ public final class EvalCommand implements Callable<Integer> {
     String device;
     @Option(names = "--on-bad-row", defaultValue = "error", description = "error | skip.")
     String onBadRow;
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache directory. Default: $MTL4J_CACHE, else ~/.cache/mtl4j/tokens.")
+    Path cacheDir;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -70,6 +73,8 @@ public final class EvalCommand implements Callable<Integer> {
                 : List.of(tasks.toLowerCase(Locale.ROOT).split(","));
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
+        Path cache = CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system());
+        DataSource source = DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
         try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
             for (String name : names) {
                 TaskSpec task = ckpt.task(name.trim());
@@ -78,8 +83,8 @@ public final class EvalCommand implements Callable<Integer> {
                         throw new UserError("split " + s + " of " + task.name() + " has no labels to score; use 'mtl4j predict'");
                     }
                     boolean optional = split == null && s.equals("validation_mismatched");
-                    TaskData td = TaskData.load(task, DataSources.resolve(data, CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars()), List.of(s), optional ? List.of(s) : List.of(),
-                            tokenizer, CacheDirs.tokens(null, io.mtl4j.hub.Env.system()), BadRowPolicy.parse(onBadRow));
+                    TaskData td = TaskData.load(task, source, List.of(s), optional ? List.of(s) : List.of(), tokenizer, cache,
+                            BadRowPolicy.parse(onBadRow));
                     List<TokenizedExample> examples = td.splits().get(s);
                     if (examples == null) {
                         continue;

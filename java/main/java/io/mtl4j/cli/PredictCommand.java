@@ -73,6 +73,9 @@ public final class PredictCommand implements Callable<Integer> {
     Path submission;
     @Option(names = "--data", paramLabel = "DIR|hub", description = "Data with the test split, for --glue-submission.")
     String data;
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Token cache for --glue-submission's test splits. Default: $MTL4J_CACHE, else ~/.cache/mtl4j/tokens.")
+    Path cacheDir;
     @Option(names = "--batch-size", defaultValue = "64", description = "Examples per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>. Default: ${DEFAULT-VALUE}.")
@@ -219,7 +222,7 @@ public final class PredictCommand implements Callable<Integer> {
         // Every split of every task is read before anything is predicted (a missing file fails fast),
         // and predicted before any file is written: a missing test_mismatched must not leave
         // MNLI-m.tsv alone, a submission that looks complete.
-        Path cache = CacheDirs.tokens(null, io.mtl4j.hub.Env.system());
+        Path cache = CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system());
         DataSource source = DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
         List<SubmissionFile> planned = new ArrayList<>();
         for (TaskSpec taskSpec : tasks) {

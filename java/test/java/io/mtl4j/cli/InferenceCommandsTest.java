@@ -55,9 +55,12 @@ class InferenceCommandsTest {
         assertEquals(saved.get("qqp").get("f1").asDouble(), printed.get("qqp").get("f1").asDouble(), 1e-9);
 
         CliRunner train = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
-                "--tasks", "sst2", "--split", "train", "--json", "--device", "cpu");
+                "--tasks", "sst2", "--split", "train", "--json", "--device", "cpu", "--cache-dir", dir.resolve("eval-cache").toString());
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(JSON.readTree(train.out()).get("sst2").has("accuracy"));
+        try (var cached = Files.list(dir.resolve("eval-cache/sst2"))) {
+            assertTrue(cached.anyMatch(p -> p.getFileName().toString().startsWith("train.")), "--cache-dir holds the tokenized split");
+        }
     }
 
     @Test
