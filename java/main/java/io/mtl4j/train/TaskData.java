@@ -56,9 +56,11 @@ public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits
             SplitData data;
             try {
                 data = SplitLoader.load(source, spec, split, policy);
-            } catch (io.mtl4j.util.UserError e) {
+            } catch (io.mtl4j.data.MissingSplitError e) {
+                // Only a missing optional split is passed over: a bad row or an unreadable file in it stays an error.
                 if (optional.contains(split)) {
-                    LOG.info("{}: no {} split ({})", spec.name(), split, e.getMessage());
+                    LOG.info("{}: no {} split; going on without it", spec.name(), split);
+                    LOG.debug("{}", e.getMessage());
                     continue;
                 }
                 throw e;

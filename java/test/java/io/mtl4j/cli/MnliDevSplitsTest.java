@@ -79,6 +79,26 @@ class MnliDevSplitsTest {
         assertTrue(JSON.readTree(mm.out()).get("mnli-mm").has("accuracy"));
     }
 
+    @Test
+    void anOptionalDevSplitMayBeAbsentButNotBroken() throws Exception {
+        Path absent = TinyGlue.writeMnli(dir.resolve("glue-matched-only"), 96, 40, 9);
+        Files.delete(absent.resolve("mnli/validation_mismatched.jsonl"));
+        CliRunner matchedOnly = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", absent.toString(),
+                "--tasks", "mnli", "--json", "--device", "cpu");
+        assertEquals(0, matchedOnly.exitCode(), matchedOnly.err());
+        assertEquals(List.of("mnli"), TinyRuns.fieldNames(JSON.readTree(matchedOnly.out())));
+
+        Path broken = TinyGlue.writeMnli(dir.resolve("glue-broken-mm"), 96, 40, 9);
+        Path mm = broken.resolve("mnli/validation_mismatched.jsonl");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(mm));
+        lines.set(2, "{\"premise\": \"a dog\"");
+        Files.write(mm, lines);
+        CliRunner r = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", broken.toString(),
+                "--tasks", "mnli", "--json", "--device", "cpu");
+        assertEquals(2, r.exitCode(), "a bad row is an error, not a missing split: " + r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: " + mm + ":3: "), r.err());
+    }
+
     private static final List<String> TEST_PAIRS = List.of(
             "{\"premise\": \"the dog and a film eat\", \"hypothesis\": \"a dog eats\", \"label\": -1, \"idx\": 0}",
             "{\"premise\": \"the cat and a plot play\", \"hypothesis\": \"it plays\", \"label\": -1, \"idx\": 1}",
