@@ -11,6 +11,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
 import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,12 +35,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ComparisonTest {
     @TempDir
     Path dir;
+    /** A tiny random BERT of 2 layers. */
+    Path model;
+    Path data;
+
+    @BeforeEach
+    void tinyModelAndData() throws IOException {
+        model = dir.resolve("model");
+        TinyModels.write(model, 2);
+        data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
+    }
 
     @Test
     void comparesSingleAndMultiTaskRunsAndWritesTheReport() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 2);
-        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
         Path out = dir.resolve("compare");
         CliRunner r = CliRunner.run("compare", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
                 "--steps", "8", "--eval-every", "4", "--batch-size", "8", "--device", "cpu", "--seeds", "2",
@@ -94,9 +102,6 @@ class ComparisonTest {
 
     @Test
     void aStoppedComparisonResumesToTheReportOfAnUninterruptedOne() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 2);
-        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
         String cache = dir.resolve("cache").toString();
         Path full = dir.resolve("full");
         Path stopped = dir.resolve("stopped");
@@ -143,9 +148,6 @@ class ComparisonTest {
 
     @Test
     void comparesTheTasksOfATaskFile() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 2);
-        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
         Path taskFile = dir.resolve("tasks.yaml");
         Files.writeString(taskFile, """
                 tasks:
@@ -168,9 +170,6 @@ class ComparisonTest {
 
     @Test
     void refusesAComparisonWithoutDevScoresOrWithOneTaskBeforeTraining() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 2);
-        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
         Path out = dir.resolve("compare");
         String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--steps", "4", "--batch-size", "8",
                 "--device", "cpu", "--cache-dir", dir.resolve("cache").toString(), "--output", out.toString()};
@@ -190,9 +189,6 @@ class ComparisonTest {
 
     @Test
     void refusesMoreFrozenLayersThanTheModelHasBeforeTraining() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 2); // 2 layers
-        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
         Path out = dir.resolve("compare");
         CliRunner r = CliRunner.run("compare", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
                 "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu",
@@ -204,9 +200,6 @@ class ComparisonTest {
 
     @Test
     void thePlanSavesAbsolutePathsAndOldPlansWithRelativeOnesStillResume() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 2);
-        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
         Path cwd = Path.of("").toAbsolutePath();
         String relativeData = cwd.relativize(data.toAbsolutePath()).toString();
         String relativeModel = cwd.relativize(model.toAbsolutePath()).toString();
@@ -240,9 +233,6 @@ class ComparisonTest {
 
     @Test
     void aStoppedComparisonSaysOnlyHowToContinueTheComparison() throws Exception {
-        Path model = dir.resolve("model");
-        TinyModels.write(model, 2);
-        Path data = TinyGlue.write(dir.resolve("glue"), 48, 16, 4);
         Path out = dir.resolve("compare");
         String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp", "--steps", "4",
                 "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", dir.resolve("cache").toString()};
