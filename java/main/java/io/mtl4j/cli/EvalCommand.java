@@ -68,7 +68,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
-        String data = this.data != null ? this.data : trainingData(ckpt);
+        String data = this.data != null ? this.data : ckpt.trainingData();
         List<String> names = tasks == null ? new ArrayList<>(ckpt.tasks().keySet())
                 : List.of(tasks.toLowerCase(Locale.ROOT).split(","));
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
@@ -99,16 +99,6 @@ public final class EvalCommand implements Callable<Integer> {
         }
         print(results);
         return 0;
-    }
-
-    /** The data the checkpoint was trained on, if it can be found from here. */
-    private static String trainingData(LoadedCheckpoint ckpt) {
-        String saved = ckpt.config().data();
-        if (saved == null || (!saved.equals("hub") && !java.nio.file.Files.isDirectory(Path.of(saved)))) {
-            throw new UserError("give --data: the checkpoint was trained on " + (saved == null ? "unrecorded data"
-                    : "'" + saved + "', which is not a directory from here"));
-        }
-        return saved;
     }
 
     private List<String> splitsOf(TaskSpec task) {

@@ -71,7 +71,8 @@ public final class PredictCommand implements Callable<Integer> {
     String input;
     @Option(names = "--glue-submission", paramLabel = "DIR", description = "Write GLUE leaderboard TSVs for the test split(s).")
     Path submission;
-    @Option(names = "--data", paramLabel = "DIR|hub", description = "Data with the test split, for --glue-submission.")
+    @Option(names = "--data", paramLabel = "DIR|hub",
+            description = "Data with the test split(s), for --glue-submission. Default: the data the checkpoint was trained on.")
     String data;
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Token cache for --glue-submission's test splits. Default: $MTL4J_CACHE, else ~/.cache/mtl4j/tokens.")
@@ -213,9 +214,6 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     private void writeSubmission(LoadedCheckpoint ckpt, List<TaskSpec> tasks, BertTokenizer tokenizer, Device dev) throws Exception {
-        if (data == null) {
-            throw new UserError("--glue-submission needs --data (where the test split is)");
-        }
         if (Files.exists(submission) && !Files.isDirectory(submission)) {
             throw new UserError("--glue-submission " + submission + " is a file, not a directory");
         }
@@ -223,7 +221,7 @@ public final class PredictCommand implements Callable<Integer> {
         // and predicted before any file is written: a missing test_mismatched must not leave
         // MNLI-m.tsv alone, a submission that looks complete.
         Path cache = CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system());
-        DataSource source = DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
+        DataSource source = DataSources.resolve(data != null ? data : ckpt.trainingData(), cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
         List<SubmissionFile> planned = new ArrayList<>();
         for (TaskSpec taskSpec : tasks) {
             boolean mnli = taskSpec.name().equals("mnli");

@@ -127,6 +127,15 @@ class MnliDevSplitsTest {
     }
 
     @Test
+    void glueSubmissionWithoutDataReadsTheDataTheCheckpointWasTrainedOn() {
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
+                "--glue-submission", dir.resolve("from-training-data").toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: no file for task mnli split test_matched; looked for: " + data.toAbsolutePath()),
+                "the training data, which has no test split: " + r.err());
+    }
+
+    @Test
     void glueSubmissionWithoutAxWritesMnliAndWarns() throws Exception {
         Path glue = withMnliTestSets(dir.resolve("glue-without-ax"));
         Path out = dir.resolve("submission-without-ax");
