@@ -9,6 +9,7 @@ import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.train.Checkpoints;
+import io.mtl4j.train.SavedTasks;
 import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 import org.bytedeco.pytorch.Device;
@@ -46,11 +47,14 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
             String name = String.valueOf(t.get("name"));
             TaskSpec spec = registry.contains(name) ? registry.get(name) : null;
             if (spec == null) {
-                throw new UserError(dir + ": checkpoint task " + name + " is not a known task (its task file is missing?)");
+                throw new UserError(dir + ": checkpoint task " + name + " is not a known task"
+                        + (config.taskFile() == null ? "" : " (it was declared in " + config.taskFile()
+                        + (Files.isRegularFile(Path.of(config.taskFile())) ? ")" : ", which is not there now)")));
             }
             tasks.put(name, spec);
             heads.add(new HeadSpec(name, spec.numLabels(), spec.isRegression(), spec.labelNames()));
         }
+        SavedTasks.requireSameLabels(dir, meta, List.copyOf(tasks.values()));
         CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir, Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
         for (HeadSpec h : heads) {
             if (!loaded.extras().containsKey(MultiTaskModel.HEADS_PREFIX + h.task() + ".weight")) {

@@ -141,6 +141,7 @@ public final class TrainSession {
 
         if (checkpoint != null) {
             ResumeInputs.checkTokenizer(checkpoint, modelDir);
+            SavedTasks.requireSameLabels(checkpoint, Checkpoints.readMeta(checkpoint), specs);
         }
         CheckpointLoader.Loaded pretrained = CheckpointLoader.load(checkpoint != null ? checkpoint : modelDir,
                 Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));

@@ -1,0 +1,52 @@
+package io.mtl4j.cli;
+
+import io.mtl4j.testing.TinyGlue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A head's outputs mean the labels its task had when it was trained, whatever the task file says now. */
+class EditedTaskFileTest {
+    @TempDir
+    Path dir;
+
+    private static String taskFile(String labels) {
+        return """
+                tasks:
+                  - name: senti
+                    text_fields: [sentence]
+                    labels: %s
+                    files:
+                      train: glue/sst2/train.jsonl
+                      validation: glue/sst2/validation.jsonl
+                """.formatted(labels);
+    }
+
+    @Test
+    void reorderedLabelsAreRefusedByEvalPredictExportAndResume() throws Exception {
+        Path data = TinyGlue.write(dir.resolve("glue"), 64, 16, 3);
+        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), taskFile("[negative, positive]"));
+        Path run = TinyRuns.train(dir, "run", data, "senti,qqp", "--task-file", tasks.toString(), "--steps", "4",
+                "--eval-every", "2");
+        assertEquals(2, TinyRuns.predict(dir, run.resolve("best"), "senti", "a fun film\nboring\n").size());
+
+        Files.writeString(tasks, taskFile("[positive, negative]"));
+        String expected = "task senti was trained with labels [negative, positive], but its definition now has labels"
+                + " [positive, negative]; the head's outputs mean the labels it was trained with";
+        Path input = Files.writeString(dir.resolve("in.tsv"), "a fun film\n");
+        for (String[] args : new String[][]{
+                {"predict", "--checkpoint", run.resolve("best").toString(), "--task", "senti", "--input", input.toString()},
+                {"eval", "--checkpoint", run.resolve("best").toString(), "--tasks", "senti"},
+                {"export", "--checkpoint", run.resolve("best").toString(), "--task", "senti", "--output", dir.resolve("x").toString()},
+                {"train", "--resume", run.toString(), "--steps", "4"}}) {
+            CliRunner r = CliRunner.run(args);
+            assertEquals(2, r.exitCode(), args[0] + ": " + r.err());
+            assertTrue(r.err().contains(expected), args[0] + ": " + r.err());
+        }
+    }
+}
