@@ -7,6 +7,7 @@ import io.mtl4j.model.CheckpointWriter;
 import io.mtl4j.model.HeadInput;
 import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.tokenize.HfTokenizerConfig;
 import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
@@ -49,7 +50,7 @@ public final class Exporter {
         tensors.put("classifier.bias", model.heads().slot(MultiTaskModel.HEADS_PREFIX + task.name() + ".bias").tensor());
         CheckpointWriter.writeSafetensors(tensors, output.resolve("model.safetensors"), Map.of("format", "pt"));
 
-        ObjectNode config = model.config().raw().deepCopy();
+        ObjectNode config = model.config().encoderRaw();
         config.putArray("architectures").add("BertForSequenceClassification");
         config.put("model_type", "bert");
         ObjectNode id2label = config.putObject("id2label");
@@ -79,6 +80,9 @@ public final class Exporter {
         Path tokenizer = ckpt.dir().resolve("tokenizer.json");
         if (Files.isRegularFile(tokenizer)) {
             AtomicFiles.copy(tokenizer, output.resolve("tokenizer.json"));
+            byte[] tokenizerConfig = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(
+                    HfTokenizerConfig.of(tokenizer, model.config().maxPositionEmbeddings()));
+            AtomicFiles.write(output.resolve(HfTokenizerConfig.FILE_NAME), out -> out.write(tokenizerConfig));
         } else {
             LOG.warn("{} has no tokenizer.json; copy the model's tokenizer into {}", ckpt.dir(), output);
         }

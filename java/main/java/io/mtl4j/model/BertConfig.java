@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -44,6 +45,14 @@ public record BertConfig(
             "tokenizer_class", "prefix", "task_specific_params", "pruned_heads", "directionality",
             "pooler_fc_size", "pooler_num_attention_heads", "pooler_num_fc_layers", "pooler_size_per_head",
             "pooler_type", "mtl4j_head_input", "mtl4j", "is_encoder_decoder", "num_labels");
+
+    /**
+     * Fields that describe one task's classification head (as Hugging Face's
+     * *ForSequenceClassification configs carry them), not the encoder: an export writes its own,
+     * and a checkpoint holding several heads has none.
+     */
+    private static final List<String> HEAD_FIELDS = List.of(
+            "id2label", "label2id", "num_labels", "problem_type", "finetuning_task", "mtl4j_head_input");
 
     /** Activation functions of the feed-forward block, with Hugging Face's names. */
     public enum Activation {
@@ -239,6 +248,13 @@ public record BertConfig(
     }
 
     /** A small config for tests and examples; fields as Hugging Face names them. */
+    /** {@link #raw()} without the fields of a classification head: an encoder's config.json. */
+    public ObjectNode encoderRaw() {
+        ObjectNode copy = raw.deepCopy();
+        copy.remove(HEAD_FIELDS);
+        return copy;
+    }
+
     public static BertConfig tiny(int vocab, int hidden, int layers, int heads, int intermediate, int maxPositions) {
         ObjectNode root = JSON.createObjectNode();
         root.putArray("architectures").add("BertModel");

@@ -28,7 +28,7 @@ public final class CheckpointWriter {
             all.putAll(extras);
         }
         writeSafetensors(all, dir.resolve(CheckpointLoader.WEIGHTS), Map.of("format", "pt"));
-        byte[] config = JSON.writeValueAsBytes(model.config().raw());
+        byte[] config = JSON.writeValueAsBytes(model.config().encoderRaw());
         AtomicFiles.write(dir.resolve(BertConfig.FILE_NAME), out -> out.write(config));
     }
 

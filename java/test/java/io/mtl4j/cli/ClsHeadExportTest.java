@@ -76,5 +76,22 @@ class ClsHeadExportTest {
         assertEquals(0, CliRunner.run("export", "--checkpoint", pooler.resolve("best").toString(), "--task", "sst2",
                 "--output", exact.toString()).exitCode());
         assertFalse(JSON.readTree(exact.resolve("config.json").toFile()).has("mtl4j_head_input"));
+
+        // A pooler model trained from the cls export: neither its checkpoints nor its export keep the old head's fields.
+        Path again = dir.resolve("run-from-export");
+        CliRunner r = CliRunner.run("train", "--model", out.toString(), "--data", data.toString(), "--tasks", "sst2",
+                "--steps", "2", "--eval-every", "2", "--batch-size", "16", "--device", "cpu",
+                "--cache-dir", dir.resolve("cache").toString(), "--output", again.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode checkpointConfig = JSON.readTree(again.resolve("best/config.json").toFile());
+        for (String headField : List.of("mtl4j_head_input", "id2label", "label2id", "problem_type", "finetuning_task")) {
+            assertFalse(checkpointConfig.has(headField), headField + " in " + checkpointConfig);
+        }
+        Path reexported = dir.resolve("export-again");
+        assertEquals(0, CliRunner.run("export", "--checkpoint", again.resolve("best").toString(), "--task", "sst2",
+                "--output", reexported.toString()).exitCode());
+        JsonNode config = JSON.readTree(reexported.resolve("config.json").toFile());
+        assertFalse(config.has("mtl4j_head_input"), config.toString());
+        assertEquals("positive", config.get("id2label").get("1").asText());
     }
 }

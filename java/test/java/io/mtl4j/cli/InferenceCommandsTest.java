@@ -86,6 +86,14 @@ class InferenceCommandsTest {
         assertEquals("positive", config.get("id2label").get("1").asText());
         assertEquals(0, config.get("label2id").get("negative").asInt());
         assertTrue(Files.exists(out.resolve("tokenizer.json")));
+        // what transformers' AutoTokenizer needs to tokenize as tokenizer.json does (it defaults to lowercasing)
+        JsonNode tokenizerConfig = JSON.readTree(out.resolve("tokenizer_config.json").toFile());
+        assertEquals("BertTokenizer", tokenizerConfig.get("tokenizer_class").asText());
+        assertTrue(tokenizerConfig.get("do_lower_case").asBoolean(), "the tiny tokenizer's BertNormalizer lowercases");
+        assertTrue(tokenizerConfig.get("strip_accents").isNull());
+        assertEquals(config.get("max_position_embeddings").asInt(), tokenizerConfig.get("model_max_length").asInt());
+        assertEquals("[PAD]", tokenizerConfig.get("pad_token").asText());
+        assertEquals("[CLS]", tokenizerConfig.get("cls_token").asText());
 
         // Reload as Hugging Face would: bert.* is the encoder, classifier.* the head on the pooler.
         CheckpointLoader.Loaded exported = CheckpointLoader.load(out, Set.of("classifier."));

@@ -1,0 +1,43 @@
+package io.mtl4j.tokenize;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+class HfTokenizerConfigTest {
+    @TempDir
+    Path dir;
+
+    private ObjectNode configFor(String normalizer) throws Exception {
+        Path file = Files.writeString(dir.resolve("tokenizer.json"), """
+                {"normalizer": %s, "model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "a": 4}}}
+                """.formatted(normalizer));
+        return HfTokenizerConfig.of(file, 512);
+    }
+
+    @Test
+    void aCasedBertNormalizerIsNotLowercasedByPython() throws Exception {
+        ObjectNode cased = configFor("""
+                {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": false, "lowercase": false}""");
+        assertEquals("BertTokenizer", cased.get("tokenizer_class").asText());
+        assertFalse(cased.get("do_lower_case").asBoolean());
+        assertFalse(cased.get("strip_accents").asBoolean());
+        assertEquals(512, cased.get("model_max_length").asInt());
+        assertEquals("[SEP]", cased.get("sep_token").asText());
+        assertFalse(cased.has("mask_token"), "only tokens the vocabulary has");
+    }
+
+    @Test
+    void anotherNormalizerKeepsTheGenericFastTokenizer() throws Exception {
+        ObjectNode other = configFor("""
+                {"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "Lowercase"}]}""");
+        assertEquals("PreTrainedTokenizerFast", other.get("tokenizer_class").asText());
+        assertFalse(other.has("do_lower_case"));
+    }
+}
