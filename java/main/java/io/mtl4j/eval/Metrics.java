@@ -37,9 +37,27 @@ public final class Metrics {
         return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 
-    /** Matthews correlation coefficient of binary predictions (CoLA); 0 when undefined. */
+    /**
+     * Matthews correlation coefficient (CoLA), as sklearn's {@code matthews_corrcoef} computes it;
+     * 0 when undefined (every example predicted as one class, or of one gold class). Labels 0 and 1
+     * use the 2x2 formula; other labels the multiclass statistic R_K (Gorodkin 2004), which is the
+     * same number for two classes.
+     */
     public static double matthews(int[] predicted, int[] gold) {
         check(predicted.length, gold.length);
+        return isBinary(predicted) && isBinary(gold) ? binaryMatthews(predicted, gold) : multiclassMatthews(predicted, gold);
+    }
+
+    private static boolean isBinary(int[] labels) {
+        for (int label : labels) {
+            if (label != 0 && label != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static double binaryMatthews(int[] predicted, int[] gold) {
         double tp = 0;
         double tn = 0;
         double fp = 0;
@@ -59,6 +77,39 @@ public final class Metrics {
         }
         double denom = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
         return denom == 0 ? 0 : (tp * tn - fp * fn) / denom;
+    }
+
+    /**
+     * R_K = (c·s − Σ t_k·p_k) / sqrt((s² − Σ p_k²)·(s² − Σ t_k²)), with t_k and p_k the gold and
+     * predicted counts of class k, c the correct predictions and s the examples. The sums are exact
+     * in a long: s ≤ 2^31, so each is at most s² ≤ 2^62.
+     */
+    private static double multiclassMatthews(int[] predicted, int[] gold) {
+        int largest = Math.max(Arrays.stream(predicted).max().getAsInt(), Arrays.stream(gold).max().getAsInt());
+        int classes = Math.max(largest, 0) + 1;
+        long[] goldCount = new long[classes];
+        long[] predictedCount = new long[classes];
+        long correct = 0;
+        for (int i = 0; i < gold.length; i++) {
+            if (gold[i] < 0 || predicted[i] < 0) {
+                throw new IllegalArgumentException("example " + i + ": negative label " + Math.min(gold[i], predicted[i]));
+            }
+            goldCount[gold[i]]++;
+            predictedCount[predicted[i]]++;
+            correct += predicted[i] == gold[i] ? 1 : 0;
+        }
+        long s = gold.length;
+        long goldDotPredicted = 0;
+        long predictedSquares = 0;
+        long goldSquares = 0;
+        for (int k = 0; k < classes; k++) {
+            goldDotPredicted += goldCount[k] * predictedCount[k];
+            predictedSquares += predictedCount[k] * predictedCount[k];
+            goldSquares += goldCount[k] * goldCount[k];
+        }
+        double covariance = correct * s - goldDotPredicted;
+        double varianceProduct = (double) (s * s - predictedSquares) * (s * s - goldSquares);
+        return varianceProduct == 0 ? 0 : covariance / Math.sqrt(varianceProduct);
     }
 
     public static double pearson(double[] x, double[] y) {

@@ -32,6 +32,63 @@ class MetricsTest {
     }
 
     @Test
+    void matthewsOfMoreThanTwoClassesIsGorodkinsRk() {
+        // The findings' H3 example. Expected values by hand with sklearn's formula
+        // (sklearn.metrics.matthews_corrcoef; cross-checked in numpy):
+        // confusion matrix (rows gold) [[2,0,0],[0,2,1],[1,1,1]]: t = (2,3,3), p = (3,3,2), c = 5, s = 8;
+        // (c·s − t·p) / sqrt((s² − p·p)(s² − t·t)) = (40 − 21) / sqrt(42 · 42) = 19/42.
+        // The binary formula on "label == 1" gave 0.4667 here.
+        int[] gold = {0, 1, 2, 2, 1, 0, 2, 1};
+        int[] pred = {0, 2, 2, 1, 1, 0, 0, 1};
+        assertEquals(19.0 / 42, Metrics.matthews(pred, gold), 1e-12);
+        assertEquals(1.0, Metrics.matthews(gold, gold), 1e-12);
+        // one class predicted for everything: s² − p·p = 0, undefined → 0 as in sklearn
+        assertEquals(0.0, Metrics.matthews(new int[]{2, 2, 2, 2}, new int[]{0, 1, 2, 2}), 0.0);
+        // two classes other than {0, 1} score as the same two classes named 0 and 1 would:
+        // tp 1, tn 2, fp 0, fn 1: (1·2 − 0) / sqrt(1·2·2·3) = 1/sqrt(3)
+        assertEquals(1 / Math.sqrt(3), Metrics.matthews(new int[]{0, 2, 0, 0}, new int[]{0, 2, 2, 0}), 1e-15);
+        assertEquals(1 / Math.sqrt(3), Metrics.matthews(new int[]{0, 1, 0, 0}, new int[]{0, 1, 1, 0}), 1e-15);
+    }
+
+    @Test
+    void binaryMatthewsIsUnchanged() {
+        // Labels 0/1 keep the 2x2 formula, so CoLA's figures stay identical to the digit.
+        java.util.Random rng = new java.util.Random(7);
+        for (int n : new int[]{1, 5, 1043, 100_000}) {
+            int[] gold = new int[n];
+            int[] pred = new int[n];
+            for (int i = 0; i < n; i++) {
+                gold[i] = rng.nextInt(2);
+                pred[i] = rng.nextDouble() < 0.8 ? gold[i] : 1 - gold[i];
+            }
+            assertEquals(binaryMatthews(pred, gold), Metrics.matthews(pred, gold), 0.0, "n = " + n);
+        }
+    }
+
+    /** The 2x2 formula as Metrics had it before the multiclass statistic. */
+    private static double binaryMatthews(int[] predicted, int[] gold) {
+        double tp = 0;
+        double tn = 0;
+        double fp = 0;
+        double fn = 0;
+        for (int i = 0; i < gold.length; i++) {
+            boolean p = predicted[i] == 1;
+            boolean g = gold[i] == 1;
+            if (p && g) {
+                tp++;
+            } else if (!p && !g) {
+                tn++;
+            } else if (p) {
+                fp++;
+            } else {
+                fn++;
+            }
+        }
+        double denom = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
+        return denom == 0 ? 0 : (tp * tn - fp * fn) / denom;
+    }
+
+    @Test
     void pearsonAndSpearman() {
         double[] x = {1, 2, 3, 4};
         double[] y = {2, 4, 5, 9};
