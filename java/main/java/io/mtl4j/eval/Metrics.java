@@ -38,6 +38,29 @@ public final class Metrics {
     }
 
     /**
+     * Macro-averaged F1: the mean over the labels found in {@code gold} or {@code predicted} of each
+     * label's F1 against the rest, as sklearn's {@code f1_score(average="macro")}. For tasks with
+     * more than two labels, where {@link #f1} (label 1 alone) says little.
+     */
+    public static double f1Macro(int[] predicted, int[] gold) {
+        check(predicted.length, gold.length);
+        Map<Integer, long[]> counts = new java.util.TreeMap<>(); // label -> {tp, fp, fn}
+        for (int i = 0; i < gold.length; i++) {
+            if (predicted[i] == gold[i]) {
+                counts.computeIfAbsent(gold[i], k -> new long[3])[0]++;
+            } else {
+                counts.computeIfAbsent(predicted[i], k -> new long[3])[1]++;
+                counts.computeIfAbsent(gold[i], k -> new long[3])[2]++;
+            }
+        }
+        double sum = 0;
+        for (long[] c : counts.values()) {
+            sum += 2.0 * c[0] / (2.0 * c[0] + c[1] + c[2]);
+        }
+        return sum / counts.size();
+    }
+
+    /**
      * Matthews correlation coefficient (CoLA), as sklearn's {@code matthews_corrcoef} computes it;
      * 0 when undefined (every example predicted as one class, or of one gold class). Labels 0 and 1
      * use the 2x2 formula; other labels the multiclass statistic R_K (Gorodkin 2004), which is the
@@ -163,6 +186,7 @@ public final class Metrics {
             switch (name) {
                 case "accuracy" -> out.put(name, accuracy(predicted, gold));
                 case "f1" -> out.put(name, f1(predicted, gold));
+                case "f1_macro" -> out.put(name, f1Macro(predicted, gold));
                 case "matthews" -> out.put(name, matthews(predicted, gold));
                 default -> throw new IllegalArgumentException("metric " + name + " does not apply to classification");
             }

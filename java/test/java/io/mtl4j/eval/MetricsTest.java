@@ -1,5 +1,7 @@
 package io.mtl4j.eval;
 
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,6 +88,23 @@ class MetricsTest {
         }
         double denom = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
         return denom == 0 ? 0 : (tp * tn - fp * fn) / denom;
+    }
+
+    @Test
+    void macroF1AveragesTheClassesThatOccur() {
+        // By hand, F1 per class = 2tp / (2tp + fp + fn), as sklearn's f1_score(average="macro"),
+        // which averages over the labels found in gold or predictions (cross-checked in numpy).
+        // H3 example: class 0 tp 2 fp 1 fn 0 → 4/5; class 1 tp 2 fp 1 fn 1 → 4/6; class 2 tp 1 fp 1 fn 2 → 2/5;
+        // mean 28/45 (= 0.6222; f1 of label 1 alone is 0.6667)
+        int[] gold = {0, 1, 2, 2, 1, 0, 2, 1};
+        int[] pred = {0, 2, 2, 1, 1, 0, 0, 1};
+        assertEquals(28.0 / 45, Metrics.f1Macro(pred, gold), 1e-12);
+        // binary: class 0 tp 2 fp 1 fn 2 → 4/7; class 1 → 6/9; mean 13/21
+        assertEquals(13.0 / 21, Metrics.f1Macro(PRED, GOLD), 1e-12);
+        // class 1 is in neither: classes 0 (tp 1, fn 1 → 2/3) and 2 (tp 1, fp 1 → 2/3) only
+        assertEquals(2.0 / 3, Metrics.f1Macro(new int[]{0, 2, 2}, new int[]{0, 0, 2}), 1e-12);
+        assertEquals(Map.of("f1_macro", 28.0 / 45, "accuracy", 5.0 / 8),
+                Metrics.classification(List.of("f1_macro"), pred, gold));
     }
 
     @Test
