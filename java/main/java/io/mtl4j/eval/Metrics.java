@@ -5,7 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** GLUE metrics, as fractions in [0, 1] (correlations in [-1, 1]). */
+/**
+ * GLUE metrics, as fractions in [0, 1] (correlations in [-1, 1], or NaN where a correlation is
+ * undefined: see {@link #pearson}).
+ */
 public final class Metrics {
     private Metrics() {
     }
@@ -135,8 +138,17 @@ public final class Metrics {
         return varianceProduct == 0 ? 0 : covariance / Math.sqrt(varianceProduct);
     }
 
+    /**
+     * Pearson's correlation; NaN when it is undefined: when either side is constant (scipy's
+     * {@code pearsonr} gives NaN too) or holds a NaN or an infinity (a broken model). A collapsed
+     * regression head then scores NaN, not a 0 that would pass for a real score; a NaN mean of
+     * main metrics never becomes the best checkpoint, and JSON files hold it as {@code "NaN"}.
+     */
     public static double pearson(double[] x, double[] y) {
         check(x.length, y.length);
+        if (noCorrelation(x) || noCorrelation(y)) {
+            return Double.NaN;
+        }
         int n = x.length;
         double mx = Arrays.stream(x).average().orElse(0);
         double my = Arrays.stream(y).average().orElse(0);
@@ -148,12 +160,32 @@ public final class Metrics {
             sxx += (x[i] - mx) * (x[i] - mx);
             syy += (y[i] - my) * (y[i] - my);
         }
-        return sxx == 0 || syy == 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
     }
 
-    /** Spearman's rank correlation: Pearson on ranks, ties given their average rank. */
+    /**
+     * Spearman's rank correlation: Pearson on ranks, ties given their average rank. NaN when
+     * undefined, as {@link #pearson}: a constant side, a NaN or an infinity (ranked, a NaN would
+     * count as the largest value and give a finite score).
+     */
     public static double spearman(double[] x, double[] y) {
+        check(x.length, y.length);
+        if (noCorrelation(x) || noCorrelation(y)) {
+            return Double.NaN;
+        }
         return pearson(ranks(x), ranks(y));
+    }
+
+    /** True if a correlation with {@code values} is undefined: they hold a non-finite value or are all equal. */
+    private static boolean noCorrelation(double[] values) {
+        boolean constant = true;
+        for (double v : values) {
+            if (!Double.isFinite(v)) {
+                return true;
+            }
+            constant &= v == values[0];
+        }
+        return constant;
     }
 
     static double[] ranks(double[] values) {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each metric against values computed by hand. */
 class MetricsTest {
@@ -118,6 +119,28 @@ class MetricsTest {
         double[] tied = {1, 2, 2, 3};
         assertEquals(Metrics.pearson(x, new double[]{1, 2.5, 2.5, 4}), Metrics.spearman(x, tied), 1e-12);
         assertEquals(-1.0, Metrics.spearman(x, new double[]{4, 3, 2, 1}), 1e-12);
+    }
+
+    @Test
+    void constantPredictionsHaveNoCorrelation() {
+        // scipy.stats.pearsonr / spearmanr give nan here (checked with scipy 1.17); 0 would pass for a real score
+        double[] gold = {1, 2, 3, 4};
+        double[] flat = {0.1, 0.1, 0.1, 0.1};
+        assertTrue(Double.isNaN(Metrics.pearson(flat, gold)));
+        assertTrue(Double.isNaN(Metrics.spearman(flat, gold)));
+        assertTrue(Double.isNaN(Metrics.pearson(gold, flat)), "constant gold");
+        assertTrue(Double.isNaN(Metrics.spearman(new double[]{3}, new double[]{2})), "one example");
+    }
+
+    @Test
+    void aNonFinitePredictionMakesBothCorrelationsNaN() {
+        // scipy (nan_policy "propagate") gives nan for both with a NaN; Spearman used to rank the NaN last
+        double[] gold = {1, 2, 3, 5};
+        for (double bad : new double[]{Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            double[] pred = {1, bad, 3, 4};
+            assertTrue(Double.isNaN(Metrics.pearson(pred, gold)), "pearson " + bad);
+            assertTrue(Double.isNaN(Metrics.spearman(pred, gold)), "spearman " + bad);
+        }
     }
 
     @Test
