@@ -5,7 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** GLUE metrics, as fractions in [0, 1] (correlations in [-1, 1]). */
+/**
+ * GLUE metrics, as fractions in [0, 1] (correlations in [-1, 1], or NaN where a correlation is
+ * undefined: see {@link #pearson}).
+ */
 public final class Metrics {
     private Metrics() {
     }
@@ -37,9 +40,50 @@ public final class Metrics {
         return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 
-    /** Matthews correlation coefficient of binary predictions (CoLA); 0 when undefined. */
+    /**
+     * Macro-averaged F1: the mean over the labels found in {@code gold} or {@code predicted} of each
+     * label's F1 against the rest, as sklearn's {@code f1_score(average="macro")}. For tasks with
+     * more than two labels, where {@link #f1} (label 1 alone) says little.
+     */
+    public static double f1Macro(int[] predicted, int[] gold) {
+        check(predicted.length, gold.length);
+        Map<Integer, long[]> counts = new java.util.TreeMap<>(); // label -> {tp, fp, fn}
+        for (int i = 0; i < gold.length; i++) {
+            if (predicted[i] == gold[i]) {
+                counts.computeIfAbsent(gold[i], k -> new long[3])[0]++;
+            } else {
+                counts.computeIfAbsent(predicted[i], k -> new long[3])[1]++;
+                counts.computeIfAbsent(gold[i], k -> new long[3])[2]++;
+            }
+        }
+        double sum = 0;
+        for (long[] c : counts.values()) {
+            sum += 2.0 * c[0] / (2.0 * c[0] + c[1] + c[2]);
+        }
+        return sum / counts.size();
+    }
+
+    /**
+     * Matthews correlation coefficient (CoLA), as sklearn's {@code matthews_corrcoef} computes it;
+     * 0 when undefined (every example predicted as one class, or of one gold class). Labels 0 and 1
+     * use the 2x2 formula; other labels the multiclass statistic R_K (Gorodkin 2004), which is the
+     * same number for two classes.
+     */
     public static double matthews(int[] predicted, int[] gold) {
         check(predicted.length, gold.length);
+        return isBinary(predicted) && isBinary(gold) ? binaryMatthews(predicted, gold) : multiclassMatthews(predicted, gold);
+    }
+
+    private static boolean isBinary(int[] labels) {
+        for (int label : labels) {
+            if (label != 0 && label != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static double binaryMatthews(int[] predicted, int[] gold) {
         double tp = 0;
         double tn = 0;
         double fp = 0;
@@ -61,8 +105,50 @@ public final class Metrics {
         return denom == 0 ? 0 : (tp * tn - fp * fn) / denom;
     }
 
+    /**
+     * R_K = (c·s − Σ t_k·p_k) / sqrt((s² − Σ p_k²)·(s² − Σ t_k²)), with t_k and p_k the gold and
+     * predicted counts of class k, c the correct predictions and s the examples. The sums are exact
+     * in a long: s ≤ 2^31, so each is at most s² ≤ 2^62.
+     */
+    private static double multiclassMatthews(int[] predicted, int[] gold) {
+        int largest = Math.max(Arrays.stream(predicted).max().getAsInt(), Arrays.stream(gold).max().getAsInt());
+        int classes = Math.max(largest, 0) + 1;
+        long[] goldCount = new long[classes];
+        long[] predictedCount = new long[classes];
+        long correct = 0;
+        for (int i = 0; i < gold.length; i++) {
+            if (gold[i] < 0 || predicted[i] < 0) {
+                throw new IllegalArgumentException("example " + i + ": negative label " + Math.min(gold[i], predicted[i]));
+            }
+            goldCount[gold[i]]++;
+            predictedCount[predicted[i]]++;
+            correct += predicted[i] == gold[i] ? 1 : 0;
+        }
+        long s = gold.length;
+        long goldDotPredicted = 0;
+        long predictedSquares = 0;
+        long goldSquares = 0;
+        for (int k = 0; k < classes; k++) {
+            goldDotPredicted += goldCount[k] * predictedCount[k];
+            predictedSquares += predictedCount[k] * predictedCount[k];
+            goldSquares += goldCount[k] * goldCount[k];
+        }
+        double covariance = correct * s - goldDotPredicted;
+        double varianceProduct = (double) (s * s - predictedSquares) * (s * s - goldSquares);
+        return varianceProduct == 0 ? 0 : covariance / Math.sqrt(varianceProduct);
+    }
+
+    /**
+     * Pearson's correlation; NaN when it is undefined: when either side is constant (scipy's
+     * {@code pearsonr} gives NaN too) or holds a NaN or an infinity (a broken model). A collapsed
+     * regression head then scores NaN, not a 0 that would pass for a real score; a NaN mean of
+     * main metrics never becomes the best checkpoint, and JSON files hold it as {@code "NaN"}.
+     */
     public static double pearson(double[] x, double[] y) {
         check(x.length, y.length);
+        if (noCorrelation(x) || noCorrelation(y)) {
+            return Double.NaN;
+        }
         int n = x.length;
         double mx = Arrays.stream(x).average().orElse(0);
         double my = Arrays.stream(y).average().orElse(0);
@@ -74,12 +160,32 @@ public final class Metrics {
             sxx += (x[i] - mx) * (x[i] - mx);
             syy += (y[i] - my) * (y[i] - my);
         }
-        return sxx == 0 || syy == 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
     }
 
-    /** Spearman's rank correlation: Pearson on ranks, ties given their average rank. */
+    /**
+     * Spearman's rank correlation: Pearson on ranks, ties given their average rank. NaN when
+     * undefined, as {@link #pearson}: a constant side, a NaN or an infinity (ranked, a NaN would
+     * count as the largest value and give a finite score).
+     */
     public static double spearman(double[] x, double[] y) {
+        check(x.length, y.length);
+        if (noCorrelation(x) || noCorrelation(y)) {
+            return Double.NaN;
+        }
         return pearson(ranks(x), ranks(y));
+    }
+
+    /** True if a correlation with {@code values} is undefined: they hold a non-finite value or are all equal. */
+    private static boolean noCorrelation(double[] values) {
+        boolean constant = true;
+        for (double v : values) {
+            if (!Double.isFinite(v)) {
+                return true;
+            }
+            constant &= v == values[0];
+        }
+        return constant;
     }
 
     static double[] ranks(double[] values) {
@@ -112,6 +218,7 @@ public final class Metrics {
             switch (name) {
                 case "accuracy" -> out.put(name, accuracy(predicted, gold));
                 case "f1" -> out.put(name, f1(predicted, gold));
+                case "f1_macro" -> out.put(name, f1Macro(predicted, gold));
                 case "matthews" -> out.put(name, matthews(predicted, gold));
                 default -> throw new IllegalArgumentException("metric " + name + " does not apply to classification");
             }

@@ -8,7 +8,10 @@ import java.util.stream.Collectors;
 /** Evaluation metrics a task may declare. {@link #id()} is the name used in task files and reports. */
 public enum Metric {
     ACCURACY(ProblemType.CLASSIFICATION),
+    /** F1 of label 1, as GLUE scores MRPC and QQP; only for tasks with two labels. */
     F1(ProblemType.CLASSIFICATION),
+    /** The mean of each label's F1 (id {@code f1_macro}), for tasks with more labels. */
+    F1_MACRO(ProblemType.CLASSIFICATION),
     MATTHEWS(ProblemType.CLASSIFICATION),
     PEARSON(ProblemType.REGRESSION),
     SPEARMAN(ProblemType.REGRESSION);

@@ -31,7 +31,8 @@ import java.util.Set;
  *   - name: sentiment            # [a-z0-9_-]+
  *     text_fields: [text]        # 1 or 2 column names
  *     labels: [neg, pos]         # label names in id order ... or: regression: true
- *     metrics: [accuracy, f1]    # optional; default accuracy (classification) or pearson, spearman
+ *     metrics: [accuracy, f1]    # optional; default accuracy (classification) or pearson, spearman;
+ *                                #   f1 (of label 1) needs 2 labels, f1_macro and matthews take any number
  *     main_metric: f1            # optional; default the first metric
  *     label_field: label         # optional; default "label"
  *     files:                      # split -> file (.jsonl, .csv, .parquet, .tsv with header),
@@ -154,6 +155,10 @@ public final class TaskFileLoader {
                 if (metric.appliesTo() != type) {
                     throw UserError.at(file, line, where + ": metric '" + metric.id() + "' does not apply to a "
                             + (regression ? "regression" : "classification") + " task");
+                }
+                if (metric == Metric.F1 && labels.size() > 2) {
+                    throw UserError.at(file, line, where + ": metric 'f1' is the F1 of label 1 alone, for tasks with 2 labels;"
+                            + " with " + labels.size() + " labels use f1_macro (the mean F1 over the labels), matthews or accuracy");
                 }
                 if (!metrics.contains(metric)) {
                     metrics.add(metric);

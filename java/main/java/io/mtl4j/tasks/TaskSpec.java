@@ -59,6 +59,9 @@ public record TaskSpec(
                         + problemType.name().toLowerCase(java.util.Locale.ROOT));
             }
         }
+        if (metrics.contains(Metric.F1) && labelNames.size() > 2) {
+            throw new IllegalArgumentException(name + ": metric f1 (of label 1) needs 2 labels, not " + labelNames.size());
+        }
         if (splits.isEmpty()) {
             throw new IllegalArgumentException(name + ": no splits");
         }

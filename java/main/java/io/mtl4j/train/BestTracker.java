@@ -9,7 +9,9 @@ import java.util.Map;
  * Which evaluation is best: overall by the mean of the tasks' main metrics (the {@code best}
  * checkpoint and {@code eval.json}), and per task by its own main metric ({@code best-<task>}).
  * Counts the evaluations since the mean last improved, for early stopping. A tie is no gain: the
- * earlier checkpoint stays best.
+ * earlier checkpoint stays best. An undefined score (NaN, e.g. the correlation of a regression head
+ * that predicts a constant; one makes the mean NaN) ranks below every number: the first evaluation
+ * is the best so far whatever it scored, and any defined score beats NaN, NaN beats nothing.
  */
 final class BestTracker {
     private double bestScore = Double.NaN;
@@ -35,7 +37,7 @@ final class BestTracker {
             sum += score;
         }
         double mean = sum / Math.max(1, mainScores.size());
-        boolean improved = Double.isNaN(bestScore) || mean > bestScore;
+        boolean improved = bestStep < 0 || better(mean, bestScore);
         if (improved) {
             bestScore = mean;
             bestStep = step;
@@ -47,13 +49,18 @@ final class BestTracker {
         List<String> improvedTasks = new ArrayList<>();
         mainScores.forEach((task, score) -> {
             Double best = bestTaskScores.get(task);
-            if (best == null || score > best) {
+            if (best == null || better(score, best)) {
                 bestTaskScores.put(task, score);
                 bestTaskSteps.put(task, step);
                 improvedTasks.add(task);
             }
         });
         return new Update(improved, improvedTasks);
+    }
+
+    /** True if {@code score} beats {@code best}: a defined score beats NaN, and NaN beats nothing. */
+    private static boolean better(double score, double best) {
+        return !Double.isNaN(score) && (Double.isNaN(best) || score > best);
     }
 
     /** True once {@code patience} (> 0) evaluations in a row brought no gain. */

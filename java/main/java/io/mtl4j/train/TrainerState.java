@@ -11,7 +11,8 @@ import java.util.Map;
  * @param samplerStep       the task sampler's draw count
  * @param cursors           per task: epoch, position and RNG state of its batch stream
  * @param taskSteps         per task: optimizer steps that trained it
- * @param bestScore         best mean main metric so far (NaN before the first evaluation)
+ * @param bestScore         best mean main metric so far (NaN before the first evaluation, or while
+ *                          every mean was undefined; JSON holds it as the string "NaN")
  * @param bestStep          step of the best checkpoint
  * @param bestTaskScores    per task: best main metric so far
  * @param evalsWithoutGain  evaluations since the best one (early stopping)

@@ -103,6 +103,22 @@ class TaskRegistryTest {
         assertEquals(dir.resolve("t.jsonl"), t.splitFiles().get("train"));
     }
 
+    @Test
+    void aTaskWithThreeLabelsTakesMatthewsAndMacroF1() throws IOException {
+        Path decl = dir.resolve("tasks.yaml");
+        Files.writeString(decl, """
+                tasks:
+                  - name: stars
+                    text_fields: [review]
+                    labels: [bad, ok, good]
+                    metrics: [f1_macro, matthews, accuracy]
+                    files: {train: train.jsonl}
+                """);
+        TaskSpec stars = glue.withTasksFrom(decl).get("stars");
+        assertEquals(List.of(Metric.F1_MACRO, Metric.MATTHEWS, Metric.ACCURACY), stars.metrics());
+        assertEquals(Metric.F1_MACRO, stars.mainMetric());
+    }
+
     private String declError(String yaml) throws IOException {
         Path decl = dir.resolve("bad.yaml");
         Files.writeString(decl, yaml);
@@ -119,8 +135,11 @@ class TaskRegistryTest {
                 declError(head.replace("labels: [a, b]", "labels: [a, b]\n    regression: true")));
         assertEquals("bad.yaml:2: task 'ok': metric 'pearson' does not apply to a classification task",
                 declError(head.replace("files:", "metrics: [pearson]\n    files:")));
-        assertEquals("bad.yaml:2: task 'ok': unknown metric 'auc' (known: accuracy, f1, matthews, pearson, spearman)",
+        assertEquals("bad.yaml:2: task 'ok': unknown metric 'auc' (known: accuracy, f1, f1_macro, matthews, pearson, spearman)",
                 declError(head.replace("files:", "metrics: [auc]\n    files:")));
+        assertEquals("bad.yaml:2: task 'ok': metric 'f1' is the F1 of label 1 alone, for tasks with 2 labels;"
+                        + " with 3 labels use f1_macro (the mean F1 over the labels), matthews or accuracy",
+                declError(head.replace("[a, b]", "[a, b, c]").replace("files:", "metrics: [accuracy, f1]\n    files:")));
         assertEquals("bad.yaml:2: task 'ok': 'text_fields' must list 1 or 2 column names",
                 declError(head.replace("[x]", "[x, y, z]")));
         assertEquals("bad.yaml:2: task 'ok': 'files' must map at least one split to a file",

@@ -60,6 +60,50 @@ class BestTrackerTest {
     }
 
     @Test
+    void anUndefinedScoreNeverWins() {
+        BestTracker t = new BestTracker();
+        record(t, 1, 0.5, 0.5);
+        // an undefined correlation (NaN) makes the mean NaN: not better than 0.5, whatever the other task did
+        assertEquals(new BestTracker.Update(false, List.of("mnli")), record(t, 2, Double.NaN, 0.9));
+        assertEquals(1, t.bestStep());
+        assertEquals(Map.of("sst2", 0.5, "mnli", 0.9), t.bestTaskScores());
+        assertEquals(1, t.evalsWithoutGain());
+    }
+
+    @Test
+    void anUndefinedFirstScoreIsBestOnlyUntilADefinedOne() {
+        BestTracker t = new BestTracker();
+        // the first evaluation is the best so far, so the run has a best checkpoint even if it stays NaN
+        assertEquals(new BestTracker.Update(true, List.of("sst2", "mnli")), record(t, 1, Double.NaN, 0.5));
+        // NaN again is no gain (it used to count as one, resetting patience)
+        assertEquals(new BestTracker.Update(false, List.of()), record(t, 2, Double.NaN, 0.4));
+        assertTrue(t.patienceExhausted(1));
+        // any defined score beats NaN, for the mean and for the task (sst2 used to keep its NaN forever)
+        assertEquals(new BestTracker.Update(true, List.of("sst2")), record(t, 3, 0.1, 0.3));
+        assertEquals(3, t.bestStep());
+        assertEquals(Map.of("sst2", 0.1, "mnli", 0.5), t.bestTaskScores());
+        assertEquals(Map.of("sst2", 3L, "mnli", 1L), t.bestTaskSteps());
+    }
+
+    @Test
+    void undefinedScoresSurviveTheSavedState() throws Exception {
+        BestTracker a = new BestTracker();
+        record(a, 1, Double.NaN, 0.5);
+        TrainerState saved = new TrainerState(1, 0L, 1, Map.of(), Map.of(), a.bestScore(), a.bestStep(),
+                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics(), a.bestMetrics(), a.bestTaskSteps());
+        String json = Checkpoints.JSON.writeValueAsString(saved);
+        // valid JSON (a bare NaN is not): Jackson writes NaN as the string "NaN" and reads it back as NaN
+        assertTrue(json.contains("\"sst2\" : \"NaN\""), json);
+        TrainerState back = Checkpoints.JSON.readValue(json, TrainerState.class);
+        assertTrue(Double.isNaN(back.bestScore()));
+        assertTrue(Double.isNaN(back.bestMetrics().get("sst2").get("accuracy")));
+        BestTracker b = new BestTracker();
+        b.restore(back, back.bestMetrics());
+        assertEquals(record(a, 2, 0.2, 0.4), record(b, 2, 0.2, 0.4));
+        assertEquals(2, b.bestStep());
+    }
+
+    @Test
     void restoreContinuesWhereTheSavedStateLeftOff() {
         BestTracker a = new BestTracker();
         record(a, 1, 0.7, 0.6);
