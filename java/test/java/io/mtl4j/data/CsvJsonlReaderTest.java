@@ -63,6 +63,24 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void jsonlDuplicateKeyIsABadRowNotLastOneWins() throws IOException {
+        Path f = write("sst2/train.jsonl", String.join("\n",
+                "{\"sentence\": \"fine\", \"label\": 1}",
+                "{\"sentence\": \"good\", \"label\": 1, \"label\": 0}",
+                "{\"sentence\": \"a\", \"sentence\": \"b\", \"label\": 1}",
+                "{\"sentence\": \"c\", \"label\": 1, \"meta\": {\"x\": 1, \"x\": 2}}",
+                "{\"sentence\": \"d\", \"label\": 0, \"meta\": {\"label\": 1}}") + "\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(f + ":2: duplicate key 'label' at column 34", e.getMessage());
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP);
+        assertEquals(List.of(new Example("fine", null, 1, Float.NaN, 1), new Example("d", null, 0, Float.NaN, 5)),
+                d.examples());
+        assertEquals(List.of(f + ":2: duplicate key 'label' at column 34", f + ":3: duplicate key 'sentence' at column 19",
+                f + ":4: duplicate key 'x' at column 48"), d.skipped().first());
+    }
+
+    @Test
     void jsonlLabelBeyondLongIsUnknownNotWrappedAround() throws IOException {
         // 2^64 + 1 as a long is 1: it used to be read as label 1 ("positive").
         Path f = write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 18446744073709551617}\n");
@@ -130,6 +148,21 @@ class CsvJsonlReaderTest {
         assertEquals(List.of(new Example("A \"quoted\" premise", "B", 1, Float.NaN, 2)), train.examples());
         SplitData test = SplitLoader.load(new SplitLocator(dir), nli, "test", BadRowPolicy.ERROR);
         assertEquals(List.of(new Example("x", "y", -1, Float.NaN, 1)), test.examples());
+    }
+
+    @Test
+    void aDuplicateColumnInAHeadedTsvOrCsvIsAnError() throws IOException {
+        Path decl = write("tasks.yaml", "tasks:\n  - name: senti\n    text_fields: [text]\n    labels: [neg, pos]\n"
+                + "    files: {train: s.tsv, validation: s.csv}\n");
+        Path tsv = write("s.tsv", "text\tlabel\tlabel\ngood\tpos\tneg\n");
+        Path csv = write("s.csv", "label,text,text\npos,good,bad\n");
+        TaskSpec senti = glue.withTasksFrom(decl).get("senti");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), senti, "train", BadRowPolicy.SKIP));
+        assertEquals(tsv + ":1: duplicate column 'label' in header (columns: text, label, label)", e.getMessage());
+        e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), senti, "validation", BadRowPolicy.SKIP));
+        assertEquals(csv + ":1: duplicate column 'text' in header (columns: label, text, text)", e.getMessage());
     }
 
     @Test
