@@ -166,6 +166,38 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void numericLabelNamesMapByNameInEveryFormat() throws IOException {
+        // A JSON or Parquet number used to be an id: "label": 1 was class "2", and 5 was out of range.
+        Path decl = write("tasks.yaml", "tasks:\n  - name: stars\n    text_fields: [sentence]\n    labels: [1, 2, 3, 4, 5]\n"
+                + "    files: {train: s.jsonl, validation: s.csv, extra: s.tsv, dev2: s.parquet}\n");
+        Path jsonl = write("s.jsonl", "{\"sentence\": \"a\", \"label\": 1}\n{\"sentence\": \"b\", \"label\": 3.0}\n"
+                + "{\"sentence\": \"c\", \"label\": \"5\"}\n");
+        write("s.csv", "sentence,label\na,1\nb,3.0\nc,5\n");
+        write("s.tsv", "sentence\tlabel\na\t1\nb\t3\nc\t5\n");
+        ParquetFixtures.writeSst2(dir.resolve("s.parquet"), new Object[][] {
+            {"a".getBytes(StandardCharsets.UTF_8), 1}, {"b".getBytes(StandardCharsets.UTF_8), 3},
+            {"c".getBytes(StandardCharsets.UTF_8), 5}});
+        TaskSpec stars = glue.withTasksFrom(decl).get("stars");
+        for (String split : List.of("train", "validation", "extra", "dev2")) {
+            SplitData d = SplitLoader.load(new SplitLocator(dir), stars, split, BadRowPolicy.ERROR);
+            assertEquals(List.of(0, 2, 4), d.examples().stream().map(Example::label).toList(), split);
+        }
+        write("s.jsonl", "{\"sentence\": \"a\", \"label\": 0}\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), stars, "train", BadRowPolicy.ERROR));
+        assertEquals(jsonl + ":1: unknown label '0' for task stars (labels: 1, 2, 3, 4, 5; the label names are numbers,"
+                + " so a number is a name, never an id)", e.getMessage());
+    }
+
+    @Test
+    void gluesWordLabelNamesStillTakeIdsFromNumbers() throws IOException {
+        write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 1}\n{\"sentence\": \"b\", \"label\": 0.0}\n"
+                + "{\"sentence\": \"c\", \"label\": \"1\"}\n{\"sentence\": \"d\", \"label\": \"negative\"}\n");
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(1, 0, 1, 0), d.examples().stream().map(Example::label).toList());
+    }
+
+    @Test
     void aRegressionTargetOfMinusOneIsALabelExceptInATestSplit() throws IOException {
         Path decl = write("tasks.yaml", "tasks:\n  - name: polarity\n    text_fields: [text]\n    regression: true\n"
                 + "    label_field: score\n    files: {train: p.jsonl, test: p-test.csv}\n");

@@ -85,6 +85,23 @@ class TokenCacheTest {
     }
 
     @Test
+    void numericLabelNamesGetANewKeySoCachesOfLabelsReadUnderTheOldRulesAreNotRead() throws Exception {
+        // Before the rule that a value equal to a label name is that label, JSON 1 was id 1 ("2") here.
+        TaskSpec stars = new TaskSpec("stars", List.of("text"), List.of("1", "2", "3", "4", "5"),
+                ProblemType.CLASSIFICATION, List.of(Metric.ACCURACY), Metric.ACCURACY, List.of("train"), "label",
+                Map.of("train", Path.of("s.jsonl")));
+        Path data = Files.writeString(dir.resolve("s.jsonl"), "a");
+        assertNotEquals(keyBeforeNumericLabelRules(data, stars), TokenCache.key("tok", data, 128, stars));
+        assertEquals(keyBeforeNumericLabelRules(data, sst2), TokenCache.key("tok", data, 128, sst2));
+    }
+
+    private static String keyBeforeNumericLabelRules(Path data, TaskSpec task) throws Exception {
+        String s = "mtl4j-token-cache-v1\ntok\n" + TokenCache.sha256Hex(data) + "\n128\n" + task + "\nrows-v2\n";
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void loadOrBuildRebuildsWhenTheDataChanges() throws IOException {
         Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
         Path cache = dir.resolve("train.tok");
