@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * Turns raw field values into an {@link Example}, validating them against the task: texts must
  * be present and non-blank; a regression label a finite number. In an unlabeled split (test*) a
  * missing label, -1, or an empty label field is fine. In a labeled split -1 marks an unlabeled row
- * only for classification: a regression target may well be -1.
+ * only when it is no label: a regression target may well be -1, and so may a label name.
  *
  * <p>A classification label is read the same way whatever the file format: a value equal to a
  * label name, as text or as a number ({@code 3}, {@code 3.0} and {@code "3"} are the name "3"),
@@ -85,8 +85,9 @@ final class ExampleBuilder {
         if (label == null || isBlank(label)) {
             return true;
         }
-        // -1 marks the rows of GLUE's test splits; a regression target in a labeled split may be -1.
-        return isMinusOne(label) && !(task.isRegression() && labeledSplit);
+        // -1 marks the rows of GLUE's test splits; in a labeled split a regression target may be -1,
+        // and so may a declared label name (labels: [-1, 0, 1]).
+        return isMinusOne(label) && !(labeledSplit && (task.isRegression() || nameIndex(label) >= 0));
     }
 
     private static boolean isBlank(Object label) {

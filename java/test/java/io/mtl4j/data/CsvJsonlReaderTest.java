@@ -198,6 +198,24 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void aDeclaredLabelNameMinusOneIsThatLabelExceptInATestSplit() throws IOException {
+        // It used to be read as "unlabeled" everywhere: a bad row in train, so the class vanished under skip.
+        Path decl = write("tasks.yaml", "tasks:\n  - name: polarity\n    text_fields: [text]\n    labels: [-1, 0, 1]\n"
+                + "    files: {train: p.jsonl, validation: p.csv, test: p-test.jsonl}\n");
+        write("p.jsonl", "{\"text\": \"awful\", \"label\": -1}\n{\"text\": \"meh\", \"label\": 0}\n"
+                + "{\"text\": \"fine\", \"label\": 1}\n");
+        write("p.csv", "text,label\nawful,-1\nfine,1\n");
+        write("p-test.jsonl", "{\"text\": \"awful\", \"label\": -1}\n{\"text\": \"meh\"}\n");
+        TaskSpec polarity = glue.withTasksFrom(decl).get("polarity");
+        SplitData train = SplitLoader.load(new SplitLocator(dir), polarity, "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(0, 1, 2), train.examples().stream().map(Example::label).toList());
+        SplitData dev = SplitLoader.load(new SplitLocator(dir), polarity, "validation", BadRowPolicy.ERROR);
+        assertEquals(List.of(0, 2), dev.examples().stream().map(Example::label).toList());
+        SplitData test = SplitLoader.load(new SplitLocator(dir), polarity, "test", BadRowPolicy.ERROR);
+        assertEquals(List.of(Example.UNLABELED, Example.UNLABELED), test.examples().stream().map(Example::label).toList());
+    }
+
+    @Test
     void aRegressionTargetOfMinusOneIsALabelExceptInATestSplit() throws IOException {
         Path decl = write("tasks.yaml", "tasks:\n  - name: polarity\n    text_fields: [text]\n    regression: true\n"
                 + "    label_field: score\n    files: {train: p.jsonl, test: p-test.csv}\n");
