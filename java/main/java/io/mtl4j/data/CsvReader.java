@@ -5,7 +5,6 @@ import io.mtl4j.util.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 
 /**
@@ -31,9 +30,6 @@ final class CsvReader implements SplitReader {
             }
             if (header.problem() != null) {
                 throw UserError.at(file, header.line(), header.problem());
-            }
-            if (new HashSet<>(header.fields()).size() != header.fields().size()) {
-                throw UserError.at(file, header.line(), "duplicate column names in header " + header.fields());
             }
             DelimitedRows rows;
             try {

@@ -1,7 +1,9 @@
 package io.mtl4j.data;
 
 import io.mtl4j.tasks.TaskSpec;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Maps the fields of a delimited row (TSV or CSV) to an example by column position. Built from a
@@ -23,11 +25,18 @@ final class DelimitedRows {
     }
 
     /**
-     * Column positions from a header. Returns a reason string via {@link BadRow} if a text
-     * column is missing, or the label column is missing in a labeled split.
+     * Column positions from a header. Returns a reason string via {@link BadRow} if a column name
+     * repeats (which one is meant would be a guess), a text column is missing, or the label column
+     * is missing in a labeled split.
      */
     static DelimitedRows fromHeader(List<String> header, String textACol, String textBCol, String labelCol,
             TaskSpec task, String split) throws BadRow {
+        Set<String> seen = new HashSet<>();
+        for (String name : header) {
+            if (!seen.add(name)) {
+                throw new BadRow("duplicate column '" + name + "' in header (columns: " + String.join(", ", header) + ")");
+            }
+        }
         int a = column(header, textACol);
         int b = textBCol == null ? -1 : column(header, textBCol);
         int l = header.indexOf(labelCol);

@@ -1,21 +1,61 @@
 package io.mtl4j.data;
 
 import io.mtl4j.tasks.TaskSpec;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Turns raw field values into an {@link Example}, validating them against the task: texts must
- * be present and non-blank; a classification label is a label name or an id in range; a
- * regression label a finite number. In an unlabeled split (test*) a missing label, -1, or an
- * empty label field is fine. In a labeled split -1 marks an unlabeled row only for classification:
- * a regression target may well be -1.
+ * be present and non-blank; a regression label a finite number. In an unlabeled split (test*) a
+ * missing label, -1, or an empty label field is fine. In a labeled split -1 marks an unlabeled row
+ * only when it is no label: a regression target may well be -1, and so may a label name.
+ *
+ * <p>A classification label is read the same way whatever the file format: a value equal to a
+ * label name, as text or as a number ({@code 3}, {@code 3.0} and {@code "3"} are the name "3"),
+ * is that label; otherwise an integer in range is a label id, unless the label names
+ * {@link #acceptsLabelIds rule ids out}.
  */
 final class ExampleBuilder {
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
+
     private final TaskSpec task;
     private final boolean labeledSplit;
+    /** Each label name's value if it is a number, else NaN; null if no name is a number. */
+    private final double[] nameValues;
+    private final boolean labelIds;
 
     ExampleBuilder(TaskSpec task, String split) {
         this.task = task;
         this.labeledSplit = TaskSpec.isLabeledSplit(split);
+        this.nameValues = hasNumericLabelNames(task)
+                ? task.labelNames().stream().mapToDouble(ExampleBuilder::decimal).toArray() : null;
+        this.labelIds = acceptsLabelIds(task.labelNames());
+    }
+
+    /**
+     * Whether a value that is no label name may be a label id: not when a label name is a number
+     * other than its own id. With {@code labels: [1, 2, 3, 4, 5]}, 1 is the name "1" (id 0), so 0
+     * must not be id 0, a second way to say "1".
+     */
+    static boolean acceptsLabelIds(List<String> labelNames) {
+        for (int i = 0; i < labelNames.size(); i++) {
+            double v = decimal(labelNames.get(i));
+            if (!Double.isNaN(v) && v != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether some label name is a number: only such tasks read numbers as names. */
+    static boolean hasNumericLabelNames(TaskSpec task) {
+        return task.labelNames().stream().anyMatch(name -> !Double.isNaN(decimal(name)));
+    }
+
+    /** The value of a plain decimal number ("3", "-1", "2.5", "1e3"), NaN for any other text. */
+    private static double decimal(String s) {
+        String t = s.trim();
+        return DECIMAL.matcher(t).matches() ? Double.parseDouble(t) : Double.NaN;
     }
 
     /**
@@ -45,8 +85,9 @@ final class ExampleBuilder {
         if (label == null || isBlank(label)) {
             return true;
         }
-        // -1 marks the rows of GLUE's test splits; a regression target in a labeled split may be -1.
-        return isMinusOne(label) && !(task.isRegression() && labeledSplit);
+        // -1 marks the rows of GLUE's test splits; in a labeled split a regression target may be -1,
+        // and so may a declared label name (labels: [-1, 0, 1]).
+        return isMinusOne(label) && !(labeledSplit && (task.isRegression() || nameIndex(label) >= 0));
     }
 
     private static boolean isBlank(Object label) {
@@ -94,35 +135,59 @@ final class ExampleBuilder {
     }
 
     private int parseLabel(Object label) throws BadRow {
-        int n = task.labelNames().size();
-        if (label instanceof Number num) {
-            double d = num.doubleValue();
-            if (d == Math.rint(d) && d >= 0 && d < n) {
-                return (int) d;
-            }
-            throw unknown(label);
-        }
-        String s = label.toString().trim();
-        int byName = task.labelNames().indexOf(s);
+        int byName = nameIndex(label);
         if (byName >= 0) {
             return byName;
         }
-        try {
-            int id = Integer.parseInt(s);
-            if (id >= 0 && id < n) {
-                return id;
-            }
-        } catch (NumberFormatException ignored) {
-            // falls through to the error below
+        int id = labelIds ? labelId(label) : -1;
+        if (id >= 0) {
+            return id;
         }
         throw unknown(label);
     }
 
-    private BadRow unknown(Object label) {
-        StringBuilder known = new StringBuilder();
-        for (int i = 0; i < task.labelNames().size(); i++) {
-            known.append(i == 0 ? "" : ", ").append(i).append(' ').append(task.labelNames().get(i));
+    /** The id of the label name {@code label} is, as text or as a number; -1 if none. */
+    private int nameIndex(Object label) {
+        int byText = task.labelNames().indexOf(label.toString().trim());
+        if (byText >= 0 || nameValues == null) {
+            return byText;
         }
-        return new BadRow("unknown label '" + label + "' for task " + task.name() + " (labels: " + known + ")");
+        double v = label instanceof Number n ? n.doubleValue() : decimal(label.toString());
+        for (int i = 0; i < nameValues.length; i++) {
+            if (nameValues[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The label id {@code label} is (a JSON or Parquet number integral, a text an integer), or -1. */
+    private int labelId(Object label) {
+        int n = task.labelNames().size();
+        if (label instanceof Number num) {
+            double d = num.doubleValue();
+            return d == Math.rint(d) && d >= 0 && d < n ? (int) d : -1;
+        }
+        try {
+            int id = Integer.parseInt(label.toString().trim());
+            return id >= 0 && id < n ? id : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private BadRow unknown(Object label) {
+        String known;
+        if (labelIds) {
+            StringBuilder ids = new StringBuilder();
+            for (int i = 0; i < task.labelNames().size(); i++) {
+                ids.append(i == 0 ? "" : ", ").append(i).append(' ').append(task.labelNames().get(i));
+            }
+            known = "labels: " + ids;
+        } else {
+            known = "labels: " + String.join(", ", task.labelNames())
+                    + "; the label names are numbers, so a number is a name, never an id";
+        }
+        return new BadRow("unknown label '" + label + "' for task " + task.name() + " (" + known + ")");
     }
 }

@@ -1,22 +1,35 @@
 package io.mtl4j.data;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.util.ParseErrors;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * JSON Lines in the Hugging Face {@code datasets} schema: one object per line with the task's
  * text fields and its label field (an id, -1 for unlabeled; label names are accepted too).
- * Other fields (e.g. {@code idx}) are ignored. Empty lines are not rows and are ignored.
+ * Other fields (e.g. {@code idx}) are ignored. Empty lines are not rows and are ignored. A key
+ * repeated within an object makes the row bad.
  */
 final class JsonlReader implements SplitReader {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** A repeated key is a bad row, not a silent "last one wins"; the tree reader checks that at no cost per row. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .build();
 
     @Override
     public List<Example> read(Path file, TaskSpec task, String split, RowErrors errors) throws IOException {
@@ -49,6 +62,9 @@ final class JsonlReader implements SplitReader {
         JsonNode node;
         try {
             node = MAPPER.readTree(line.text());
+        } catch (MismatchedInputException e) {
+            String duplicate = duplicateKey(line.text());
+            throw new BadRow(duplicate != null ? duplicate : invalidJson(e));
         } catch (JsonProcessingException e) {
             throw new BadRow(invalidJson(e));
         }
@@ -58,6 +74,25 @@ final class JsonlReader implements SplitReader {
         String a = text(node, task.textFields().get(0));
         String b = task.isPair() ? text(node, task.textFields().get(1)) : null;
         return builder.build(a, b, label(node.get(task.labelField())), line.number());
+    }
+
+    /** Which key of {@code text} repeats within one object, and where; null if none does. */
+    private static String duplicateKey(String text) {
+        Deque<Set<String>> objects = new ArrayDeque<>();
+        try (JsonParser p = MAPPER.createParser(text)) {
+            for (JsonToken t; (t = p.nextToken()) != null; ) {
+                if (t == JsonToken.START_OBJECT) {
+                    objects.push(new HashSet<>());
+                } else if (t == JsonToken.END_OBJECT) {
+                    objects.pop();
+                } else if (t == JsonToken.FIELD_NAME && !objects.peek().add(p.currentName())) {
+                    return "duplicate key '" + p.currentName() + "' at column " + p.currentTokenLocation().getColumnNr();
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
     }
 
     private static String text(JsonNode node, String field) throws BadRow {

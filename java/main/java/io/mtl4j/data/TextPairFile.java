@@ -20,8 +20,9 @@ import java.util.List;
 /**
  * Reads the inputs of {@code encode} and {@code predict}: one example per line.
  * A {@code .jsonl} file holds objects with {@code text_a} and optional {@code text_b}; any other
- * file holds {@code text_a} or {@code text_a<TAB>text_b}, with no header. Every bad line is an
- * error naming {@code file:line}.
+ * file holds {@code text_a} or {@code text_a<TAB>text_b}, with no header. A UTF-8 byte-order
+ * mark at the start is dropped, as the data readers do. Every bad line is an error naming
+ * {@code file:line}.
  */
 public final class TextPairFile {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,6 +77,9 @@ public final class TextPairFile {
                 String text = decode(decoder, line.toByteArray(), name, lineNo);
                 if (text.endsWith("\r")) {
                     text = text.substring(0, text.length() - 1);
+                }
+                if (lineNo == 1 && text.startsWith("\uFEFF")) {
+                    text = text.substring(1);
                 }
                 pairs.add(jsonl ? parseJson(text, name, lineNo, taskFields) : parseTsv(text, name, lineNo));
                 line.reset();

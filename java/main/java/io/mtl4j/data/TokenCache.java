@@ -47,6 +47,12 @@ public final class TokenCache {
      * labeled split is a label, no longer an unlabeled row), so no cache built under old rules is read.
      */
     static final int ROW_RULES = 2;
+    /**
+     * Bumped when the labels read for tasks whose label names are numbers change (1: a value equal
+     * to a label name is that label in every format), so their caches built under old rules are not
+     * read. Only those tasks' keys carry it: the keys of all other tasks, GLUE's among them, stay valid.
+     */
+    static final int NUMERIC_LABEL_RULES = 1;
     static final int HEADER = 8 + 4 + 32 + 4 + 4;
     /** No tokenizer produces longer sequences; a larger length field means corruption. */
     static final int MAX_LENGTH = 1 << 16;
@@ -68,8 +74,9 @@ public final class TokenCache {
      */
     public static String key(String tokenizerFingerprint, Path dataFile, int maxLength, TaskSpec task) {
         MessageDigest d = sha256();
+        String labelRules = ExampleBuilder.hasNumericLabelNames(task) ? "numeric-labels-v" + NUMERIC_LABEL_RULES + "\n" : "";
         d.update(("mtl4j-token-cache-v" + VERSION + "\n" + tokenizerFingerprint + "\n" + sha256Hex(dataFile) + "\n"
-                + maxLength + "\n" + task + "\nrows-v" + ROW_RULES + "\n").getBytes(StandardCharsets.UTF_8));
+                + maxLength + "\n" + task + "\nrows-v" + ROW_RULES + "\n" + labelRules).getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(d.digest());
     }
 

@@ -1,6 +1,8 @@
 package io.mtl4j.tasks;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,8 +19,8 @@ import java.util.Objects;
  * @param splits       split names the task has, e.g. train, validation, test (MNLI:
  *                     validation_matched, validation_mismatched, test_matched, test_mismatched)
  * @param labelField   the column holding the label ({@code "label"} for GLUE in HF schema)
- * @param splitFiles   explicit files per split (user-defined tasks); empty for built-in tasks,
- *                     whose files are found by {@code io.mtl4j.data.SplitLocator}
+ * @param splitFiles   explicit files per split (user-defined tasks), in declaration order; empty
+ *                     for built-in tasks, whose files are found by {@code io.mtl4j.data.SplitLocator}
  */
 public record TaskSpec(
         String name,
@@ -40,7 +42,8 @@ public record TaskSpec(
         labelNames = List.copyOf(labelNames);
         metrics = List.copyOf(metrics);
         splits = List.copyOf(splits);
-        splitFiles = Map.copyOf(splitFiles);
+        // Declaration order, not Map.copyOf's per-JVM order: toString() is part of the token cache key.
+        splitFiles = Collections.unmodifiableMap(new LinkedHashMap<>(splitFiles));
         if (textFields.isEmpty() || textFields.size() > 2) {
             throw new IllegalArgumentException(name + ": needs 1 or 2 text fields, got " + textFields);
         }

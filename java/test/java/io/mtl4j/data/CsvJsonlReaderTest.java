@@ -63,6 +63,24 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void jsonlDuplicateKeyIsABadRowNotLastOneWins() throws IOException {
+        Path f = write("sst2/train.jsonl", String.join("\n",
+                "{\"sentence\": \"fine\", \"label\": 1}",
+                "{\"sentence\": \"good\", \"label\": 1, \"label\": 0}",
+                "{\"sentence\": \"a\", \"sentence\": \"b\", \"label\": 1}",
+                "{\"sentence\": \"c\", \"label\": 1, \"meta\": {\"x\": 1, \"x\": 2}}",
+                "{\"sentence\": \"d\", \"label\": 0, \"meta\": {\"label\": 1}}") + "\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(f + ":2: duplicate key 'label' at column 34", e.getMessage());
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP);
+        assertEquals(List.of(new Example("fine", null, 1, Float.NaN, 1), new Example("d", null, 0, Float.NaN, 5)),
+                d.examples());
+        assertEquals(List.of(f + ":2: duplicate key 'label' at column 34", f + ":3: duplicate key 'sentence' at column 19",
+                f + ":4: duplicate key 'x' at column 48"), d.skipped().first());
+    }
+
+    @Test
     void jsonlLabelBeyondLongIsUnknownNotWrappedAround() throws IOException {
         // 2^64 + 1 as a long is 1: it used to be read as label 1 ("positive").
         Path f = write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 18446744073709551617}\n");
@@ -130,6 +148,71 @@ class CsvJsonlReaderTest {
         assertEquals(List.of(new Example("A \"quoted\" premise", "B", 1, Float.NaN, 2)), train.examples());
         SplitData test = SplitLoader.load(new SplitLocator(dir), nli, "test", BadRowPolicy.ERROR);
         assertEquals(List.of(new Example("x", "y", -1, Float.NaN, 1)), test.examples());
+    }
+
+    @Test
+    void aDuplicateColumnInAHeadedTsvOrCsvIsAnError() throws IOException {
+        Path decl = write("tasks.yaml", "tasks:\n  - name: senti\n    text_fields: [text]\n    labels: [neg, pos]\n"
+                + "    files: {train: s.tsv, validation: s.csv}\n");
+        Path tsv = write("s.tsv", "text\tlabel\tlabel\ngood\tpos\tneg\n");
+        Path csv = write("s.csv", "label,text,text\npos,good,bad\n");
+        TaskSpec senti = glue.withTasksFrom(decl).get("senti");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), senti, "train", BadRowPolicy.SKIP));
+        assertEquals(tsv + ":1: duplicate column 'label' in header (columns: text, label, label)", e.getMessage());
+        e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), senti, "validation", BadRowPolicy.SKIP));
+        assertEquals(csv + ":1: duplicate column 'text' in header (columns: label, text, text)", e.getMessage());
+    }
+
+    @Test
+    void numericLabelNamesMapByNameInEveryFormat() throws IOException {
+        // A JSON or Parquet number used to be an id: "label": 1 was class "2", and 5 was out of range.
+        Path decl = write("tasks.yaml", "tasks:\n  - name: stars\n    text_fields: [sentence]\n    labels: [1, 2, 3, 4, 5]\n"
+                + "    files: {train: s.jsonl, validation: s.csv, extra: s.tsv, dev2: s.parquet}\n");
+        Path jsonl = write("s.jsonl", "{\"sentence\": \"a\", \"label\": 1}\n{\"sentence\": \"b\", \"label\": 3.0}\n"
+                + "{\"sentence\": \"c\", \"label\": \"5\"}\n");
+        write("s.csv", "sentence,label\na,1\nb,3.0\nc,5\n");
+        write("s.tsv", "sentence\tlabel\na\t1\nb\t3\nc\t5\n");
+        ParquetFixtures.writeSst2(dir.resolve("s.parquet"), new Object[][] {
+            {"a".getBytes(StandardCharsets.UTF_8), 1}, {"b".getBytes(StandardCharsets.UTF_8), 3},
+            {"c".getBytes(StandardCharsets.UTF_8), 5}});
+        TaskSpec stars = glue.withTasksFrom(decl).get("stars");
+        for (String split : List.of("train", "validation", "extra", "dev2")) {
+            SplitData d = SplitLoader.load(new SplitLocator(dir), stars, split, BadRowPolicy.ERROR);
+            assertEquals(List.of(0, 2, 4), d.examples().stream().map(Example::label).toList(), split);
+        }
+        write("s.jsonl", "{\"sentence\": \"a\", \"label\": 0}\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), stars, "train", BadRowPolicy.ERROR));
+        assertEquals(jsonl + ":1: unknown label '0' for task stars (labels: 1, 2, 3, 4, 5; the label names are numbers,"
+                + " so a number is a name, never an id)", e.getMessage());
+    }
+
+    @Test
+    void gluesWordLabelNamesStillTakeIdsFromNumbers() throws IOException {
+        write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 1}\n{\"sentence\": \"b\", \"label\": 0.0}\n"
+                + "{\"sentence\": \"c\", \"label\": \"1\"}\n{\"sentence\": \"d\", \"label\": \"negative\"}\n");
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(1, 0, 1, 0), d.examples().stream().map(Example::label).toList());
+    }
+
+    @Test
+    void aDeclaredLabelNameMinusOneIsThatLabelExceptInATestSplit() throws IOException {
+        // It used to be read as "unlabeled" everywhere: a bad row in train, so the class vanished under skip.
+        Path decl = write("tasks.yaml", "tasks:\n  - name: polarity\n    text_fields: [text]\n    labels: [-1, 0, 1]\n"
+                + "    files: {train: p.jsonl, validation: p.csv, test: p-test.jsonl}\n");
+        write("p.jsonl", "{\"text\": \"awful\", \"label\": -1}\n{\"text\": \"meh\", \"label\": 0}\n"
+                + "{\"text\": \"fine\", \"label\": 1}\n");
+        write("p.csv", "text,label\nawful,-1\nfine,1\n");
+        write("p-test.jsonl", "{\"text\": \"awful\", \"label\": -1}\n{\"text\": \"meh\"}\n");
+        TaskSpec polarity = glue.withTasksFrom(decl).get("polarity");
+        SplitData train = SplitLoader.load(new SplitLocator(dir), polarity, "train", BadRowPolicy.ERROR);
+        assertEquals(List.of(0, 1, 2), train.examples().stream().map(Example::label).toList());
+        SplitData dev = SplitLoader.load(new SplitLocator(dir), polarity, "validation", BadRowPolicy.ERROR);
+        assertEquals(List.of(0, 2), dev.examples().stream().map(Example::label).toList());
+        SplitData test = SplitLoader.load(new SplitLocator(dir), polarity, "test", BadRowPolicy.ERROR);
+        assertEquals(List.of(Example.UNLABELED, Example.UNLABELED), test.examples().stream().map(Example::label).toList());
     }
 
     @Test

@@ -78,4 +78,22 @@ class TextPairFileTest {
         UserError plain = assertThrows(UserError.class, () -> TextPairFile.read(sst2));
         assertEquals(sst2 + ":1: text_a is missing or not a string", plain.getMessage());
     }
+
+    @Test
+    void aByteOrderMarkAtTheStartIsDropped() throws Exception {
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        Path tsv = dir.resolve("bom.tsv");
+        Files.write(tsv, concat(bom, "hello\tworld\r\nbye\r\n".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of(new TextPairFile.Pair("hello", "world", 1), new TextPairFile.Pair("bye", null, 2)),
+                TextPairFile.read(tsv));
+        Path jsonl = dir.resolve("bom.jsonl");
+        Files.write(jsonl, concat(bom, "{\"text_a\": \"hello\"}\n".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of(new TextPairFile.Pair("hello", null, 1)), TextPairFile.read(jsonl));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

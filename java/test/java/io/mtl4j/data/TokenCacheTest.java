@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtl4j.tasks.Metric;
+import io.mtl4j.tasks.ProblemType;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
 import java.io.IOException;
@@ -12,7 +14,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +60,45 @@ class TokenCacheTest {
         assertNotEquals(k, TokenCache.key("tok", data, 128, TaskRegistry.glue().get("cola")));
         Files.writeString(data, "b");
         assertNotEquals(k, key(data, "tok", 128));
+    }
+
+    @Test
+    void builtinTaskKeysAreUnchangedSoExistingCachesStayValid() throws IOException {
+        Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
+        assertEquals("1336ee6da6711dfc883a9f3f99d28a27822d6ecb91f0ef9a7515559aaed82c88", key(data, "tok", 128));
+        assertEquals("11274b1aa6ea4ae7a416838ae4d4c1552cf69c8d60e9ee6c36ba188f947173eb",
+                TokenCache.key("tok", data, 128, TaskRegistry.glue().get("mnli")));
+    }
+
+    @Test
+    void aUserTaskKeyIsTheSameInEveryJvm() throws IOException {
+        // Map.copyOf iterated the split files in an order salted per JVM, so the key changed from run to run.
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String split : List.of("train", "validation", "test", "dev2", "extra", "holdout")) {
+            files.put(split, Path.of(split + ".csv"));
+        }
+        TaskSpec user = new TaskSpec("reviews", List.of("text"), List.of("neg", "pos"), ProblemType.CLASSIFICATION,
+                List.of(Metric.ACCURACY), Metric.ACCURACY, List.copyOf(files.keySet()), "label", files);
+        assertEquals(List.copyOf(files.keySet()), List.copyOf(user.splitFiles().keySet()));
+        Path data = Files.writeString(dir.resolve("train.csv"), "a");
+        assertEquals("7e583aa4c9cb0000cf1cd3d6cb7737d62d8819c65a4c76eca0be0d7cf1203dc0", TokenCache.key("tok", data, 128, user));
+    }
+
+    @Test
+    void numericLabelNamesGetANewKeySoCachesOfLabelsReadUnderTheOldRulesAreNotRead() throws Exception {
+        // Before the rule that a value equal to a label name is that label, JSON 1 was id 1 ("2") here.
+        TaskSpec stars = new TaskSpec("stars", List.of("text"), List.of("1", "2", "3", "4", "5"),
+                ProblemType.CLASSIFICATION, List.of(Metric.ACCURACY), Metric.ACCURACY, List.of("train"), "label",
+                Map.of("train", Path.of("s.jsonl")));
+        Path data = Files.writeString(dir.resolve("s.jsonl"), "a");
+        assertNotEquals(keyBeforeNumericLabelRules(data, stars), TokenCache.key("tok", data, 128, stars));
+        assertEquals(keyBeforeNumericLabelRules(data, sst2), TokenCache.key("tok", data, 128, sst2));
+    }
+
+    private static String keyBeforeNumericLabelRules(Path data, TaskSpec task) throws Exception {
+        String s = "mtl4j-token-cache-v1\ntok\n" + TokenCache.sha256Hex(data) + "\n128\n" + task + "\nrows-v2\n";
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Test
