@@ -16,6 +16,9 @@ public interface TaskSampler {
     /** The probability of each task at the current step (round-robin: 1 for the next task). */
     double[] probabilities();
 
+    /** Each task's expected number of draws over steps 0..steps-1 from the start (not from the current step). */
+    double[] expectedDraws(long steps);
+
     State state();
 
     void restore(State state);

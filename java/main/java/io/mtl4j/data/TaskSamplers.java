@@ -76,8 +76,18 @@ public final class TaskSamplers {
 
     private static double[] powers(long[] sizes, double exponent) {
         double[] w = new double[sizes.length];
+        double sum = 0;
         for (int i = 0; i < w.length; i++) {
             w[i] = Math.pow(sizes[checkSize(sizes, i)], exponent);
+            sum += w[i];
+        }
+        if (Double.isFinite(sum) && sum > 0) {
+            return w;
+        }
+        // n^(1/T) overflows (or underflows) for a small T: the same weights relative to the largest, in log space.
+        double maxLog = Arrays.stream(sizes).mapToDouble(Math::log).max().orElse(0);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = Math.exp(exponent * (Math.log(sizes[i]) - maxLog));
         }
         return w;
     }
@@ -125,6 +135,18 @@ public final class TaskSamplers {
         }
 
         @Override
+        public double[] expectedDraws(long steps) {
+            double[] expected = new double[schedule.apply(0).length];
+            for (long t = 0; t < steps; t++) {
+                double[] p = schedule.apply(t);
+                for (int i = 0; i < expected.length; i++) {
+                    expected[i] += p[i];
+                }
+            }
+            return expected;
+        }
+
+        @Override
         public State state() {
             return new State(rng.getState(), step);
         }
@@ -154,6 +176,15 @@ public final class TaskSamplers {
             double[] p = new double[tasks];
             p[(int) (step % tasks)] = 1.0;
             return p;
+        }
+
+        @Override
+        public double[] expectedDraws(long steps) {
+            double[] counts = new double[tasks];
+            for (int i = 0; i < tasks; i++) {
+                counts[i] = steps / tasks + (i < steps % tasks ? 1 : 0);
+            }
+            return counts;
         }
 
         @Override

@@ -33,13 +33,16 @@ final class RunSummary {
         if (c.sampler().equals("round-robin")) {
             return "round-robin over " + String.join(", ", tasks);
         }
-        double[] p = sampler.probabilities();
+        // The shares of the whole run: for the annealed sampler, which moves from proportional toward
+        // uniform, not those of its first step.
+        double[] expected = sampler.expectedDraws(c.steps());
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
-            parts.add(String.format(Locale.ROOT, "%s %.1f%% (~%s)", tasks.get(i), 100 * p[i], steps(Math.round(p[i] * c.steps()))));
+            double share = expected[i] / c.steps();
+            parts.add(String.format(Locale.ROOT, "%s %.1f%% (~%s)", tasks.get(i), 100 * share, steps(Math.round(expected[i]))));
         }
         String sampling = c.sampler().equals("temperature") ? "temperature " + Numbers.human(c.temperature()) + " sampling" : c.sampler() + " sampling";
-        String when = c.sampler().equals("annealed") ? " at the first step, annealed toward uniform" : "";
+        String when = c.sampler().equals("annealed") ? " over the run (n^α, α annealed from 1 to 0.2)" : "";
         return sampling + ": " + String.join(", ", parts) + when;
     }
 

@@ -51,6 +51,21 @@ class TaskSamplersTest {
     }
 
     @Test
+    void aSmallTemperatureFavoursTheLargestTaskInsteadOfOverflowing() {
+        long[] sizes = {67349, 392702, 363846};
+        // T = 0.01: weights n^100 overflow a double; relative to the largest, (n_i / n_max)^100
+        double[] p = TaskSamplers.temperature(sizes, 0.01, 1).probabilities();
+        double qqp = Math.pow(363846.0 / 392702.0, 100);
+        assertArrayEquals(new double[]{0, 1 / (1 + qqp), qqp / (1 + qqp)}, p, 1e-12);
+        int[] drawn = new int[3];
+        TaskSampler s = TaskSamplers.temperature(sizes, 0.001, 1);
+        for (int i = 0; i < 1000; i++) {
+            drawn[s.next()]++;
+        }
+        assertArrayEquals(new int[]{0, 1000, 0}, drawn, "T -> 0 samples only the largest task");
+    }
+
+    @Test
     void uniform() {
         assertMatches(new double[] {0.25, 0.25, 0.25, 0.25}, TaskSamplers.uniform(4, 4));
     }

@@ -35,6 +35,17 @@ class RunSummaryTest {
     }
 
     @Test
+    void theAnnealedSamplerSaysTheSharesOfTheWholeRun() {
+        TrainConfig c = config(Map.of("sampler", "annealed"));
+        long[] sizes = {67349, 392702, 363846};
+        // sum over t < 1500 of n_i^a / sum_j n_j^a, a = 1 - 0.8 t / 1499 (computed independently in Python)
+        assertEquals("1500 steps of effective batch 32; lr 5e-5, 150 warmup steps then linear; annealed sampling: "
+                        + "sst2 15.8% (~237 steps), mnli 43.1% (~646 steps), qqp 41.1% (~617 steps) over the run"
+                        + " (n^α, α annealed from 1 to 0.2)",
+                RunSummary.describe(c, c.tasks(), TaskSamplers.annealed(sizes, 1500, 42), 1));
+    }
+
+    @Test
     void accumulationRanksHeadRatesAndOtherSamplers() {
         TrainConfig c = config(Map.of("grad-accum", 4, "head-lr", 1e-3, "sampler", "round-robin"));
         assertEquals("1500 steps of effective batch 256 (32 x 4 grad-accum x 2 rank(s)); lr 5e-5, heads 0.001, "
