@@ -44,14 +44,17 @@ public final class BertTokenizer implements AutoCloseable {
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+            HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder()
                     .optTokenizerPath(file)
                     .optAddSpecialTokens(true)
                     .optTruncation(true)
                     .optMaxLength(maxLength)
                     .optPadding(false)
-                    .optWithOverflowingTokens(false)
-                    .build();
+                    .optWithOverflowingTokens(false);
+            // DJL caps maxLength at its own model max length, 512 unless told: a longer --max-length
+            // (for a model with more positions) would be truncated at 512 while mtl4j counted on more.
+            builder.configure(java.util.Map.of("modelMaxLength", maxLength));
+            HuggingFaceTokenizer tokenizer = builder.build();
             String fingerprint = Hashing.sha256Hex(bytes) + ":max" + maxLength;
             return new BertTokenizer(tokenizer, maxLength, fingerprint);
         } catch (IOException | RuntimeException e) {

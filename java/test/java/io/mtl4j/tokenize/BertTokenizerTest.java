@@ -62,6 +62,16 @@ class BertTokenizerTest {
     }
 
     @Test
+    void aMaxLengthBeyond512IsHonouredNotCappedByTheLibrary() throws Exception {
+        TinyModels.writeTokenizer(dir);
+        String long2000 = "the ".repeat(2000).trim();
+        try (BertTokenizer tok = BertTokenizer.load(dir, 1024)) {
+            assertEquals(1024, tok.encode(long2000, null).length());
+            assertEquals(1024, tok.encodeBatch(java.util.List.of(long2000), null).get(0).length());
+        }
+    }
+
+    @Test
     void batchEncodingEqualsOneByOne() throws Exception {
         TinyModels.writeTokenizer(dir);
         try (BertTokenizer tok = BertTokenizer.load(dir, 32)) {
