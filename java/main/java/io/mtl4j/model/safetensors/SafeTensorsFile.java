@@ -121,7 +121,7 @@ public final class SafeTensorsFile implements AutoCloseable {
             }
             tensors.put(name, parseEntry(path, name, node, dataLength));
         }
-        checkNoOverlap(path, tensors.values());
+        checkLayout(path, tensors.values(), dataLength);
         return new Parsed(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
@@ -175,16 +175,31 @@ public final class SafeTensorsFile implements AutoCloseable {
         return info;
     }
 
-    private static void checkNoOverlap(Path path, Iterable<TensorInfo> infos) {
+    /**
+     * The tensors must tile the data section exactly, from byte 0 to its end, as the reference
+     * implementation requires: a gap, an overlap or trailing bytes mean a damaged or foreign file
+     * (a concatenation, a download appended to), not one to read in part.
+     */
+    private static void checkLayout(Path path, Iterable<TensorInfo> infos, long dataLength) {
         List<TensorInfo> sorted = new ArrayList<>();
         infos.forEach(sorted::add);
         sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
-        for (int i = 1; i < sorted.size(); i++) {
-            TensorInfo prev = sorted.get(i - 1);
-            TensorInfo cur = sorted.get(i);
-            if (cur.begin() < prev.end()) {
+        long expectedBegin = 0;
+        TensorInfo prev = null;
+        for (TensorInfo cur : sorted) {
+            if (cur.begin() < expectedBegin) {
                 throw corrupt(path, "tensors " + prev.name() + " and " + cur.name() + " overlap in the data section");
             }
+            if (cur.begin() > expectedBegin) {
+                throw corrupt(path, "bytes " + expectedBegin + " to " + cur.begin() + " of the data section belong to no tensor"
+                        + " (before " + cur.name() + ")");
+            }
+            expectedBegin = cur.end();
+            prev = cur;
+        }
+        if (expectedBegin != dataLength) {
+            throw corrupt(path, "the data section has " + (dataLength - expectedBegin) + " bytes after the last tensor"
+                    + " (" + dataLength + " bytes, tensors end at " + expectedBegin + ")");
         }
     }
 

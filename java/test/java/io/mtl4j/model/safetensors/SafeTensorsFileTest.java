@@ -111,6 +111,18 @@ class SafeTensorsFileTest {
     }
 
     @Test
+    void rejectsGapsAndTrailingBytesAsTheReferenceDoes() throws Exception {
+        String a = "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
+        assertTrue(errorOf(raw("{" + a + "}", 12)).contains("4 bytes after the last tensor"));
+        String gap = "{" + a + ",\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[12,16]}}";
+        assertTrue(errorOf(raw(gap, 16)).contains("bytes 8 to 12 of the data section belong to no tensor (before b)"));
+        String late = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        assertTrue(errorOf(raw(late, 8)).contains("bytes 0 to 4"));
+        String empty = "{\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]}," + a + "}";
+        SafeTensorsFile.open(raw(empty, 8)).close(); // a zero-size tensor at the end tiles too
+    }
+
+    @Test
     void rejectsOverflowingShapes() throws Exception {
         String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[9223372036854775807,4],\"data_offsets\":[0,8]}}";
         assertTrue(errorOf(raw(header, 8)).contains("overflows"));
