@@ -1,5 +1,6 @@
 package io.mtl4j.hub;
 
+import io.mtl4j.util.Hashing;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -16,9 +17,10 @@ import java.util.Optional;
 
 /**
  * Downloads one blob: into {@code blobs/{etag}.incomplete}, resuming with a Range request if
- * that file exists, checking the size and (for LFS files) the sha256 computed as the bytes
- * arrive, then renaming it atomically to {@code blobs/{etag}}. A download that fails midway
- * leaves the partial file for the next attempt to resume; a corrupt one is deleted.
+ * that file exists, checking the size and (for LFS files) the sha256 of the file on disk, then
+ * renaming it atomically to {@code blobs/{etag}}. A download that fails midway leaves the
+ * partial file for the next attempt to resume; a corrupt one is deleted. The caller must hold
+ * the blob's {@link BlobLock}: the partial file is shared by every download of the blob.
  */
 final class BlobDownloader {
     private static final Logger LOG = LogManager.getLogger(BlobDownloader.class);
@@ -41,16 +43,19 @@ final class BlobDownloader {
             long offset = Files.isRegularFile(incomplete) ? Files.size(incomplete) : 0;
             LOG.info("Downloading {} ({}) of {}{}", ref.filename(), humanSize(meta.size()), ref.repo(),
                     offset > 0 ? ", resuming at " + humanSize(offset) : "");
-            BodyWriter written = transfer(ref, meta, incomplete, offset);
-            verify(ref, meta, incomplete, written.sha256Hex());
+            transfer(ref, meta, incomplete, offset);
+            verify(ref, meta, incomplete);
             Files.move(incomplete, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + incomplete + ": " + e.getMessage(), e);
         }
     }
 
-    /** Appends the rest of the content to {@code incomplete}, or rewrites it if the server ignores Range. */
-    private BodyWriter transfer(FileRef ref, FileMetadata meta, Path incomplete, long offset) throws IOException {
+    /**
+     * Writes the rest of the content into {@code incomplete} from {@code offset}, or rewrites it
+     * if the server ignores Range.
+     */
+    private void transfer(FileRef ref, FileMetadata meta, Path incomplete, long offset) throws IOException {
         BodyWriter writer = newWriter(ref, meta, incomplete, offset);
         HttpResponse<Boolean> response = http.download(meta.contentUrl(), offset, ref, writer, readTimeout);
         if (response.statusCode() == 416 && offset > 0) {
@@ -65,14 +70,17 @@ final class BlobDownloader {
                     + HubHttp.strip(meta.contentUrl()) + " (asked for bytes from " + offset + ", Content-Range '"
                     + response.headers().firstValue("Content-Range").orElse("") + "')");
         }
-        return writer;
     }
 
     private BodyWriter newWriter(FileRef ref, FileMetadata meta, Path incomplete, long offset) {
         return new BodyWriter(incomplete, offset, ref.filename(), meta.size(), progress, progressInterval);
     }
 
-    private static void verify(FileRef ref, FileMetadata meta, Path incomplete, String actualSha256) throws IOException {
+    /**
+     * Checks the file that will become the blob, not the bytes this download received: a resumed
+     * file is only as good as its prefix, and a file another writer touched differs from the stream.
+     */
+    private static void verify(FileRef ref, FileMetadata meta, Path incomplete) throws IOException {
         long size = Files.size(incomplete);
         if (meta.size() >= 0 && size != meta.size()) {
             Files.deleteIfExists(incomplete);
@@ -80,7 +88,11 @@ final class BlobDownloader {
                     + meta.size() + "; deleted the partial file, run again");
         }
         Optional<String> expected = meta.expectedSha256();
-        if (expected.isPresent() && !actualSha256.equals(expected.get())) {
+        if (expected.isEmpty()) {
+            return;
+        }
+        String actualSha256 = Hashing.sha256Hex(incomplete);
+        if (!actualSha256.equals(expected.get())) {
             Files.deleteIfExists(incomplete);
             throw new UserError("sha256 mismatch for downloaded " + ref.describe() + " from "
                     + HubHttp.strip(meta.contentUrl()) + ": expected " + expected.get() + ", got " + actualSha256

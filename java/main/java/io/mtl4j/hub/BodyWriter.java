@@ -1,19 +1,13 @@
 package io.mtl4j.hub;
 
-import io.mtl4j.util.Hashing;
-
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.regex.Matcher;
@@ -21,9 +15,11 @@ import java.util.regex.Pattern;
 
 /**
  * Receives a content response: on 200 it rewrites the file from byte 0, on a 206 that starts
- * exactly at {@code offset} it appends; any other response body is discarded (its body is
- * {@code false}). Bytes are hashed and reported to the progress callback as they arrive, on the
- * HTTP client's thread, and {@link #lastActivityNanos()} lets the caller detect a stall.
+ * exactly at {@code offset} it writes from byte {@code offset} on (positional writes, not
+ * {@code APPEND}, so a byte can only land where it belongs); any other response body is
+ * discarded (its body is {@code false}). Bytes are reported to the progress callback as they
+ * arrive, on the HTTP client's thread, and {@link #lastActivityNanos()} lets the caller detect a
+ * stall. The caller verifies the file on disk afterwards (size, sha256), not the stream.
  */
 final class BodyWriter implements HttpResponse.BodyHandler<Boolean> {
     private static final Pattern CONTENT_RANGE_START = Pattern.compile("^bytes (\\d+)-");
@@ -40,7 +36,7 @@ final class BodyWriter implements HttpResponse.BodyHandler<Boolean> {
     private volatile boolean wrote;
     private volatile IOException failure;
     private volatile Flow.Subscription subscription;
-    private MessageDigest digest;
+    private volatile boolean aborted;
 
     BodyWriter(Path file, long offset, String filename, long total, DownloadProgress progress, Duration progressInterval) {
         this.file = file;
@@ -65,8 +61,12 @@ final class BodyWriter implements HttpResponse.BodyHandler<Boolean> {
         return failure;
     }
 
-    /** Stops receiving: cancels the body subscription, which closes the connection. */
+    /**
+     * Stops receiving: cancels the body subscription, which closes the connection, and drops
+     * any buffer that still arrives, so nothing is written after the caller gave up.
+     */
     void abort() {
+        aborted = true;
         Flow.Subscription s = subscription;
         if (s != null) {
             s.cancel();
@@ -81,10 +81,6 @@ final class BodyWriter implements HttpResponse.BodyHandler<Boolean> {
         return done;
     }
 
-    String sha256Hex() {
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
     @Override
     public HttpResponse.BodySubscriber<Boolean> apply(HttpResponse.ResponseInfo info) {
         lastActivity = System.nanoTime();
@@ -93,11 +89,10 @@ final class BodyWriter implements HttpResponse.BodyHandler<Boolean> {
             return HttpResponse.BodySubscribers.replacing(false);
         }
         try {
-            digest = Hashing.sha256();
             FileChannel channel;
             if (resume) {
-                hashPrefix();
-                channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                channel = FileChannel.open(file, StandardOpenOption.WRITE);
+                channel.position(offset);
                 done = offset;
             } else {
                 channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -114,16 +109,6 @@ final class BodyWriter implements HttpResponse.BodyHandler<Boolean> {
     static long rangeStart(HttpResponse.ResponseInfo info) {
         Matcher m = CONTENT_RANGE_START.matcher(info.headers().firstValue("Content-Range").orElse(""));
         return m.find() ? Long.parseLong(m.group(1)) : -1;
-    }
-
-    private void hashPrefix() throws IOException {
-        byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                digest.update(buffer, 0, n);
-            }
-        }
     }
 
     private final class Writer implements Flow.Subscriber<List<ByteBuffer>> {
@@ -144,9 +129,12 @@ final class BodyWriter implements HttpResponse.BodyHandler<Boolean> {
         @Override
         public void onNext(List<ByteBuffer> buffers) {
             lastActivity = System.nanoTime();
+            if (aborted) {
+                close();
+                return;
+            }
             try {
                 for (ByteBuffer buffer : buffers) {
-                    digest.update(buffer.duplicate());
                     while (buffer.hasRemaining()) {
                         done += channel.write(buffer);
                     }
@@ -180,7 +168,7 @@ final class BodyWriter implements HttpResponse.BodyHandler<Boolean> {
             try {
                 channel.close();
             } catch (IOException ignored) {
-                // the size and hash checks catch a file that did not reach the disk
+                // the size and sha256 checks of the file on disk catch a file that did not reach it
             }
         }
     }

@@ -179,12 +179,17 @@ public final class HubClient {
             return new CachedFile(commit, snapshot);
         }
         Path blob = cache.blob(meta.etag());
-        if (Files.isRegularFile(blob)) {
-            LOG.info("{} of {} is already in the cache as blob {}", ref.filename(), ref.repo(), meta.etag());
-        } else {
-            downloader.download(ref, meta, cache.incompleteBlob(meta.etag()), blob);
+        // Another thread or process may be writing the same blob: hold its lock from the check
+        // for an existing blob to the snapshot link, so only one of them downloads it and the
+        // others find the finished blob once they get the lock.
+        try (BlobLock lock = BlobLock.acquire(cache.blobLock(meta.etag()), ref.describe())) {
+            if (Files.isRegularFile(blob)) {
+                LOG.info("{} of {} is already in the cache as blob {}", ref.filename(), ref.repo(), meta.etag());
+            } else {
+                downloader.download(ref, meta, cache.incompleteBlob(meta.etag()), blob);
+            }
+            return new CachedFile(commit, cache.linkSnapshot(commit, ref.filename(), meta.etag()));
         }
-        return new CachedFile(commit, cache.linkSnapshot(commit, ref.filename(), meta.etag()));
     }
 
     private RepoCache cache(RepoId repo) {

@@ -23,16 +23,20 @@ import java.util.regex.Pattern;
  *     refs/{revision}                      the commit sha a branch or tag resolved to
  *     snapshots/{commit}/{filename}        relative symlink to ../../blobs/{etag}
  *     .no_exist/{commit}/{filename}        empty marker: the file is known not to exist
+ * {hubCache}/.locks/models--{org}--{name}/
+ *     {etag}.lock                          held while blobs/{etag} is downloaded ({@link BlobLock})
  * </pre>
  */
 final class RepoCache {
     private static final Pattern COMMIT_SHA = Pattern.compile("^[0-9a-f]{40}$");
 
     private final RepoId repo;
+    private final Path hubCache;
     private final Path dir;
 
     RepoCache(Path hubCache, RepoId repo) {
         this.repo = repo;
+        this.hubCache = hubCache;
         this.dir = hubCache.resolve(repo.cacheFolderName());
     }
 
@@ -50,6 +54,14 @@ final class RepoCache {
 
     Path incompleteBlob(String etag) {
         return dir.resolve("blobs").resolve(etag + ".incomplete");
+    }
+
+    /**
+     * The lock file held while {@code blobs/{etag}} is written: {@code
+     * {hubCache}/.locks/models--{org}--{name}/{etag}.lock}, where {@code huggingface_hub} puts it.
+     */
+    Path blobLock(String etag) {
+        return hubCache.resolve(".locks").resolve(repo.cacheFolderName()).resolve(etag + ".lock");
     }
 
     Path snapshotDir(String commit) {

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +20,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -247,6 +255,91 @@ class HubClientTest {
         hub.stallAfterBytes = -1;
         Path file = client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors");
         assertArrayEquals(weights, Files.readAllBytes(file));
+    }
+
+    /**
+     * Two downloads of one blob at once (F1): A stalls after 1000 bytes, B starts while A's
+     * partial file exists. Without the blob lock B resumed into A's partial file, A renamed it to
+     * the blob, and B kept appending into the blob.
+     */
+    @Test
+    void concurrentDownloadsOfOneBlobLeaveItIntact() throws Exception {
+        String sha = Hashing.sha256Hex(weights);
+        Path blob = cache.resolve("models--acme--tiny-bert/blobs/" + sha);
+        Path incomplete = cache.resolve("models--acme--tiny-bert/blobs/" + sha + ".incomplete");
+        hub.stallAfterBytes = 1000;
+        hub.stallMillis = 1500;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Path> a = pool.submit(() -> client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!(Files.isRegularFile(incomplete) && Files.size(incomplete) >= 1000)) {
+                assertTrue(System.nanoTime() < deadline, "A never wrote its first bytes");
+                Thread.sleep(10);
+            }
+            Future<Path> b = pool.submit(() -> client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors"));
+            Throwable failureA = failure(a);
+            Throwable failureB = failure(b);
+
+            assertTrue(Files.isRegularFile(blob), "no blob");
+            byte[] got = Files.readAllBytes(blob);
+            assertEquals(weights.length, got.length, "blob size");
+            assertEquals(sha, Hashing.sha256Hex(got), "blob sha256");
+            assertArrayEquals(weights, got);
+            assertNull(failureA, () -> "A failed: " + failureA);
+            assertNull(failureB, () -> "B failed: " + failureB);
+            assertArrayEquals(weights, Files.readAllBytes(a.get()));
+            assertArrayEquals(weights, Files.readAllBytes(b.get()));
+            assertFalse(Files.exists(incomplete));
+            long cdnGets = hub.requests().stream().filter(r -> r.isCdn() && r.method().equals("GET")).count();
+            assertEquals(1, cdnGets, "the second download must wait for the first and reuse its blob: "
+                    + hub.requests());
+            assertTrue(Files.isRegularFile(cache.resolve(".locks/models--acme--tiny-bert/" + sha + ".lock")),
+                    "the lock file is where huggingface_hub keeps it");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The lock also excludes another process: a child JVM holds the blob's lock file. */
+    @Test
+    void downloadWaitsForAnotherProcessHoldingTheBlobLock() throws Exception {
+        String sha = Hashing.sha256Hex(weights);
+        Path lockFile = cache.resolve(".locks/models--acme--tiny-bert/" + sha + ".lock");
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process holder = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+                LockHolder.class.getName(), lockFile.toString()).redirectErrorStream(true).start();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            BufferedReader out = new BufferedReader(
+                    new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("locked", out.readLine(), "the child did not take the lock");
+
+            Future<Path> download = pool.submit(
+                    () -> client().downloadFile(RepoType.MODEL, REPO, null, "model.safetensors"));
+            Thread.sleep(1000);
+            assertFalse(download.isDone(), "the download did not wait for the other process's lock");
+            assertTrue(hub.requests().stream().noneMatch(FakeHub.Request::isCdn), hub.requests().toString());
+
+            holder.getOutputStream().close();
+            assertTrue(holder.waitFor(10, TimeUnit.SECONDS));
+            Path file = download.get(10, TimeUnit.SECONDS);
+            assertArrayEquals(weights, Files.readAllBytes(file));
+        } finally {
+            holder.destroyForcibly();
+            pool.shutdownNow();
+        }
+    }
+
+    private static Throwable failure(Future<?> future) throws InterruptedException {
+        try {
+            future.get(30, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (TimeoutException e) {
+            return e;
+        }
     }
 
     @Test

@@ -1,0 +1,129 @@
+package io.mtl4j.hub;
+
+import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An exclusive lock on one blob of the hub cache, held while it is downloaded, verified,
+ * renamed into place and linked: {@code {hubCache}/.locks/{repo folder}/{etag}.lock}, the path
+ * {@code huggingface_hub} locks for the same blob.
+ *
+ * <p>Two levels: a process-wide {@link ReentrantLock} per lock file (a JVM can hold only one
+ * {@link FileLock} on a file; a second {@code FileChannel.lock} from another thread throws
+ * {@link java.nio.channels.OverlappingFileLockException} instead of waiting), then a
+ * {@link FileChannel#lock()} on the file for other processes. The lock file is never deleted:
+ * deleting it would let a waiter lock an unlinked inode while a newcomer locks a new one.
+ *
+ * <p>{@code FileChannel.lock} is an {@code fcntl} record lock on Linux and macOS. Python's
+ * {@code filelock} (used by {@code huggingface_hub}) takes {@code flock} locks, which the Linux
+ * kernel keeps separate from {@code fcntl} locks; so this excludes other mtl4j processes, but
+ * not a {@code huggingface_hub} download of the same blob at the same time.
+ */
+final class BlobLock implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(BlobLock.class);
+
+    /** Per lock file, the in-process lock and how many threads hold or wait for it. */
+    private static final class Entry {
+        final ReentrantLock lock = new ReentrantLock();
+        int users;
+    }
+
+    private static final Map<Path, Entry> IN_PROCESS = new ConcurrentHashMap<>();
+
+    private final Path key;
+    private final Entry entry;
+    private final FileChannel channel;
+    private final FileLock fileLock;
+
+    private BlobLock(Path key, Entry entry, FileChannel channel, FileLock fileLock) {
+        this.key = key;
+        this.entry = entry;
+        this.channel = channel;
+        this.fileLock = fileLock;
+    }
+
+    /**
+     * Blocks until this thread holds the lock on {@code lockFile} (creating it and its
+     * directories), logging once if another thread or process holds it.
+     *
+     * @param what the blob's description, for the log line
+     */
+    static BlobLock acquire(Path lockFile, String what) {
+        Path key = lockFile.toAbsolutePath().normalize();
+        Entry entry = IN_PROCESS.compute(key, (k, e) -> {
+            Entry held = e == null ? new Entry() : e;
+            held.users++;
+            return held;
+        });
+        boolean locked = false;
+        FileChannel channel = null;
+        try {
+            if (!entry.lock.tryLock()) {
+                LOG.info("Waiting for another download of {} in this process to finish", what);
+                entry.lock.lockInterruptibly();
+            }
+            locked = true;
+            Files.createDirectories(key.getParent());
+            channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock fileLock = channel.tryLock();
+            if (fileLock == null) {
+                LOG.info("Waiting for another process downloading {} to finish (lock {})", what, key);
+                fileLock = channel.lock();
+            }
+            return new BlobLock(key, entry, channel, fileLock);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            closeQuietly(channel);
+            if (locked) {
+                entry.lock.unlock();
+            }
+            release(key);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted while waiting for the lock " + key, e);
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("cannot lock " + key + ": " + io.getMessage(), io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            fileLock.release();
+        } catch (IOException ignored) {
+            // closing the channel releases it too
+        } finally {
+            closeQuietly(channel);
+            entry.lock.unlock();
+            release(key);
+        }
+    }
+
+    private static void release(Path key) {
+        IN_PROCESS.computeIfPresent(key, (k, e) -> --e.users == 0 ? null : e);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing was written to it
+            }
+        }
+    }
+}
