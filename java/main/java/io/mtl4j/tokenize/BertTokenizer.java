@@ -23,6 +23,14 @@ import java.util.Objects;
 public final class BertTokenizer implements AutoCloseable {
     public static final String FILE_NAME = "tokenizer.json";
 
+    static {
+        // DJL reports usage from EC2 (instance id, region) once a day unless told not to; mtl4j
+        // promises no network beyond the hub, and none at all offline. A user's own setting stands.
+        if (System.getenv("OPT_OUT_TRACKING") == null && System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+    }
+
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
     private final String fingerprint;

@@ -72,6 +72,14 @@ class BertTokenizerTest {
     }
 
     @Test
+    void loadingATokenizerOptsOutOfTheLibrarysUsageReports() throws Exception {
+        TinyModels.writeTokenizer(dir);
+        try (BertTokenizer tok = BertTokenizer.load(dir, 16)) {
+            assertEquals(System.getenv("OPT_OUT_TRACKING") == null ? "true" : null, System.getProperty("OPT_OUT_TRACKING"));
+        }
+    }
+
+    @Test
     void batchEncodingEqualsOneByOne() throws Exception {
         TinyModels.writeTokenizer(dir);
         try (BertTokenizer tok = BertTokenizer.load(dir, 32)) {
