@@ -329,7 +329,7 @@ public final class Trainer {
         sumAcrossRanks(model.heads().grads(), "head gradients");
         lap(StepTimer.Phase.COMMUNICATION, t);
         t = System.nanoTime();
-        boolean finite = finite(loss, task);
+        boolean finite = finite(loss, task, true);
         lap(StepTimer.Phase.OPTIMIZER, t);
         if (!finite) {
             return null;
@@ -450,13 +450,16 @@ public final class Trainer {
             // Each task's gradient is summed across ranks before the projection.
             loss = sumAcrossRanks(loss, model.shared().grads(), "gradients of task " + task);
             lap(StepTimer.Phase.COMMUNICATION, c);
-            if (!finite(loss, task)) {
+            // One step is one good or bad step, however many tasks it has: a healthy task must not
+            // reset the bad steps in a row while a task after it fails on every step.
+            if (!finite(loss, task, false)) {
                 return null;
             }
             losses.put(task, loss);
             examples += shard.examples();
             taskGrads.add(model.shared().grads().clone());
         }
+        guard.stepPassed();
         losses.keySet().forEach(task -> taskSteps.merge(task, 1L, Long::sum)); // only once every task was finite
         long t = System.nanoTime();
         sumAcrossRanks(model.heads().grads(), "head gradients");
@@ -519,19 +522,32 @@ public final class Trainer {
                 : io.mtl4j.runtime.Tensors.longTensor(batch.labels(), batch.batchSize()).to(device, torch.ScalarType.Long);
     }
 
-    /** Test hook: {@code -Dmtl4j.test.poison-step=S} (or {@code S:TASK}) makes step S+1's loss (of TASK) NaN. */
+    /**
+     * Test hook: {@code -Dmtl4j.test.poison-step=S} (or {@code S:TASK}) makes step S+1's loss (of TASK) NaN;
+     * {@code S+} (or {@code S+:TASK}) does so for step S+1 and every step after it.
+     */
     private boolean poisoned(String task) {
         String poison = System.getProperty("mtl4j.test.poison-step");
         if (poison == null) {
             return false;
         }
         String[] stepAndTask = poison.split(":", 2);
-        return Long.parseLong(stepAndTask[0]) == step && (stepAndTask.length == 1 || stepAndTask[1].equals(task));
+        boolean fromOn = stepAndTask[0].endsWith("+");
+        long poisonStep = Long.parseLong(fromOn ? stepAndTask[0].substring(0, stepAndTask[0].length() - 1) : stepAndTask[0]);
+        return (fromOn ? step >= poisonStep : step == poisonStep) && (stepAndTask.length == 1 || stepAndTask[1].equals(task));
     }
 
-    /** Checks the loss and gradients (see {@link NonFiniteGuard}). Returns true to go on, false to skip the step. */
-    private boolean finite(double loss, String task) throws IOException {
-        if (guard.accept(loss, task, step + 1, this::saveLastGoodState)) {
+    /**
+     * Checks the loss and gradients (see {@link NonFiniteGuard}). Returns true to go on, false to skip the step.
+     *
+     * @param wholeStep true when this is the step's only check (a finite result then ends a run of
+     *                  bad steps); false for one task of several, after which the caller calls
+     *                  {@link NonFiniteGuard#stepPassed()} once all passed
+     */
+    private boolean finite(double loss, String task, boolean wholeStep) throws IOException {
+        boolean ok = wholeStep ? guard.accept(loss, task, step + 1, this::saveLastGoodState)
+                : guard.check(loss, task, step + 1, this::saveLastGoodState);
+        if (ok) {
             return true;
         }
         step++; // the skipped step still counts, so the schedule and the data move on

@@ -417,6 +417,27 @@ class TrainerTest {
     }
 
     @Test
+    void aPcgradTaskFailingEveryStepStopsTheRunEvenWhenAHealthyTaskComesFirst() throws Exception {
+        // From step 3 on qqp's loss is NaN on every step; sst2, checked first in each step, is fine.
+        // A healthy task must not reset the bad steps in a row: the step as a whole is bad.
+        UserError e = assertThrows(UserError.class, () -> trainPoisoned("pcgrad-every-step", "2+:qqp",
+                Map.of("on-nonfinite", "skip", "max-bad-steps", 2, "mtl", "pcgrad")));
+        assertTrue(e.getMessage().contains("step 4, task qqp") && e.getMessage().contains("2 non-finite steps in a row"),
+                e.getMessage());
+        assertEquals(3, stepOf(dir.resolve("pcgrad-every-step").resolve("last")), "the last good state: the weights from before the bad steps");
+    }
+
+    @Test
+    void aPcgradRunOfBadStepsEndsOnlyWithAWholeGoodStep() throws Exception {
+        // One bad step (qqp at step 3) between good ones: never 2 in a row, the run finishes.
+        TrainSession.Outcome run = trainPoisoned("pcgrad-one-bad", "2:qqp",
+                Map.of("on-nonfinite", "skip", "max-bad-steps", 2, "mtl", "pcgrad"));
+        assertEquals(6, run.result().steps());
+        assertEquals(1, run.result().skippedSteps());
+        assertEquals(0, Checkpoints.readState(run.runDir().resolve("last")).badSteps());
+    }
+
+    @Test
     void fixedPaddingBeyondTheModelsPositionsPadsToItsLimit() throws Exception {
         // The tiny model has 64 positions: tokenization truncates to 64, and the batches must stop there too.
         TrainSession.Outcome run = train("fixed", Map.of("padding", "fixed", "max-length", 128));
