@@ -85,6 +85,10 @@ public final class Trainer {
     /** The sampler and stream state after the last step taken (the prefetcher runs ahead of it). */
     private TaskSampler.State consumedSampler;
     private Map<String, TaskStream.Cursor> consumedCursors;
+    /** Decided at the evaluation just done: the run stops early there (saved in its checkpoint). */
+    private boolean stoppingEarly;
+    /** The checkpoint this run resumed from is where it had stopped early. */
+    private boolean resumedAfterEarlyStop;
 
     /** What the trainer needs beyond the config: where to write, the model files, the data. */
     public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
@@ -176,6 +180,10 @@ public final class Trainer {
             bestMetrics = s.bestStep() == s.step() ? s.metrics() : Checkpoints.readState(run.runDir().resolve("best")).metrics();
         }
         best.restore(s, bestMetrics);
+        // Checkpoints older than the flag: only an early stop saves a state whose patience ran out
+        // before the last step (with the patience the run had then).
+        resumedAfterEarlyStop = s.earlyStopped() != null ? s.earlyStopped()
+                : s.step() < config.steps() && best.patienceExhausted(SavedConfig.of(checkpoint).patience());
         if (dist.isMain()) {
             relinkBestCheckpoints(checkpoint);
         }
@@ -241,6 +249,17 @@ public final class Trainer {
     }
 
     private Result trainLoop() throws IOException {
+        if (resumedAfterEarlyStop) {
+            if (best.patienceExhausted(config.patience())) {
+                // Like a finished run: nothing to train, and nothing on disk changes.
+                LOG.info("the run stopped early at step {} (no gain in {} evaluations, --patience {}): nothing to"
+                        + " train; resuming with a larger --patience trains it further", step,
+                        best.evalsWithoutGain(), config.patience());
+                return result(false, true);
+            }
+            LOG.info("the run stopped early at step {} (no gain in {} evaluations); with --patience {} it trains on",
+                    step, best.evalsWithoutGain(), config.patience() > 0 ? config.patience() : "0 (off)");
+        }
         warmUpMemory();
         boolean earlyStopped = false;
         long savedAt = -1;
@@ -280,7 +299,7 @@ public final class Trainer {
                     // A skipped step that lands on an evaluation still evaluates: the weights there are real.
                     boolean last = step == config.steps();
                     if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
-                        earlyStopped = dist.isMain() && evaluateAndSave() && !last; // at the last step it just ends
+                        earlyStopped = dist.isMain() && evaluateAndSave(last); // at the last step it just ends
                         if (dist.worldSize() > 1) {
                             earlyStopped = dist.anyTrue(earlyStopped, "the early-stopping decision at step " + step);
                         }
@@ -653,11 +672,15 @@ public final class Trainer {
         }
     }
 
-    /** Evaluates every task on its dev splits, saves checkpoints; returns true to stop early. */
-    private boolean evaluateAndSave() throws IOException {
+    /**
+     * Evaluates every task on its dev splits, saves checkpoints; returns true to stop early (never at
+     * the {@code last} step: the run ends there anyway). The checkpoint records the decision.
+     */
+    private boolean evaluateAndSave(boolean last) throws IOException {
         DevEvaluation eval = DevEvaluation.run(model, tasks, data, step, config.maxEvalExamples(),
                 config.evalBatchSize(), device, run.metrics());
         BestTracker.Update update = best.record(step, eval.byKey(), eval.mainScores());
+        stoppingEarly = !last && best.patienceExhausted(config.patience());
         Path saved = saveStep();
         if (update.improved()) {
             Checkpoints.link(run.runDir(), saved, "best");
@@ -666,7 +689,7 @@ public final class Trainer {
         for (String task : update.improvedTasks()) {
             Checkpoints.link(run.runDir(), saved, "best-" + task);
         }
-        return best.patienceExhausted(config.patience());
+        return stoppingEarly;
     }
 
     private void writeEvalJson() throws IOException {
@@ -688,7 +711,7 @@ public final class Trainer {
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
                 new LinkedHashMap<>(taskSteps), best.bestScore(), best.bestStep(), best.bestTaskScores(),
                 best.evalsWithoutGain(), guard.badSteps(), guard.skippedSteps(), best.lastMetrics(), best.bestMetrics(),
-                best.bestTaskSteps());
+                best.bestTaskSteps(), stoppingEarly);
         Map<String, Object> meta = new LinkedHashMap<>(run.meta());
         meta.put("step", step);
         meta.put("world_size", dist.worldSize());
