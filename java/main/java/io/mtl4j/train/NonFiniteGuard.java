@@ -50,9 +50,23 @@ final class NonFiniteGuard {
      * last good state and throws a {@link UserError} naming the step and the task.
      */
     boolean accept(double loss, String task, long stepNumber, Saver saveLastGood) throws IOException {
+        if (!check(loss, task, stepNumber, saveLastGood)) {
+            return false;
+        }
+        stepPassed();
+        return true;
+    }
+
+    /**
+     * Like {@link #accept}, for one of several checks of a step (PCGrad checks each task's loss and
+     * gradients): a non-finite result is handled as a bad step, but a finite one does not end the
+     * run of bad steps in a row, since a later task of the same step may still be bad. The caller
+     * must call {@link #stepPassed()} once every check of the step passed, and must stop checking
+     * the step after the first bad result (it is one bad step, counted once).
+     */
+    boolean check(double loss, String task, long stepNumber, Saver saveLastGood) throws IOException {
         String group = firstNonFiniteGroup(loss);
         if (group == null) {
-            badSteps = 0;
             return true;
         }
         String what = "non-finite " + group + " at step " + stepNumber + ", task " + task;
@@ -72,6 +86,11 @@ final class NonFiniteGuard {
         saveLastGood.save();
         throw new UserError(what + "; last good state saved in " + lastGoodState
                 + " (--on-nonfinite skip skips such steps)");
+    }
+
+    /** The whole step was finite: it ends any run of bad steps in a row. */
+    void stepPassed() {
+        badSteps = 0;
     }
 
     /** What is not finite ("loss", "encoder gradients (name)", ...), or null; records the squares when all is. */

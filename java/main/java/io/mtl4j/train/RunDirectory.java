@@ -153,11 +153,15 @@ final class RunDirectory {
                     // a line cut off by the crash: drop it
                 }
             }
-            AtomicFiles.write(file, out -> {
-                for (String line : kept) {
-                    out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-                }
-            });
+            StringBuilder text = new StringBuilder();
+            for (String line : kept) {
+                text.append(line).append('\n');
+            }
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            // Rewritten only when something is dropped: a resume that trains no further changes nothing.
+            if (!java.util.Arrays.equals(bytes, Files.readAllBytes(file))) {
+                AtomicFiles.write(file, out -> out.write(bytes));
+            }
         }
         return new MetricsLog(file);
     }

@@ -85,6 +85,10 @@ public final class Trainer {
     /** The sampler and stream state after the last step taken (the prefetcher runs ahead of it). */
     private TaskSampler.State consumedSampler;
     private Map<String, TaskStream.Cursor> consumedCursors;
+    /** Decided at the evaluation just done: the run stops early there (saved in its checkpoint). */
+    private boolean stoppingEarly;
+    /** The checkpoint this run resumed from is where it had stopped early. */
+    private boolean resumedAfterEarlyStop;
 
     /** What the trainer needs beyond the config: where to write, the model files, the data. */
     public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
@@ -176,6 +180,10 @@ public final class Trainer {
             bestMetrics = s.bestStep() == s.step() ? s.metrics() : Checkpoints.readState(run.runDir().resolve("best")).metrics();
         }
         best.restore(s, bestMetrics);
+        // Checkpoints older than the flag: only an early stop saves a state whose patience ran out
+        // before the last step (with the patience the run had then).
+        resumedAfterEarlyStop = s.earlyStopped() != null ? s.earlyStopped()
+                : s.step() < config.steps() && best.patienceExhausted(SavedConfig.of(checkpoint).patience());
         if (dist.isMain()) {
             relinkBestCheckpoints(checkpoint);
         }
@@ -241,6 +249,17 @@ public final class Trainer {
     }
 
     private Result trainLoop() throws IOException {
+        if (resumedAfterEarlyStop) {
+            if (best.patienceExhausted(config.patience())) {
+                // Like a finished run: nothing to train, and nothing on disk changes.
+                LOG.info("the run stopped early at step {} (no gain in {} evaluations, --patience {}): nothing to"
+                        + " train; resuming with a larger --patience trains it further", step,
+                        best.evalsWithoutGain(), config.patience());
+                return result(false, true);
+            }
+            LOG.info("the run stopped early at step {} (no gain in {} evaluations); with --patience {} it trains on",
+                    step, best.evalsWithoutGain(), config.patience() > 0 ? config.patience() : "0 (off)");
+        }
         warmUpMemory();
         boolean earlyStopped = false;
         long savedAt = -1;
@@ -280,7 +299,7 @@ public final class Trainer {
                     // A skipped step that lands on an evaluation still evaluates: the weights there are real.
                     boolean last = step == config.steps();
                     if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
-                        earlyStopped = dist.isMain() && evaluateAndSave() && !last; // at the last step it just ends
+                        earlyStopped = dist.isMain() && evaluateAndSave(last); // at the last step it just ends
                         if (dist.worldSize() > 1) {
                             earlyStopped = dist.anyTrue(earlyStopped, "the early-stopping decision at step " + step);
                         }
@@ -329,7 +348,7 @@ public final class Trainer {
         sumAcrossRanks(model.heads().grads(), "head gradients");
         lap(StepTimer.Phase.COMMUNICATION, t);
         t = System.nanoTime();
-        boolean finite = finite(loss, task);
+        boolean finite = finite(loss, task, true);
         lap(StepTimer.Phase.OPTIMIZER, t);
         if (!finite) {
             return null;
@@ -450,13 +469,16 @@ public final class Trainer {
             // Each task's gradient is summed across ranks before the projection.
             loss = sumAcrossRanks(loss, model.shared().grads(), "gradients of task " + task);
             lap(StepTimer.Phase.COMMUNICATION, c);
-            if (!finite(loss, task)) {
+            // One step is one good or bad step, however many tasks it has: a healthy task must not
+            // reset the bad steps in a row while a task after it fails on every step.
+            if (!finite(loss, task, false)) {
                 return null;
             }
             losses.put(task, loss);
             examples += shard.examples();
             taskGrads.add(model.shared().grads().clone());
         }
+        guard.stepPassed();
         losses.keySet().forEach(task -> taskSteps.merge(task, 1L, Long::sum)); // only once every task was finite
         long t = System.nanoTime();
         sumAcrossRanks(model.heads().grads(), "head gradients");
@@ -519,19 +541,32 @@ public final class Trainer {
                 : io.mtl4j.runtime.Tensors.longTensor(batch.labels(), batch.batchSize()).to(device, torch.ScalarType.Long);
     }
 
-    /** Test hook: {@code -Dmtl4j.test.poison-step=S} (or {@code S:TASK}) makes step S+1's loss (of TASK) NaN. */
+    /**
+     * Test hook: {@code -Dmtl4j.test.poison-step=S} (or {@code S:TASK}) makes step S+1's loss (of TASK) NaN;
+     * {@code S+} (or {@code S+:TASK}) does so for step S+1 and every step after it.
+     */
     private boolean poisoned(String task) {
         String poison = System.getProperty("mtl4j.test.poison-step");
         if (poison == null) {
             return false;
         }
         String[] stepAndTask = poison.split(":", 2);
-        return Long.parseLong(stepAndTask[0]) == step && (stepAndTask.length == 1 || stepAndTask[1].equals(task));
+        boolean fromOn = stepAndTask[0].endsWith("+");
+        long poisonStep = Long.parseLong(fromOn ? stepAndTask[0].substring(0, stepAndTask[0].length() - 1) : stepAndTask[0]);
+        return (fromOn ? step >= poisonStep : step == poisonStep) && (stepAndTask.length == 1 || stepAndTask[1].equals(task));
     }
 
-    /** Checks the loss and gradients (see {@link NonFiniteGuard}). Returns true to go on, false to skip the step. */
-    private boolean finite(double loss, String task) throws IOException {
-        if (guard.accept(loss, task, step + 1, this::saveLastGoodState)) {
+    /**
+     * Checks the loss and gradients (see {@link NonFiniteGuard}). Returns true to go on, false to skip the step.
+     *
+     * @param wholeStep true when this is the step's only check (a finite result then ends a run of
+     *                  bad steps); false for one task of several, after which the caller calls
+     *                  {@link NonFiniteGuard#stepPassed()} once all passed
+     */
+    private boolean finite(double loss, String task, boolean wholeStep) throws IOException {
+        boolean ok = wholeStep ? guard.accept(loss, task, step + 1, this::saveLastGoodState)
+                : guard.check(loss, task, step + 1, this::saveLastGoodState);
+        if (ok) {
             return true;
         }
         step++; // the skipped step still counts, so the schedule and the data move on
@@ -637,11 +672,15 @@ public final class Trainer {
         }
     }
 
-    /** Evaluates every task on its dev splits, saves checkpoints; returns true to stop early. */
-    private boolean evaluateAndSave() throws IOException {
+    /**
+     * Evaluates every task on its dev splits, saves checkpoints; returns true to stop early (never at
+     * the {@code last} step: the run ends there anyway). The checkpoint records the decision.
+     */
+    private boolean evaluateAndSave(boolean last) throws IOException {
         DevEvaluation eval = DevEvaluation.run(model, tasks, data, step, config.maxEvalExamples(),
                 config.evalBatchSize(), device, run.metrics());
         BestTracker.Update update = best.record(step, eval.byKey(), eval.mainScores());
+        stoppingEarly = !last && best.patienceExhausted(config.patience());
         Path saved = saveStep();
         if (update.improved()) {
             Checkpoints.link(run.runDir(), saved, "best");
@@ -650,7 +689,7 @@ public final class Trainer {
         for (String task : update.improvedTasks()) {
             Checkpoints.link(run.runDir(), saved, "best-" + task);
         }
-        return best.patienceExhausted(config.patience());
+        return stoppingEarly;
     }
 
     private void writeEvalJson() throws IOException {
@@ -672,7 +711,7 @@ public final class Trainer {
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
                 new LinkedHashMap<>(taskSteps), best.bestScore(), best.bestStep(), best.bestTaskScores(),
                 best.evalsWithoutGain(), guard.badSteps(), guard.skippedSteps(), best.lastMetrics(), best.bestMetrics(),
-                best.bestTaskSteps());
+                best.bestTaskSteps(), stoppingEarly);
         Map<String, Object> meta = new LinkedHashMap<>(run.meta());
         meta.put("step", step);
         meta.put("world_size", dist.worldSize());

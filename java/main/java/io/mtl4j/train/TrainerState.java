@@ -22,6 +22,9 @@ import java.util.Map;
  * @param bestMetrics       dev metrics of the best checkpoint, as eval.json holds them (null in
  *                          checkpoints older than this field: then read from {@code RUN/best})
  * @param bestTaskSteps     per task: step of its best checkpoint (null in older checkpoints)
+ * @param earlyStopped      true when the run stopped early at this checkpoint (patience ran out), so a
+ *                          resume with the same patience ends at once instead of training on; null in
+ *                          checkpoints older than this field
  */
 public record TrainerState(
         long step,
@@ -37,5 +40,6 @@ public record TrainerState(
         long skippedSteps,
         Map<String, Map<String, Double>> metrics,
         Map<String, Map<String, Double>> bestMetrics,
-        Map<String, Long> bestTaskSteps) {
+        Map<String, Long> bestTaskSteps,
+        Boolean earlyStopped) {
 }

@@ -417,6 +417,96 @@ class TrainerTest {
     }
 
     @Test
+    void aPcgradTaskFailingEveryStepStopsTheRunEvenWhenAHealthyTaskComesFirst() throws Exception {
+        // From step 3 on qqp's loss is NaN on every step; sst2, checked first in each step, is fine.
+        // A healthy task must not reset the bad steps in a row: the step as a whole is bad.
+        UserError e = assertThrows(UserError.class, () -> trainPoisoned("pcgrad-every-step", "2+:qqp",
+                Map.of("on-nonfinite", "skip", "max-bad-steps", 2, "mtl", "pcgrad")));
+        assertTrue(e.getMessage().contains("step 4, task qqp") && e.getMessage().contains("2 non-finite steps in a row"),
+                e.getMessage());
+        assertEquals(3, stepOf(dir.resolve("pcgrad-every-step").resolve("last")), "the last good state: the weights from before the bad steps");
+    }
+
+    @Test
+    void aPcgradRunOfBadStepsEndsOnlyWithAWholeGoodStep() throws Exception {
+        // One bad step (qqp at step 3) between good ones: never 2 in a row, the run finishes.
+        TrainSession.Outcome run = trainPoisoned("pcgrad-one-bad", "2:qqp",
+                Map.of("on-nonfinite", "skip", "max-bad-steps", 2, "mtl", "pcgrad"));
+        assertEquals(6, run.result().steps());
+        assertEquals(1, run.result().skippedSteps());
+        assertEquals(0, Checkpoints.readState(run.runDir().resolve("last")).badSteps());
+    }
+
+    /** Every file under {@code run} (lock files aside) with its bytes, to tell whether a resume changed anything. */
+    private static Map<String, String> snapshot(Path run) throws Exception {
+        Map<String, String> files = new java.util.TreeMap<>();
+        try (var paths = Files.walk(run)) {
+            for (Path p : paths.filter(Files::isRegularFile).toList()) {
+                String name = run.relativize(p).toString();
+                if (!name.contains("lock")) {
+                    files.put(name, java.util.HexFormat.of().formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)))
+                            + " " + Files.getLastModifiedTime(p).toMillis());
+                }
+            }
+        }
+        return files;
+    }
+
+    /** A run of 6 steps with dev scores that cannot move: patience 1 stops it early at step 4. */
+    private Map<String, Object> stopsEarlyAtStep4(int patience) {
+        Map<String, Object> frozenInPlace = new LinkedHashMap<>(EVAL_EVERY_2);
+        frozenInPlace.put("lr", 1e-9);
+        frozenInPlace.put("head-lr", 1e-9);
+        frozenInPlace.put("patience", patience);
+        return frozenInPlace;
+    }
+
+    @Test
+    void resumingARunThatStoppedEarlyEndsAtOnceAndChangesNothing() throws Exception {
+        TrainSession.Outcome first = train("early", stopsEarlyAtStep4(1));
+        assertTrue(first.result().earlyStopped());
+        assertEquals(4, first.result().steps());
+        Path run = first.runDir();
+        assertEquals(Boolean.TRUE, Checkpoints.readState(run.resolve("last")).earlyStopped());
+        Map<String, String> before = snapshot(run);
+
+        Trainer.Result again = TrainSession.run(null, null, run, List.of()).result();
+        assertEquals(4, again.steps(), "no further training");
+        assertTrue(again.earlyStopped());
+        assertEquals(first.result().bestStep(), again.bestStep());
+        assertEquals(before, snapshot(run), "no new checkpoint, metrics line or link");
+    }
+
+    @Test
+    void aRunThatStoppedEarlyTrainsOnWhenResumedWithALargerPatience() throws Exception {
+        Path run = train("early-more", stopsEarlyAtStep4(1)).runDir();
+        Trainer.Result resumed = TrainSession.run(config(stopsEarlyAtStep4(3)), null, run, List.of()).result();
+        assertEquals(6, resumed.steps());
+        assertFalse(resumed.earlyStopped());
+        assertEquals(6, stepOf(run.resolve("last")));
+        assertEquals(Boolean.FALSE, Checkpoints.readState(run.resolve("last")).earlyStopped());
+    }
+
+    @Test
+    void checkpointsSavedBeforeTheStateHeldTheEarlyStopStillLoadAndStayStopped() throws Exception {
+        Path run = train("early-old", stopsEarlyAtStep4(1)).runDir();
+        try (var dirs = Files.list(run)) {
+            for (Path checkpoint : dirs.filter(p -> Files.isRegularFile(p.resolve(Checkpoints.STATE))).toList()) {
+                var state = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(checkpoint.resolve(Checkpoints.STATE).toFile());
+                state.remove("earlyStopped");
+                Files.writeString(checkpoint.resolve(Checkpoints.STATE), state.toString());
+            }
+        }
+        assertEquals(null, Checkpoints.readState(run.resolve("last")).earlyStopped());
+        Map<String, String> before = snapshot(run);
+        Trainer.Result again = TrainSession.run(null, null, run, List.of()).result();
+        assertEquals(4, again.steps());
+        assertTrue(again.earlyStopped());
+        assertEquals(before, snapshot(run));
+    }
+
+    @Test
     void fixedPaddingBeyondTheModelsPositionsPadsToItsLimit() throws Exception {
         // The tiny model has 64 positions: tokenization truncates to 64, and the batches must stop there too.
         TrainSession.Outcome run = train("fixed", Map.of("padding", "fixed", "max-length", 128));
