@@ -212,6 +212,10 @@ public final class TrainSession {
                 String took = RunSummary.duration(java.time.Duration.ofNanos(System.nanoTime() - started));
                 LOG.info("finished at step {} {}: {}", result.steps(),
                         resumed ? "(" + took + " since the resume)" : "in " + took, runDir);
+                if (result.skippedSteps() > 0 && dist.isMain()) {
+                    LOG.warn("{} of the {} steps were skipped as non-finite (--on-nonfinite skip): the warnings above name"
+                            + " their tasks", result.skippedSteps(), result.steps());
+                }
                 String best = RunSummary.best(result, runDir);
                 if (!best.isEmpty() && dist.isMain()) {
                     LOG.info(best);
