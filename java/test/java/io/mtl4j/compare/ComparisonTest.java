@@ -5,12 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.cli.CliRunner;
 import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.testing.LogCapture;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -239,7 +236,7 @@ class ComparisonTest {
         StringWriter log = new StringWriter();
         System.setProperty("mtl4j.test.stop-at-step", "2");
         CliRunner r;
-        try (AutoCloseable capture = captureLog(log)) {
+        try (AutoCloseable capture = LogCapture.into(log)) {
             r = compare(recipe, "--output", out.toString());
         } finally {
             System.clearProperty("mtl4j.test.stop-at-step");
@@ -248,19 +245,6 @@ class ComparisonTest {
         // logged by the stopped run itself: on a SIGTERM the JVM exits before compare could print anything more
         assertTrue(log.toString().contains("stopped at step 2 of 4; continue with: mtl4j compare --resume " + out), log.toString());
         assertFalse(log.toString().contains("mtl4j train --resume"), "compare says how to continue, not train: " + log);
-    }
-
-    /** Copies the log's messages into {@code log} until closed. */
-    private static AutoCloseable captureLog(StringWriter log) {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        WriterAppender appender = WriterAppender.newBuilder().setName("compare-test-capture").setTarget(log)
-                .setLayout(PatternLayout.newBuilder().withPattern("%msg%n").build()).build();
-        appender.start();
-        context.getRootLogger().addAppender(appender);
-        return () -> {
-            context.getRootLogger().removeAppender(appender);
-            appender.stop();
-        };
     }
 
     @Test

@@ -430,8 +430,12 @@ class TrainerTest {
     @Test
     void aPcgradRunOfBadStepsEndsOnlyWithAWholeGoodStep() throws Exception {
         // One bad step (qqp at step 3) between good ones: never 2 in a row, the run finishes.
-        TrainSession.Outcome run = trainPoisoned("pcgrad-one-bad", "2:qqp",
-                Map.of("on-nonfinite", "skip", "max-bad-steps", 2, "mtl", "pcgrad"));
+        java.io.StringWriter log = new java.io.StringWriter();
+        TrainSession.Outcome run;
+        try (AutoCloseable capture = io.mtl4j.testing.LogCapture.into(log)) {
+            run = trainPoisoned("pcgrad-one-bad", "2:qqp", Map.of("on-nonfinite", "skip", "max-bad-steps", 2, "mtl", "pcgrad"));
+        }
+        assertTrue(log.toString().contains("1 of the 6 steps were skipped as non-finite"), "the finish says so: " + log);
         assertEquals(6, run.result().steps());
         assertEquals(1, run.result().skippedSteps());
         assertEquals(0, Checkpoints.readState(run.runDir().resolve("last")).badSteps());
