@@ -99,7 +99,7 @@ public final class TrainOptions {
     String onBadRow;
     @Option(names = "--on-nonfinite", description = "error | skip steps with NaN/inf loss or gradients (default error: save the last good state and stop).")
     String onNonfinite;
-    @Option(names = "--max-bad-steps", description = "With --on-nonfinite skip: stop after K bad steps in a row (default 10).")
+    @Option(names = "--max-bad-steps", description = "With --on-nonfinite skip: stop after K bad steps in a row, or K of one task's steps in a row (default 10).")
     Integer maxBadSteps;
     @Option(names = "--dropout", arity = "0..1", description = "Dropout on or off during training (--dropout false turns it off; default true)."
                     + " The rates are the model config.json's hidden_dropout_prob and attention_probs_dropout_prob.")

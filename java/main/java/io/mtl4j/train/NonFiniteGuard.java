@@ -10,6 +10,8 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Checks each step's loss and gradients for NaN and inf before the update, and handles a bad step
@@ -30,6 +32,8 @@ final class NonFiniteGuard {
     private final int maxBadSteps;
     private final Path lastGoodState;
     private int badSteps;
+    /** Per task, its own bad steps in a row: other tasks' good steps between them do not end that run. */
+    private final Map<String, Integer> badStepsOfTask = new TreeMap<>();
     private long skippedSteps;
     private double[] checkedSquares;
 
@@ -67,20 +71,23 @@ final class NonFiniteGuard {
     boolean check(double loss, String task, long stepNumber, Saver saveLastGood) throws IOException {
         String group = firstNonFiniteGroup(loss);
         if (group == null) {
+            badStepsOfTask.remove(task);
             return true;
         }
         String what = "non-finite " + group + " at step " + stepNumber + ", task " + task;
         if (skip) {
             badSteps++;
             skippedSteps++;
-            LOG.warn("{}: step skipped ({} in a row)", what, badSteps);
+            int ofTask = badStepsOfTask.merge(task, 1, Integer::sum);
+            LOG.warn("{}: step skipped ({} in a row, {} of {}'s steps in a row)", what, badSteps, ofTask, task);
             model.shared().zeroGrad();
             model.heads().zeroGrad();
-            if (badSteps < maxBadSteps) {
+            if (badSteps < maxBadSteps && ofTask < maxBadSteps) {
                 return false;
             }
             saveLastGood.save();
-            throw new UserError(what + ": " + badSteps + " non-finite steps in a row (--max-bad-steps "
+            throw new UserError(what + ": " + (badSteps >= maxBadSteps ? badSteps + " non-finite steps in a row"
+                    : ofTask + " non-finite steps of task " + task + " in a row") + " (--max-bad-steps "
                     + maxBadSteps + "); last good state saved in " + lastGoodState);
         }
         saveLastGood.save();
@@ -138,8 +145,17 @@ final class NonFiniteGuard {
         return skippedSteps;
     }
 
-    void restore(int badSteps, long skippedSteps) {
+    Map<String, Integer> badStepsOfTask() {
+        return Map.copyOf(badStepsOfTask);
+    }
+
+    /** @param badStepsOfTask null from a checkpoint older than the per-task count: none then */
+    void restore(int badSteps, long skippedSteps, Map<String, Integer> badStepsOfTask) {
         this.badSteps = badSteps;
         this.skippedSteps = skippedSteps;
+        this.badStepsOfTask.clear();
+        if (badStepsOfTask != null) {
+            this.badStepsOfTask.putAll(badStepsOfTask);
+        }
     }
 }

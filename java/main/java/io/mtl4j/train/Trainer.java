@@ -174,7 +174,7 @@ public final class Trainer {
         consumedSampler = sampler.state();
         consumedCursors = currentCursors();
         taskSteps = new LinkedHashMap<>(s.taskSteps());
-        guard.restore(s.badSteps(), s.skippedSteps());
+        guard.restore(s.badSteps(), s.skippedSteps(), s.badStepsOfTask());
         Map<String, Map<String, Double>> bestMetrics = s.bestMetrics();
         if (bestMetrics == null && s.bestStep() >= 0) { // a checkpoint older than TrainerState.bestMetrics
             bestMetrics = s.bestStep() == s.step() ? s.metrics() : Checkpoints.readState(run.runDir().resolve("best")).metrics();
@@ -711,7 +711,7 @@ public final class Trainer {
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
                 new LinkedHashMap<>(taskSteps), best.bestScore(), best.bestStep(), best.bestTaskScores(),
                 best.evalsWithoutGain(), guard.badSteps(), guard.skippedSteps(), best.lastMetrics(), best.bestMetrics(),
-                best.bestTaskSteps(), stoppingEarly);
+                best.bestTaskSteps(), guard.badStepsOfTask(), stoppingEarly);
         Map<String, Object> meta = new LinkedHashMap<>(run.meta());
         meta.put("step", step);
         meta.put("world_size", dist.worldSize());

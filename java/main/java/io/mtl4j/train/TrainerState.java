@@ -22,6 +22,8 @@ import java.util.Map;
  * @param bestMetrics       dev metrics of the best checkpoint, as eval.json holds them (null in
  *                          checkpoints older than this field: then read from {@code RUN/best})
  * @param bestTaskSteps     per task: step of its best checkpoint (null in older checkpoints)
+ * @param badStepsOfTask    per task: its consecutive skipped non-finite steps (a task failing on each of its
+ *                          steps between other tasks' good ones); null in checkpoints older than this field
  * @param earlyStopped      true when the run stopped early at this checkpoint (patience ran out), so a
  *                          resume with the same patience ends at once instead of training on; null in
  *                          checkpoints older than this field
@@ -41,5 +43,6 @@ public record TrainerState(
         Map<String, Map<String, Double>> metrics,
         Map<String, Map<String, Double>> bestMetrics,
         Map<String, Long> bestTaskSteps,
+        Map<String, Integer> badStepsOfTask,
         Boolean earlyStopped) {
 }

@@ -90,7 +90,7 @@ class BestTrackerTest {
         BestTracker a = new BestTracker();
         record(a, 1, Double.NaN, 0.5);
         TrainerState saved = new TrainerState(1, 0L, 1, Map.of(), Map.of(), a.bestScore(), a.bestStep(),
-                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics(), a.bestMetrics(), a.bestTaskSteps(), false);
+                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics(), a.bestMetrics(), a.bestTaskSteps(), Map.of(), false);
         String json = Checkpoints.JSON.writeValueAsString(saved);
         // valid JSON (a bare NaN is not): Jackson writes NaN as the string "NaN" and reads it back as NaN
         assertTrue(json.contains("\"sst2\" : \"NaN\""), json);
@@ -109,7 +109,7 @@ class BestTrackerTest {
         record(a, 1, 0.7, 0.6);
         record(a, 2, 0.6, 0.6);
         TrainerState saved = new TrainerState(2, 0L, 2, Map.of(), Map.of(), a.bestScore(), a.bestStep(),
-                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics(), a.bestMetrics(), a.bestTaskSteps(), false);
+                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics(), a.bestMetrics(), a.bestTaskSteps(), Map.of(), false);
         BestTracker b = new BestTracker();
         b.restore(saved, a.bestMetrics());
         assertEquals(record(a, 3, 0.71, 0.6), record(b, 3, 0.71, 0.6));

@@ -428,6 +428,16 @@ class TrainerTest {
     }
 
     @Test
+    void aTaskFailingOnEachOfItsStepsStopsTheRunThoughOtherTasksStepsComeBetween() throws Exception {
+        // Round-robin sst2, qqp: qqp's steps 4 and 6 are NaN, sst2's step 5 between them is fine.
+        UserError e = assertThrows(UserError.class, () -> trainPoisoned("task-every-step", "2+:qqp",
+                Map.of("on-nonfinite", "skip", "max-bad-steps", 2)));
+        assertTrue(e.getMessage().contains("step 6, task qqp") && e.getMessage().contains("2 non-finite steps of task qqp in a row"),
+                e.getMessage());
+        assertEquals(5, stepOf(dir.resolve("task-every-step").resolve("last")), "the last good state: the weights after step 5");
+    }
+
+    @Test
     void aPcgradRunOfBadStepsEndsOnlyWithAWholeGoodStep() throws Exception {
         // One bad step (qqp at step 3) between good ones: never 2 in a row, the run finishes.
         java.io.StringWriter log = new java.io.StringWriter();
