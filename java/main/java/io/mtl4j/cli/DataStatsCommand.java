@@ -95,7 +95,7 @@ public final class DataStatsCommand implements Callable<Integer> {
         DataSource source = DataSources.resolve(data, tokenCache, Env.system(), new ModelArgument.DownloadBars());
         Path modelDir = ModelArgument.resolve(model, revision);
         // Only the tokenizer is needed; a model's config.json, where there is one, caps the length as train does.
-        int positions = java.nio.file.Files.isRegularFile(modelDir.resolve("config.json"))
+        int positions = java.nio.file.Files.isRegularFile(modelDir.resolve(BertConfig.FILE_NAME))
                 ? BertConfig.load(modelDir).maxPositionEmbeddings() : Integer.MAX_VALUE;
         if (maxLength > positions) {
             LOG.warn("--max-length {} exceeds the model's {} positions: sequences are truncated to {}", maxLength, positions, positions);

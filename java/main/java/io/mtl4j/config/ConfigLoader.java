@@ -2,8 +2,11 @@ package io.mtl4j.config;
 
 import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +19,7 @@ import java.util.Set;
  * error naming where it came from.
  */
 public final class ConfigLoader {
-    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(ConfigLoader.class);
+    private static final Logger LOG = LogManager.getLogger(ConfigLoader.class);
     /** Every key with its default; null means "required" or "derived". */
     public static final Map<String, Object> DEFAULTS = defaults();
 
@@ -217,7 +220,7 @@ public final class ConfigLoader {
      * them for other runs), but said, so that nobody believes they took effect.
      */
     static List<String> unusedSettings(TrainConfig c, Set<String> given, Map<String, String> origin) {
-        List<String> unused = new java.util.ArrayList<>();
+        List<String> unused = new ArrayList<>();
         Map<String, String> reasons = new LinkedHashMap<>();
         if (c.patience() > 0 && c.evalEvery() == 0) {
             reasons.put("patience", "early stopping needs evaluations, and eval-every is 0");

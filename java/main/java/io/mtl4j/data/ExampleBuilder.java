@@ -148,6 +148,9 @@ final class ExampleBuilder {
 
     /** The id of the label name {@code label} is, as text or as a number; -1 if none. */
     private int nameIndex(Object label) {
+        if (nameValues == null && label instanceof Number) {
+            return -1; // no label name is a number (the usual case, GLUE's): skip the text lookup per row
+        }
         int byText = task.labelNames().indexOf(label.toString().trim());
         if (byText >= 0 || nameValues == null) {
             return byText;

@@ -71,7 +71,7 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
     /** The data the checkpoint was trained on, if it can be found from here; else an error asking for --data. */
     public String trainingData() {
         String saved = config.data();
-        if (saved == null || (!saved.equals("hub") && !java.nio.file.Files.isDirectory(Path.of(saved)))) {
+        if (saved == null || (!saved.equals("hub") && !Files.isDirectory(Path.of(saved)))) {
             throw new UserError("give --data: the checkpoint was trained on " + (saved == null ? "unrecorded data"
                     : "'" + saved + "', which is not a directory from here"));
         }

@@ -247,7 +247,6 @@ public record BertConfig(
         }
     }
 
-    /** A small config for tests and examples; fields as Hugging Face names them. */
     /** {@link #raw()} without the fields of a classification head: an encoder's config.json. */
     public ObjectNode encoderRaw() {
         ObjectNode copy = raw.deepCopy();
@@ -255,6 +254,7 @@ public record BertConfig(
         return copy;
     }
 
+    /** A small config for tests and examples; fields as Hugging Face names them. */
     public static BertConfig tiny(int vocab, int hidden, int layers, int heads, int intermediate, int maxPositions) {
         ObjectNode root = JSON.createObjectNode();
         root.putArray("architectures").add("BertModel");

@@ -40,7 +40,6 @@ public final class Devices {
         throw new UserError("--device " + spec + ": expected auto, cpu, cuda or cuda:<index>");
     }
 
-    /** Whether the LibTorch on the classpath was built with CUDA (the -Pgpu build). */
     /** "cpu" or "cuda:i". */
     public static String name(Device device) {
         return device.is_cuda() ? "cuda:" + Math.max(0, device.index()) : "cpu";
@@ -51,6 +50,7 @@ public final class Devices {
         return device.is_cuda() ? name(device) : "cpu (" + org.bytedeco.pytorch.global.torch.get_num_threads() + " threads)";
     }
 
+    /** Whether the LibTorch on the classpath was built with CUDA (the -Pgpu build). */
     public static boolean isGpuBuild() {
         return Devices.class.getResource("/org/bytedeco/pytorch/" + org.bytedeco.javacpp.Loader.getPlatform()
                 + "-gpu/") != null;
