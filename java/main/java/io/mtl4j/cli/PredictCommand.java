@@ -117,6 +117,11 @@ public final class PredictCommand implements Callable<Integer> {
             try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
                 predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
             }
+            for (int i = 0; i < pairs.size(); i++) {
+                if (!predictions.isFinite(i)) {
+                    throw UserError.at(inputName(), pairs.get(i).line(), nonFinite(taskSpec, predictions));
+                }
+            }
             PrintWriter out = spec.commandLine().getOut();
             for (float[] output : predictions.outputs()) {
                 out.println(JSON.writeValueAsString(line(taskSpec, output)));
@@ -128,7 +133,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     /** A head trained on sentence pairs gets pairs, one trained on single sentences gets those. */
     private void checkShape(TaskSpec task, List<TextPairFile.Pair> pairs) {
-        String name = input.equals("-") ? "<stdin>" : Path.of(input).toString();
+        String name = inputName();
         boolean jsonl = !input.equals("-") && Path.of(input).getFileName().toString().endsWith(".jsonl");
         for (TextPairFile.Pair p : pairs) {
             if (task.isPair() && p.textB() == null) {
@@ -140,6 +145,10 @@ public final class PredictCommand implements Callable<Integer> {
                         + (jsonl ? "" : " (after a tab)"));
             }
         }
+    }
+
+    private String inputName() {
+        return input.equals("-") ? "<stdin>" : Path.of(input).toString();
     }
 
     static ObjectNode line(TaskSpec task, float[] output) {
@@ -264,6 +273,11 @@ public final class PredictCommand implements Callable<Integer> {
         try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
             predictions = Evaluator.predict(ckpt.model(), head, examples, batchSize, dev, bar::step);
         }
+        for (int i = 0; i < examples.size(); i++) {
+            if (!predictions.isFinite(i)) {
+                throw new UserError(taskSpec.name() + " test example " + i + ": " + nonFinite(taskSpec, predictions));
+            }
+        }
         StringBuilder sb = new StringBuilder("index\tprediction\n");
         int[] labels = predictions.argmax();
         for (int i = 0; i < examples.size(); i++) {
@@ -273,6 +287,11 @@ public final class PredictCommand implements Callable<Integer> {
             sb.append(i).append('\t').append(prediction).append('\n');
         }
         return sb.toString();
+    }
+
+    private static String nonFinite(TaskSpec task, Evaluator.Predictions predictions) {
+        return "the " + task.name() + " head's output is NaN or infinite here (" + predictions.nonFiniteCount() + " of "
+                + predictions.outputs().length + " inputs); the checkpoint's weights are likely broken";
     }
 
     /** GLUE's submission format: label names for the inference tasks, 0/1 for the others. */

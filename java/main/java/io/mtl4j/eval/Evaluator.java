@@ -10,17 +10,22 @@ import io.mtl4j.model.InputBatch;
 import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.runtime.Tensors;
 import io.mtl4j.tasks.TaskSpec;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
 
 /** Runs a task head over examples without gradients and scores the predictions. */
 public final class Evaluator {
+    private static final Logger LOG = LogManager.getLogger(Evaluator.class);
+
     private Evaluator() {
     }
 
@@ -38,6 +43,27 @@ public final class Evaluator {
                 out[i] = best;
             }
             return out;
+        }
+
+        /** How many examples have a NaN or an infinite output. */
+        public int nonFiniteCount() {
+            int count = 0;
+            for (int i = 0; i < outputs.length; i++) {
+                if (!isFinite(i)) {
+                    count++;
+                }
+            }
+            return count;
+        }
+
+        /** Whether every output of example {@code i} is a finite number. */
+        public boolean isFinite(int i) {
+            for (float v : outputs[i]) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         public double[] scores() {
@@ -75,7 +101,7 @@ public final class Evaluator {
                 float[] values = Tensors.toFloatArray(logits);
                 int width = spec.outputs();
                 for (int r = 0; r < indices.length; r++) {
-                    outputs[batch.exampleIndices()[r]] = java.util.Arrays.copyOfRange(values, r * width, (r + 1) * width);
+                    outputs[batch.exampleIndices()[r]] = Arrays.copyOfRange(values, r * width, (r + 1) * width);
                 }
             }
             progress.accept(indices.length);
@@ -83,8 +109,24 @@ public final class Evaluator {
         return new Predictions(outputs);
     }
 
-    /** The task's metrics on labeled examples. */
+    /**
+     * The task's metrics on labeled examples. Every metric is NaN when any output is NaN or
+     * infinite: argmax would read such a row as class 0 and score a broken model as if it had
+     * guessed; NaN is never taken for the best checkpoint and reads as broken.
+     */
     public static Map<String, Double> score(TaskSpec spec, List<TokenizedExample> examples, Predictions predictions) {
+        Map<String, Double> scores = scoreOutputs(spec, examples, predictions);
+        int nonFinite = predictions.nonFiniteCount();
+        if (nonFinite > 0) {
+            LOG.warn("{}: the model's outputs are NaN or infinite for {} of {} examples, so every score is NaN",
+                    spec.name(), nonFinite, examples.size());
+            scores.replaceAll((metric, value) -> Double.NaN);
+        }
+        return scores;
+    }
+
+    private static Map<String, Double> scoreOutputs(TaskSpec spec, List<TokenizedExample> examples,
+                                                    Predictions predictions) {
         List<String> names = spec.metrics().stream().map(m -> m.id()).toList();
         if (spec.isRegression()) {
             double[] gold = new double[examples.size()];

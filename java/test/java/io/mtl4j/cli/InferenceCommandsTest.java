@@ -8,6 +8,7 @@ import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.model.InputBatch;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.runtime.Tensors;
+import io.mtl4j.testing.LogCapture;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.tokenize.Encoding;
@@ -20,13 +21,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mtl4j.model.safetensors.SafeTensorsFile;
+import io.mtl4j.model.safetensors.SafeTensorsWriter;
+
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** eval, predict and export on a small trained run. */
@@ -221,5 +230,51 @@ class InferenceCommandsTest {
                 r.err().strip());
 
         assertEquals(1, TinyRuns.predict(dir, run.resolve("best"), "qqp", "is a dog a cat\tis a cat a dog\n").size());
+    }
+
+    /** A head with NaN weights: eval scores NaN (not argmax's class 0), predict refuses to print NaN. */
+    @Test
+    void nonFiniteOutputsScoreNaNAndStopPredict() throws Exception {
+        Path broken = dir.resolve("broken");
+        Files.createDirectories(broken);
+        try (var files = Files.list(run.resolve("best"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, broken.resolve(f.getFileName()));
+            }
+        }
+        Path weights = broken.resolve("model.safetensors");
+        List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
+        try (SafeTensorsFile file = SafeTensorsFile.open(run.resolve("best/model.safetensors"))) {
+            for (var t : file.tensors().entrySet()) {
+                ByteBuffer data = ByteBuffer.allocate((int) t.getValue().byteLength()).order(ByteOrder.LITTLE_ENDIAN);
+                data.put(file.map(t.getValue())).flip();
+                if (t.getKey().equals("heads.sst2.bias")) {
+                    data.putFloat(0, Float.NaN);
+                }
+                entries.add(new SafeTensorsWriter.Entry(t.getKey(), t.getValue().dtype(), t.getValue().shape(), data));
+            }
+            SafeTensorsWriter.write(weights, entries, file.metadata());
+        }
+
+        StringWriter log = new StringWriter();
+        CliRunner eval;
+        try (AutoCloseable capture = LogCapture.into(log)) {
+            eval = CliRunner.run("eval", "--checkpoint", broken.toString(), "--data", data.toString(),
+                    "--tasks", "sst2,qqp", "--json", "--device", "cpu");
+        }
+        assertEquals(0, eval.exitCode(), eval.err());
+        JsonNode scores = JSON.readTree(eval.out());
+        assertTrue(Double.isNaN(scores.get("sst2").get("accuracy").asDouble()), scores.toString());
+        assertFalse(Double.isNaN(scores.get("qqp").get("f1").asDouble()), "the other head is unharmed: " + scores);
+        assertTrue(log.toString().contains("sst2: the model's outputs are NaN or infinite for 24 of 24 examples"),
+                log.toString());
+
+        Path input = Files.writeString(dir.resolve("nan-input.tsv"), "a great film\nboring\n");
+        CliRunner predict = CliRunner.run("predict", "--checkpoint", broken.toString(), "--task", "sst2",
+                "--input", input.toString(), "--device", "cpu");
+        assertEquals(2, predict.exitCode(), predict.err());
+        assertEquals("mtl4j: error: " + input + ":1: the sst2 head's output is NaN or infinite here (2 of 2 inputs); "
+                + "the checkpoint's weights are likely broken", predict.err().strip());
+        assertEquals("", predict.out());
     }
 }
