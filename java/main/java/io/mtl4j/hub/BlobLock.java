@@ -23,13 +23,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Two levels: a process-wide {@link ReentrantLock} per lock file (a JVM can hold only one
  * {@link FileLock} on a file; a second {@code FileChannel.lock} from another thread throws
  * {@link java.nio.channels.OverlappingFileLockException} instead of waiting), then a
- * {@link FileChannel#lock()} on the file for other processes. The lock file is never deleted:
+ * lock on the file for other processes. The lock file is never deleted:
  * deleting it would let a waiter lock an unlinked inode while a newcomer locks a new one.
  *
- * <p>{@code FileChannel.lock} is an {@code fcntl} record lock on Linux and macOS. Python's
- * {@code filelock} (used by {@code huggingface_hub}) takes {@code flock} locks, which the Linux
- * kernel keeps separate from {@code fcntl} locks; so this excludes other mtl4j processes, but
- * not a {@code huggingface_hub} download of the same blob at the same time.
+ * <p>Across processes, two kinds of lock on the file, taken in this order: an {@link Flock}, the
+ * kind Python's {@code filelock} takes for {@code huggingface_hub}, so a Python download of the
+ * same blob waits for this one and this one for it; then the {@code fcntl} record lock of
+ * {@link FileChannel#lock()}, which Linux keeps apart from {@code flock} locks and which is all
+ * there is where libc has no {@code flock}.
  */
 final class BlobLock implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(BlobLock.class);
@@ -44,12 +45,14 @@ final class BlobLock implements AutoCloseable {
 
     private final Path key;
     private final Entry entry;
+    private final Flock flock;
     private final FileChannel channel;
     private final FileLock fileLock;
 
-    private BlobLock(Path key, Entry entry, FileChannel channel, FileLock fileLock) {
+    private BlobLock(Path key, Entry entry, Flock flock, FileChannel channel, FileLock fileLock) {
         this.key = key;
         this.entry = entry;
+        this.flock = flock;
         this.channel = channel;
         this.fileLock = fileLock;
     }
@@ -68,6 +71,7 @@ final class BlobLock implements AutoCloseable {
             return held;
         });
         boolean locked = false;
+        Flock flock = null;
         FileChannel channel = null;
         try {
             if (!entry.lock.tryLock()) {
@@ -77,14 +81,28 @@ final class BlobLock implements AutoCloseable {
             locked = true;
             Files.createDirectories(key.getParent());
             channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            boolean waited = false;
+            if (Flock.available()) {
+                flock = Flock.tryLock(key);
+                if (flock == null) {
+                    waitingFor(what, key);
+                    waited = true;
+                    flock = Flock.lock(key);
+                }
+            }
             FileLock fileLock = channel.tryLock();
             if (fileLock == null) {
-                LOG.info("Waiting for another process downloading {} to finish (lock {})", what, key);
+                if (!waited) {
+                    waitingFor(what, key);
+                }
                 fileLock = channel.lock();
             }
-            return new BlobLock(key, entry, channel, fileLock);
+            return new BlobLock(key, entry, flock, channel, fileLock);
         } catch (IOException | InterruptedException | RuntimeException e) {
             closeQuietly(channel);
+            if (flock != null) {
+                flock.close();
+            }
             if (locked) {
                 entry.lock.unlock();
             }
@@ -108,9 +126,16 @@ final class BlobLock implements AutoCloseable {
             // closing the channel releases it too
         } finally {
             closeQuietly(channel);
+            if (flock != null) {
+                flock.close();
+            }
             entry.lock.unlock();
             release(key);
         }
+    }
+
+    private static void waitingFor(String what, Path key) {
+        LOG.info("Waiting for another process downloading {} to finish (lock {})", what, key);
     }
 
     private static void release(Path key) {

@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class HubClientTest {
     static final String REPO = "acme/tiny-bert";
@@ -301,18 +302,59 @@ class HubClientTest {
         }
     }
 
-    /** The lock also excludes another process: a child JVM holds the blob's lock file. */
+    /** The lock also excludes another process: a child JVM holds the blob's lock file (an fcntl lock). */
     @Test
     void downloadWaitsForAnotherProcessHoldingTheBlobLock() throws Exception {
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        assertDownloadWaitsFor(lockFile -> List.of(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+                LockHolder.class.getName(), lockFile.toString()));
+    }
+
+    /**
+     * And a process holding an flock on it, as Python's filelock does for huggingface_hub
+     * (here util-linux's flock(1), which takes the same lock).
+     */
+    @Test
+    void downloadWaitsForAnFlockAsHuggingfaceHubTakesIt() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/flock")), "needs util-linux's flock(1)");
+        assertDownloadWaitsFor(lockFile -> {
+            Files.createDirectories(lockFile.getParent());
+            return List.of("/usr/bin/flock", "--exclusive", lockFile.toString(),
+                    "sh", "-c", "echo locked; cat > /dev/null");
+        });
+    }
+
+    /** The other way round: while mtl4j holds a blob's lock, a process asking for the flock is refused. */
+    @Test
+    void anFlockIsRefusedWhileTheBlobLockIsHeld() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/flock")), "needs util-linux's flock(1)");
+        Path lockFile = cache.resolve(".locks/models--acme--tiny-bert/some-etag.lock");
+        try (BlobLock lock = BlobLock.acquire(lockFile, "a blob")) {
+            assertEquals(1, flockNonBlocking(lockFile), "flock(1) got the lock mtl4j holds");
+        }
+        assertEquals(0, flockNonBlocking(lockFile), "the lock was not released");
+    }
+
+    private static int flockNonBlocking(Path file) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/flock", "--nonblock", "--conflict-exit-code", "1", file.toString(), "true")
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return p.exitValue();
+    }
+
+    private interface HolderCommand {
+        List<String> forLock(Path lockFile) throws IOException;
+    }
+
+    /** Starts {@code holder}, which prints "locked" once it holds the lock and keeps it until its stdin closes. */
+    private void assertDownloadWaitsFor(HolderCommand holder) throws Exception {
         String sha = Hashing.sha256Hex(weights);
         Path lockFile = cache.resolve(".locks/models--acme--tiny-bert/" + sha + ".lock");
-        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process holder = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
-                LockHolder.class.getName(), lockFile.toString()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(holder.forLock(lockFile)).redirectErrorStream(true).start();
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             BufferedReader out = new BufferedReader(
-                    new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("locked", out.readLine(), "the child did not take the lock");
 
             Future<Path> download = pool.submit(
@@ -321,12 +363,12 @@ class HubClientTest {
             assertFalse(download.isDone(), "the download did not wait for the other process's lock");
             assertTrue(hub.requests().stream().noneMatch(FakeHub.Request::isCdn), hub.requests().toString());
 
-            holder.getOutputStream().close();
-            assertTrue(holder.waitFor(10, TimeUnit.SECONDS));
+            process.getOutputStream().close();
+            assertTrue(process.waitFor(10, TimeUnit.SECONDS));
             Path file = download.get(10, TimeUnit.SECONDS);
             assertArrayEquals(weights, Files.readAllBytes(file));
         } finally {
-            holder.destroyForcibly();
+            process.destroyForcibly();
             pool.shutdownNow();
         }
     }
