@@ -136,7 +136,9 @@ public final class HubClient {
         FileRef ref = new FileRef(repo, revision, filename);
         RepoCache cache = cache(repo);
         Optional<String> known = cache.knownCommit(revision);
-        if (known.isPresent()) {
+        // A branch or tag may have moved since it was cached: only a commit sha, or offline
+        // mode, trusts the cache without asking the hub, as huggingface_hub does.
+        if (known.isPresent() && (RepoCache.isCommitSha(revision) || config.offline())) {
             Path cached = cache.snapshotFile(known.get(), filename);
             if (Files.exists(cached)) {
                 return new CachedFile(known.get(), cached);
@@ -151,10 +153,6 @@ public final class HubClient {
                     + (known.isEmpty() && !RepoCache.isCommitSha(revision) ? " (no refs/" + revision + ")" : "")
                     + " and offline mode is on (HF_HUB_OFFLINE=1); unset HF_HUB_OFFLINE to download it");
         }
-        return download(ref, cache);
-    }
-
-    private CachedFile download(FileRef ref, RepoCache cache) {
         FileMetadata meta;
         try {
             meta = http.head(ref);
@@ -164,7 +162,19 @@ public final class HubClient {
                 cache.markMissing(commit, ref.filename());
             });
             throw e;
+        } catch (HubUnreachableError e) {
+            Optional<Path> cached = known.map(commit -> cache.snapshotFile(commit, filename)).filter(Files::exists);
+            if (cached.isEmpty()) {
+                throw e;
+            }
+            LOG.warn("{}; using {} of {} from the hub cache, at commit {} where revision {} last pointed",
+                    e.getMessage(), filename, repo, known.get(), revision);
+            return new CachedFile(known.get(), cached.get());
         }
+        return download(ref, cache, meta);
+    }
+
+    private CachedFile download(FileRef ref, RepoCache cache, FileMetadata meta) {
         String commit = meta.commit().filter(RepoCache::isCommitSha).orElseGet(() -> {
             if (RepoCache.isCommitSha(ref.revision())) {
                 return ref.revision();

@@ -165,21 +165,21 @@ final class HubHttp {
             return userError;
         }
         if (e instanceof HttpConnectTimeoutException) {
-            return new UserError("timed out connecting to " + where + " after " + config.connectTimeout().toSeconds()
+            return new HubUnreachableError("timed out connecting to " + where + " after " + config.connectTimeout().toSeconds()
                     + "s (hub endpoint " + endpointName() + "; set HF_ENDPOINT, or HF_HUB_OFFLINE=1 to use the cache)", e);
         }
         if (e instanceof HttpTimeoutException) {
-            return new UserError("no response from " + where + " within " + config.requestTimeout().toSeconds()
+            return new HubUnreachableError("no response from " + where + " within " + config.requestTimeout().toSeconds()
                     + "s (hub endpoint " + endpointName() + ")", e);
         }
         if (e instanceof ConnectException) {
-            return new UserError("cannot connect to " + where + ": connection refused or unreachable (hub endpoint "
+            return new HubUnreachableError("cannot connect to " + where + ": connection refused or unreachable (hub endpoint "
                     + endpointName() + "; set HF_ENDPOINT, or HF_HUB_OFFLINE=1 to use the cache)", e);
         }
         if (e instanceof UncheckedIOException unchecked) {
             return new UserError(unchecked.getMessage(), e);
         }
-        return new UserError("network error fetching " + ref.describe() + " from " + where + ": " + e, e);
+        return new HubUnreachableError("network error fetching " + ref.describe() + " from " + where + ": " + e, e);
     }
 
     private FileMetadata metadata(HttpHeaders headers, URI url, boolean redirected, FileRef ref) {
@@ -230,6 +230,9 @@ final class HubHttp {
                         + ref.revision() + " (HTTP 404" + where + ")" + detail,
                         headers.firstValue("X-Repo-Commit").filter(RepoCache::isCommitSha).orElse(null));
             };
+        }
+        if (status >= 500) {
+            return new HubUnreachableError("HTTP " + status + " for " + ref.describe() + where + detail);
         }
         return new UserError("HTTP " + status + " for " + ref.describe() + where + detail);
     }

@@ -1,5 +1,6 @@
 package io.mtl4j.hub;
 
+import io.mtl4j.testing.LogCapture;
 import io.mtl4j.util.Hashing;
 import io.mtl4j.util.UserError;
 import org.junit.jupiter.api.AfterEach;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,7 +107,48 @@ class HubClientTest {
 
         int requests = hub.requests().size();
         assertEquals(snapshot, client().downloadModel(REPO, null));
-        assertEquals(requests, hub.requests().size(), "second download must come from the cache");
+        assertEquals(List.of("HEAD /acme/tiny-bert/resolve/main/config.json"), requestsSince(requests),
+                "a second download asks only where main points; the files come from the cache");
+    }
+
+    /** Each request after the first {@code skip}, as "METHOD path". */
+    List<String> requestsSince(int skip) {
+        return hub.requests().stream().skip(skip).map(r -> r.method() + " " + r.path()).toList();
+    }
+
+    @Test
+    void aBranchThatMovedIsFollowedAsHuggingfaceHubDoes() throws IOException {
+        Path old = client().downloadModel(REPO, null);
+        byte[] newWeights = randomBytes(1000, 7);
+        hub.put(REPO, V1, "config.json", config, false, "main");
+        hub.put(REPO, V1, "tokenizer.json", tokenizer, false);
+        hub.put(REPO, V1, "model.safetensors", newWeights, true);
+
+        Path moved = client().downloadModel(REPO, null);
+        Path repoDir = cache.resolve("models--acme--tiny-bert");
+        assertEquals(repoDir.resolve("snapshots").resolve(V1), moved);
+        assertEquals(V1, Files.readString(repoDir.resolve("refs/main")));
+        assertArrayEquals(newWeights, Files.readAllBytes(moved.resolve("model.safetensors")));
+        assertArrayEquals(weights, Files.readAllBytes(old.resolve("model.safetensors")), "the old snapshot stays");
+    }
+
+    @Test
+    void anUnreachableHubFallsBackToWhereTheBranchLastPointed() throws IOException {
+        Path snapshot = client().downloadModel(REPO, null);
+        hub.close();
+
+        StringWriter log = new StringWriter();
+        try (AutoCloseable capture = LogCapture.into(log)) {
+            assertEquals(snapshot, client().downloadModel(REPO, null));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        assertTrue(log.toString().contains("cannot connect to " + hub.endpoint()), log.toString());
+        assertTrue(log.toString().contains("using config.json of model repo acme/tiny-bert from the hub cache, at commit " + MAIN
+                + " where revision main last pointed"), log.toString());
+
+        UserError notCached = assertThrows(UserError.class, () -> client().downloadModel("acme/other", null));
+        assertTrue(notCached.getMessage().contains("cannot connect"), notCached.getMessage());
     }
 
     @Test
@@ -139,7 +182,8 @@ class HubClientTest {
         int requests = hub.requests().size();
         client().downloadFile(RepoType.MODEL, REPO, MAIN, "config.json");
         client().downloadFile(RepoType.MODEL, REPO, "v1.0", "config.json");
-        assertEquals(requests, hub.requests().size());
+        assertEquals(List.of("HEAD /acme/tiny-bert/resolve/v1.0/config.json"), requestsSince(requests),
+                "a sha needs no request; a tag may have moved");
     }
 
     @Test
@@ -431,7 +475,8 @@ class HubClientTest {
 
         int requests = hub.requests().size();
         assertEquals(snapshot, client().downloadModel(repo, null));
-        assertEquals(requests, hub.requests().size(), "the missing model.safetensors must be remembered");
+        assertEquals(List.of("HEAD /acme/sharded/resolve/main/config.json"), requestsSince(requests),
+                "the missing model.safetensors must be remembered for the commit");
     }
 
     @Test
