@@ -17,8 +17,8 @@ import java.nio.file.StandardCopyOption;
  * renamed, so the target is never half-written; a link left dangling by a cleaned hub cache no
  * longer counts as a file and the split is fetched again.
  *
- * <p>Files already in the hub cache for the revision are not downloaded again; a branch or tag
- * costs one HEAD request, to see where it points now.
+ * <p>Files already in the hub cache for the revision are not downloaded again, only looked up
+ * (one HEAD request each; none offline).
  */
 public final class GlueHubFetcher implements HubFetcher {
     private final HubClient client;

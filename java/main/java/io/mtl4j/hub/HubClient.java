@@ -4,6 +4,8 @@ import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +41,8 @@ public final class HubClient {
     private final HubConfig config;
     private final HubHttp http;
     private final BlobDownloader downloader;
+    /** Set once a lookup found the hub unreachable and fell back on the cache: the rest do too. */
+    private volatile boolean hubUnreachable;
 
     public HubClient(HubConfig config, DownloadProgress progress) {
         this.config = config;
@@ -136,14 +140,16 @@ public final class HubClient {
         FileRef ref = new FileRef(repo, revision, filename);
         RepoCache cache = cache(repo);
         Optional<String> known = cache.knownCommit(revision);
-        // A branch or tag may have moved since it was cached: only a commit sha, or offline
-        // mode, trusts the cache without asking the hub, as huggingface_hub does.
-        if (known.isPresent() && (RepoCache.isCommitSha(revision) || config.offline())) {
+        // Online, every file is looked up (one HEAD): a branch or tag may have moved since it was
+        // cached, as huggingface_hub assumes, and the cached blob's size is checked against the
+        // hub's. A commit's missing file stays missing, so its remembered miss is trusted.
+        boolean cacheOnly = config.offline() || hubUnreachable;
+        if (known.isPresent()) {
             Path cached = cache.snapshotFile(known.get(), filename);
-            if (Files.exists(cached)) {
+            if (cacheOnly && Files.exists(cached)) {
                 return new CachedFile(known.get(), cached);
             }
-            if (Files.exists(cache.noExistMarker(known.get(), filename))) {
+            if ((cacheOnly || RepoCache.isCommitSha(revision)) && Files.exists(cache.noExistMarker(known.get(), filename))) {
                 throw new HubFileNotFoundError("file " + filename + " not found in " + repo + " at revision "
                         + revision + " (remembered in the hub cache " + cache.dir() + ")", known.get());
             }
@@ -167,8 +173,10 @@ public final class HubClient {
             if (cached.isEmpty()) {
                 throw e;
             }
-            LOG.warn("{}; using {} of {} from the hub cache, at commit {} where revision {} last pointed",
-                    e.getMessage(), filename, repo, known.get(), revision);
+            hubUnreachable = true;
+            LOG.warn("{}; using {} of {} from the hub cache, at commit {}{}, and the cache only from now on",
+                    e.getMessage(), filename, repo, known.get(),
+                    RepoCache.isCommitSha(revision) ? "" : " where revision " + revision + " last pointed");
             return new CachedFile(known.get(), cached.get());
         }
         return download(ref, cache, meta);
@@ -185,7 +193,7 @@ public final class HubClient {
         });
         cache.writeRef(ref.revision(), commit);
         Path snapshot = cache.snapshotFile(commit, ref.filename());
-        if (Files.exists(snapshot)) {
+        if (Files.exists(snapshot) && hasTheHubsSize(snapshot, meta)) {
             return new CachedFile(commit, snapshot);
         }
         Path blob = cache.blob(meta.etag());
@@ -193,12 +201,42 @@ public final class HubClient {
         // for an existing blob to the snapshot link, so only one of them downloads it and the
         // others find the finished blob once they get the lock.
         try (BlobLock lock = BlobLock.acquire(cache.blobLock(meta.etag()), ref.describe())) {
-            if (Files.isRegularFile(blob)) {
+            if (Files.isRegularFile(blob) && hasTheHubsSize(blob, meta)) {
                 LOG.info("{} of {} is already in the cache as blob {}", ref.filename(), ref.repo(), meta.etag());
             } else {
+                if (Files.isRegularFile(blob)) {
+                    LOG.warn("{}: the cached blob {} has {} bytes where the hub says {}; downloading it again",
+                            ref.describe(), blob, size(blob), meta.size());
+                    deleteBlob(blob);
+                }
                 downloader.download(ref, meta, cache.incompleteBlob(meta.etag()), blob);
             }
             return new CachedFile(commit, cache.linkSnapshot(commit, ref.filename(), meta.etag()));
+        }
+    }
+
+    /**
+     * Whether a cached file has the size the hub gives (or the hub gave none): a cheap check on
+     * every online lookup that finds a blob truncated or grown since it was downloaded, where
+     * hashing a multi-gigabyte blob on every run would not be cheap.
+     */
+    private static boolean hasTheHubsSize(Path file, FileMetadata meta) {
+        return meta.size() < 0 || size(file) == meta.size();
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read its size: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteBlob(Path blob) {
+        try {
+            Files.delete(blob);
+        } catch (IOException e) {
+            throw new UncheckedIOException(blob + ": cannot delete the damaged blob: " + e.getMessage(), e);
         }
     }
 

@@ -107,8 +107,10 @@ class HubClientTest {
 
         int requests = hub.requests().size();
         assertEquals(snapshot, client().downloadModel(REPO, null));
-        assertEquals(List.of("HEAD /acme/tiny-bert/resolve/main/config.json"), requestsSince(requests),
-                "a second download asks only where main points; the files come from the cache");
+        assertEquals(List.of("HEAD /acme/tiny-bert/resolve/main/config.json",
+                        "HEAD /acme/tiny-bert/resolve/" + MAIN + "/tokenizer.json",
+                        "HEAD /acme/tiny-bert/resolve/" + MAIN + "/model.safetensors"), requestsSince(requests),
+                "a second download looks each file up (where main points, the size); the files come from the cache");
     }
 
     /** Each request after the first {@code skip}, as "METHOD path". */
@@ -133,6 +135,28 @@ class HubClientTest {
     }
 
     @Test
+    void aCachedBlobOfTheWrongSizeIsDownloadedAgain() throws IOException {
+        Path snapshot = client().downloadModel(REPO, null);
+        Path blob = cache.resolve("models--acme--tiny-bert/blobs/" + Hashing.sha256Hex(weights));
+        try (var channel = java.nio.channels.FileChannel.open(blob, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(1000);
+        }
+        int requests = hub.requests().size();
+
+        StringWriter log = new StringWriter();
+        try (AutoCloseable capture = LogCapture.into(log)) {
+            assertEquals(snapshot, client().downloadModel(REPO, null));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        assertArrayEquals(weights, Files.readAllBytes(snapshot.resolve("model.safetensors")));
+        assertTrue(log.toString().contains("has 1000 bytes where the hub says " + weights.length
+                + "; downloading it again"), log.toString());
+        assertEquals(1, hub.requests().stream().skip(requests).filter(r -> r.isCdn() && r.method().equals("GET")).count(),
+                "only the damaged blob is fetched again: " + requestsSince(requests));
+    }
+
+    @Test
     void anUnreachableHubFallsBackToWhereTheBranchLastPointed() throws IOException {
         Path snapshot = client().downloadModel(REPO, null);
         hub.close();
@@ -145,7 +169,8 @@ class HubClientTest {
         }
         assertTrue(log.toString().contains("cannot connect to " + hub.endpoint()), log.toString());
         assertTrue(log.toString().contains("using config.json of model repo acme/tiny-bert from the hub cache, at commit " + MAIN
-                + " where revision main last pointed"), log.toString());
+                + " where revision main last pointed, and the cache only from now on"), log.toString());
+        assertEquals(1, log.toString().split("cannot connect", -1).length - 1, "one failed lookup, not one per file: " + log);
 
         UserError notCached = assertThrows(UserError.class, () -> client().downloadModel("acme/other", null));
         assertTrue(notCached.getMessage().contains("cannot connect"), notCached.getMessage());
@@ -182,8 +207,9 @@ class HubClientTest {
         int requests = hub.requests().size();
         client().downloadFile(RepoType.MODEL, REPO, MAIN, "config.json");
         client().downloadFile(RepoType.MODEL, REPO, "v1.0", "config.json");
-        assertEquals(List.of("HEAD /acme/tiny-bert/resolve/v1.0/config.json"), requestsSince(requests),
-                "a sha needs no request; a tag may have moved");
+        assertEquals(List.of("HEAD /acme/tiny-bert/resolve/" + MAIN + "/config.json",
+                "HEAD /acme/tiny-bert/resolve/v1.0/config.json"), requestsSince(requests),
+                "looked up, not downloaded again");
     }
 
     @Test
@@ -475,8 +501,9 @@ class HubClientTest {
 
         int requests = hub.requests().size();
         assertEquals(snapshot, client().downloadModel(repo, null));
-        assertEquals(List.of("HEAD /acme/sharded/resolve/main/config.json"), requestsSince(requests),
-                "the missing model.safetensors must be remembered for the commit");
+        assertTrue(requestsSince(requests).stream().allMatch(r -> r.startsWith("HEAD ")), requestsSince(requests).toString());
+        assertFalse(requestsSince(requests).contains("HEAD /acme/sharded/resolve/" + MAIN + "/model.safetensors"),
+                "the missing model.safetensors must be remembered for the commit: " + requestsSince(requests));
     }
 
     @Test
