@@ -83,11 +83,15 @@ final class BlobLock implements AutoCloseable {
             channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             boolean waited = false;
             if (Flock.available()) {
-                flock = Flock.tryLock(key);
-                if (flock == null) {
-                    waitingFor(what, key);
-                    waited = true;
-                    flock = Flock.lock(key);
+                try {
+                    flock = Flock.tryLock(key);
+                    if (flock == null) {
+                        waitingFor(what, key);
+                        waited = true;
+                        flock = Flock.lock(key);
+                    }
+                } catch (Flock.Unsupported e) {
+                    LOG.debug("{}; locking with fcntl only, which a huggingface_hub download does not see", e.getMessage());
                 }
             }
             FileLock fileLock = channel.tryLock();

@@ -25,6 +25,7 @@ final class Flock implements AutoCloseable {
     private static final int LOCK_NB = 4;
     private static final int LOCK_UN = 8;
     private static final int EINTR = 4;
+    private static final int EWOULDBLOCK = Platform.isMac() ? 35 : 11;
     private static final LibC LIBC = load();
 
     private interface LibC extends Library {
@@ -45,6 +46,15 @@ final class Flock implements AutoCloseable {
         return LIBC != null;
     }
 
+    /** The file system refuses flock (some network file systems): the caller does without it. */
+    static final class Unsupported extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Unsupported(Path path, LastErrorException cause) {
+            super("flock on " + path + ": " + cause.getMessage(), cause);
+        }
+    }
+
     /**
      * Opens the existing file {@code path} and locks it exclusively, without waiting; null if
      * another open file description holds an flock on it.
@@ -54,29 +64,28 @@ final class Flock implements AutoCloseable {
         try {
             LIBC.flock(fd, LOCK_EX | LOCK_NB);
             return new Flock(fd);
-        } catch (LastErrorException busy) {
+        } catch (LastErrorException e) {
             closeQuietly(fd);
-            return null;
+            if (e.getErrorCode() == EWOULDBLOCK) {
+                return null;
+            }
+            throw new Unsupported(path, e);
         }
     }
 
     /** Opens the existing file {@code path} and waits for an exclusive lock on it. */
     static Flock lock(Path path) throws IOException {
         int fd = open(path);
-        try {
-            while (true) {
-                try {
-                    LIBC.flock(fd, LOCK_EX);
-                    return new Flock(fd);
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() != EINTR) {
-                        throw new IOException("flock: " + e.getMessage(), e);
-                    }
+        while (true) {
+            try {
+                LIBC.flock(fd, LOCK_EX);
+                return new Flock(fd);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EINTR) {
+                    closeQuietly(fd);
+                    throw new Unsupported(path, e);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(fd);
-            throw e;
         }
     }
 
@@ -113,7 +122,7 @@ final class Flock implements AutoCloseable {
         }
         try {
             return Native.load(Platform.C_LIBRARY_NAME, LibC.class);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+        } catch (LinkageError | RuntimeException e) {
             LOG.debug("no flock from libc ({}); the hub cache's blob locks exclude only other mtl4j processes", e.toString());
             return null;
         }
