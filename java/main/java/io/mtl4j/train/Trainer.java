@@ -192,14 +192,19 @@ public final class Trainer {
 
     /**
      * A run that died after saving {@code step-N} but before linking it as {@code best} (or
-     * {@code best-<task>}) resumes from that very checkpoint: link it now, or those links would stay
-     * missing or stale for the rest of the run.
+     * {@code best-<task>}), or before writing eval.json, resumes from that very checkpoint: link and
+     * write them now, or they would stay missing or stale for the rest of the run.
      */
     private void relinkBestCheckpoints(Path checkpoint) {
         try {
             if (best.bestStep() == step && !checkpointAtStep(run.runDir().resolve("best"), step)) {
                 LOG.warn("the run stopped before linking its best checkpoint (step {}): linking it now", step);
                 Checkpoints.link(run.runDir(), checkpoint, "best");
+            }
+            if (best.bestStep() >= 0 && checkpointAtStep(run.runDir().resolve("best"), best.bestStep())
+                    && !evalJsonHoldsTheBest()) {
+                LOG.warn("the run stopped before writing eval.json for its best checkpoint (step {}): writing it now",
+                        best.bestStep());
                 writeEvalJson();
             }
             for (Map.Entry<String, Long> e : best.bestTaskSteps().entrySet()) {
@@ -690,6 +695,13 @@ public final class Trainer {
             Checkpoints.link(run.runDir(), saved, "best-" + task);
         }
         return stoppingEarly;
+    }
+
+    /** Compared as bytes: eval.json is only ever written by {@link #writeEvalJson}. */
+    private boolean evalJsonHoldsTheBest() throws IOException {
+        Path file = run.runDir().resolve("eval.json");
+        return Files.isRegularFile(file)
+                && java.util.Arrays.equals(Files.readAllBytes(file), Checkpoints.JSON.writeValueAsBytes(best.bestMetrics()));
     }
 
     private void writeEvalJson() throws IOException {

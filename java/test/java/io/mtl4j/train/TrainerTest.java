@@ -268,6 +268,20 @@ class TrainerTest {
     }
 
     @Test
+    void aRunThatDiedAfterLinkingItsBestButBeforeWritingEvalJsonWritesItOnResume() throws Exception {
+        Map<String, Object> frozenInPlace = stopsEarlyAtStep4(0); // step 2 stays best: no later evaluation writes eval.json
+        Path full = train("full", frozenInPlace).runDir();
+        Path run = trainStoppingAt(2, "died", frozenInPlace).runDir();
+        // As if the process died right after linking best (step 2), before writing eval.json.
+        Files.delete(run.resolve("eval.json"));
+
+        TrainSession.run(null, null, run, List.of());
+        assertEquals(2, stepOf(run.resolve("best")), "precondition: step 2 stayed best");
+        assertTrue(Files.isRegularFile(run.resolve("eval.json")), "eval.json is written on resume");
+        assertEquals(JSON.readTree(full.resolve("eval.json").toFile()), JSON.readTree(run.resolve("eval.json").toFile()));
+    }
+
+    @Test
     void resumesCheckpointsSavedBeforeTheStateHeldTheBestMetrics() throws Exception {
         Path full = train("full", EVAL_EVERY_2).runDir();
         Path run = stoppedAfterStep2("old");
