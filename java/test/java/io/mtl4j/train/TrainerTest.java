@@ -374,6 +374,40 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("is not the tokenizer the run started with"), e.getMessage());
     }
 
+    @Test
+    void aTaskDefinitionEditedSinceTheRunStartedIsRefusedOnResume() throws Exception {
+        String declaration = """
+                tasks:
+                  - name: pair
+                    text_fields: %s
+                    labels: [different, duplicate]
+                    metrics: [accuracy, f1]
+                    main_metric: %s
+                    files:
+                      train: %s
+                      validation: %s
+                """;
+        Path taskFile = dir.resolve("tasks.yaml");
+        String train = data.resolve("qqp/train.jsonl").toString();
+        String dev = data.resolve("qqp/validation.jsonl").toString();
+        Files.writeString(taskFile, declaration.formatted("[question1, question2]", "accuracy", train, dev));
+        Map<String, Object> pair = Map.of("tasks", "sst2,pair", "task-file", taskFile.toString(), "eval-every", 2L);
+        Path run = trainStoppingAt(2, "edited", pair).runDir();
+
+        // The same data files and labels, but the pair's texts swapped: each step would train on other inputs.
+        Files.writeString(taskFile, declaration.formatted("[question2, question1]", "accuracy", train, dev));
+        UserError e = assertThrows(UserError.class, () -> TrainSession.run(config(pair), null, run, List.of()));
+        assertTrue(e.getMessage().contains("task pair") && e.getMessage().contains("text fields [question1, question2] -> [question2, question1]"),
+                e.getMessage());
+        // Another main metric would pick best checkpoints by comparing f1 against the accuracies so far.
+        Files.writeString(taskFile, declaration.formatted("[question1, question2]", "f1", train, dev));
+        e = assertThrows(UserError.class, () -> TrainSession.run(config(pair), null, run, List.of()));
+        assertTrue(e.getMessage().contains("main metric accuracy -> f1"), e.getMessage());
+
+        Files.writeString(taskFile, declaration.formatted("[question1, question2]", "accuracy", train, dev));
+        assertEquals(6, TrainSession.run(config(pair), null, run, List.of()).result().steps());
+    }
+
     private static Path copyTree(Path from, Path to) throws java.io.IOException {
         try (var files = Files.walk(from)) {
             for (Path f : files.toList()) {
