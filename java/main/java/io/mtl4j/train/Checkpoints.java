@@ -124,7 +124,24 @@ public final class Checkpoints {
         if (old != null) {
             deleteTree(old);
         }
+        deleteOldCopiesOfInterruptedReplacements(runDir, name);
         return target;
+    }
+
+    /**
+     * A run killed between the two renames of replacing {@code name} left the old copy renamed aside
+     * (a resume may start from it, so it is kept until then); now that {@code name} is in place again
+     * it is garbage that would hold a whole checkpoint's disk space for good.
+     */
+    private static void deleteOldCopiesOfInterruptedReplacements(Path runDir, String name) throws IOException {
+        List<Path> leftovers;
+        try (Stream<Path> s = Files.list(runDir)) {
+            leftovers = s.filter(p -> p.getFileName().toString().startsWith(OLD_PREFIX + name + "-")
+                    && p.getFileName().toString().substring(OLD_PREFIX.length() + name.length() + 1).matches("-?\\d+")).toList();
+        }
+        for (Path p : leftovers) {
+            deleteTree(p);
+        }
     }
 
     /** Keeps the newest {@code keep} {@code step-N} checkpoints. */

@@ -282,6 +282,23 @@ class TrainerTest {
     }
 
     @Test
+    void theOldCopyOfAnInterruptedReplacementIsRemovedWhenTheReplacementIsRedone() throws Exception {
+        Path run = stoppedAfterStep2("interrupted");
+        // As if killed between the two renames of replacing best, and of replacing last: the old
+        // copies renamed aside, the new ones not yet in place.
+        Files.move(run.resolve("best"), run.resolve(".old-best-123"));
+        Files.move(run.resolve("last"), run.resolve(".old-last--456"));
+
+        TrainSession.run(null, null, run, List.of());
+        try (var entries = Files.list(run)) {
+            assertEquals(List.of(), entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".old-")).toList(),
+                    "no copy of a checkpoint is left behind, outside what --keep-last bounds");
+        }
+        assertEquals(2, stepOf(run.resolve("best")));
+        assertEquals(6, stepOf(run.resolve("last")));
+    }
+
+    @Test
     void resumesCheckpointsSavedBeforeTheStateHeldTheBestMetrics() throws Exception {
         Path full = train("full", EVAL_EVERY_2).runDir();
         Path run = stoppedAfterStep2("old");
