@@ -252,6 +252,7 @@ public final class Checkpoints {
     /** Throws a {@link UserError} naming the problem unless every file a resume reads is intact. */
     private static void checkComplete(Path checkpoint) {
         readMeta(checkpoint);
+        io.mtl4j.model.BertConfig.load(checkpoint);
         for (String file : List.of(io.mtl4j.model.CheckpointLoader.WEIGHTS, OPTIMIZER)) {
             try (SafeTensorsFile f = SafeTensorsFile.open(checkpoint.resolve(file))) {
                 f.tensors(); // the header parsed and every tensor lies within the file

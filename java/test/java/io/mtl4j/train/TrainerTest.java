@@ -715,6 +715,18 @@ class TrainerTest {
     }
 
     @Test
+    void aNewestCheckpointWithADamagedModelConfigIsPassedOverOnResume() throws Exception {
+        Path full = train("full", EVAL_EVERY_2).runDir();
+        Path run = trainStoppingAt(3, "damaged-config", EVAL_EVERY_2).runDir();
+        assertEquals(3, stepOf(run.resolve("last")), "precondition: last is the newest checkpoint");
+        Path config = run.resolve("last/config.json");
+        Files.writeString(config, Files.readString(config).substring(0, (int) Files.size(config) / 2));
+        TrainSession.run(null, null, run, List.of()); // from step-2 (or best), redoing step 3
+        assertEquals(losses(full), losses(run));
+        assertClose(weights(full.resolve("last")), weights(run.resolve("last")), 1e-6f);
+    }
+
+    @Test
     void patienceRunningOutAtTheLastStepIsNoEarlyStop() throws Exception {
         Map<String, Object> frozenInPlace = new LinkedHashMap<>(EVAL_EVERY_2); // dev scores cannot move
         frozenInPlace.put("lr", 1e-9);
