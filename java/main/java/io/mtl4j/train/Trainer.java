@@ -89,6 +89,8 @@ public final class Trainer {
     private boolean stoppingEarly;
     /** The checkpoint this run resumed from is where it had stopped early. */
     private boolean resumedAfterEarlyStop;
+    /** The step {@code last} holds when this run resumed (-1 if none): a run resumed at its end saves nothing again. */
+    private long savedWhenResumed = -1;
 
     /** What the trainer needs beyond the config: where to write, the model files, the data. */
     public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
@@ -186,6 +188,7 @@ public final class Trainer {
                 : s.step() < config.steps() && best.patienceExhausted(SavedConfig.of(checkpoint).patience());
         if (dist.isMain()) {
             relinkBestCheckpoints(checkpoint);
+            savedWhenResumed = checkpointAtStep(run.runDir().resolve("last"), step) ? step : -1;
         }
         LOG.info("resumed from {} at step {}", checkpoint, step);
     }
@@ -267,7 +270,7 @@ public final class Trainer {
         }
         warmUpMemory();
         boolean earlyStopped = false;
-        long savedAt = -1;
+        long savedAt = savedWhenResumed;
         try (ProgressBar bar = dist.isMain() ? new ProgressBar("train", config.steps()) : ProgressBar.silent("train", config.steps())) {
             bar.resumeAt(step);
             while (step < config.steps() && !earlyStopped) {

@@ -558,6 +558,15 @@ class TrainerTest {
     }
 
     @Test
+    void resumingAFinishedRunChangesNothing() throws Exception {
+        Path run = train("finished", EVAL_EVERY_2).runDir();
+        Map<String, String> before = snapshot(run);
+        Trainer.Result again = TrainSession.run(null, null, run, List.of("train", "--resume", run.toString())).result();
+        assertEquals(6, again.steps());
+        assertEquals(before, snapshot(run), "no checkpoint rewritten with the resume's provenance");
+    }
+
+    @Test
     void aRunThatStoppedEarlyTrainsOnWhenResumedWithALargerPatience() throws Exception {
         Path run = train("early-more", stopsEarlyAtStep4(1)).runDir();
         Trainer.Result resumed = TrainSession.run(config(stopsEarlyAtStep4(3)), null, run, List.of()).result();
