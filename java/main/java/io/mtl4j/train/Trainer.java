@@ -328,6 +328,9 @@ public final class Trainer {
             try (PointerScope scope = new PointerScope()) {
                 saveStep();
             }
+        } else if (savedAt == savedWhenResumed && dist.isMain()) {
+            // Resumed at its end: the run may have died before rotating, or --keep-last may be smaller now.
+            Checkpoints.rotate(run.runDir(), config.keepLast());
         }
         dumpParametersForTests();
         return result(false, earlyStopped);

@@ -564,6 +564,12 @@ class TrainerTest {
         Trainer.Result again = TrainSession.run(null, null, run, List.of("train", "--resume", run.toString())).result();
         assertEquals(6, again.steps());
         assertEquals(before, snapshot(run), "no checkpoint rewritten with the resume's provenance");
+
+        Map<String, Object> keepOne = new LinkedHashMap<>(EVAL_EVERY_2);
+        keepOne.put("keep-last", 1);
+        TrainSession.run(config(keepOne), null, run, List.of());
+        assertFalse(Files.exists(run.resolve("step-4")), "a smaller --keep-last still prunes");
+        assertEquals(before.get("last/mtl4j.json"), snapshot(run).get("last/mtl4j.json"));
     }
 
     @Test
