@@ -178,9 +178,13 @@ public final class Checkpoints {
         }
     }
 
-    /** True for the temp directory of a checkpoint write that has not been renamed into place. */
+    /**
+     * True for the temp directory of a checkpoint write that has not been renamed into place, or the
+     * temp file of an unfinished {@link AtomicFiles} write of a run file (eval.json, metrics.jsonl).
+     */
     public static boolean isUnfinishedWrite(Path p) {
-        return p.getFileName().toString().startsWith(TMP_PREFIX);
+        String name = p.getFileName().toString();
+        return name.startsWith(TMP_PREFIX) || (name.startsWith(".") && name.endsWith(AtomicFiles.TEMP_SUFFIX));
     }
 
     /**

@@ -608,6 +608,17 @@ class TrainerTest {
     }
 
     @Test
+    void aResumeRemovesTheTempFilesOfRunFileWritesADeadRunLeftUnfinished() throws Exception {
+        Path run = stoppedAfterStep2("temp-files");
+        // As if killed while a resume rewrote metrics.jsonl, and while writing eval.json.
+        Path metricsTemp = Files.writeString(run.resolve(".metrics.jsonl123" + io.mtl4j.util.AtomicFiles.TEMP_SUFFIX), "{\"step\":1}\n");
+        Path evalTemp = Files.writeString(run.resolve(".eval.json456" + io.mtl4j.util.AtomicFiles.TEMP_SUFFIX), "{");
+        TrainSession.run(null, null, run, List.of());
+        assertFalse(Files.exists(metricsTemp));
+        assertFalse(Files.exists(evalTemp));
+    }
+
+    @Test
     void aRunThatAnotherProcessTrainsInCannotBeResumedOrOverwritten() throws Exception {
         Path run = stoppedAfterStep2("locked");
         Path unfinished = Files.createDirectories(run.resolve(".tmp-step-4-123"));
