@@ -124,7 +124,24 @@ public final class Checkpoints {
         if (old != null) {
             deleteTree(old);
         }
+        deleteOldCopiesOfInterruptedReplacements(runDir, name);
         return target;
+    }
+
+    /**
+     * A run killed between the two renames of replacing {@code name} left the old copy renamed aside
+     * (a resume may start from it, so it is kept until then); now that {@code name} is in place again
+     * it is garbage that would hold a whole checkpoint's disk space for good.
+     */
+    private static void deleteOldCopiesOfInterruptedReplacements(Path runDir, String name) throws IOException {
+        List<Path> leftovers;
+        try (Stream<Path> s = Files.list(runDir)) {
+            leftovers = s.filter(p -> p.getFileName().toString().startsWith(OLD_PREFIX + name + "-")
+                    && p.getFileName().toString().substring(OLD_PREFIX.length() + name.length() + 1).matches("-?\\d+")).toList();
+        }
+        for (Path p : leftovers) {
+            deleteTree(p);
+        }
     }
 
     /** Keeps the newest {@code keep} {@code step-N} checkpoints. */
@@ -161,9 +178,13 @@ public final class Checkpoints {
         }
     }
 
-    /** True for the temp directory of a checkpoint write that has not been renamed into place. */
+    /**
+     * True for the temp directory of a checkpoint write that has not been renamed into place, or the
+     * temp file of an unfinished {@link AtomicFiles} write of a run file (eval.json, metrics.jsonl).
+     */
     public static boolean isUnfinishedWrite(Path p) {
-        return p.getFileName().toString().startsWith(TMP_PREFIX);
+        String name = p.getFileName().toString();
+        return name.startsWith(TMP_PREFIX) || (name.startsWith(".") && name.endsWith(AtomicFiles.TEMP_SUFFIX));
     }
 
     /**
@@ -235,6 +256,7 @@ public final class Checkpoints {
     /** Throws a {@link UserError} naming the problem unless every file a resume reads is intact. */
     private static void checkComplete(Path checkpoint) {
         readMeta(checkpoint);
+        io.mtl4j.model.BertConfig.load(checkpoint);
         for (String file : List.of(io.mtl4j.model.CheckpointLoader.WEIGHTS, OPTIMIZER)) {
             try (SafeTensorsFile f = SafeTensorsFile.open(checkpoint.resolve(file))) {
                 f.tensors(); // the header parsed and every tensor lies within the file

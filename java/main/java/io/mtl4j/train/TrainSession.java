@@ -142,6 +142,7 @@ public final class TrainSession {
         if (checkpoint != null) {
             ResumeInputs.checkTokenizer(checkpoint, modelDir);
             SavedTasks.requireSameLabels(checkpoint, Checkpoints.readMeta(checkpoint), specs);
+            ResumeInputs.checkTaskDefinitions(checkpoint, specs);
         }
         CheckpointLoader.Loaded pretrained = CheckpointLoader.load(checkpoint != null ? checkpoint : modelDir,
                 Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
@@ -295,6 +296,8 @@ public final class TrainSession {
             t.put("labels", s.labelNames());
             t.put("regression", s.isRegression());
             t.put("main_metric", s.mainMetric().id());
+            t.put("text_fields", s.textFields());
+            t.put("label_field", s.labelField());
             tasks.add(t);
         }
         meta.put("tasks", tasks);

@@ -89,6 +89,8 @@ public final class Trainer {
     private boolean stoppingEarly;
     /** The checkpoint this run resumed from is where it had stopped early. */
     private boolean resumedAfterEarlyStop;
+    /** The step {@code last} holds when this run resumed (-1 if none): a run resumed at its end saves nothing again. */
+    private long savedWhenResumed = -1;
 
     /** What the trainer needs beyond the config: where to write, the model files, the data. */
     public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
@@ -186,20 +188,26 @@ public final class Trainer {
                 : s.step() < config.steps() && best.patienceExhausted(SavedConfig.of(checkpoint).patience());
         if (dist.isMain()) {
             relinkBestCheckpoints(checkpoint);
+            savedWhenResumed = checkpointAtStep(run.runDir().resolve("last"), step) ? step : -1;
         }
         LOG.info("resumed from {} at step {}", checkpoint, step);
     }
 
     /**
      * A run that died after saving {@code step-N} but before linking it as {@code best} (or
-     * {@code best-<task>}) resumes from that very checkpoint: link it now, or those links would stay
-     * missing or stale for the rest of the run.
+     * {@code best-<task>}), or before writing eval.json, resumes from that very checkpoint: link and
+     * write them now, or they would stay missing or stale for the rest of the run.
      */
     private void relinkBestCheckpoints(Path checkpoint) {
         try {
             if (best.bestStep() == step && !checkpointAtStep(run.runDir().resolve("best"), step)) {
                 LOG.warn("the run stopped before linking its best checkpoint (step {}): linking it now", step);
                 Checkpoints.link(run.runDir(), checkpoint, "best");
+            }
+            if (best.bestStep() >= 0 && checkpointAtStep(run.runDir().resolve("best"), best.bestStep())
+                    && !evalJsonHoldsTheBest()) {
+                LOG.warn("the run stopped before writing eval.json for its best checkpoint (step {}): writing it now",
+                        best.bestStep());
                 writeEvalJson();
             }
             for (Map.Entry<String, Long> e : best.bestTaskSteps().entrySet()) {
@@ -262,7 +270,7 @@ public final class Trainer {
         }
         warmUpMemory();
         boolean earlyStopped = false;
-        long savedAt = -1;
+        long savedAt = savedWhenResumed;
         try (ProgressBar bar = dist.isMain() ? new ProgressBar("train", config.steps()) : ProgressBar.silent("train", config.steps())) {
             bar.resumeAt(step);
             while (step < config.steps() && !earlyStopped) {
@@ -320,6 +328,9 @@ public final class Trainer {
             try (PointerScope scope = new PointerScope()) {
                 saveStep();
             }
+        } else if (savedAt == savedWhenResumed && dist.isMain()) {
+            // Resumed at its end: the run may have died before rotating, or --keep-last may be smaller now.
+            Checkpoints.rotate(run.runDir(), config.keepLast());
         }
         dumpParametersForTests();
         return result(false, earlyStopped);
@@ -690,6 +701,13 @@ public final class Trainer {
             Checkpoints.link(run.runDir(), saved, "best-" + task);
         }
         return stoppingEarly;
+    }
+
+    /** Compared as bytes: eval.json is only ever written by {@link #writeEvalJson}. */
+    private boolean evalJsonHoldsTheBest() throws IOException {
+        Path file = run.runDir().resolve("eval.json");
+        return Files.isRegularFile(file)
+                && java.util.Arrays.equals(Files.readAllBytes(file), Checkpoints.JSON.writeValueAsBytes(best.bestMetrics()));
     }
 
     private void writeEvalJson() throws IOException {

@@ -268,6 +268,37 @@ class TrainerTest {
     }
 
     @Test
+    void aRunThatDiedAfterLinkingItsBestButBeforeWritingEvalJsonWritesItOnResume() throws Exception {
+        Map<String, Object> frozenInPlace = stopsEarlyAtStep4(0); // step 2 stays best: no later evaluation writes eval.json
+        Path full = train("full", frozenInPlace).runDir();
+        Path run = trainStoppingAt(2, "died", frozenInPlace).runDir();
+        // As if the process died right after linking best (step 2), before writing eval.json.
+        Files.delete(run.resolve("eval.json"));
+
+        TrainSession.run(null, null, run, List.of());
+        assertEquals(2, stepOf(run.resolve("best")), "precondition: step 2 stayed best");
+        assertTrue(Files.isRegularFile(run.resolve("eval.json")), "eval.json is written on resume");
+        assertEquals(JSON.readTree(full.resolve("eval.json").toFile()), JSON.readTree(run.resolve("eval.json").toFile()));
+    }
+
+    @Test
+    void theOldCopyOfAnInterruptedReplacementIsRemovedWhenTheReplacementIsRedone() throws Exception {
+        Path run = stoppedAfterStep2("interrupted");
+        // As if killed between the two renames of replacing best, and of replacing last: the old
+        // copies renamed aside, the new ones not yet in place.
+        Files.move(run.resolve("best"), run.resolve(".old-best-123"));
+        Files.move(run.resolve("last"), run.resolve(".old-last--456"));
+
+        TrainSession.run(null, null, run, List.of());
+        try (var entries = Files.list(run)) {
+            assertEquals(List.of(), entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".old-")).toList(),
+                    "no copy of a checkpoint is left behind, outside what --keep-last bounds");
+        }
+        assertEquals(2, stepOf(run.resolve("best")));
+        assertEquals(6, stepOf(run.resolve("last")));
+    }
+
+    @Test
     void resumesCheckpointsSavedBeforeTheStateHeldTheBestMetrics() throws Exception {
         Path full = train("full", EVAL_EVERY_2).runDir();
         Path run = stoppedAfterStep2("old");
@@ -358,6 +389,40 @@ class TrainerTest {
         Files.writeString(movedModel.resolve("tokenizer.json"), "\n", java.nio.file.StandardOpenOption.APPEND);
         e = assertThrows(UserError.class, () -> TrainSession.run(config(Map.of("model", movedModel.toString())), null, run, List.of()));
         assertTrue(e.getMessage().contains("is not the tokenizer the run started with"), e.getMessage());
+    }
+
+    @Test
+    void aTaskDefinitionEditedSinceTheRunStartedIsRefusedOnResume() throws Exception {
+        String declaration = """
+                tasks:
+                  - name: pair
+                    text_fields: %s
+                    labels: [different, duplicate]
+                    metrics: [accuracy, f1]
+                    main_metric: %s
+                    files:
+                      train: %s
+                      validation: %s
+                """;
+        Path taskFile = dir.resolve("tasks.yaml");
+        String train = data.resolve("qqp/train.jsonl").toString();
+        String dev = data.resolve("qqp/validation.jsonl").toString();
+        Files.writeString(taskFile, declaration.formatted("[question1, question2]", "accuracy", train, dev));
+        Map<String, Object> pair = Map.of("tasks", "sst2,pair", "task-file", taskFile.toString(), "eval-every", 2L);
+        Path run = trainStoppingAt(2, "edited", pair).runDir();
+
+        // The same data files and labels, but the pair's texts swapped: each step would train on other inputs.
+        Files.writeString(taskFile, declaration.formatted("[question2, question1]", "accuracy", train, dev));
+        UserError e = assertThrows(UserError.class, () -> TrainSession.run(config(pair), null, run, List.of()));
+        assertTrue(e.getMessage().contains("task pair") && e.getMessage().contains("text fields [question1, question2] -> [question2, question1]"),
+                e.getMessage());
+        // Another main metric would pick best checkpoints by comparing f1 against the accuracies so far.
+        Files.writeString(taskFile, declaration.formatted("[question1, question2]", "f1", train, dev));
+        e = assertThrows(UserError.class, () -> TrainSession.run(config(pair), null, run, List.of()));
+        assertTrue(e.getMessage().contains("main metric accuracy -> f1"), e.getMessage());
+
+        Files.writeString(taskFile, declaration.formatted("[question1, question2]", "accuracy", train, dev));
+        assertEquals(6, TrainSession.run(config(pair), null, run, List.of()).result().steps());
     }
 
     private static Path copyTree(Path from, Path to) throws java.io.IOException {
@@ -493,6 +558,21 @@ class TrainerTest {
     }
 
     @Test
+    void resumingAFinishedRunChangesNothing() throws Exception {
+        Path run = train("finished", EVAL_EVERY_2).runDir();
+        Map<String, String> before = snapshot(run);
+        Trainer.Result again = TrainSession.run(null, null, run, List.of("train", "--resume", run.toString())).result();
+        assertEquals(6, again.steps());
+        assertEquals(before, snapshot(run), "no checkpoint rewritten with the resume's provenance");
+
+        Map<String, Object> keepOne = new LinkedHashMap<>(EVAL_EVERY_2);
+        keepOne.put("keep-last", 1);
+        TrainSession.run(config(keepOne), null, run, List.of());
+        assertFalse(Files.exists(run.resolve("step-4")), "a smaller --keep-last still prunes");
+        assertEquals(before.get("last/mtl4j.json"), snapshot(run).get("last/mtl4j.json"));
+    }
+
+    @Test
     void aRunThatStoppedEarlyTrainsOnWhenResumedWithALargerPatience() throws Exception {
         Path run = train("early-more", stopsEarlyAtStep4(1)).runDir();
         Trainer.Result resumed = TrainSession.run(config(stopsEarlyAtStep4(3)), null, run, List.of()).result();
@@ -525,6 +605,17 @@ class TrainerTest {
         // The tiny model has 64 positions: tokenization truncates to 64, and the batches must stop there too.
         TrainSession.Outcome run = train("fixed", Map.of("padding", "fixed", "max-length", 128));
         assertEquals(6, run.result().steps());
+    }
+
+    @Test
+    void aResumeRemovesTheTempFilesOfRunFileWritesADeadRunLeftUnfinished() throws Exception {
+        Path run = stoppedAfterStep2("temp-files");
+        // As if killed while a resume rewrote metrics.jsonl, and while writing eval.json.
+        Path metricsTemp = Files.writeString(run.resolve(".metrics.jsonl123" + io.mtl4j.util.AtomicFiles.TEMP_SUFFIX), "{\"step\":1}\n");
+        Path evalTemp = Files.writeString(run.resolve(".eval.json456" + io.mtl4j.util.AtomicFiles.TEMP_SUFFIX), "{");
+        TrainSession.run(null, null, run, List.of());
+        assertFalse(Files.exists(metricsTemp));
+        assertFalse(Files.exists(evalTemp));
     }
 
     @Test
@@ -644,6 +735,18 @@ class TrainerTest {
         try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() / 2);
         }
+        TrainSession.run(null, null, run, List.of()); // from step-2 (or best), redoing step 3
+        assertEquals(losses(full), losses(run));
+        assertClose(weights(full.resolve("last")), weights(run.resolve("last")), 1e-6f);
+    }
+
+    @Test
+    void aNewestCheckpointWithADamagedModelConfigIsPassedOverOnResume() throws Exception {
+        Path full = train("full", EVAL_EVERY_2).runDir();
+        Path run = trainStoppingAt(3, "damaged-config", EVAL_EVERY_2).runDir();
+        assertEquals(3, stepOf(run.resolve("last")), "precondition: last is the newest checkpoint");
+        Path config = run.resolve("last/config.json");
+        Files.writeString(config, Files.readString(config).substring(0, (int) Files.size(config) / 2));
         TrainSession.run(null, null, run, List.of()); // from step-2 (or best), redoing step 3
         assertEquals(losses(full), losses(run));
         assertClose(weights(full.resolve("last")), weights(run.resolve("last")), 1e-6f);
