@@ -108,6 +108,7 @@ public final class Checkpoints {
                 }
             }
         }
+        AtomicFiles.syncDirectory(tmp); // the links' entries, before the rename makes them the checkpoint
         return moveIntoPlace(runDir, tmp, name);
     }
 

@@ -724,6 +724,7 @@ public final class Trainer {
     }
 
     private Path saveResumable(String name) throws IOException {
+        run.metrics().sync();
         TaskSampler.State samplerState = consumedSampler;
         Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>(consumedCursors);
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
