@@ -44,6 +44,7 @@ final class RunDirectory {
                 Files.createDirectories(runDir);
                 if (fresh) {
                     lock = RunLock.acquire(runDir);
+                    checkEmpty(runDir); // again: a run that held the lock may have saved since the first look
                     removeLeftoversOfARunThatNeverSaved(runDir); // only now: they may have been a live run's
                 } else {
                     Checkpoints.removeUnfinishedWrites(runDir);
