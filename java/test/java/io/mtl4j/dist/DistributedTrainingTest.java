@@ -165,4 +165,21 @@ class DistributedTrainingTest {
     void pcgradStepsEqualOneProcess() throws Exception {
         assertDistributedEqualsSingle("pcgrad", 2, 1);
     }
+
+    @Test
+    void resumingARunAnotherProcessTrainsInIsRefusedOnEveryRankAtOnce() throws Exception {
+        Map<String, Object> o = options("plain", 4, 1);
+        o.put("steps", 1L);
+        Path run = TrainSession.run(ConfigLoader.load(null, o), dir.resolve("busy"), null, List.of()).runDir();
+        try (io.mtl4j.train.RunLock busy = io.mtl4j.train.RunLock.acquire(run)) {
+            long started = System.nanoTime();
+            runRanks("busy", List.of("train", "--resume", run.toString()), List.of(), 2);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            // Rank 0 cannot lock the run; rank 1 must hear so, not wait out --dist-timeout (60 s) for it.
+            assertTrue(seconds < 45, "took " + seconds + " s:\n" + Files.readString(dir.resolve("busy-rank1.log")));
+            assertTrue(Files.readString(dir.resolve("busy-rank0.log")).contains("another mtl4j run is training"));
+            assertTrue(Files.readString(dir.resolve("busy-rank1.log")).contains("rank 0 refused"),
+                    Files.readString(dir.resolve("busy-rank1.log")));
+        }
+    }
 }
