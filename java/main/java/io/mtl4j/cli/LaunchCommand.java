@@ -64,6 +64,11 @@ public final class LaunchCommand implements Callable<Integer> {
         if (nnodes < 1 || nodeRank < 0 || nodeRank >= nnodes) {
             throw new UserError("--node-rank must be in 0.." + (nnodes - 1) + " for --nnodes " + nnodes + ", got " + nodeRank);
         }
+        if (nnodes > 1 && isLoopback(masterAddr)) {
+            // Each node would look for rank 0 on itself: the workers would wait out --dist-timeout.
+            throw new UserError("--nnodes " + nnodes + " needs --master-addr: the address of node 0 that every node"
+                    + " can reach, not " + masterAddr);
+        }
         if (masterPort < 1 || masterPort > 65535) {
             throw new UserError("--master-port must be in 1..65535, got " + masterPort);
         }
@@ -76,5 +81,13 @@ public final class LaunchCommand implements Callable<Integer> {
         Launcher.Plan plan = new Launcher.Plan(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort,
                 Duration.ofSeconds(graceSeconds));
         return new Launcher(plan, ThisJvm.command(Main.class), command, System.err).run();
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false; // the workers report it, naming the address
+        }
     }
 }

@@ -9,10 +9,19 @@ import java.util.Map;
  * wrappers, Kubernetes' PyTorchJob and {@code mtl4j launch} set: {@code RANK}, {@code WORLD_SIZE},
  * {@code LOCAL_RANK}, {@code MASTER_ADDR} and {@code MASTER_PORT}. Without {@code WORLD_SIZE} (or
  * with 1) the process trains alone.
+ *
+ * <p>Under torchrun ({@code TORCHELASTIC_USE_AGENT_STORE=True}) the launcher's agent already hosts
+ * the store on {@code MASTER_PORT}, and keeps it across restarts of the workers
+ * ({@code TORCHELASTIC_RESTART_COUNT}): every rank is then a client of it.
  */
-public record DistEnv(int rank, int worldSize, int localRank, String masterAddr, int masterPort) {
+public record DistEnv(int rank, int worldSize, int localRank, String masterAddr, int masterPort, boolean agentStore,
+                      int restartCount) {
     public static final int DEFAULT_PORT = 29500;
     public static final DistEnv SINGLE = new DistEnv(0, 1, 0, "127.0.0.1", DEFAULT_PORT);
+
+    public DistEnv(int rank, int worldSize, int localRank, String masterAddr, int masterPort) {
+        this(rank, worldSize, localRank, masterAddr, masterPort, false, 0);
+    }
 
     public boolean distributed() {
         return worldSize > 1;
@@ -43,7 +52,10 @@ public record DistEnv(int rank, int worldSize, int localRank, String masterAddr,
                     + "address of rank 0's host (e.g. MASTER_ADDR=127.0.0.1 on one machine)");
         }
         int port = env.containsKey("MASTER_PORT") ? integer(env, "MASTER_PORT", 1, 65535) : DEFAULT_PORT;
-        return new DistEnv(rank, worldSize, localRank, addr.trim(), port);
+        boolean agentStore = "True".equals(env.get("TORCHELASTIC_USE_AGENT_STORE")); // as PyTorch tests it
+        int restartCount = agentStore && env.containsKey("TORCHELASTIC_RESTART_COUNT")
+                ? integer(env, "TORCHELASTIC_RESTART_COUNT", 0, Integer.MAX_VALUE) : 0;
+        return new DistEnv(rank, worldSize, localRank, addr.trim(), port, agentStore, restartCount);
     }
 
     private static int integer(Map<String, String> env, String name, int min, int max) {

@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 /**
  * Each rank bumps a counter in the store every second from a daemon thread, on its own store
  * connection. When a collective fails, the counters that stopped moving name the dead or hung
- * ranks; if the store itself is gone, rank 0 (its host) is the one that died.
+ * ranks; if the store itself is gone, its host (rank 0, or torchrun's agent) is the one that died.
  */
 final class Heartbeat implements AutoCloseable {
     static final long INTERVAL_MS = 1000;
@@ -51,7 +51,7 @@ final class Heartbeat implements AutoCloseable {
     synchronized String silentRanks(Duration window) {
         long[] before = counters();
         if (before == null) {
-            return "rank 0 (host of the rendezvous store) is unreachable: it died or hung";
+            return ProcessGroupCollectives.storeHost(env) + " (host of the rendezvous store) is unreachable: it died or hung";
         }
         try {
             Thread.sleep(window.toMillis());
@@ -60,7 +60,7 @@ final class Heartbeat implements AutoCloseable {
         }
         long[] after = counters();
         if (after == null) {
-            return "rank 0 (host of the rendezvous store) stopped responding";
+            return ProcessGroupCollectives.storeHost(env) + " (host of the rendezvous store) stopped responding";
         }
         List<Integer> silent = new ArrayList<>();
         for (int r = 0; r < before.length; r++) {

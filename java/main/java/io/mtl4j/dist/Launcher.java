@@ -23,6 +23,8 @@ import java.util.Map;
 public final class Launcher {
     private static final Logger LOG = LogManager.getLogger(Launcher.class);
     private static final Duration KILL_DELAY = Duration.ofSeconds(15);
+    /** How long the relays may take to pass on what dead workers left in their pipes. */
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(30);
 
     /** The job: this node's share of it and where rank 0 listens. */
     public record Plan(int nprocPerNode, int nnodes, int nodeRank, String masterAddr, int masterPort, Duration grace) {
@@ -40,6 +42,7 @@ public final class Launcher {
     private final List<String> args;
     private final PrintStream err;
     private final List<Process> workers = new ArrayList<>();
+    private final List<Thread> relays = new ArrayList<>();
     /** Set when the launcher itself was asked to stop: workers then exit by SIGTERM on purpose. */
     private volatile boolean stopping;
 
@@ -62,7 +65,9 @@ public final class Launcher {
             for (int local = 0; local < plan.nprocPerNode(); local++) {
                 workers.add(start(local));
             }
-            return watch();
+            int code = watch();
+            drainRelays();
+            return code;
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(forward);
@@ -118,6 +123,22 @@ public final class Launcher {
         }, "mtl4j-launch-relay");
         t.setDaemon(true);
         t.start();
+        relays.add(t);
+    }
+
+    /**
+     * A worker's last lines (often the error that ended it) may still be in its pipe when it exits:
+     * the launcher must not exit, taking the daemon relays with it, before they are printed. Bounded,
+     * since a worker's own child may hold the pipe open.
+     */
+    private void drainRelays() throws InterruptedException {
+        long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
+        for (Thread t : relays) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                t.join(Math.max(1, left / 1_000_000));
+            }
+        }
     }
 
     private int watch() throws InterruptedException {

@@ -41,12 +41,12 @@ public final class ProcessGroupCollectives implements Collectives {
 
     private final DistEnv env;
     private final Duration timeout;
-    private final TCPStore store;
+    private final Store store;
     private final Backend backend;
     private final Device commDevice;
     private final Heartbeat heartbeat;
 
-    private ProcessGroupCollectives(DistEnv env, Duration timeout, TCPStore store, Backend backend, Device commDevice,
+    private ProcessGroupCollectives(DistEnv env, Duration timeout, Store store, Backend backend, Device commDevice,
                                     Heartbeat heartbeat) {
         this.env = env;
         this.timeout = timeout;
@@ -61,7 +61,7 @@ public final class ProcessGroupCollectives implements Collectives {
      * and creates the process group. {@code backend} is gloo or nccl.
      */
     public static ProcessGroupCollectives join(DistEnv env, String backend, Device device, Duration timeout) {
-        TCPStore store = connect(env, timeout);
+        Store store = connect(env, timeout);
         Rendezvous.arrive(store, env, timeout);
         Heartbeat heartbeat = Heartbeat.start(store, env);
         try {
@@ -89,23 +89,33 @@ public final class ProcessGroupCollectives implements Collectives {
         }
     }
 
-    private static TCPStore connect(DistEnv env, Duration timeout) {
+    private static Store connect(DistEnv env, Duration timeout) {
+        boolean host = env.isMain() && !env.agentStore();
         TCPStoreOptions options = new TCPStoreOptions();
         options.port((short) env.masterPort());
-        options.isServer(env.isMain());
+        options.isServer(host);
         options.waitWorkers(false);
         options.timeout(new Milliseconds(timeout.toMillis()));
+        TCPStore tcp;
         try {
-            return new TCPStore(env.masterAddr(), options);
+            tcp = new TCPStore(env.masterAddr(), options);
         } catch (RuntimeException e) {
-            if (env.isMain()) {
+            if (host) {
                 throw new DistributedFailure("rank 0: cannot host the rendezvous store on " + env.masterAddr() + ":"
                         + env.masterPort() + " (port in use? set MASTER_PORT): " + firstLine(e));
             }
-            throw new DistributedFailure("rank " + env.rank() + ": could not reach rank 0's rendezvous store at "
-                    + env.masterAddr() + ":" + env.masterPort() + " within " + timeout.toSeconds()
-                    + " s (rank 0 did not arrive, or MASTER_ADDR/MASTER_PORT are wrong): " + firstLine(e));
+            throw new DistributedFailure("rank " + env.rank() + ": could not reach " + storeHost(env)
+                    + "'s rendezvous store at " + env.masterAddr() + ":" + env.masterPort() + " within "
+                    + timeout.toSeconds() + " s (" + (env.agentStore() ? "" : "rank 0 did not arrive, or ")
+                    + "MASTER_ADDR/MASTER_PORT are wrong): " + firstLine(e));
         }
+        // The agent's store outlives the workers it restarts: each attempt keeps to its own keys, as in PyTorch.
+        return env.agentStore() ? new PrefixStore("/worker/attempt_" + env.restartCount(), tcp) : tcp;
+    }
+
+    /** Who hosts the store: rank 0, or torchrun's agent. */
+    static String storeHost(DistEnv env) {
+        return env.agentStore() ? "torchrun's agent" : "rank 0";
     }
 
     /**

@@ -55,7 +55,7 @@ final class Rendezvous {
                 }
             } catch (RuntimeException e) {
                 throw new DistributedFailure("rank " + env.rank() + ": lost the rendezvous store at "
-                        + env.masterAddr() + ":" + env.masterPort() + " (rank 0 died?): " + ProcessGroupCollectives.firstLine(e));
+                        + env.masterAddr() + ":" + env.masterPort() + " (" + ProcessGroupCollectives.storeHost(env) + " died?): " + ProcessGroupCollectives.firstLine(e));
             }
         }
         return missing;

@@ -31,12 +31,12 @@ final class RunDirectory {
      * Rank 0 checks that a new run's directory is empty, creates it and locks it, or, resuming (the
      * lock already held), removes the run's unfinished checkpoint writes; every rank learns whether
      * that worked, so none trains into a refused directory and none waits for a rank 0 that quit.
-     * Returns the new run's lock.
+     * Returns the new run's lock. {@code refusedBefore}: rank 0 could not lock the run it resumes.
      */
-    static RunLock prepare(Path runDir, boolean fresh, Collectives dist) throws IOException {
-        RuntimeException refused = null;
+    static RunLock prepare(Path runDir, boolean fresh, Collectives dist, UserError refusedBefore) throws IOException {
+        RuntimeException refused = refusedBefore;
         RunLock lock = RunLock.NONE;
-        if (dist.isMain()) {
+        if (dist.isMain() && refused == null) {
             try {
                 if (fresh) {
                     checkEmpty(runDir);

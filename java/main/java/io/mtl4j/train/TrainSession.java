@@ -91,7 +91,19 @@ public final class TrainSession {
                                String continueWith) throws IOException {
         NativeRuntime.ensureLoaded();
         // Rank 0 locks a run it resumes before reading it: another process may be training in it.
-        try (RunLock resumeLock = resume != null && env.isMain() && Files.isDirectory(resume) ? RunLock.acquire(resume) : RunLock.NONE) {
+        RunLock lock = RunLock.NONE;
+        UserError lockRefused = null;
+        if (resume != null && env.isMain() && Files.isDirectory(resume)) {
+            try {
+                lock = RunLock.acquire(resume);
+            } catch (UserError e) {
+                if (!env.distributed()) {
+                    throw e;
+                }
+                lockRefused = e; // told to every rank after the rendezvous: they would wait for rank 0 until the timeout
+            }
+        }
+        try (RunLock resumeLock = lock) {
             Path runDir;
             Path checkpoint = null;
             if (resume != null) {
@@ -108,7 +120,7 @@ public final class TrainSession {
             Device device = rankDevice(Devices.resolve(config.device()), config.device(), env);
             boolean created = resume == null && env.isMain() && !Files.exists(runDir);
             try (Collectives dist = distSettings.join(env, device);
-                 RunLock freshLock = RunDirectory.prepare(runDir, resume == null, dist)) {
+                 RunLock freshLock = RunDirectory.prepare(runDir, resume == null, dist, lockRefused)) {
                 try {
                     return run(config, runDir, checkpoint, commandLine, stepListener, device, dist, continueWith);
                 } catch (IOException | RuntimeException e) {

@@ -186,11 +186,29 @@ public final class Trainer {
         // before the last step (with the patience the run had then).
         resumedAfterEarlyStop = s.earlyStopped() != null ? s.earlyStopped()
                 : s.step() < config.steps() && best.patienceExhausted(SavedConfig.of(checkpoint).patience());
+        if (dist.worldSize() > 1) {
+            requireSameStepAsRankZero(checkpoint);
+        }
         if (dist.isMain()) {
             relinkBestCheckpoints(checkpoint);
             savedWhenResumed = checkpointAtStep(run.runDir().resolve("last"), step) ? step : -1;
         }
         LOG.info("resumed from {} at step {}", checkpoint, step);
+    }
+
+    /**
+     * Every rank reads the run on its own: one that sees an older checkpoint (a node-local copy, a
+     * stale network file system) would train on other weights and data without any collective failing.
+     */
+    private void requireSameStepAsRankZero(Path checkpoint) {
+        long mainStep = (long) dist.allReduceSum(new double[]{dist.isMain() ? step : 0}, "the resumed step")[0];
+        if (dist.anyTrue(step != mainStep, "the resumed steps' check")) {
+            throw new UserError(step != mainStep
+                    ? "rank " + dist.rank() + " resumed at step " + step + ", rank 0 at step " + mainStep + " (" + checkpoint
+                    + "): every rank must see the same run directory, on a shared file system"
+                    : "rank " + dist.rank() + ": another rank resumed at a step other than rank 0's (" + mainStep
+                    + "; its log says which): every rank must see the same run directory, on a shared file system");
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,5 +64,43 @@ class CollectivesTest {
         assertEquals(3, r0.exitValue(), out);
         assertTrue(out.contains("rank 0: all-reduce of the probe tensor failed"), out);
         assertTrue(out.contains("rank(s) 1 stopped responding"), out);
+    }
+
+    /** What torchrun's agent does: it hosts the store on MASTER_PORT before it starts the workers. */
+    private static org.bytedeco.pytorch.TCPStore agentStore(int port) {
+        io.mtl4j.runtime.NativeRuntime.ensureLoaded();
+        org.bytedeco.pytorch.TCPStoreOptions options = new org.bytedeco.pytorch.TCPStoreOptions();
+        options.port((short) port);
+        options.isServer(true);
+        options.waitWorkers(false);
+        return new org.bytedeco.pytorch.TCPStore("127.0.0.1", options);
+    }
+
+    private static Map<String, String> torchrunAttempt(int restartCount) {
+        return Map.of("TORCHELASTIC_USE_AGENT_STORE", "True", "TORCHELASTIC_RESTART_COUNT", String.valueOf(restartCount));
+    }
+
+    @Test
+    void aWorkerRestartUnderTorchrunRendezvousesAgainInTheAgentsStore() throws Exception {
+        int port = DistProcesses.freePort();
+        org.bytedeco.pytorch.TCPStore agent = agentStore(port);
+        // torchrun restarts every worker (--max-restarts) and keeps its store, with attempt 0's keys in it.
+        for (int attempt = 0; attempt < 2; attempt++) {
+            List<Process> ranks = new java.util.ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                ranks.add(DistProcesses.rank(r, 2, port, dir.resolve("a" + attempt + "r" + r + ".log"), List.of(),
+                        torchrunAttempt(attempt), CollectivesProbe.class.getName(), List.of("sum", "20")));
+            }
+            try {
+                for (int r = 0; r < 2; r++) {
+                    String out = finish(ranks.get(r), dir.resolve("a" + attempt + "r" + r + ".log"), 90);
+                    assertEquals(0, ranks.get(r).exitValue(), "attempt " + attempt + ", rank " + r + ":\n" + out);
+                    assertTrue(out.contains("RESULT 1.0 "), out);
+                }
+            } finally {
+                ranks.forEach(Process::destroyForcibly);
+            }
+        }
+        agent.close();
     }
 }

@@ -42,6 +42,12 @@ public final class DistProcesses {
     /** Like {@link #rank(int, int, int, Path, String, List)} with JVM options (e.g. -Dkey=value). */
     public static Process rank(int rank, int world, int port, Path log, List<String> jvm, String mainClass,
                                List<String> args) throws IOException {
+        return rank(rank, world, port, log, jvm, Map.of(), mainClass, args);
+    }
+
+    /** Like {@link #rank(int, int, int, Path, List, String, List)} with more environment variables. */
+    public static Process rank(int rank, int world, int port, Path log, List<String> jvm, Map<String, String> moreEnv,
+                               String mainClass, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(jvm);
         command.addAll(List.of("-cp", classpath(), mainClass));
@@ -55,6 +61,7 @@ public final class DistProcesses {
         env.put("MASTER_PORT", String.valueOf(port));
         env.put("OMP_NUM_THREADS", "1");
         env.put("OMP_WAIT_POLICY", "PASSIVE");
+        env.putAll(moreEnv);
         return pb.start();
     }
 }

@@ -165,4 +165,63 @@ class DistributedTrainingTest {
     void pcgradStepsEqualOneProcess() throws Exception {
         assertDistributedEqualsSingle("pcgrad", 2, 1);
     }
+
+    @Test
+    void resumingARunAnotherProcessTrainsInIsRefusedOnEveryRankAtOnce() throws Exception {
+        Map<String, Object> o = options("plain", 4, 1);
+        o.put("steps", 1L);
+        Path run = TrainSession.run(ConfigLoader.load(null, o), dir.resolve("busy"), null, List.of()).runDir();
+        try (io.mtl4j.train.RunLock busy = io.mtl4j.train.RunLock.acquire(run)) {
+            long started = System.nanoTime();
+            runRanks("busy", List.of("train", "--resume", run.toString()), List.of(), 2);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            // Rank 0 cannot lock the run; rank 1 must hear so, not wait out --dist-timeout (60 s) for it.
+            assertTrue(seconds < 45, "took " + seconds + " s:\n" + Files.readString(dir.resolve("busy-rank1.log")));
+            assertTrue(Files.readString(dir.resolve("busy-rank0.log")).contains("another mtl4j run is training"));
+            assertTrue(Files.readString(dir.resolve("busy-rank1.log")).contains("rank 0 refused"),
+                    Files.readString(dir.resolve("busy-rank1.log")));
+        }
+    }
+
+    @Test
+    void ranksThatResumeDifferentCheckpointsStopInsteadOfTrainingApart() throws Exception {
+        Map<String, Object> o = options("plain", 4, 1);
+        o.put("save-every", 1L);
+        o.put("keep-last", 3L);
+        Path run = dir.resolve("apart");
+        o.put("output", run.toString());
+        runRanks("apart", cli(o), List.of("-Dmtl4j.test.stop-at-step=2"), 130);
+        // Rank 1's copy of the run (a node-local disk, say) is one step behind.
+        Path stale = dir.resolve("apart-stale");
+        try (java.util.stream.Stream<Path> files = Files.walk(run)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, stale.resolve(run.relativize(f).toString()));
+            }
+        }
+        io.mtl4j.util.Files2.deleteTree(stale.resolve("last"));
+        io.mtl4j.util.Files2.deleteTree(stale.resolve("step-2"));
+        int port = DistProcesses.freePort();
+        List<Process> ranks = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            Path resume = r == 0 ? run : stale;
+            ranks.add(DistProcesses.rank(r, 2, port, dir.resolve("apart-resumed-rank" + r + ".log"),
+                    "io.mtl4j.cli.Main", List.of("train", "--resume", resume.toString(), "--dist-timeout", "60")));
+        }
+        StringBuilder logs = new StringBuilder();
+        for (int r = 0; r < 2; r++) {
+            boolean done = ranks.get(r).waitFor(180, TimeUnit.SECONDS);
+            if (!done) {
+                ranks.forEach(Process::destroyForcibly);
+            }
+            assertTrue(done, "rank " + r + " did not finish");
+            logs.append("rank ").append(r).append(" exited ").append(ranks.get(r).exitValue()).append(":\n")
+                    .append(Files.readString(dir.resolve("apart-resumed-rank" + r + ".log")));
+        }
+        for (int r = 0; r < 2; r++) {
+            assertEquals(2, ranks.get(r).exitValue(), logs.toString());
+            assertTrue(Files.readString(dir.resolve("apart-resumed-rank" + r + ".log")).contains(r == 1
+                    ? "rank 1 resumed at step 1, rank 0 at step 2" : "another rank resumed at a step other than rank 0's"),
+                    logs.toString());
+        }
+    }
 }
