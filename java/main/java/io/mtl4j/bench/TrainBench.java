@@ -128,7 +128,7 @@ public final class TrainBench implements Callable<Integer> {
             Files.createDirectories(scratch.resolve("ours"));
             Files.createDirectories(scratch.resolve("seed"));
             DistEnv env = DistEnv.fromEnvironment();
-            try (Collectives dist = DistSettings.DEFAULT.join(env, io.mtl4j.runtime.Devices.resolve(ours.device()));
+            try (Collectives dist = DistSettings.DEFAULT.join(env, env.device(ours.device()));
                  BenchTrainer trainer = BenchTrainer.create(ours, scratch.resolve("ours"), null, dist)) {
                 BertConfig bert = trainer.trainer().model().config();
                 Device dev = trainer.device();

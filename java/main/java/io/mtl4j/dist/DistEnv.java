@@ -1,6 +1,8 @@
 package io.mtl4j.dist;
 
+import io.mtl4j.runtime.Devices;
 import io.mtl4j.util.UserError;
+import org.bytedeco.pytorch.Device;
 
 import java.util.Map;
 
@@ -29,6 +31,15 @@ public record DistEnv(int rank, int worldSize, int localRank, String masterAddr,
 
     public boolean isMain() {
         return rank == 0;
+    }
+
+    /** The device this rank uses: with several ranks, {@code auto} or {@code cuda} means this rank's GPU, cuda:LOCAL_RANK. */
+    public Device device(String requested) {
+        Device device = Devices.resolve(requested);
+        if (distributed() && device.is_cuda() && (requested == null || !requested.contains(":"))) {
+            return Devices.resolve("cuda:" + localRank);
+        }
+        return device;
     }
 
     public static DistEnv fromEnvironment() {

@@ -60,7 +60,8 @@ public final class BenchTrainer implements AutoCloseable {
         if (config.threads() > 0) {
             torch.set_num_threads(config.threads());
         }
-        Device device = Devices.resolve(config.device());
+        Device device = dist.worldSize() > 1 ? io.mtl4j.dist.DistEnv.fromEnvironment().device(config.device())
+                : Devices.resolve(config.device());
         Path modelDir = ModelSource.resolve(config.model(), config.revision(), Env.system());
         List<TaskSpec> specs = specs(config);
         CheckpointLoader.Loaded pretrained = CheckpointLoader.load(modelDir,

@@ -117,7 +117,7 @@ public final class TrainSession {
             if (config.threads() > 0) {
                 torch.set_num_threads(config.threads());
             }
-            Device device = rankDevice(Devices.resolve(config.device()), config.device(), env);
+            Device device = env.device(config.device());
             boolean created = resume == null && env.isMain() && !Files.exists(runDir);
             try (Collectives dist = distSettings.join(env, device);
                  RunLock freshLock = RunDirectory.prepare(runDir, resume == null, dist, lockRefused)) {
@@ -131,14 +131,6 @@ public final class TrainSession {
                 }
             }
         }
-    }
-
-    /** With several ranks, {@code auto} or {@code cuda} means this rank's GPU: cuda:LOCAL_RANK. */
-    private static Device rankDevice(Device device, String requested, DistEnv env) {
-        if (env.distributed() && device.is_cuda() && (requested == null || !requested.contains(":"))) {
-            return Devices.resolve("cuda:" + env.localRank());
-        }
-        return device;
     }
 
     private static Outcome run(TrainConfig config, Path runDir, Path checkpoint, List<String> commandLine,
