@@ -68,7 +68,8 @@ final class Heartbeat implements AutoCloseable {
                 silent.add(r);
             }
         }
-        return silent.isEmpty() ? "every rank's heartbeat is still alive (a rank stalled or raised an error of its own)"
+        return silent.isEmpty() ? "every rank's heartbeat is still alive: a rank stalled, failed on its own,"
+                + " or was still busy (rank 0 evaluating or saving takes the others' wait); if so, raise --dist-timeout"
                 : "rank(s) " + silent.stream().map(String::valueOf).collect(Collectors.joining(", ")) + " stopped responding";
     }
 
