@@ -49,8 +49,10 @@ public final class BertTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": tokenizer not found (mtl4j needs the model's tokenizer.json)");
         }
-        if (maxLength < 2) {
-            throw new UserError("--max-length must be at least 2 (room for [CLS] and [SEP]), got " + maxLength);
+        // Below a pair's 3 special tokens the library does not truncate pairs at all (its limit underflows).
+        if (maxLength < 3) {
+            throw new UserError("--max-length must be at least 3 (room for a sentence pair's [CLS] and two [SEP]), got "
+                    + maxLength);
         }
         try {
             byte[] bytes = Files.readAllBytes(file);

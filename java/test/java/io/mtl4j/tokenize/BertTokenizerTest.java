@@ -121,6 +121,17 @@ class BertTokenizerTest {
     }
 
     @Test
+    void aMaxLengthTooShortForAPairIsRefusedNotIgnored() throws Exception {
+        // the library subtracts a pair's 3 special tokens from the max length unchecked: at 2 it stops truncating
+        TinyModels.writeTokenizer(dir);
+        UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 2));
+        assertTrue(e.getMessage().contains("--max-length must be at least 3"), e.getMessage());
+        try (BertTokenizer tok = BertTokenizer.load(dir, 3)) {
+            assertEquals(3, tok.encode("the movie", "a dog").length());
+        }
+    }
+
+    @Test
     void missingTokenizerIsAClearError() {
         UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 32));
         assertTrue(e.getMessage().contains("tokenizer.json"), e.getMessage());
