@@ -9,6 +9,7 @@ import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.HfTokenizerConfig;
 import io.mtl4j.util.AtomicFiles;
+import io.mtl4j.util.Files2;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -17,6 +18,7 @@ import org.bytedeco.pytorch.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -35,7 +37,6 @@ public final class Exporter {
 
     public static void export(LoadedCheckpoint ckpt, String taskName, Path output) throws IOException {
         TaskSpec task = ckpt.task(taskName);
-        MultiTaskModel model = ckpt.model();
         if (Files.exists(output)) {
             try (var s = Files.list(output)) {
                 if (s.findAny().isPresent()) {
@@ -43,7 +44,26 @@ public final class Exporter {
                 }
             }
         }
-        Files.createDirectories(output);
+        // Written whole beside the target and renamed into place: an export that fails or is killed
+        // midway must not leave a directory that transformers loads, e.g. one without tokenizer_config.json.
+        Path target = output.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve("." + target.getFileName() + "-" + System.nanoTime() + AtomicFiles.TEMP_SUFFIX);
+        Files.createDirectory(tmp);
+        try {
+            writeModel(ckpt, task, tmp);
+            AtomicFiles.syncDirectory(tmp);
+            Files.deleteIfExists(target); // empty, as checked above
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.syncDirectory(parent);
+        } finally {
+            Files2.deleteTree(tmp);
+        }
+    }
+
+    private static void writeModel(LoadedCheckpoint ckpt, TaskSpec task, Path output) throws IOException {
+        MultiTaskModel model = ckpt.model();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.encoder().parameters().forEach((name, t) -> tensors.put("bert." + name, t));
         tensors.put("classifier.weight", model.heads().slot(MultiTaskModel.HEADS_PREFIX + task.name() + ".weight").tensor());

@@ -247,10 +247,19 @@ public record BertConfig(
         }
     }
 
-    /** {@link #raw()} without the fields of a classification head: an encoder's config.json. */
+    /**
+     * {@link #raw()} without the fields of a classification head, and with the dtype mtl4j saves
+     * weights in (float32): an encoder's config.json.
+     */
     public ObjectNode encoderRaw() {
         ObjectNode copy = raw.deepCopy();
         copy.remove(HEAD_FIELDS);
+        // transformers loads a model in the dtype config.json names under dtype="auto" (its default
+        // since v5): a float16 model's field kept as is would run mtl4j's float32 weights in float16.
+        copy.put("torch_dtype", "float32");
+        if (copy.has("dtype")) {
+            copy.put("dtype", "float32");
+        }
         return copy;
     }
 

@@ -30,7 +30,8 @@ import java.util.TreeMap;
  *
  * <p>Names are accepted with or without the {@code bert.} prefix; legacy
  * {@code LayerNorm.gamma/beta} become {@code weight/bias}. Pretraining heads
- * ({@code cls.*}), a sequence-classification head ({@code classifier.*}) and buffers
+ * ({@code cls.*}), a sequence-classification head ({@code classifier.*}), any other task head
+ * beside an encoder under {@code bert.} (e.g. {@code qa_outputs.*}) and buffers
  * ({@code *position_ids}, {@code *token_type_ids}) are ignored and reported. A missing pooler is
  * allowed and reported. Any other missing, unexpected or wrongly shaped tensor is an error naming
  * it. fp32, fp16 and bf16 weights load as fp32.
@@ -38,6 +39,7 @@ import java.util.TreeMap;
 public final class CheckpointLoader {
     public static final String WEIGHTS = "model.safetensors";
     public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+    private static final String BERT_PREFIX = "bert.";
     private static final Logger LOG = LogManager.getLogger(CheckpointLoader.class);
 
     private CheckpointLoader() {
@@ -73,6 +75,10 @@ public final class CheckpointLoader {
         List<String> ignored = new ArrayList<>();
         List<String> renamed = new ArrayList<>();
         Map<String, String> sourceOf = new TreeMap<>();
+        // Names outside the encoder's: a task head when the encoder is under bert. (a BertForX
+        // checkpoint, whose head transformers' BertModel ignores too), else a mistake.
+        Map<String, Path> beside = new LinkedHashMap<>();
+        boolean prefixed = false;
 
         for (Path file : files) {
             try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
@@ -93,9 +99,13 @@ public final class CheckpointLoader {
                     }
                     long[] shape = expected.get(name);
                     if (shape == null) {
-                        throw new UserError(file + ": unexpected tensor " + stored
-                                + " (not a parameter of a BERT encoder with this config.json)");
+                        if (stored.startsWith(BERT_PREFIX)) {
+                            throw unexpected(file, stored);
+                        }
+                        beside.put(stored, file);
+                        continue;
                     }
+                    prefixed |= stored.startsWith(BERT_PREFIX);
                     String previous = sourceOf.put(name, stored);
                     if (previous != null) {
                         throw new UserError(file + ": tensors " + previous + " and " + stored + " both map to " + name);
@@ -112,6 +122,12 @@ public final class CheckpointLoader {
                 }
             }
         }
+
+        if (!beside.isEmpty() && !prefixed) {
+            Map.Entry<String, Path> first = beside.entrySet().iterator().next();
+            throw unexpected(first.getValue(), first.getKey());
+        }
+        ignored.addAll(beside.keySet());
 
         Set<String> missing = new LinkedHashSet<>(expected.keySet());
         missing.removeAll(params.keySet());
@@ -137,6 +153,11 @@ public final class CheckpointLoader {
         return new Loaded(new BertModel(config, ordered, !poolerMissing), extras, report, metadata);
     }
 
+    private static UserError unexpected(Path file, String stored) {
+        return new UserError(file + ": unexpected tensor " + stored
+                + " (not a parameter of a BERT encoder with this config.json)");
+    }
+
     private static void logReport(Path modelDir, Report report) {
         if (!report.ignored().isEmpty()) {
             LOG.info("{}: ignored {} tensor(s) that are not part of the encoder: {}", modelDir,
@@ -156,7 +177,7 @@ public final class CheckpointLoader {
     }
 
     static String stripPrefix(String name) {
-        return name.startsWith("bert.") ? name.substring("bert.".length()) : name;
+        return name.startsWith(BERT_PREFIX) ? name.substring(BERT_PREFIX.length()) : name;
     }
 
     static String normalise(String stored) {

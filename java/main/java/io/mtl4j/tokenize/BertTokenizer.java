@@ -22,6 +22,8 @@ import java.util.Objects;
  */
 public final class BertTokenizer implements AutoCloseable {
     public static final String FILE_NAME = "tokenizer.json";
+    private static final org.apache.logging.log4j.Logger LOG =
+            org.apache.logging.log4j.LogManager.getLogger(BertTokenizer.class);
 
     static {
         // DJL reports usage from EC2 (instance id, region) once a day unless told not to; mtl4j
@@ -47,8 +49,10 @@ public final class BertTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": tokenizer not found (mtl4j needs the model's tokenizer.json)");
         }
-        if (maxLength < 2) {
-            throw new UserError("--max-length must be at least 2 (room for [CLS] and [SEP]), got " + maxLength);
+        // Below a pair's 3 special tokens the library does not truncate pairs at all (its limit underflows).
+        if (maxLength < 3) {
+            throw new UserError("--max-length must be at least 3 (room for a sentence pair's [CLS] and two [SEP]), got "
+                    + maxLength);
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
@@ -64,9 +68,28 @@ public final class BertTokenizer implements AutoCloseable {
             builder.configure(java.util.Map.of("modelMaxLength", maxLength));
             HuggingFaceTokenizer tokenizer = builder.build();
             String fingerprint = Hashing.sha256Hex(bytes) + ":max" + maxLength;
+            warnWherePythonTokenizesDifferently(modelDir);
             return new BertTokenizer(tokenizer, maxLength, fingerprint);
         } catch (IOException | RuntimeException e) {
             throw new UserError(file + ": cannot load tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    private static void warnWherePythonTokenizesDifferently(Path modelDir) {
+        Path tokenizerConfig = modelDir.resolve(HfTokenizerConfig.FILE_NAME);
+        if (Files.isRegularFile(tokenizerConfig)) {
+            List<String> conflicts;
+            try {
+                conflicts = HfTokenizerConfig.conflicts(modelDir.resolve(FILE_NAME), tokenizerConfig);
+            } catch (UserError e) {
+                LOG.warn("{}; mtl4j does not use it", e.getMessage());
+                return;
+            }
+            if (!conflicts.isEmpty()) {
+                LOG.warn("{}: Python's AutoTokenizer takes {} from here; mtl4j tokenizes as tokenizer.json does "
+                        + "(and an export writes a tokenizer_config.json that matches it)",
+                        tokenizerConfig, String.join(", ", conflicts));
+            }
         }
     }
 

@@ -7,7 +7,9 @@ import io.mtl4j.util.UserError;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The tokenizer_config.json that makes Python's transformers tokenize exactly as tokenizer.json
@@ -26,14 +28,53 @@ public final class HfTokenizerConfig {
     private HfTokenizerConfig() {
     }
 
+    /** tokenizer_class values for which transformers' AutoTokenizer builds a BertTokenizerFast. */
+    private static final Set<String> BERT_CLASSES = Set.of("BertTokenizer", "BertTokenizerFast");
+
+    /**
+     * How a model's own tokenizer_config.json makes Python tokenize differently from its
+     * tokenizer.json: BertTokenizerFast rebuilds a BertNormalizer from do_lower_case (default
+     * true), strip_accents and tokenize_chinese_chars. One line per setting; empty when they agree.
+     */
+    public static List<String> conflicts(Path tokenizerJson, Path tokenizerConfig) {
+        JsonNode normalizer = read(tokenizerJson).path("normalizer");
+        JsonNode config = read(tokenizerConfig);
+        String tokenizerClass = config.path("tokenizer_class").asText("BertTokenizerFast");
+        List<String> conflicts = new ArrayList<>();
+        if (!"BertNormalizer".equals(normalizer.path("type").asText()) || !BERT_CLASSES.contains(tokenizerClass)) {
+            return conflicts;
+        }
+        boolean lowercase = normalizer.path("lowercase").asBoolean(true);
+        boolean pythonLowercase = config.path("do_lower_case").asBoolean(true);
+        if (lowercase != pythonLowercase) {
+            conflicts.add("do_lower_case " + pythonLowercase + " (tokenizer.json: lowercase " + lowercase + ")");
+        }
+        // null strips accents exactly when lowercasing
+        boolean stripAccents = normalizer.path("strip_accents").asBoolean(lowercase);
+        boolean pythonStripAccents = config.path("strip_accents").asBoolean(pythonLowercase);
+        if (stripAccents != pythonStripAccents) {
+            conflicts.add("strip_accents " + pythonStripAccents + " (tokenizer.json: " + stripAccents + ")");
+        }
+        boolean chinese = normalizer.path("handle_chinese_chars").asBoolean(true);
+        boolean pythonChinese = config.path("tokenize_chinese_chars").asBoolean(true);
+        if (chinese != pythonChinese) {
+            conflicts.add("tokenize_chinese_chars " + pythonChinese + " (tokenizer.json: handle_chinese_chars " + chinese + ")");
+        }
+        return conflicts;
+    }
+
+    private static JsonNode read(Path file) {
+        try {
+            JsonNode node = JSON.readTree(file.toFile());
+            return node == null ? JSON.createObjectNode() : node;
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
     /** @param modelMaxLength the model's positions: Python truncates there, as mtl4j does */
     public static ObjectNode of(Path tokenizerJson, int modelMaxLength) {
-        JsonNode tokenizer;
-        try {
-            tokenizer = JSON.readTree(tokenizerJson.toFile());
-        } catch (IOException e) {
-            throw new UserError(tokenizerJson + ": cannot read: " + e.getMessage(), e);
-        }
+        JsonNode tokenizer = read(tokenizerJson);
         ObjectNode config = JSON.createObjectNode();
         JsonNode normalizer = tokenizer.path("normalizer");
         if ("BertNormalizer".equals(normalizer.path("type").asText())) {

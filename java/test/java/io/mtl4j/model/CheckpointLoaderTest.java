@@ -60,6 +60,24 @@ class CheckpointLoaderTest {
     }
 
     @Test
+    void ignoresTheTaskHeadOfAnyBertForXCheckpointAsTransformersDoes() throws Exception {
+        // BertForQuestionAnswering, BertForTokenClassification, ...: the encoder under bert., a head beside it
+        Map<String, Tensor> qa = hubStyle(torch.ScalarType.Float);
+        qa.put("qa_outputs.weight", torch.zeros(2, 32));
+        qa.put("qa_outputs.bias", torch.zeros(2));
+        rewrite(qa);
+        CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir);
+        assertTrue(loaded.report().ignored().containsAll(java.util.List.of("qa_outputs.weight", "qa_outputs.bias")),
+                loaded.report().toString());
+        assertEquals(base.parameters().keySet(), loaded.model().parameters().keySet());
+
+        // without the bert. prefix, a stray name is still a mistake worth an error
+        Map<String, Tensor> bare = new LinkedHashMap<>(base.parameters());
+        bare.put("qa_outputs.weight", torch.zeros(2, 32));
+        assertTrue(error(bare).contains("unexpected tensor qa_outputs.weight"));
+    }
+
+    @Test
     void loadsHalfAndBfloat16Weights() throws Exception {
         for (torch.ScalarType type : new torch.ScalarType[]{torch.ScalarType.Half, torch.ScalarType.BFloat16}) {
             rewrite(hubStyle(type));

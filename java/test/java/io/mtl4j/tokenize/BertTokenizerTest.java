@@ -10,6 +10,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -96,6 +97,37 @@ class BertTokenizerTest {
         TinyModels.writeTokenizer(dir);
         try (BertTokenizer a = BertTokenizer.load(dir, 32); BertTokenizer b = BertTokenizer.load(dir, 64)) {
             assertNotEquals(a.fingerprint(), b.fingerprint());
+        }
+    }
+
+    @Test
+    void aTokenizerConfigThatPythonWouldFollowInsteadIsNamed() throws Exception {
+        // transformers' BertTokenizerFast rebuilds the normalizer from tokenizer_config.json: no lowercasing here
+        TinyModels.writeTokenizer(dir);
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": false}");
+        java.io.StringWriter log = new java.io.StringWriter();
+        try (AutoCloseable capture = io.mtl4j.testing.LogCapture.into(log);
+             BertTokenizer tok = BertTokenizer.load(dir, 16)) {
+            assertEquals(id("movie"), tok.encode("Movie", null).inputIds()[1], "mtl4j follows tokenizer.json");
+        }
+        assertTrue(log.toString().contains("do_lower_case false (tokenizer.json: lowercase true)"), log.toString());
+
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": true, \"model_max_length\": 512}");
+        java.io.StringWriter agreeing = new java.io.StringWriter();
+        try (AutoCloseable capture = io.mtl4j.testing.LogCapture.into(agreeing);
+             BertTokenizer tok = BertTokenizer.load(dir, 16)) {
+            assertFalse(agreeing.toString().contains("AutoTokenizer"), agreeing.toString());
+        }
+    }
+
+    @Test
+    void aMaxLengthTooShortForAPairIsRefusedNotIgnored() throws Exception {
+        // the library subtracts a pair's 3 special tokens from the max length unchecked: at 2 it stops truncating
+        TinyModels.writeTokenizer(dir);
+        UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 2));
+        assertTrue(e.getMessage().contains("--max-length must be at least 3"), e.getMessage());
+        try (BertTokenizer tok = BertTokenizer.load(dir, 3)) {
+            assertEquals(3, tok.encode("the movie", "a dog").length());
         }
     }
 

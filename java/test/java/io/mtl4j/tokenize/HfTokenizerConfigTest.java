@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,5 +40,20 @@ class HfTokenizerConfigTest {
                 {"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "Lowercase"}]}""");
         assertEquals("PreTrainedTokenizerFast", other.get("tokenizer_class").asText());
         assertFalse(other.has("do_lower_case"));
+    }
+
+    @Test
+    void conflictsCompareWhatEachSideDoesNotHowItIsSpelled() throws Exception {
+        Path tokenizer = Files.writeString(dir.resolve("tokenizer.json"), """
+                {"normalizer": {"type": "BertNormalizer", "strip_accents": null, "lowercase": false}}""");
+        Path config = dir.resolve("tokenizer_config.json");
+        // strip_accents null follows lowercase: false here, as spelled out
+        Files.writeString(config, "{\"do_lower_case\": false, \"strip_accents\": false}");
+        assertEquals(List.of(), HfTokenizerConfig.conflicts(tokenizer, config));
+        // without do_lower_case, BertTokenizerFast lowercases (and then strips accents)
+        Files.writeString(config, "{\"model_max_length\": 512}");
+        assertEquals(2, HfTokenizerConfig.conflicts(tokenizer, config).size());
+        Files.writeString(config, "{\"tokenizer_class\": \"PreTrainedTokenizerFast\"}");
+        assertEquals(List.of(), HfTokenizerConfig.conflicts(tokenizer, config), "the generic class keeps tokenizer.json");
     }
 }
