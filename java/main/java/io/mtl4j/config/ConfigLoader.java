@@ -168,7 +168,7 @@ public final class ConfigLoader {
                 r.oneOf("sampler", SAMPLERS),
                 r.doubleIn("temperature", 1e-3, 1e6),
                 r.longIn("sampler-cap", 0, Long.MAX_VALUE),
-                (int) r.longIn("max-length", 2, 1 << 20),
+                (int) r.longIn("max-length", 3, 1 << 20), // [CLS] a [SEP] b [SEP]: a pair needs 3 special tokens
                 r.oneOf("padding", Set.of("bucketed", "dynamic", "fixed")),
                 (int) r.longIn("max-tokens", 0, Integer.MAX_VALUE),
                 r.oneOf("head-input", Set.of("pooler", "cls", "mean")),

@@ -206,6 +206,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aMaxLengthTooShortForASentencePairIsRefusedWithTheConfig() throws Exception {
+        Map<String, Object> o = required();
+        o.put("max-length", 2);
+        assertEquals("--max-length is 2; must be in [3, 1048576]",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, o)).getMessage());
+        o.put("max-length", 3);
+        assertEquals(3, ConfigLoader.load(null, o).maxLength());
+    }
+
+    @Test
     void anIntegerPastSixtyFourBitsIsOutOfRangeNotWrapped() throws Exception {
         assertEquals(dir.resolve("k.yaml") + ":1: seed is 18446744073709551658; must be in [-9223372036854775808, 9223372036854775807]",
                 fileError("k.yaml", "seed: 18446744073709551658\n").getMessage());
