@@ -80,6 +80,19 @@ class TextPairFileTest {
     }
 
     @Test
+    void jsonLinesNamedDotJsonOrInCapitalsAreReadAsJsonNotAsText() throws Exception {
+        // As the data readers take them (a task's data file may be .json): read as text lines, the model
+        // would silently predict on the JSON source, {"sentence": ...} and all.
+        for (String name : List.of("dev.json", "DEV.JSONL")) {
+            Path file = dir.resolve(name);
+            Files.writeString(file, "{\"sentence\": \"fun\", \"label\": 1}\n");
+            assertEquals(List.of(new TextPairFile.Pair("fun", null, 1)), TextPairFile.read(file, List.of("sentence")), name);
+            assertTrue(TextPairFile.isJsonLines(file), name);
+        }
+        assertFalse(TextPairFile.isJsonLines(dir.resolve("in.tsv")));
+    }
+
+    @Test
     void aByteOrderMarkAtTheStartIsDropped() throws Exception {
         byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
         Path tsv = dir.resolve("bom.tsv");
