@@ -130,6 +130,24 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void aLineBreakInAValueIsShownEscapedSoTheErrorStaysOneLine() throws IOException {
+        Path csv = write("sst2/train.csv", "sentence,label\nfine,\"po\r\ns\"\n");
+        UserError label = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(csv + ":2: unknown label 'po\\ns' for task sst2 (labels: 0 negative, 1 positive)", label.getMessage());
+        SplitData skipped = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP);
+        assertEquals(List.of(label.getMessage()), skipped.skipped().first());
+        write("sst2/train.csv", "\"sen\ntence\",label\nfine,1\n");
+        UserError header = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(csv + ":1: header has no column 'sentence' (columns: sen\\ntence, label)", header.getMessage());
+        Path jsonl = write("stsb/train.jsonl", "{\"sentence1\": \"a\", \"sentence2\": \"b\", \"label\": \"3\\n5\"}\n");
+        UserError score = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("stsb"), "train", BadRowPolicy.ERROR));
+        assertEquals(jsonl + ":1: regression label '3\\n5' is not a number", score.getMessage());
+    }
+
+    @Test
     void csvHeaderMissingColumn() throws IOException {
         Path f = write("sst2/train.csv", "text,label\nx,1\n");
         UserError e = assertThrows(UserError.class,
