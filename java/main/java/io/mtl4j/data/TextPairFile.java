@@ -25,7 +25,9 @@ import java.util.List;
  * {@code file:line}.
  */
 public final class TextPairFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A second value after the object (two lines run together) is an error, not silently dropped. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** One input line; {@code textB} is null for single sentences. */
     public record Pair(String textA, String textB, long line) {

@@ -81,6 +81,19 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void twoJsonObjectsOnOneLineAreABadRowNotTheFirstAlone() throws IOException {
+        // cat a.jsonl b.jsonl, with a.jsonl lacking its last line break: the second row was silently dropped.
+        Path f = write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 1}{\"sentence\": \"b\", \"label\": 0}\n"
+                + "{\"sentence\": \"c\", \"label\": 1} x\n{\"sentence\": \"d\", \"label\": 0}\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(f + ":1: invalid JSON at column 30: more than one JSON value (a missing line break?)", e.getMessage());
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP);
+        assertEquals(List.of(new Example("d", null, 0, Float.NaN, 3)), d.examples());
+        assertEquals(2, d.skipped().count());
+    }
+
+    @Test
     void jsonlLabelBeyondLongIsUnknownNotWrappedAround() throws IOException {
         // 2^64 + 1 as a long is 1: it used to be read as label 1 ("positive").
         Path f = write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 18446744073709551617}\n");

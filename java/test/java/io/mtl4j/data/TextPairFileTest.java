@@ -62,6 +62,14 @@ class TextPairFileTest {
     }
 
     @Test
+    void twoJsonObjectsOnOneLineAreAnErrorNotTheFirstAlone() throws Exception {
+        Path file = dir.resolve("in.jsonl");
+        Files.writeString(file, "{\"text_a\": \"a\"}{\"text_a\": \"b\"}\n");
+        UserError e = assertThrows(UserError.class, () -> TextPairFile.read(file));
+        assertEquals(file + ":1: not valid JSON: more than one JSON value (a missing line break?)", e.getMessage());
+    }
+
+    @Test
     void aJsonLineMayNameItsTextsByTheTasksOwnFields() throws Exception {
         Path file = dir.resolve("mnli.jsonl");
         Files.writeString(file, """
