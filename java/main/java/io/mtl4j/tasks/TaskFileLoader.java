@@ -192,6 +192,11 @@ public final class TaskFileLoader {
             }
             files.put(e.getKey(), base.resolve(e.getValue()).normalize());
         }
+        if (files.containsKey("dev") && files.keySet().stream().noneMatch(split -> split.startsWith("validation"))) {
+            // Training and eval look for 'validation' only: a 'dev' file would silently go unused.
+            throw UserError.at(file, line, where + ": split 'dev' would never be evaluated: the dev split is called"
+                    + " 'validation' (Hugging Face's name)");
+        }
         String labelField = d.labelField() == null ? "label" : d.labelField();
         if (text.contains(labelField)) {
             throw UserError.at(file, line, where + ": label_field '" + labelField + "' is also a text field");

@@ -129,6 +129,17 @@ class TaskRegistryTest {
         assertTrue(labels.startsWith("bad.yaml:5: invalid task declaration: Duplicate field 'labels'"), labels);
     }
 
+    @Test
+    void aDevSplitWithoutValidationIsAnErrorSinceItWouldNeverBeEvaluated() throws IOException {
+        // Training evaluates 'validation' (MNLI: validation_matched/_mismatched): a task's 'dev' file went unused.
+        String head = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv, dev: d.csv}\n";
+        assertEquals("bad.yaml:2: task 'ok': split 'dev' would never be evaluated: the dev split is called 'validation'"
+                + " (Hugging Face's name)", declError(head));
+        Path both = dir.resolve("both.yaml");
+        Files.writeString(both, head.replace("dev: d.csv", "validation: v.csv, dev: d.csv"));
+        assertEquals(List.of("train", "validation", "dev"), glue.withTasksFrom(both).get("ok").splits());
+    }
+
     private String declError(String yaml) throws IOException {
         Path decl = dir.resolve("bad.yaml");
         Files.writeString(decl, yaml);
