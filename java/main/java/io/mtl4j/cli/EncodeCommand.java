@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
                 "  input_ids, token_type_ids, cls (last hidden state of token 0), mean (mean over real tokens),",
                 "  and pooler (when the checkpoint has pooler weights).",
                 "",
-                "Input by extension: .jsonl holds {\"text_a\": ..., \"text_b\": ...}; any other file holds",
+                "Input by extension: .jsonl (or .json) holds {\"text_a\": ..., \"text_b\": ...}; any other file holds",
                 "text_a or text_a<TAB>text_b per line, no header; '-' reads such lines from stdin.",
                 "The model may be a Hugging Face directory, a hub id or an mtl4j checkpoint (its heads are ignored).",
                 "",

@@ -43,7 +43,7 @@ import java.util.concurrent.Callable;
                 "One JSON object per input line, in input order:",
                 "  {\"label\": name, \"label_id\": i, \"probs\": [p0, p1, ...]}   (probabilities in label-id order)",
                 "  {\"score\": x}                                          (STS-B and other regression tasks)",
-                "Input as for 'mtl4j encode': .jsonl with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin.",
+                "Input as for 'mtl4j encode': .jsonl (or .json) with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin.",
                 "A .jsonl may name its texts by the task's own fields instead (sentence; premise/hypothesis; ...),",
                 "so a GLUE data file reads as is. Every line is one input: a blank line is an error, not skipped.",
                 "",
@@ -134,7 +134,7 @@ public final class PredictCommand implements Callable<Integer> {
     /** A head trained on sentence pairs gets pairs, one trained on single sentences gets those. */
     private void checkShape(TaskSpec task, List<TextPairFile.Pair> pairs) {
         String name = inputName();
-        boolean jsonl = !input.equals("-") && Path.of(input).getFileName().toString().endsWith(".jsonl");
+        boolean jsonl = !input.equals("-") && TextPairFile.isJsonLines(Path.of(input));
         for (TextPairFile.Pair p : pairs) {
             if (task.isPair() && p.textB() == null) {
                 throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "

@@ -26,9 +26,13 @@ import java.util.Set;
  * repeated within an object makes the row bad.
  */
 final class JsonlReader implements SplitReader {
-    /** A repeated key is a bad row, not a silent "last one wins"; the tree reader checks that at no cost per row. */
+    /**
+     * A repeated key is a bad row, not a silent "last one wins"; the tree reader checks that at no cost per row.
+     * So is a second value after the object (two rows run together): it is not silently dropped.
+     */
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     @Override

@@ -19,13 +19,15 @@ import java.util.List;
 
 /**
  * Reads the inputs of {@code encode} and {@code predict}: one example per line.
- * A {@code .jsonl} file holds objects with {@code text_a} and optional {@code text_b}; any other
+ * A {@code .jsonl} (or {@code .json}) file holds objects with {@code text_a} and optional {@code text_b}; any other
  * file holds {@code text_a} or {@code text_a<TAB>text_b}, with no header. A UTF-8 byte-order
  * mark at the start is dropped, as the data readers do. Every bad line is an error naming
  * {@code file:line}.
  */
 public final class TextPairFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A second value after the object (two lines run together) is an error, not silently dropped. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** One input line; {@code textB} is null for single sentences. */
     public record Pair(String textA, String textB, long line) {
@@ -50,10 +52,15 @@ public final class TextPairFile {
             throw new UserError(file + ": is a directory, not an input file");
         }
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), file.getFileName().toString().endsWith(".jsonl"), taskFields);
+            return read(in, file.toString(), isJsonLines(file), taskFields);
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
+    }
+
+    /** Whether {@code file} holds JSON objects, by its extension as the data readers decide: .jsonl or .json, any case. */
+    public static boolean isJsonLines(Path file) {
+        return DataFormat.fromExtension(file).orElse(null) == DataFormat.JSONL;
     }
 
     public static List<Pair> read(InputStream in, String name, boolean jsonl) throws IOException {

@@ -1,5 +1,7 @@
 package io.mtl4j.data;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.util.UserError;
 import java.io.IOException;
@@ -15,7 +17,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import org.apache.logging.log4j.LogManager;
@@ -33,7 +37,7 @@ import org.apache.logging.log4j.Logger;
  * crc32 int32 of everything before it
  * </pre>
  * The key ({@link #key}) is a sha256 over the tokenizer fingerprint, the data file's content
- * hash, the max length and the task declaration, so any changed input gives another key and
+ * hash, the max length and how the task reads rows, so any changed input gives another key and
  * the cache is rebuilt. Every length field is checked against the file size before anything is
  * allocated, and the CRC must match: a corrupt file is reported (or rebuilt by
  * {@link #loadOrBuild}), never trusted.
@@ -54,6 +58,7 @@ public final class TokenCache {
      */
     static final int NUMERIC_LABEL_RULES = 1;
     static final int HEADER = 8 + 4 + 32 + 4 + 4;
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** No tokenizer produces longer sequences; a larger length field means corruption. */
     static final int MAX_LENGTH = 1 << 16;
 
@@ -70,14 +75,39 @@ public final class TokenCache {
 
     /**
      * The cache key: hex sha256 of the tokenizer fingerprint (e.g. {@code BertTokenizer.fingerprint()}),
-     * the sha256 of the data file's bytes, the max length, the task declaration and the row rules.
+     * the sha256 of the data file's bytes, the max length, how the task reads rows and the row rules.
      */
     public static String key(String tokenizerFingerprint, Path dataFile, int maxLength, TaskSpec task) {
         MessageDigest d = sha256();
         String labelRules = ExampleBuilder.hasNumericLabelNames(task) ? "numeric-labels-v" + NUMERIC_LABEL_RULES + "\n" : "";
         d.update(("mtl4j-token-cache-v" + VERSION + "\n" + tokenizerFingerprint + "\n" + sha256Hex(dataFile) + "\n"
-                + maxLength + "\n" + task + "\nrows-v" + ROW_RULES + "\n" + labelRules).getBytes(StandardCharsets.UTF_8));
+                + maxLength + "\n" + howRowsRead(task, dataFile) + "\nrows-v" + ROW_RULES + "\n" + labelRules)
+                .getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(d.digest());
+    }
+
+    /**
+     * What of the task decides the rows read from {@code dataFile}. A built-in task: its declaration,
+     * as ever, so that existing caches stay valid. A user task: its fields, labels and the file's
+     * format only, so that editing its metrics, adding a split or moving its files does not re-tokenize;
+     * as JSON, where the labels [a, b, c] and ["a, b", c] differ (in the declaration's toString they do not).
+     */
+    private static String howRowsRead(TaskSpec task, Path dataFile) {
+        if (task.splitFiles().isEmpty()) {
+            return task.toString();
+        }
+        Map<String, Object> rules = new LinkedHashMap<>();
+        rules.put("name", task.name());
+        rules.put("text_fields", task.textFields());
+        rules.put("labels", task.labelNames());
+        rules.put("regression", task.isRegression());
+        rules.put("label_field", task.labelField());
+        rules.put("format", DataFormat.fromExtension(dataFile).map(Enum::name).orElse(""));
+        try {
+            return "user-task " + JSON.writeValueAsString(rules);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Hex sha256 of a file's bytes. */

@@ -2,6 +2,7 @@ package io.mtl4j.tasks;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -74,6 +75,8 @@ public final class TaskFileLoader {
         } else {
             throw new UserError(file + ": task file must end in .json, .yaml or .yml");
         }
+        // A key given twice (a second 'train' under files, a second 'labels') is an error, not last one wins.
+        factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         ObjectMapper mapper = new ObjectMapper(factory)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -90,8 +93,11 @@ public final class TaskFileLoader {
                 try {
                     d = mapper.readValue(p, Decl.class);
                 } catch (JsonMappingException e) {
-                    // The parser has read ahead by then; the task's first line is the reliable place.
-                    throw UserError.at(file, line, "invalid task declaration: " + ParseErrors.describe(e));
+                    // The parser has read ahead by then; the task's first line is the reliable place,
+                    // unless the parser itself failed (a repeated key), where it stood is exact.
+                    long at = e.getCause() instanceof JsonParseException cause && cause.getLocation() != null
+                            ? cause.getLocation().getLineNr() : line;
+                    throw UserError.at(file, at, "invalid task declaration: " + ParseErrors.describe(e));
                 }
                 TaskSpec spec = toSpec(d, file, line);
                 if (!seen.add(spec.name())) {
@@ -185,6 +191,11 @@ public final class TaskFileLoader {
                 throw UserError.at(file, line, where + ": split '" + e.getKey() + "' has no file");
             }
             files.put(e.getKey(), base.resolve(e.getValue()).normalize());
+        }
+        if (files.containsKey("dev") && files.keySet().stream().noneMatch(split -> split.startsWith("validation"))) {
+            // Training and eval look for 'validation' only: a 'dev' file would silently go unused.
+            throw UserError.at(file, line, where + ": split 'dev' would never be evaluated: the dev split is called"
+                    + " 'validation' (Hugging Face's name)");
         }
         String labelField = d.labelField() == null ? "label" : d.labelField();
         if (text.contains(labelField)) {

@@ -17,6 +17,9 @@ public final class ParseErrors {
         if (message == null) {
             return "syntax error";
         }
+        if (message.startsWith("Trailing token")) { // FAIL_ON_TRAILING_TOKENS, in Jackson's words
+            return "more than one JSON value (a missing line break?)";
+        }
         message = message.replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
                 .replaceAll("\\s*\\[Source:[^\\]]*\\]", "");
         String sentences = String.join(": ", message.lines()

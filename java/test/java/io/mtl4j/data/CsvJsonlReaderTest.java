@@ -81,6 +81,19 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void twoJsonObjectsOnOneLineAreABadRowNotTheFirstAlone() throws IOException {
+        // cat a.jsonl b.jsonl, with a.jsonl lacking its last line break: the second row was silently dropped.
+        Path f = write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 1}{\"sentence\": \"b\", \"label\": 0}\n"
+                + "{\"sentence\": \"c\", \"label\": 1} x\n{\"sentence\": \"d\", \"label\": 0}\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(f + ":1: invalid JSON at column 30: more than one JSON value (a missing line break?)", e.getMessage());
+        SplitData d = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP);
+        assertEquals(List.of(new Example("d", null, 0, Float.NaN, 3)), d.examples());
+        assertEquals(2, d.skipped().count());
+    }
+
+    @Test
     void jsonlLabelBeyondLongIsUnknownNotWrappedAround() throws IOException {
         // 2^64 + 1 as a long is 1: it used to be read as label 1 ("positive").
         Path f = write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 18446744073709551617}\n");
@@ -127,6 +140,24 @@ class CsvJsonlReaderTest {
                 f + ":4: text after a closing quote (column 2)",
                 f + ":5: expected 2 fields, found 3",
                 f + ":6: unterminated quoted field"), d.skipped().first());
+    }
+
+    @Test
+    void aLineBreakInAValueIsShownEscapedSoTheErrorStaysOneLine() throws IOException {
+        Path csv = write("sst2/train.csv", "sentence,label\nfine,\"po\r\ns\"\n");
+        UserError label = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(csv + ":2: unknown label 'po\\ns' for task sst2 (labels: 0 negative, 1 positive)", label.getMessage());
+        SplitData skipped = SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP);
+        assertEquals(List.of(label.getMessage()), skipped.skipped().first());
+        write("sst2/train.csv", "\"sen\ntence\",label\nfine,1\n");
+        UserError header = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.ERROR));
+        assertEquals(csv + ":1: header has no column 'sentence' (columns: sen\\ntence, label)", header.getMessage());
+        Path jsonl = write("stsb/train.jsonl", "{\"sentence1\": \"a\", \"sentence2\": \"b\", \"label\": \"3\\n5\"}\n");
+        UserError score = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("stsb"), "train", BadRowPolicy.ERROR));
+        assertEquals(jsonl + ":1: regression label '3\\n5' is not a number", score.getMessage());
     }
 
     @Test

@@ -62,6 +62,14 @@ class TextPairFileTest {
     }
 
     @Test
+    void twoJsonObjectsOnOneLineAreAnErrorNotTheFirstAlone() throws Exception {
+        Path file = dir.resolve("in.jsonl");
+        Files.writeString(file, "{\"text_a\": \"a\"}{\"text_a\": \"b\"}\n");
+        UserError e = assertThrows(UserError.class, () -> TextPairFile.read(file));
+        assertEquals(file + ":1: not valid JSON: more than one JSON value (a missing line break?)", e.getMessage());
+    }
+
+    @Test
     void aJsonLineMayNameItsTextsByTheTasksOwnFields() throws Exception {
         Path file = dir.resolve("mnli.jsonl");
         Files.writeString(file, """
@@ -77,6 +85,19 @@ class TextPairFileTest {
         assertEquals(sst2 + ":2: text_a is missing or not a string (nor is sentence, the task's own field, there)", e.getMessage());
         UserError plain = assertThrows(UserError.class, () -> TextPairFile.read(sst2));
         assertEquals(sst2 + ":1: text_a is missing or not a string", plain.getMessage());
+    }
+
+    @Test
+    void jsonLinesNamedDotJsonOrInCapitalsAreReadAsJsonNotAsText() throws Exception {
+        // As the data readers take them (a task's data file may be .json): read as text lines, the model
+        // would silently predict on the JSON source, {"sentence": ...} and all.
+        for (String name : List.of("dev.json", "DEV.JSONL")) {
+            Path file = dir.resolve(name);
+            Files.writeString(file, "{\"sentence\": \"fun\", \"label\": 1}\n");
+            assertEquals(List.of(new TextPairFile.Pair("fun", null, 1)), TextPairFile.read(file, List.of("sentence")), name);
+            assertTrue(TextPairFile.isJsonLines(file), name);
+        }
+        assertFalse(TextPairFile.isJsonLines(dir.resolve("in.tsv")));
     }
 
     @Test

@@ -81,7 +81,27 @@ class TokenCacheTest {
                 List.of(Metric.ACCURACY), Metric.ACCURACY, List.copyOf(files.keySet()), "label", files);
         assertEquals(List.copyOf(files.keySet()), List.copyOf(user.splitFiles().keySet()));
         Path data = Files.writeString(dir.resolve("train.csv"), "a");
-        assertEquals("7e583aa4c9cb0000cf1cd3d6cb7737d62d8819c65a4c76eca0be0d7cf1203dc0", TokenCache.key("tok", data, 128, user));
+        // (Changed once on purpose, when user task keys came to hold only how rows are read.)
+        assertEquals("dffc1f9fb98bd1bcaf5b2aac78aaacda61eed3ee26215a40c44f7c538082247a", TokenCache.key("tok", data, 128, user));
+    }
+
+    @Test
+    void aUserTaskKeyTellsApartWhatReadsRowsDifferently() throws IOException {
+        Path csv = Files.writeString(dir.resolve("t.csv"), "text\nc\n");
+        Path tsv = Files.writeString(dir.resolve("t.tsv"), "text\nc\n");
+        TaskSpec abc = userTask(List.of("text"), List.of("a", "b", "c"), "label");
+        String k = TokenCache.key("tok", csv, 128, abc);
+        // In the declaration's toString both label lists read "[a, b, c]", yet "c" is id 2 in one and 1 in the other.
+        assertNotEquals(k, TokenCache.key("tok", csv, 128, userTask(List.of("text"), List.of("a, b", "c"), "label")));
+        assertNotEquals(k, TokenCache.key("tok", csv, 128, userTask(List.of("text"), List.of("b", "a", "c"), "label")));
+        assertNotEquals(k, TokenCache.key("tok", csv, 128, userTask(List.of("text"), List.of("a", "b", "c"), "gold")));
+        assertNotEquals(k, TokenCache.key("tok", csv, 128, userTask(List.of("text", "x"), List.of("a", "b", "c"), "label")));
+        assertNotEquals(k, TokenCache.key("tok", tsv, 128, abc)); // the same bytes as TSV
+    }
+
+    private static TaskSpec userTask(List<String> fields, List<String> labels, String labelField) {
+        return new TaskSpec("t", fields, labels, ProblemType.CLASSIFICATION, List.of(Metric.ACCURACY), Metric.ACCURACY,
+                List.of("train"), labelField, Map.of("train", Path.of("t.csv")));
     }
 
     @Test

@@ -44,6 +44,30 @@ class TokenizedSplitsTest {
     }
 
     @Test
+    void editingAUserTaskWhereItDoesNotChangeTheRowsKeepsItsCache() throws Exception {
+        Path decl = dir.resolve("tasks.yaml");
+        Files.writeString(dir.resolve("train.csv"), "text,label\nfun,pos\n");
+        String task = "tasks:\n  - name: reviews\n    text_fields: [text]\n    labels: [neg, pos]\n    files: {train: train.csv}\n";
+        CharEncoder enc = new CharEncoder();
+        for (String edited : List.of(task,
+                task.replace("    files:", "    metrics: [f1, accuracy]\n    files:"),
+                task.replace("{train: train.csv}", "{train: train.csv, test: test.csv}"))) {
+            assertEquals(1, trainLabel(decl, edited, enc));
+        }
+        assertEquals(1, enc.calls);
+        assertEquals(0, trainLabel(decl, task.replace("[neg, pos]", "[pos, neg]"), enc));
+        assertEquals(2, enc.calls);
+    }
+
+    /** The label of the one train row of task 'reviews' declared by {@code yaml}, through the token cache. */
+    private int trainLabel(Path decl, String yaml, CharEncoder enc) throws Exception {
+        Files.writeString(decl, yaml);
+        TaskSpec spec = TaskRegistry.glue().withTasksFrom(decl).get("reviews");
+        SplitData data = SplitLoader.load(new SplitLocator(dir), spec, "train", BadRowPolicy.ERROR);
+        return TokenizedSplits.cached(dir.resolve("cache"), "fp", 128, spec, data, enc).get(0).label();
+    }
+
+    @Test
     void encodesPairsKeepsLabelsAndCachesUntilTheDataChanges() throws Exception {
         TaskSpec rte = TaskRegistry.glue().get("rte");
         Path tsv = dir.resolve("RTE/train.tsv");

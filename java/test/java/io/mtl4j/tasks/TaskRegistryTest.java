@@ -119,6 +119,27 @@ class TaskRegistryTest {
         assertEquals(Metric.F1_MACRO, stars.mainMetric());
     }
 
+    @Test
+    void aKeyGivenTwiceInATaskIsAnErrorNotLastOneWins() throws IOException {
+        // Last one wins would silently train on the second file, or flip the label order.
+        String head = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
+        String file = declError(head.replace("{train: t.csv}", "\n      train: t.csv\n      validation: v.csv\n      train: u.csv"));
+        assertTrue(file.startsWith("bad.yaml:8: invalid task declaration: Duplicate field 'train'"), file);
+        String labels = declError(head.replace("files:", "labels: [b, a]\n    files:"));
+        assertTrue(labels.startsWith("bad.yaml:5: invalid task declaration: Duplicate field 'labels'"), labels);
+    }
+
+    @Test
+    void aDevSplitWithoutValidationIsAnErrorSinceItWouldNeverBeEvaluated() throws IOException {
+        // Training evaluates 'validation' (MNLI: validation_matched/_mismatched): a task's 'dev' file went unused.
+        String head = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv, dev: d.csv}\n";
+        assertEquals("bad.yaml:2: task 'ok': split 'dev' would never be evaluated: the dev split is called 'validation'"
+                + " (Hugging Face's name)", declError(head));
+        Path both = dir.resolve("both.yaml");
+        Files.writeString(both, head.replace("dev: d.csv", "validation: v.csv, dev: d.csv"));
+        assertEquals(List.of("train", "validation", "dev"), glue.withTasksFrom(both).get("ok").splits());
+    }
+
     private String declError(String yaml) throws IOException {
         Path decl = dir.resolve("bad.yaml");
         Files.writeString(decl, yaml);
