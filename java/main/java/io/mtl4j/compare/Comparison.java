@@ -126,6 +126,16 @@ public final class Comparison {
             throw new UserError("--tasks " + String.join(",", base.tasks())
                     + ": a comparison needs at least two tasks (it compares the multi-task model with single-task baselines)");
         }
+        // The extra runs are compared with the multi-task run, which the report calls "plain" and "full".
+        if (plan.withPcgrad() && base.mtl().equals("pcgrad")) {
+            throw new UserError("--with-pcgrad compares plain multi-task training with PCGrad, but the recipe's mtl is"
+                    + " pcgrad already; leave out --mtl pcgrad");
+        }
+        if (plan.frozenLayers() > 0 && (base.freezeLayers() > 0 || base.freezeEmbeddings())) {
+            throw new UserError("--with-frozen " + plan.frozenLayers() + " compares a fully trained encoder with a partly"
+                    + " frozen one, but the recipe freezes part of the encoder already (freeze-layers " + base.freezeLayers()
+                    + ", freeze-embeddings " + base.freezeEmbeddings() + "); leave those out");
+        }
         if (plan.frozenLayers() > 0) {
             Path modelDir = ModelSource.resolve(base.model(), base.revision(), Env.system());
             int layers = BertConfig.load(modelDir).numHiddenLayers();

@@ -196,6 +196,33 @@ class ComparisonTest {
     }
 
     @Test
+    void refusesExtraRunsThatTheBaseRecipeAlreadyIsBeforeTraining() throws Exception {
+        // The report would label a PCGrad multi-task run "plain" and a frozen one "full".
+        Path out = dir.resolve("compare");
+        String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp", "--steps", "4",
+                "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", dir.resolve("cache").toString(),
+                "--output", out.toString()};
+
+        CliRunner r = compare(recipe, "--mtl", "pcgrad", "--with-pcgrad");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --with-pcgrad compares plain multi-task training with PCGrad, but the recipe's mtl is"
+                + " pcgrad already; leave out --mtl pcgrad\n", r.err().replace("\r\n", "\n"));
+        assertFalse(Files.exists(out), "nothing was trained");
+
+        r = compare(recipe, "--freeze-layers", "1", "--with-frozen", "2");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: --with-frozen 2 compares a fully trained encoder with a partly frozen one, but the"
+                + " recipe freezes part of the encoder already (freeze-layers 1, freeze-embeddings false); leave those out\n",
+                r.err().replace("\r\n", "\n"));
+        assertFalse(Files.exists(out), "nothing was trained");
+
+        r = compare(recipe, "--freeze-embeddings", "--with-frozen", "1");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("(freeze-layers 0, freeze-embeddings true)"), r.err());
+        assertFalse(Files.exists(out), "nothing was trained");
+    }
+
+    @Test
     void thePlanSavesAbsolutePathsAndOldPlansWithRelativeOnesStillResume() throws Exception {
         Path cwd = Path.of("").toAbsolutePath();
         String relativeData = cwd.relativize(data.toAbsolutePath()).toString();
