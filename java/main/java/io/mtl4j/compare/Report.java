@@ -165,7 +165,8 @@ public final class Report {
         System.setProperty("java.awt.headless", "true");
         List<BufferedImage> panels = new ArrayList<>();
         for (String task : base.tasks()) {
-            String metric = registry.get(task).mainMetric().id();
+            TaskSpec spec = registry.get(task);
+            String metric = spec.mainMetric().id();
             XYChart chart = new XYChartBuilder().width(520).height(380).title(task + " dev " + metric)
                     .xAxisTitle("batches of " + task + " trained").yAxisTitle(metric).build();
             chart.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -173,7 +174,8 @@ public final class Report {
                 if (!r.tasks().contains(task)) {
                     continue;
                 }
-                List<double[]> points = curve(r, task, metric);
+                // Every run of a comparison has the recipe's grad-accum: each step trains that many batches of a task.
+                List<double[]> points = curve(r, spec, base.gradAccum());
                 if (!points.isEmpty()) {
                     String name = r.kind() + " (seed " + r.seed() + ")";
                     chart.addSeries(name, points.stream().map(p -> p[0]).toList(), points.stream().map(p -> p[1]).toList())
@@ -201,16 +203,18 @@ public final class Report {
     }
 
     /**
-     * A run's (batches of the task trained, dev metric) points for one task. metrics.jsonl has one
-     * training line per step for each task the step trained (the sampled task, or every task under
-     * PCGrad), each before that step's evaluation lines.
+     * A run's (batches of the task trained, dev main metric) points for one task. metrics.jsonl has
+     * one training line per step for each task the step trained (the sampled task, or every task
+     * under PCGrad), each before that step's evaluation lines; a step trains {@code batchesPerStep}
+     * (grad-accum) batches of each of its tasks.
      */
-    static List<double[]> curve(Comparison.Run run, String task, String metric) {
+    static List<double[]> curve(Comparison.Run run, TaskSpec spec, int batchesPerStep) {
+        String metric = spec.mainMetric().id();
         List<double[]> points = new ArrayList<>();
         long batches = 0;
-        for (JsonNode n : taskLines(run.dir(), task)) {
+        for (JsonNode n : taskLines(run.dir(), spec.name())) {
             if (n.has("loss")) {
-                batches++;
+                batches += batchesPerStep;
             } else if (n.has(metric) && !n.path("split").asText().endsWith("mismatched")) {
                 points.add(new double[]{batches, n.get(metric).asDouble()});
             }

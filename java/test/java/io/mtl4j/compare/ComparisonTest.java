@@ -304,7 +304,7 @@ class ComparisonTest {
     }
 
     private static List<Double> xs(Comparison.Run run, String task) {
-        return Report.curve(run, task, "accuracy").stream().map(p -> p[0]).toList();
+        return Report.curve(run, io.mtl4j.tasks.TaskRegistry.glue().get(task), 1).stream().map(p -> p[0]).toList();
     }
 
     private static long multiTaskSteps(JsonNode report, long seed, String task) {
