@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.train.TaskData;
 import io.mtl4j.util.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -210,12 +211,13 @@ public final class Report {
      */
     static List<double[]> curve(Comparison.Run run, TaskSpec spec, int batchesPerStep) {
         String metric = spec.mainMetric().id();
+        String mainSplit = TaskData.devSplits(spec).get(0); // the split the report's rows compare
         List<double[]> points = new ArrayList<>();
         long batches = 0;
         for (JsonNode n : taskLines(run.dir(), spec.name())) {
             if (n.has("loss")) {
                 batches += batchesPerStep;
-            } else if (n.has(metric) && !n.path("split").asText().endsWith("mismatched")) {
+            } else if (n.has(metric) && n.path("split").asText().equals(mainSplit)) {
                 points.add(new double[]{batches, n.get(metric).asDouble()});
             }
         }
