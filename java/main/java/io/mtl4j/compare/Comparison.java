@@ -107,7 +107,11 @@ public final class Comparison {
     public static Outcome resume(Path output, Map<String, Object> overrides) throws IOException {
         Plan saved = savedPlan(output);
         TrainConfig base = ConfigLoader.load(saved.base().toMap(), "saved plan", null, overrides);
-        List<String> changed = SavedConfig.nonResumableChanges(saved.base(), base);
+        List<String> changed = new ArrayList<>(SavedConfig.nonResumableChanges(saved.base(), base));
+        // A run may resume with another patience; a comparison may not: its finished runs stopped by the saved one.
+        if (saved.base().patience() != base.patience()) {
+            changed.add("patience " + saved.base().patience() + " -> " + base.patience());
+        }
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume the comparison in " + output + " with a changed plan: " + String.join("; ", changed));
         }

@@ -144,6 +144,26 @@ class ComparisonTest {
     }
 
     @Test
+    void aResumedComparisonKeepsItsStoppingRule() throws Exception {
+        // The runs already finished stopped by the saved patience; the rest must stop by the same rule.
+        Path out = dir.resolve("compare");
+        String cache = dir.resolve("cache").toString();
+        System.setProperty("mtl4j.test.stop-at-step", "2");
+        try {
+            CliRunner r = CliRunner.run("compare", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
+                    "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache,
+                    "--output", out.toString());
+            assertEquals(130, r.exitCode(), r.err());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        CliRunner r = CliRunner.run("compare", "--resume", out.toString(), "--patience", "1", "--cache-dir", cache);
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: cannot resume the comparison in " + out + " with a changed plan: patience 0 -> 1\n",
+                r.err().replace("\r\n", "\n"));
+    }
+
+    @Test
     void comparesTheTasksOfATaskFile() throws Exception {
         Path taskFile = dir.resolve("tasks.yaml");
         Files.writeString(taskFile, """
