@@ -138,6 +138,16 @@ class TrainerTest {
     }
 
     @Test
+    void aFullyFrozenEncoderUnderClsHeadsTrainsTheHeadsAlone() throws Exception {
+        // freeze-layers = all layers, and heads on [CLS] leave the pooler unused: no encoder parameter trains.
+        Map<String, Tensor> before = weights(model);
+        for (String mtl : List.of("plain", "pcgrad")) {
+            Path run = train("probe-" + mtl, Map.of("freeze-layers", 2, "head-input", "cls", "mtl", mtl)).runDir();
+            assertClose(before, weights(run.resolve("last")), 0f);
+        }
+    }
+
+    @Test
     void uncertaintyWeightsAreTrained() throws Exception {
         Path run = train("uncertainty", Map.of("loss-weighting", "uncertainty")).runDir();
         Map<String, Tensor> heads = heads(run.resolve("last"));
