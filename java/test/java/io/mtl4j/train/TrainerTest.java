@@ -199,6 +199,16 @@ class TrainerTest {
         assertClose(weights(full.resolve("last")), weights(resumed.runDir().resolve("last")), 1e-6f);
     }
 
+    @Test
+    void aFullyFrozenEncoderResumes() throws Exception {
+        Map<String, Object> probe = Map.of("freeze-layers", 2, "head-input", "cls");
+        Path full = train("full", probe).runDir();
+        TrainSession.Outcome stopped = trainStoppingAt(3, "resumed", probe);
+        TrainSession.Outcome resumed = TrainSession.run(null, null, stopped.runDir(), List.of());
+        assertEquals(6, resumed.result().steps());
+        assertClose(heads(full.resolve("last")), heads(resumed.runDir().resolve("last")), 1e-6f);
+    }
+
     /** The optimizer metadata of a checkpoint: step counts of the encoder and of each head. */
     private static Map<String, String> optimizerSteps(Path checkpoint) {
         try (io.mtl4j.model.safetensors.SafeTensorsFile f =
