@@ -165,7 +165,9 @@ record ConfigValues(Map<String, Object> v, Map<String, String> origin) {
         return Map.copyOf(out);
     }
 
+    /** {@code task} is lower-cased as {@link #stringList} lower-cases the task list it must name. */
     private void putWeight(String key, Map<String, Double> out, String task, double weight) {
+        task = task.toLowerCase(Locale.ROOT);
         // A negative weight trains the task by gradient ascent, NaN or infinity poisons every step,
         // and 0 spends the task's steps on nothing.
         if (!(Double.isFinite(weight) && weight > 0)) {

@@ -111,6 +111,9 @@ public final class ParameterBuffer {
 
     /** Throws if any parameter's gradient no longer aliases the flat gradient buffer. */
     public void checkAliasing() {
+        if (slots.isEmpty()) {
+            return; // an empty buffer has no data pointer
+        }
         long base = grads.data_ptr().address();
         for (Slot s : slots) {
             Tensor g = s.tensor().grad();

@@ -77,6 +77,9 @@ public final class FlatAdamW {
     /** One update with learning rate {@code lr}, from the gradients in the buffer. */
     public void step(double lr) {
         step++;
+        if (values.numel() == 0) {
+            return; // nothing trainable (a fully frozen encoder), and an empty tensor has no data to point at
+        }
         if (fused && values.is_cpu()) {
             fusedStep(lr);
             return;

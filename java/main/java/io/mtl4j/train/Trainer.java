@@ -515,8 +515,10 @@ public final class Trainer {
         t = lap(StepTimer.Phase.COMMUNICATION, t);
         int[][] orders = Pcgrad.shuffledOrders(tasks.size(), new Random(config.seed() * 7_919L + step));
         Pcgrad.Reduction reduction = config.pcgradReduction().equals("mean") ? Pcgrad.Reduction.MEAN : Pcgrad.Reduction.SUM;
-        try (NoGradGuard ignored = new NoGradGuard()) {
-            Pcgrad.apply(taskGrads, orders, reduction, model.shared().grads());
+        if (model.shared().numel() > 0) { // a fully frozen encoder shares nothing to project
+            try (NoGradGuard ignored = new NoGradGuard()) {
+                Pcgrad.apply(taskGrads, orders, reduction, model.shared().grads());
+            }
         }
         lap(StepTimer.Phase.PCGRAD, t);
         applyUpdate(null, losses.keySet()); // the projection changed the gradients

@@ -170,6 +170,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void taskWeightsNameTasksCaseInsensitivelyAsTheTaskListDoes() throws Exception {
+        // --tasks SST2,QQP trains sst2 and qqp; their weights may be spelled the same way.
+        assertEquals(Map.of("sst2", 2.0, "qqp", 0.5), ConfigLoader.load(null, fixedWeights("SST2=2,Qqp=0.5")).taskWeights());
+        Path file = Files.writeString(dir.resolve("w.yaml"), "loss-weighting: fixed\ntask-weights: {SST2: 2, qqp: 0.5}\n");
+        assertEquals(Map.of("sst2", 2.0, "qqp", 0.5), ConfigLoader.load(file, required()).taskWeights());
+        assertEquals("--task-weights gives task sst2 two weights",
+                assertThrows(UserError.class, () -> ConfigLoader.load(null, fixedWeights("sst2=1,qqp=1,SST2=2"))).getMessage());
+    }
+
+    @Test
     void taskWeightsThatWouldBeIgnoredAreErrors() throws Exception {
         Map<String, Object> equal = fixedWeights("sst2=1,qqp=2");
         equal.remove("loss-weighting");

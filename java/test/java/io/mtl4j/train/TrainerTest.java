@@ -138,6 +138,16 @@ class TrainerTest {
     }
 
     @Test
+    void aFullyFrozenEncoderUnderClsHeadsTrainsTheHeadsAlone() throws Exception {
+        // freeze-layers = all layers, and heads on [CLS] leave the pooler unused: no encoder parameter trains.
+        Map<String, Tensor> before = weights(model);
+        for (String mtl : List.of("plain", "pcgrad")) {
+            Path run = train("probe-" + mtl, Map.of("freeze-layers", 2, "head-input", "cls", "mtl", mtl)).runDir();
+            assertClose(before, weights(run.resolve("last")), 0f);
+        }
+    }
+
+    @Test
     void uncertaintyWeightsAreTrained() throws Exception {
         Path run = train("uncertainty", Map.of("loss-weighting", "uncertainty")).runDir();
         Map<String, Tensor> heads = heads(run.resolve("last"));
@@ -187,6 +197,16 @@ class TrainerTest {
             assertEquals(a.get(i), b.get(i), 1e-6, "loss of step " + (i + 1));
         }
         assertClose(weights(full.resolve("last")), weights(resumed.runDir().resolve("last")), 1e-6f);
+    }
+
+    @Test
+    void aFullyFrozenEncoderResumes() throws Exception {
+        Map<String, Object> probe = Map.of("freeze-layers", 2, "head-input", "cls");
+        Path full = train("full", probe).runDir();
+        TrainSession.Outcome stopped = trainStoppingAt(3, "resumed", probe);
+        TrainSession.Outcome resumed = TrainSession.run(null, null, stopped.runDir(), List.of());
+        assertEquals(6, resumed.result().steps());
+        assertClose(heads(full.resolve("last")), heads(resumed.runDir().resolve("last")), 1e-6f);
     }
 
     /** The optimizer metadata of a checkpoint: step counts of the encoder and of each head. */
