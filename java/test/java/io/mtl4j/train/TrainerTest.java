@@ -499,6 +499,7 @@ class TrainerTest {
         TrainSession.Outcome run = trainPoisoned("pcgrad-skip", "2:qqp", Map.of("on-nonfinite", "skip", "mtl", "pcgrad"));
         assertEquals(1, run.result().skippedSteps());
         assertEquals(Map.of("sst2", 5L, "qqp", 5L), run.result().taskSteps());
+        assertEquals(List.of("sst2", "qqp"), List.copyOf(run.result().taskSteps().keySet()), "in --tasks order");
     }
 
     @Test
