@@ -118,6 +118,10 @@ public final class Trainer {
         this.sharedOptimizer = TrainingOptimizers.encoder(model, config);
         this.headsOptimizer = TrainingOptimizers.heads(model, config, tasks);
         this.guard = new NonFiniteGuard(model, config.onNonfinite(), config.maxBadSteps(), run.runDir().resolve("last"));
+        if (config.mtl().equals("pcgrad") && model.shared().numel() == 0) {
+            LOG.warn("--mtl pcgrad with the whole encoder frozen: the tasks share no trained parameter, so there is"
+                    + " nothing to project and each head trains on its own task's gradient, as without PCGrad");
+        }
         this.streams = new LinkedHashMap<>();
         BatchingConfig batching = switch (config.padding()) {
             case "bucketed" -> BatchingConfig.bucketed(config.batchSize());
