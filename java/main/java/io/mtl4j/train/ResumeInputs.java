@@ -1,6 +1,5 @@
 package io.mtl4j.train;
 
-import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.util.Hashing;
 import io.mtl4j.util.UserError;
@@ -61,42 +60,6 @@ final class ResumeInputs {
             throw new UserError("cannot resume " + checkpoint + ": the data changed since the run started: "
                     + String.join(", ", changed) + "; point --data at the original files, or start a new run with --model "
                     + checkpoint);
-        }
-    }
-
-    /**
-     * Throws a one-line error when a task file edited in place since the run started now reads other
-     * inputs (text fields, label field) or ranks checkpoints by another main metric. The labels are
-     * {@link SavedTasks}'s check; what the checkpoint does not record (older ones) is not checked.
-     */
-    static void checkTaskDefinitions(Path checkpoint, List<TaskSpec> specs) {
-        if (!(Checkpoints.readMeta(checkpoint).get("tasks") instanceof List<?> saved)) {
-            return;
-        }
-        List<String> changed = new ArrayList<>();
-        for (Object o : saved) {
-            if (!(o instanceof Map<?, ?> task)) {
-                continue;
-            }
-            for (TaskSpec spec : specs) {
-                if (!spec.name().equals(String.valueOf(task.get("name")))) {
-                    continue;
-                }
-                if (task.get("text_fields") instanceof List<?> fields
-                        && !fields.stream().map(String::valueOf).toList().equals(spec.textFields())) {
-                    changed.add("task " + spec.name() + " text fields " + fields + " -> " + spec.textFields());
-                }
-                if (task.get("label_field") != null && !String.valueOf(task.get("label_field")).equals(spec.labelField())) {
-                    changed.add("task " + spec.name() + " label field " + task.get("label_field") + " -> " + spec.labelField());
-                }
-                if (task.get("main_metric") != null && !String.valueOf(task.get("main_metric")).equals(spec.mainMetric().id())) {
-                    changed.add("task " + spec.name() + " main metric " + task.get("main_metric") + " -> " + spec.mainMetric().id());
-                }
-            }
-        }
-        if (!changed.isEmpty()) {
-            throw new UserError("cannot resume " + checkpoint + ": the task definitions changed since the run started: "
-                    + String.join(", ", changed) + "; restore the task file, or start a new run with --model " + checkpoint);
         }
     }
 

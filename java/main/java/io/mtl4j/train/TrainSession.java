@@ -145,8 +145,9 @@ public final class TrainSession {
 
         if (checkpoint != null) {
             ResumeInputs.checkTokenizer(checkpoint, modelDir);
-            SavedTasks.requireSameLabels(checkpoint, Checkpoints.readMeta(checkpoint), specs);
-            ResumeInputs.checkTaskDefinitions(checkpoint, specs);
+            Map<String, Object> meta = Checkpoints.readMeta(checkpoint);
+            SavedTasks.requireSameLabels(checkpoint, meta, specs);
+            SavedTasks.requireSameDefinitions(checkpoint, meta, specs);
         }
         CheckpointLoader.Loaded pretrained = CheckpointLoader.load(checkpoint != null ? checkpoint : modelDir,
                 Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
