@@ -56,6 +56,9 @@ public final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "FILE|-", description = "Input file (.jsonl or TSV lines); '-' for stdin.")
     String input;
 
+    @picocli.CommandLine.Mixin
+    TextInput textInput;
+
     @Option(names = "--output", required = true, paramLabel = "FILE.jsonl|-",
             description = "Output JSON lines, written atomically; '-' for stdout.")
     String output;
@@ -79,8 +82,7 @@ public final class EncodeCommand implements Callable<Integer> {
             throw new UserError("--batch-size must be at least 1, got " + batchSize);
         }
         Path modelDir = ModelArgument.resolve(model, revision);
-        List<TextPairFile.Pair> pairs = input.equals("-")
-                ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input));
+        List<TextPairFile.Pair> pairs = textInput.read(input, List.of());
         // An mtl4j checkpoint also holds task heads and loss weights; the encoder needs neither.
         CheckpointLoader.Loaded loaded = CheckpointLoader.load(modelDir,
                 java.util.Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));

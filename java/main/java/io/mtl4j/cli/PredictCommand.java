@@ -43,7 +43,8 @@ import java.util.concurrent.Callable;
                 "One JSON object per input line, in input order:",
                 "  {\"label\": name, \"label_id\": i, \"probs\": [p0, p1, ...]}   (probabilities in label-id order)",
                 "  {\"score\": x}                                          (STS-B and other regression tasks)",
-                "Input as for 'mtl4j encode': .jsonl (or .json) with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin.",
+                "Input as for 'mtl4j encode': .jsonl (or .json) with text_a/text_b, or text_a[<TAB>text_b] lines; '-' reads stdin",
+                "(as text lines; --input-format jsonl for JSON lines).",
                 "A .jsonl may name its texts by the task's own fields instead (sentence; premise/hypothesis; ...),",
                 "so a GLUE data file reads as is. Every line is one input: a blank line is an error, not skipped.",
                 "",
@@ -69,6 +70,8 @@ public final class PredictCommand implements Callable<Integer> {
     String task;
     @Option(names = "--input", paramLabel = "FILE|-", description = "Inputs; '-' for stdin.")
     String input;
+    @picocli.CommandLine.Mixin
+    TextInput textInput;
     @Option(names = "--glue-submission", paramLabel = "DIR", description = "Write GLUE leaderboard TSVs for the test split(s).")
     Path submission;
     @Option(names = "--data", paramLabel = "DIR|hub",
@@ -105,8 +108,7 @@ public final class PredictCommand implements Callable<Integer> {
                 return 0;
             }
             TaskSpec taskSpec = ckpt.task(taskName(ckpt));
-            List<TextPairFile.Pair> pairs = input.equals("-")
-                    ? TextPairFile.read(System.in, "<stdin>", false) : TextPairFile.read(Path.of(input), taskSpec.textFields());
+            List<TextPairFile.Pair> pairs = textInput.read(input, taskSpec.textFields());
             checkShape(taskSpec, pairs);
             List<TokenizedExample> examples = new ArrayList<>();
             for (TextPairFile.Pair p : pairs) {
@@ -134,7 +136,7 @@ public final class PredictCommand implements Callable<Integer> {
     /** A head trained on sentence pairs gets pairs, one trained on single sentences gets those. */
     private void checkShape(TaskSpec task, List<TextPairFile.Pair> pairs) {
         String name = inputName();
-        boolean jsonl = !input.equals("-") && TextPairFile.isJsonLines(Path.of(input));
+        boolean jsonl = textInput.isJsonLines(input);
         for (TextPairFile.Pair p : pairs) {
             if (task.isPair() && p.textB() == null) {
                 throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "

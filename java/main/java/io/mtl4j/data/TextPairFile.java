@@ -45,6 +45,11 @@ public final class TextPairFile {
      * task's own fields (e.g. premise and hypothesis), so a task's data file can be read as is.
      */
     public static List<Pair> read(Path file, List<String> taskFields) {
+        return read(file, taskFields, isJsonLines(file));
+    }
+
+    /** Like {@link #read(Path, List)}, as JSON lines or not whatever the file's extension. */
+    public static List<Pair> read(Path file, List<String> taskFields, boolean jsonl) {
         if (!Files.exists(file)) {
             throw new UserError(file + ": input file not found");
         }
@@ -52,7 +57,7 @@ public final class TextPairFile {
             throw new UserError(file + ": is a directory, not an input file");
         }
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), isJsonLines(file), taskFields);
+            return read(in, file.toString(), jsonl, taskFields);
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
         }
@@ -67,7 +72,8 @@ public final class TextPairFile {
         return read(in, name, jsonl, List.of());
     }
 
-    private static List<Pair> read(InputStream in, String name, boolean jsonl, List<String> taskFields) throws IOException {
+    /** Like {@link #read(InputStream, String, boolean)}; JSON lines may name their texts by {@code taskFields}. */
+    public static List<Pair> read(InputStream in, String name, boolean jsonl, List<String> taskFields) throws IOException {
         List<Pair> pairs = new ArrayList<>();
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)

@@ -51,6 +51,40 @@ class EncodeCommandTest {
         }).toList();
     }
 
+    private CliRunner encodeStdin(String stdinText, String... extra) {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(stdinText.getBytes(StandardCharsets.UTF_8)));
+            List<String> args = new java.util.ArrayList<>(List.of("encode", "--model", model.toString(), "--input", "-",
+                    "--output", "-", "--device", "cpu"));
+            args.addAll(List.of(extra));
+            return CliRunner.run(args.toArray(String[]::new));
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    /** JSON lines on stdin are read as JSON when asked, and never encoded as their own text by default. */
+    @Test
+    void jsonLinesOnStdinNeedInputFormatJsonl() throws Exception {
+        String jsonl = "{\"text_a\": \"a dog\", \"text_b\": \"the cats\"}\n{\"text_a\": \"fun\"}\n";
+        CliRunner guessed = encodeStdin(jsonl);
+        assertEquals(2, guessed.exitCode(), guessed.err());
+        assertEquals("mtl4j: error: <stdin>:1: this line looks like a JSON object; pass --input-format jsonl to read JSON"
+                + " lines from stdin, or --input-format text to take it as text", guessed.err().strip());
+
+        CliRunner asJson = encodeStdin(jsonl, "--input-format", "jsonl");
+        assertEquals(0, asJson.exitCode(), asJson.err());
+        CliRunner asText = encodeStdin("a dog\tthe cats\nfun\n");
+        assertEquals(0, asText.exitCode(), asText.err());
+        assertEquals(asText.out(), asJson.out(), "the same pairs, read from JSON lines or from text lines");
+
+        assertEquals(0, encodeStdin(jsonl, "--input-format", "TEXT").exitCode(), "text, when that is what is meant");
+        CliRunner bad = encodeStdin(jsonl, "--input-format", "csv");
+        assertEquals(2, bad.exitCode());
+        assertEquals("mtl4j: error: --input-format must be auto, text or jsonl, got 'csv'", bad.err().strip());
+    }
+
     @Test
     void outputDashWritesTheSameLinesToStdout() throws Exception {
         List<JsonNode> file = encode(2, input);

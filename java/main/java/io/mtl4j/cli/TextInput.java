@@ -1,0 +1,44 @@
+package io.mtl4j.cli;
+
+import io.mtl4j.data.TextPairFile;
+import io.mtl4j.util.UserError;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** The {@code --input FILE|-} and {@code --input-format} of encode and predict. */
+final class TextInput {
+    @Option(names = "--input-format", defaultValue = "auto", paramLabel = "auto|text|jsonl",
+            description = "How --input is read: jsonl (objects with text_a/text_b), text (text_a[<TAB>text_b] lines),"
+                    + " or auto: by the file's extension (.jsonl, .json), text for stdin. Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    /** Reads {@code input} ('-' for stdin); a JSON line may name its texts by {@code taskFields}. */
+    List<TextPairFile.Pair> read(String input, List<String> taskFields) throws IOException {
+        String f = format.toLowerCase(Locale.ROOT);
+        if (!List.of("auto", "text", "jsonl").contains(f)) {
+            throw new UserError("--input-format must be auto, text or jsonl, got '" + format + "'");
+        }
+        if (!input.equals("-")) {
+            Path file = Path.of(input);
+            return TextPairFile.read(file, taskFields, f.equals("auto") ? TextPairFile.isJsonLines(file) : f.equals("jsonl"));
+        }
+        List<TextPairFile.Pair> pairs = TextPairFile.read(System.in, "<stdin>", f.equals("jsonl"), taskFields);
+        if (f.equals("auto") && !pairs.isEmpty() && pairs.get(0).textB() == null
+                && pairs.get(0).textA().strip().startsWith("{")) {
+            // Scoring the JSON text itself would give plausible-looking nonsense.
+            throw UserError.at("<stdin>", pairs.get(0).line(), "this line looks like a JSON object; pass --input-format jsonl"
+                    + " to read JSON lines from stdin, or --input-format text to take it as text");
+        }
+        return pairs;
+    }
+
+    /** Whether {@code input} is read as JSON lines, for error messages. */
+    boolean isJsonLines(String input) {
+        String f = format.toLowerCase(Locale.ROOT);
+        return f.equals("jsonl") || (f.equals("auto") && !input.equals("-") && TextPairFile.isJsonLines(Path.of(input)));
+    }
+}
