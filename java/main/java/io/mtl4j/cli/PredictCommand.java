@@ -119,10 +119,9 @@ public final class PredictCommand implements Callable<Integer> {
             try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
                 predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
             }
-            for (int i = 0; i < pairs.size(); i++) {
-                if (!predictions.isFinite(i)) {
-                    throw UserError.at(inputName(), pairs.get(i).line(), nonFinite(taskSpec, predictions));
-                }
+            int broken = predictions.firstNonFinite();
+            if (broken >= 0) {
+                throw UserError.at(inputName(), pairs.get(broken).line(), nonFinite(taskSpec, predictions));
             }
             PrintWriter out = spec.commandLine().getOut();
             for (float[] output : predictions.outputs()) {
@@ -275,10 +274,9 @@ public final class PredictCommand implements Callable<Integer> {
         try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
             predictions = Evaluator.predict(ckpt.model(), head, examples, batchSize, dev, bar::step);
         }
-        for (int i = 0; i < examples.size(); i++) {
-            if (!predictions.isFinite(i)) {
-                throw new UserError(taskSpec.name() + " test example " + i + ": " + nonFinite(taskSpec, predictions));
-            }
+        int broken = predictions.firstNonFinite();
+        if (broken >= 0) {
+            throw new UserError(taskSpec.name() + " test example " + broken + ": " + nonFinite(taskSpec, predictions));
         }
         StringBuilder sb = new StringBuilder("index\tprediction\n");
         int[] labels = predictions.argmax();

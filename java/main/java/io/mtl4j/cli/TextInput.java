@@ -23,10 +23,9 @@ final class TextInput {
             throw new UserError("--input-format must be auto, text or jsonl, got '" + format + "'");
         }
         if (!input.equals("-")) {
-            Path file = Path.of(input);
-            return TextPairFile.read(file, taskFields, f.equals("auto") ? TextPairFile.isJsonLines(file) : f.equals("jsonl"));
+            return TextPairFile.read(Path.of(input), taskFields, isJsonLines(input));
         }
-        List<TextPairFile.Pair> pairs = TextPairFile.read(System.in, "<stdin>", f.equals("jsonl"), taskFields);
+        List<TextPairFile.Pair> pairs = TextPairFile.read(System.in, "<stdin>", isJsonLines(input), taskFields);
         if (f.equals("auto") && !pairs.isEmpty() && pairs.get(0).textB() == null
                 && pairs.get(0).textA().strip().startsWith("{")) {
             // Scoring the JSON text itself would give plausible-looking nonsense.
@@ -36,7 +35,7 @@ final class TextInput {
         return pairs;
     }
 
-    /** Whether {@code input} is read as JSON lines, for error messages. */
+    /** Whether {@code input} is read as JSON lines. */
     boolean isJsonLines(String input) {
         String f = format.toLowerCase(Locale.ROOT);
         return f.equals("jsonl") || (f.equals("auto") && !input.equals("-") && TextPairFile.isJsonLines(Path.of(input)));

@@ -36,7 +36,7 @@ final class CsvReader implements SplitReader {
                 rows = DelimitedRows.fromHeader(header.fields(), task.textFields().get(0),
                         task.isPair() ? task.textFields().get(1) : null, task.labelField(), task, split);
             } catch (BadRow e) {
-                throw UserError.at(file, header.line(), RowErrors.oneLine(e.getMessage()));
+                throw UserError.at(file, header.line(), e.getMessage());
             }
             for (Record r; (r = parser.next()) != null; ) {
                 if (r.problem() == null && r.fields().size() == 1 && r.fields().get(0).isEmpty()) {

@@ -22,7 +22,7 @@ final class RowErrors {
 
     /** Throws under ERROR; counts and remembers the location under SKIP. */
     void reject(long line, String reason) {
-        UserError e = UserError.at(file, line, oneLine(reason));
+        UserError e = UserError.at(file, line, reason);
         if (policy == BadRowPolicy.ERROR) {
             throw e;
         }
@@ -30,22 +30,6 @@ final class RowErrors {
         if (first.size() < KEEP) {
             first.add(e.getMessage());
         }
-    }
-
-    /**
-     * {@code reason} with line breaks and other control characters (from the data: a quoted CSV
-     * field, a JSON string) escaped, so that the error stays the one line the CLI promises.
-     */
-    static String oneLine(String reason) {
-        StringBuilder out = new StringBuilder(reason.length());
-        for (char c : reason.toCharArray()) {
-            if (!Character.isISOControl(c) || c == '\t') {
-                out.append(c);
-            } else {
-                out.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : String.format("\\u%04x", (int) c));
-            }
-        }
-        return out.toString();
     }
 
     SkipReport report() {

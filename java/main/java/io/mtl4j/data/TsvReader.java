@@ -43,7 +43,7 @@ final class TsvReader implements SplitReader {
                     rows = DelimitedRows.fromHeader(firstFields, layout.textA(), layout.textB(), layout.label(),
                             task, split);
                 } catch (BadRow e) {
-                    throw UserError.at(file, 1, RowErrors.oneLine(e.getMessage()));
+                    throw UserError.at(file, 1, e.getMessage());
                 }
             }
             for (Utf8Lines.Line line = pending != null ? pending : lines.next(); line != null; line = lines.next()) {

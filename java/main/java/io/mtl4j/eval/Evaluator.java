@@ -56,6 +56,16 @@ public final class Evaluator {
             return count;
         }
 
+        /** The first example with a NaN or an infinite output, or -1. */
+        public int firstNonFinite() {
+            for (int i = 0; i < outputs.length; i++) {
+                if (!isFinite(i)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
         /** Whether every output of example {@code i} is a finite number. */
         public boolean isFinite(int i) {
             for (float v : outputs[i]) {

@@ -72,7 +72,10 @@ public final class HfTokenizerConfig {
         }
     }
 
-    /** @param modelMaxLength the model's positions: Python truncates there, as mtl4j does */
+    /**
+     * @param modelMaxLength the model's positions, where Python truncates with {@code truncation=True}
+     *     (mtl4j's predict and eval truncate at the run's --max-length: README, "Length")
+     */
     public static ObjectNode of(Path tokenizerJson, int modelMaxLength) {
         JsonNode tokenizer = read(tokenizerJson);
         ObjectNode config = JSON.createObjectNode();

@@ -360,7 +360,7 @@ public final class Trainer {
     }
 
     private Result result(boolean interrupted, boolean earlyStopped) {
-        return new Result(step, taskStepsInTaskOrder(), interrupted, earlyStopped, best.bestMetrics(), best.bestStep(), guard.skippedSteps());
+        return new Result(step, Collections.unmodifiableMap(new LinkedHashMap<>(taskSteps)), interrupted, earlyStopped, best.bestMetrics(), best.bestStep(), guard.skippedSteps());
     }
 
     /** What one optimizer step did, for logging. */
@@ -761,18 +761,6 @@ public final class Trainer {
         meta.put("world_size", dist.worldSize());
         return Checkpoints.save(run.runDir(), name, new Checkpoints.Contents(model, run.tokenizerJson(), meta,
                 sharedOptimizer, headsOptimizer, state));
-    }
-
-    /** Steps per task in the order of --tasks, so reports list them the same way every run. */
-    private Map<String, Long> taskStepsInTaskOrder() {
-        Map<String, Long> ordered = new LinkedHashMap<>();
-        for (String task : config.tasks()) {
-            if (taskSteps.containsKey(task)) {
-                ordered.put(task, taskSteps.get(task));
-            }
-        }
-        taskSteps.forEach(ordered::putIfAbsent);
-        return Collections.unmodifiableMap(ordered);
     }
 
     public long step() {

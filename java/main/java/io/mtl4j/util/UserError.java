@@ -16,8 +16,24 @@ public class UserError extends RuntimeException {
         super(message, cause);
     }
 
-    /** "file:line: reason", the form every reader uses for a bad row. */
+    /**
+     * "file:line: reason", the form every reader uses for a bad row. Line breaks and other control
+     * characters in {@code reason} (from the data: a quoted CSV field, a JSON string) are escaped,
+     * so the error stays the one line the CLI promises.
+     */
     public static UserError at(Object file, long line, String reason) {
-        return new UserError(file + ":" + line + ": " + reason);
+        return new UserError(file + ":" + line + ": " + escapeControls(reason));
+    }
+
+    private static String escapeControls(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            if (!Character.isISOControl(c) || c == '\t') {
+                out.append(c);
+            } else {
+                out.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : String.format("\\u%04x", (int) c));
+            }
+        }
+        return out.toString();
     }
 }
