@@ -8,11 +8,13 @@ import java.util.List;
  *
  * @param task     task name
  * @param split    split name (HF names: train, validation, validation_matched, test, ...)
- * @param file     the file read
- * @param examples rows kept, in file order
- * @param skipped  rows dropped under {@link BadRowPolicy#SKIP}
+ * @param file       the file read
+ * @param fileSha256 hex sha256 of the bytes the examples were read from
+ * @param examples   rows kept, in file order
+ * @param skipped    rows dropped under {@link BadRowPolicy#SKIP}
  */
-public record SplitData(String task, String split, Path file, List<Example> examples, SkipReport skipped) {
+public record SplitData(String task, String split, Path file, String fileSha256, List<Example> examples,
+                        SkipReport skipped) {
     public SplitData {
         examples = List.copyOf(examples);
     }

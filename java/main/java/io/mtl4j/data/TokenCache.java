@@ -3,6 +3,7 @@ package io.mtl4j.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.Hashing;
 import io.mtl4j.util.UserError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -75,12 +75,14 @@ public final class TokenCache {
 
     /**
      * The cache key: hex sha256 of the tokenizer fingerprint (e.g. {@code BertTokenizer.fingerprint()}),
-     * the sha256 of the data file's bytes, the max length, how the task reads rows and the row rules.
+     * the sha256 of the data file's bytes ({@code dataSha256}, that of the bytes the examples were read
+     * from), the max length, how the task reads rows and the row rules.
      */
-    public static String key(String tokenizerFingerprint, Path dataFile, int maxLength, TaskSpec task) {
-        MessageDigest d = sha256();
+    public static String key(String tokenizerFingerprint, Path dataFile, String dataSha256, int maxLength,
+                             TaskSpec task) {
+        MessageDigest d = Hashing.sha256();
         String labelRules = ExampleBuilder.hasNumericLabelNames(task) ? "numeric-labels-v" + NUMERIC_LABEL_RULES + "\n" : "";
-        d.update(("mtl4j-token-cache-v" + VERSION + "\n" + tokenizerFingerprint + "\n" + sha256Hex(dataFile) + "\n"
+        d.update(("mtl4j-token-cache-v" + VERSION + "\n" + tokenizerFingerprint + "\n" + dataSha256 + "\n"
                 + maxLength + "\n" + howRowsRead(task, dataFile) + "\nrows-v" + ROW_RULES + "\n" + labelRules)
                 .getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(d.digest());
@@ -106,28 +108,6 @@ public final class TokenCache {
         try {
             return "user-task " + JSON.writeValueAsString(rules);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Hex sha256 of a file's bytes. */
-    public static String sha256Hex(Path file) {
-        MessageDigest d = sha256();
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                d.update(buf, 0, n);
-            }
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
-        }
-        return HexFormat.of().formatHex(d.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

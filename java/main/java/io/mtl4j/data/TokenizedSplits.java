@@ -57,7 +57,7 @@ public final class TokenizedSplits {
      */
     public static List<TokenizedExample> cached(Path cacheDir, String tokenizerFingerprint, int maxLength,
             TaskSpec task, SplitData data, BatchEncoder encoder) {
-        String key = TokenCache.key(tokenizerFingerprint, data.file(), maxLength, task);
+        String key = TokenCache.key(tokenizerFingerprint, data.file(), data.fileSha256(), maxLength, task);
         Path file = cacheFile(cacheDir, task, data.split(), maxLength, key);
         List<TokenizedExample> examples = TokenCache.loadOrBuild(file, key, () -> encode(data, encoder));
         TokenCache.markUsed(file);

@@ -8,7 +8,6 @@ import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.data.TokenizedSplits;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
-import io.mtl4j.util.Hashing;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -82,7 +81,7 @@ public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits
             List<TokenizedExample> examples = TokenizedSplits.cached(cacheDir, tokenizer.fingerprint(),
                     tokenizer.maxLength(), spec, data, new io.mtl4j.tokenize.BertBatchEncoder(tokenizer));
             out.put(split, examples);
-            hashes.put(split, Hashing.sha256Hex(data.file()));
+            hashes.put(split, data.fileSha256());
         }
         return new TaskData(spec, out, hashes);
     }

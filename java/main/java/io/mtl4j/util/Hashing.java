@@ -27,6 +27,15 @@ public final class Hashing {
     }
 
     public static String sha256Hex(Path file) {
+        try {
+            return fileSha256Hex(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Hex sha256 of a file's bytes, for callers that turn a failed read into their own error. */
+    public static String fileSha256Hex(Path file) throws IOException {
         MessageDigest digest = sha256();
         byte[] buffer = new byte[1 << 20];
         try (InputStream in = Files.newInputStream(file)) {
@@ -34,8 +43,6 @@ public final class Hashing {
             while ((n = in.read(buffer)) > 0) {
                 digest.update(buffer, 0, n);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         }
         return HexFormat.of().formatHex(digest.digest());
     }

@@ -34,7 +34,11 @@ class TokenCacheTest {
     }
 
     private String key(Path data, String fingerprint, int maxLen) {
-        return TokenCache.key(fingerprint, data, maxLen, sst2);
+        return keyOf(fingerprint, data, maxLen, sst2);
+    }
+
+    private static String keyOf(String fingerprint, Path data, int maxLen, TaskSpec task) {
+        return TokenCache.key(fingerprint, data, io.mtl4j.util.Hashing.sha256Hex(data), maxLen, task);
     }
 
     @Test
@@ -57,7 +61,7 @@ class TokenCacheTest {
         assertEquals(k, key(data, "tok", 128));
         assertNotEquals(k, key(data, "tok2", 128));
         assertNotEquals(k, key(data, "tok", 64));
-        assertNotEquals(k, TokenCache.key("tok", data, 128, TaskRegistry.glue().get("cola")));
+        assertNotEquals(k, keyOf("tok", data, 128, TaskRegistry.glue().get("cola")));
         Files.writeString(data, "b");
         assertNotEquals(k, key(data, "tok", 128));
     }
@@ -67,7 +71,7 @@ class TokenCacheTest {
         Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
         assertEquals("1336ee6da6711dfc883a9f3f99d28a27822d6ecb91f0ef9a7515559aaed82c88", key(data, "tok", 128));
         assertEquals("11274b1aa6ea4ae7a416838ae4d4c1552cf69c8d60e9ee6c36ba188f947173eb",
-                TokenCache.key("tok", data, 128, TaskRegistry.glue().get("mnli")));
+                keyOf("tok", data, 128, TaskRegistry.glue().get("mnli")));
     }
 
     @Test
@@ -82,7 +86,7 @@ class TokenCacheTest {
         assertEquals(List.copyOf(files.keySet()), List.copyOf(user.splitFiles().keySet()));
         Path data = Files.writeString(dir.resolve("train.csv"), "a");
         // (Changed once on purpose, when user task keys came to hold only how rows are read.)
-        assertEquals("dffc1f9fb98bd1bcaf5b2aac78aaacda61eed3ee26215a40c44f7c538082247a", TokenCache.key("tok", data, 128, user));
+        assertEquals("dffc1f9fb98bd1bcaf5b2aac78aaacda61eed3ee26215a40c44f7c538082247a", keyOf("tok", data, 128, user));
     }
 
     @Test
@@ -90,13 +94,13 @@ class TokenCacheTest {
         Path csv = Files.writeString(dir.resolve("t.csv"), "text\nc\n");
         Path tsv = Files.writeString(dir.resolve("t.tsv"), "text\nc\n");
         TaskSpec abc = userTask(List.of("text"), List.of("a", "b", "c"), "label");
-        String k = TokenCache.key("tok", csv, 128, abc);
+        String k = keyOf("tok", csv, 128, abc);
         // In the declaration's toString both label lists read "[a, b, c]", yet "c" is id 2 in one and 1 in the other.
-        assertNotEquals(k, TokenCache.key("tok", csv, 128, userTask(List.of("text"), List.of("a, b", "c"), "label")));
-        assertNotEquals(k, TokenCache.key("tok", csv, 128, userTask(List.of("text"), List.of("b", "a", "c"), "label")));
-        assertNotEquals(k, TokenCache.key("tok", csv, 128, userTask(List.of("text"), List.of("a", "b", "c"), "gold")));
-        assertNotEquals(k, TokenCache.key("tok", csv, 128, userTask(List.of("text", "x"), List.of("a", "b", "c"), "label")));
-        assertNotEquals(k, TokenCache.key("tok", tsv, 128, abc)); // the same bytes as TSV
+        assertNotEquals(k, keyOf("tok", csv, 128, userTask(List.of("text"), List.of("a, b", "c"), "label")));
+        assertNotEquals(k, keyOf("tok", csv, 128, userTask(List.of("text"), List.of("b", "a", "c"), "label")));
+        assertNotEquals(k, keyOf("tok", csv, 128, userTask(List.of("text"), List.of("a", "b", "c"), "gold")));
+        assertNotEquals(k, keyOf("tok", csv, 128, userTask(List.of("text", "x"), List.of("a", "b", "c"), "label")));
+        assertNotEquals(k, keyOf("tok", tsv, 128, abc)); // the same bytes as TSV
     }
 
     private static TaskSpec userTask(List<String> fields, List<String> labels, String labelField) {
@@ -111,12 +115,12 @@ class TokenCacheTest {
                 ProblemType.CLASSIFICATION, List.of(Metric.ACCURACY), Metric.ACCURACY, List.of("train"), "label",
                 Map.of("train", Path.of("s.jsonl")));
         Path data = Files.writeString(dir.resolve("s.jsonl"), "a");
-        assertNotEquals(keyBeforeNumericLabelRules(data, stars), TokenCache.key("tok", data, 128, stars));
-        assertEquals(keyBeforeNumericLabelRules(data, sst2), TokenCache.key("tok", data, 128, sst2));
+        assertNotEquals(keyBeforeNumericLabelRules(data, stars), keyOf("tok", data, 128, stars));
+        assertEquals(keyBeforeNumericLabelRules(data, sst2), keyOf("tok", data, 128, sst2));
     }
 
     private static String keyBeforeNumericLabelRules(Path data, TaskSpec task) throws Exception {
-        String s = "mtl4j-token-cache-v1\ntok\n" + TokenCache.sha256Hex(data) + "\n128\n" + task + "\nrows-v2\n";
+        String s = "mtl4j-token-cache-v1\ntok\n" + io.mtl4j.util.Hashing.sha256Hex(data) + "\n128\n" + task + "\nrows-v2\n";
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                 .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }

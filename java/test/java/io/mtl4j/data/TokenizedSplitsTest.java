@@ -109,8 +109,10 @@ class TokenizedSplitsTest {
         TokenizedSplits.cached(cache, "fp", 128, sst2, dataDirs.get(0), enc);
         assertEquals(2, enc.calls, "going back to the first data directory reads its cache");
 
-        Path first = TokenizedSplits.cacheFile(cache, sst2, "train", 128, TokenCache.key("fp", dataDirs.get(0).file(), 128, sst2));
-        Path second = TokenizedSplits.cacheFile(cache, sst2, "train", 128, TokenCache.key("fp", dataDirs.get(1).file(), 128, sst2));
+        Path first = TokenizedSplits.cacheFile(cache, sst2, "train", 128,
+                TokenCache.key("fp", dataDirs.get(0).file(), dataDirs.get(0).fileSha256(), 128, sst2));
+        Path second = TokenizedSplits.cacheFile(cache, sst2, "train", 128,
+                TokenCache.key("fp", dataDirs.get(1).file(), dataDirs.get(1).fileSha256(), 128, sst2));
         Files.setLastModifiedTime(first, java.nio.file.attribute.FileTime.fromMillis(2_000_000_000_000L)); // used last
         Files.setLastModifiedTime(second, java.nio.file.attribute.FileTime.fromMillis(1_000_000L)); // used first
         for (int i = 2; i <= TokenizedSplits.KEEP_PER_SPLIT; i++) {
