@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
  *
  * <p>A classification label is read the same way whatever the file format: a value equal to a
  * label name, as text or as a number ({@code 3}, {@code 3.0} and {@code "3"} are the name "3"),
- * is that label; otherwise an integer in range is a label id, unless the label names
- * {@link #acceptsLabelIds rule ids out}.
+ * is that label; otherwise an integral number in range, as text or as a number, is a label id,
+ * unless the label names {@link #acceptsLabelIds rule ids out}.
  */
 final class ExampleBuilder {
     private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
@@ -164,19 +164,13 @@ final class ExampleBuilder {
         return -1;
     }
 
-    /** The label id {@code label} is (a JSON or Parquet number integral, a text an integer), or -1. */
+    /**
+     * The label id {@code label} is, or -1: an integral number, whether a JSON or Parquet number or
+     * a text ({@code 1}, {@code 1.0} and {@code "1.0"} are all id 1, as pandas writes ids with a gap).
+     */
     private int labelId(Object label) {
-        int n = task.labelNames().size();
-        if (label instanceof Number num) {
-            double d = num.doubleValue();
-            return d == Math.rint(d) && d >= 0 && d < n ? (int) d : -1;
-        }
-        try {
-            int id = Integer.parseInt(label.toString().trim());
-            return id >= 0 && id < n ? id : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        double d = label instanceof Number num ? num.doubleValue() : decimal(label.toString());
+        return d == Math.rint(d) && d >= 0 && d < task.labelNames().size() ? (int) d : -1;
     }
 
     private BadRow unknown(Object label) {

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import org.apache.logging.log4j.LogManager;
@@ -289,14 +290,20 @@ public final class TokenCache {
     }
 
     /**
-     * The cached split if {@code file} holds one for {@code key}; otherwise {@code build} is run
-     * and its result cached. A stale (other key) or corrupt file is rebuilt, with a warning.
+     * The cached split if {@code file} holds one for {@code key} that {@code fits}; otherwise
+     * {@code build} is run and its result cached. A stale (other key) or corrupt file is rebuilt, with a
+     * warning; so is one that does not fit the rows read (see {@code TokenizedSplits.cached}).
      */
-    public static List<TokenizedExample> loadOrBuild(Path file, String key, Supplier<List<TokenizedExample>> build) {
+    public static List<TokenizedExample> loadOrBuild(Path file, String key, Supplier<List<TokenizedExample>> build,
+                                                     Predicate<List<TokenizedExample>> fits) {
         try {
             List<TokenizedExample> cached = readIfCurrent(file, key);
-            if (cached != null) {
+            if (cached != null && fits.test(cached)) {
                 return cached;
+            }
+            if (cached != null) {
+                LOG.info("{}: token cache holds other rows or labels than the file read (rules changed); rebuilding",
+                        file);
             }
             List<TokenizedExample> built = build.get();
             write(file, key, built);

@@ -59,10 +59,30 @@ public final class TokenizedSplits {
             TaskSpec task, SplitData data, BatchEncoder encoder) {
         String key = TokenCache.key(tokenizerFingerprint, data.file(), data.fileSha256(), maxLength, task);
         Path file = cacheFile(cacheDir, task, data.split(), maxLength, key);
-        List<TokenizedExample> examples = TokenCache.loadOrBuild(file, key, () -> encode(data, encoder));
+        List<TokenizedExample> examples = TokenCache.loadOrBuild(file, key, () -> encode(data, encoder),
+                cached -> holdsRowsOf(cached, data));
         TokenCache.markUsed(file);
         TokenCache.prune(file.getParent(), data.split() + ".len" + maxLength + ".", KEEP_PER_SPLIT);
         return examples;
+    }
+
+    /**
+     * Whether {@code cached} has the rows of {@code data}: as many, with the same labels and scores.
+     * A cache written under older rules for which rows are kept or how labels read (a row once
+     * skipped as bad and read now) has the same key but not these rows.
+     */
+    private static boolean holdsRowsOf(List<TokenizedExample> cached, SplitData data) {
+        if (cached.size() != data.examples().size()) {
+            return false;
+        }
+        for (int i = 0; i < cached.size(); i++) {
+            Example e = data.examples().get(i);
+            if (cached.get(i).label() != e.label()
+                    || Float.floatToIntBits(cached.get(i).score()) != Float.floatToIntBits(e.score())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

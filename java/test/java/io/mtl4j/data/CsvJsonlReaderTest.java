@@ -143,6 +143,22 @@ class CsvJsonlReaderTest {
     }
 
     @Test
+    void anIntegralDecimalLabelIsTheSameIdInTextAsInJson() throws IOException {
+        // pandas writes an integer column holding a gap as 1.0: JSON's 1.0 was id 1, CSV's "1.0" a bad row.
+        write("sst2/train.jsonl", "{\"sentence\": \"a\", \"label\": 1.0}\n{\"sentence\": \"b\", \"label\": \"0.0\"}\n");
+        write("sst2/validation.csv", "sentence,label\na,1.0\nb,0.0\nc,1e0\n");
+        TaskSpec sst2 = glue.get("sst2");
+        assertEquals(List.of(1, 0), SplitLoader.load(new SplitLocator(dir), sst2, "train", BadRowPolicy.ERROR)
+                .examples().stream().map(Example::label).toList());
+        assertEquals(List.of(1, 0, 1), SplitLoader.load(new SplitLocator(dir), sst2, "validation", BadRowPolicy.ERROR)
+                .examples().stream().map(Example::label).toList());
+        Path half = write("sst2/test.csv", "sentence,label\na,0.5\n");
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), sst2, "test", BadRowPolicy.ERROR));
+        assertTrue(e.getMessage().startsWith(half + ":2: unknown label '0.5'"), e.getMessage());
+    }
+
+    @Test
     void aLineBreakInAValueIsShownEscapedSoTheErrorStaysOneLine() throws IOException {
         Path csv = write("sst2/train.csv", "sentence,label\nfine,\"po\r\ns\"\n");
         UserError label = assertThrows(UserError.class,

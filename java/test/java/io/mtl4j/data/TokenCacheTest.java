@@ -130,12 +130,12 @@ class TokenCacheTest {
         Path data = Files.writeString(dir.resolve("train.jsonl"), "a");
         Path cache = dir.resolve("train.tok");
         AtomicInteger builds = new AtomicInteger();
-        TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return sample(); });
-        List<TokenizedExample> hit = TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return List.of(); });
+        TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return sample(); }, any -> true);
+        List<TokenizedExample> hit = TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return List.of(); }, any -> true);
         assertEquals(1, builds.get());
         assertEquals(sample(), hit);
         Files.writeString(data, "changed");
-        List<TokenizedExample> rebuilt = TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return List.of(); });
+        List<TokenizedExample> rebuilt = TokenCache.loadOrBuild(cache, key(data, "t", 128), () -> { builds.incrementAndGet(); return List.of(); }, any -> true);
         assertEquals(2, builds.get());
         assertEquals(List.of(), rebuilt);
         assertEquals(key(data, "t", 128), TokenCache.storedKey(cache));
@@ -166,7 +166,7 @@ class TokenCacheTest {
         assertCorrupt(cache, good, key(data, "other", 128), "key mismatch");
 
         Files.write(cache, flipped);
-        assertEquals(List.of(), TokenCache.loadOrBuild(cache, k, List::of), "corrupt cache is rebuilt");
+        assertEquals(List.of(), TokenCache.loadOrBuild(cache, k, List::of, any -> true), "corrupt cache is rebuilt");
         assertEquals(List.of(), TokenCache.read(cache, k));
     }
 

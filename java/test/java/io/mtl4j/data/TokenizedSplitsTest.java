@@ -93,6 +93,25 @@ class TokenizedSplitsTest {
     }
 
     @Test
+    void aCacheWrittenWhenARowWasSkippedIsRebuiltOnceTheRowIsRead() throws Exception {
+        // A cache key does not change with the rules for bad rows: "1.0" was a bad row in CSV, and a
+        // cache written under --bad-rows skip then held one example fewer than the rows now read.
+        TaskSpec sst2 = TaskRegistry.glue().get("sst2");
+        Files.createDirectories(dir.resolve("sst2"));
+        Files.writeString(dir.resolve("sst2/train.csv"), "sentence,label\na,1\nb,1.0\nc,0\n");
+        SplitData now = SplitLoader.load(new SplitLocator(dir), sst2, "train", BadRowPolicy.ERROR);
+        SplitData then = new SplitData(now.task(), now.split(), now.file(), now.fileSha256(),
+                List.of(now.examples().get(0), now.examples().get(2)), now.skipped());
+        CharEncoder enc = new CharEncoder();
+        assertEquals(2, TokenizedSplits.cached(dir.resolve("cache"), "fp", 128, sst2, then, enc).size());
+        List<TokenizedExample> read = TokenizedSplits.cached(dir.resolve("cache"), "fp", 128, sst2, now, enc);
+        assertEquals(List.of(1, 1, 0), read.stream().map(TokenizedExample::label).toList());
+        assertEquals(2, enc.calls);
+        assertEquals(read, TokenizedSplits.cached(dir.resolve("cache"), "fp", 128, sst2, now, enc));
+        assertEquals(2, enc.calls, "the rebuilt cache is read");
+    }
+
+    @Test
     void alternatingInputsStayCachedAndOnlyTheLeastRecentlyUsedBeyondTheLimitGo() throws Exception {
         TaskSpec sst2 = TaskRegistry.glue().get("sst2");
         Path cache = dir.resolve("cache");
