@@ -152,16 +152,22 @@ public final class Comparison {
     private static Outcome execute(Plan plan, Path output) throws IOException {
         TrainConfig base = plan.base();
         String continueWith = "mtl4j compare --resume " + output;
+        // Every later run starts from the model and data files the first one recorded: a resume may
+        // point --model and --data elsewhere (a moved directory), but not at other contents.
+        TrainSession.Job job = new TrainSession.Job(continueWith, null);
         List<Run> runs = new ArrayList<>();
         for (int k = 0; k < plan.seeds(); k++) {
             long seed = base.seed() + k;
             Path seedDir = output.resolve("seed-" + seed);
             TrainConfig multi = with(base, Map.of("seed", seed));
-            Run m = runOrContinue("multi", seed, multi, seedDir.resolve("multi"), continueWith);
+            Run m = runOrContinue("multi", seed, multi, seedDir.resolve("multi"), job);
             if (m == null) {
                 return new Outcome(runs, seedDir.resolve("multi"));
             }
             runs.add(m);
+            if (k == 0) {
+                job = new TrainSession.Job(continueWith, Checkpoints.newestResumable(m.dir()));
+            }
             for (String task : base.tasks()) {
                 long steps = m.taskSteps().getOrDefault(task, 0L);
                 if (steps == 0) {
@@ -176,7 +182,7 @@ public final class Comparison {
                 single.put("loss-weighting", "equal");
                 single.put("eval-every", Math.min(base.evalEvery(), steps));
                 Path dir = seedDir.resolve("single-" + task);
-                Run s = runOrContinue("single", seed, with(base, single), dir, continueWith);
+                Run s = runOrContinue("single", seed, with(base, single), dir, job);
                 if (s == null) {
                     return new Outcome(runs, dir);
                 }
@@ -184,7 +190,7 @@ public final class Comparison {
             }
             if (plan.withPcgrad()) {
                 Path dir = seedDir.resolve("pcgrad");
-                Run p = runOrContinue("pcgrad", seed, with(base, pcgradOverrides(base, seed)), dir, continueWith);
+                Run p = runOrContinue("pcgrad", seed, with(base, pcgradOverrides(base, seed)), dir, job);
                 if (p == null) {
                     return new Outcome(runs, dir);
                 }
@@ -194,7 +200,7 @@ public final class Comparison {
                 String kind = "frozen-" + plan.frozenLayers();
                 Path dir = seedDir.resolve(kind);
                 TrainConfig frozen = with(base, Map.of("seed", seed, "freeze-layers", plan.frozenLayers()));
-                Run f = runOrContinue(kind, seed, frozen, dir, continueWith);
+                Run f = runOrContinue(kind, seed, frozen, dir, job);
                 if (f == null) {
                     return new Outcome(runs, dir);
                 }
@@ -224,9 +230,9 @@ public final class Comparison {
     /**
      * The finished run in {@code dir} if it has one, else the run continued from its checkpoint,
      * else a new run; null when the run was stopped (its checkpoint is saved, and the log says to
-     * continue with {@code continueWith}).
+     * continue with the job's command).
      */
-    private static Run runOrContinue(String kind, long seed, TrainConfig config, Path dir, String continueWith)
+    private static Run runOrContinue(String kind, long seed, TrainConfig config, Path dir, TrainSession.Job job)
             throws IOException {
         Path done = dir.resolve(DONE);
         if (Files.isRegularFile(done)) {
@@ -236,10 +242,10 @@ public final class Comparison {
         TrainSession.Outcome o;
         if (hasCheckpoint(dir)) {
             LOG.info("continuing {} from its checkpoint", dir);
-            o = TrainSession.runAsPartOfJob(config, null, dir, COMMAND, continueWith);
+            o = TrainSession.runAsPartOfJob(config, null, dir, COMMAND, job);
         } else {
             setAsideIfNotEmpty(dir);
-            o = TrainSession.runAsPartOfJob(config, dir, null, COMMAND, continueWith);
+            o = TrainSession.runAsPartOfJob(config, dir, null, COMMAND, job);
         }
         if (o.result().interrupted()) {
             return null;

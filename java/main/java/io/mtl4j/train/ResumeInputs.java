@@ -38,6 +38,38 @@ final class ResumeInputs {
 
     /** Throws a one-line error naming every task split whose file differs from the run's. */
     static void checkData(Path checkpoint, Map<String, TaskData> data) {
+        List<String> changed = changedData(checkpoint, data);
+        if (!changed.isEmpty()) {
+            throw new UserError("cannot resume " + checkpoint + ": the data changed since the run started: "
+                    + String.join(", ", changed) + "; point --data at the original files, or start a new run with --model "
+                    + checkpoint);
+        }
+    }
+
+    /**
+     * For a later run of a job (compare's baselines): throws a one-line error naming every model
+     * file and data split that differs from those {@code reference}, a checkpoint of the job's first
+     * run, recorded. Unlike a resume, such a run starts from the model's weights, so all of them count.
+     */
+    static void checkSameAs(Path runDir, Path reference, Path modelDir, Map<String, TaskData> data) {
+        List<String> changed = new ArrayList<>();
+        for (Map.Entry<?, ?> file : savedModelHashes(reference).entrySet()) {
+            Path f = modelDir.resolve(String.valueOf(file.getKey()));
+            String now = Files.isRegularFile(f) ? Hashing.sha256Hex(f) : null;
+            if (!Objects.equals(file.getValue(), now)) {
+                changed.add("model " + f + " (" + describe(file.getValue()) + " -> " + describe(now) + ")");
+            }
+        }
+        changedData(reference, data).forEach(split -> changed.add("data " + split));
+        if (!changed.isEmpty()) {
+            throw new UserError("cannot start " + runDir + ": it would not compare with the job's first run, whose "
+                    + "inputs differ (" + reference + "): " + String.join(", ", changed) + "; point --model and --data at "
+                    + "the original files, or start the job again in a new directory");
+        }
+    }
+
+    /** Each task split whose file differs from the one {@code checkpoint} recorded, as "task/split (old -> new)". */
+    private static List<String> changedData(Path checkpoint, Map<String, TaskData> data) {
         Map<?, ?> saved = savedDataHashes(checkpoint);
         List<String> changed = new ArrayList<>();
         for (Map.Entry<String, TaskData> task : data.entrySet()) {
@@ -51,16 +83,15 @@ final class ResumeInputs {
                 Object was = before.get(split);
                 String is = now.get(split);
                 if (!Objects.equals(was, is)) {
-                    changed.add(task.getKey() + "/" + split + " (" + (was == null ? "absent" : "sha256 " + shortHash(was))
-                            + " -> " + (is == null ? "absent" : "sha256 " + shortHash(is)) + ")");
+                    changed.add(task.getKey() + "/" + split + " (" + describe(was) + " -> " + describe(is) + ")");
                 }
             }
         }
-        if (!changed.isEmpty()) {
-            throw new UserError("cannot resume " + checkpoint + ": the data changed since the run started: "
-                    + String.join(", ", changed) + "; point --data at the original files, or start a new run with --model "
-                    + checkpoint);
-        }
+        return changed;
+    }
+
+    private static String describe(Object hash) {
+        return hash == null ? "absent" : "sha256 " + shortHash(hash);
     }
 
     private static Map<?, ?> savedModelHashes(Path checkpoint) {

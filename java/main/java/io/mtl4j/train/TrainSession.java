@@ -66,14 +66,25 @@ public final class TrainSession {
     }
 
     /**
-     * Like {@link #run(TrainConfig, Path, Path, List)} for a run that is one part of a longer job
-     * ({@code mtl4j compare}): when the run is stopped, the log says to continue with
-     * {@code continueWith}, the job's own command, instead of 'mtl4j train --resume RUN'.
+     * A run that is one part of a longer job ({@code mtl4j compare}).
+     *
+     * @param continueWith the job's own command, which the log names when the run is stopped
+     *                     (instead of 'mtl4j train --resume RUN')
+     * @param sameInputsAs a checkpoint of the job's first run, or null: this run must start from
+     *                     the model files and data files that run recorded, or its results would not
+     *                     compare with the job's other runs
      */
+    public record Job(String continueWith, Path sameInputsAs) {
+        public Job {
+            Objects.requireNonNull(continueWith, "continueWith");
+        }
+    }
+
+    /** Like {@link #run(TrainConfig, Path, Path, List)} for a run that is one part of {@code job}. */
     public static Outcome runAsPartOfJob(TrainConfig config, Path output, Path resume, List<String> commandLine,
-                                         String continueWith) throws IOException {
+                                         Job job) throws IOException {
         return run(config, output, resume, commandLine, step -> { }, DistEnv.SINGLE, DistSettings.DEFAULT,
-                Objects.requireNonNull(continueWith, "continueWith"));
+                Objects.requireNonNull(job, "job"));
     }
 
     /**
@@ -88,7 +99,7 @@ public final class TrainSession {
 
     private static Outcome run(TrainConfig config, Path output, Path resume, List<String> commandLine,
                                java.util.function.LongConsumer stepListener, DistEnv env, DistSettings distSettings,
-                               String continueWith) throws IOException {
+                               Job job) throws IOException {
         NativeRuntime.ensureLoaded();
         // Rank 0 locks a run it resumes before reading it: another process may be training in it.
         RunLock lock = RunLock.NONE;
@@ -122,7 +133,7 @@ public final class TrainSession {
             try (Collectives dist = distSettings.join(env, device);
                  RunLock freshLock = RunDirectory.prepare(runDir, resume == null, dist, lockRefused)) {
                 try {
-                    return run(config, runDir, checkpoint, commandLine, stepListener, device, dist, continueWith);
+                    return run(config, runDir, checkpoint, commandLine, stepListener, device, dist, job);
                 } catch (IOException | RuntimeException e) {
                     if (resume == null && dist.isMain()) {
                         RunDirectory.undoFailedStart(runDir, created);
@@ -135,7 +146,7 @@ public final class TrainSession {
 
     private static Outcome run(TrainConfig config, Path runDir, Path checkpoint, List<String> commandLine,
                                java.util.function.LongConsumer stepListener, Device device, Collectives dist,
-                               String continueWith) throws IOException {
+                               Job job) throws IOException {
         Path modelDir = ModelSource.resolve(config.model(), config.revision(), Env.system());
         TaskRegistry registry = config.taskFile() == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(Path.of(config.taskFile()));
         List<TaskSpec> specs = new ArrayList<>();
@@ -164,6 +175,9 @@ public final class TrainSession {
         if (checkpoint != null) {
             ResumeInputs.checkData(checkpoint, data);
         }
+        if (job != null && job.sameInputsAs() != null) {
+            ResumeInputs.checkSameAs(runDir, job.sameInputsAs(), modelDir, data);
+        }
 
         List<HeadSpec> heads = specs.stream().map(s -> new HeadSpec(s.name(), s.numLabels(), s.isRegression(), s.labelNames())).toList();
         MultiTaskModel model = MultiTaskModel.create(pretrained.model(), pretrained.extras(), heads,
@@ -186,7 +200,7 @@ public final class TrainSession {
             }
             trainer.setStepListener(stepListener);
             return new Outcome(runDir, trainSavingOnSignal(trainer, config, runDir, checkpoint != null, dist,
-                    continueWith));
+                    job == null ? null : job.continueWith()));
         }
     }
 

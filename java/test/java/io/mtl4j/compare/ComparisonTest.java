@@ -295,6 +295,48 @@ class ComparisonTest {
     }
 
     @Test
+    void aResumedComparisonStartsItsLaterRunsOnlyFromTheFilesOfItsFirst() throws Exception {
+        // --resume accepts a moved --data or --model (their paths may change), but a baseline trained on
+        // other data or from other weights than the multi-task run would not compare with it.
+        Path out = dir.resolve("compare");
+        String cache = dir.resolve("cache").toString();
+        CliRunner r = compare(new String[] {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
+                "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache},
+                "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        deleteTree(out.resolve("seed-42/single-qqp")); // as if stopped before the last baseline began
+
+        Path changedData = TinyGlue.write(dir.resolve("glue-changed"), 48, 16, 4);
+        Files.copy(TinyGlue.write(dir.resolve("glue-other"), 48, 16, 5).resolve("qqp/train.jsonl"),
+                changedData.resolve("qqp/train.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        r = CliRunner.run("compare", "--resume", out.toString(), "--data", changedData.toString(), "--cache-dir", cache);
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: cannot start " + out.resolve("seed-42/single-qqp")
+                + ": it would not compare with the job's first run"), r.err());
+        assertTrue(r.err().contains("data qqp/train (sha256 "), r.err());
+        assertFalse(r.err().contains("qqp/validation"), r.err());
+
+        Path otherModel = dir.resolve("model-other");
+        TinyModels.write(otherModel, 3);
+        r = CliRunner.run("compare", "--resume", out.toString(), "--model", otherModel.toString(), "--cache-dir", cache);
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("model " + otherModel.resolve("model.safetensors")), r.err());
+
+        Path movedData = TinyGlue.write(dir.resolve("glue-moved"), 48, 16, 4);
+        r = CliRunner.run("compare", "--resume", out.toString(), "--data", movedData.toString(), "--cache-dir", cache);
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("report.json")));
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
     void theHelpDescribesTheReportAsWritten() {
         CliRunner r = CliRunner.run("compare", "--help");
         assertEquals(0, r.exitCode(), r.err());
