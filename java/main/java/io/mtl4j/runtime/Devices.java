@@ -45,9 +45,14 @@ public final class Devices {
         return device.is_cuda() ? "cuda:" + Math.max(0, device.index()) : "cpu";
     }
 
-    /** Where work runs, for a log line: "cpu (2 threads)" or "cuda:0". */
+    /** Where work runs, for a log line: "cpu (1 LibTorch thread)", "cpu (2 LibTorch threads)" or "cuda:0". */
     public static String where(Device device) {
-        return device.is_cuda() ? name(device) : "cpu (" + org.bytedeco.pytorch.global.torch.get_num_threads() + " threads)";
+        return device.is_cuda() ? name(device) : "cpu (" + libTorchThreads() + ")";
+    }
+
+    private static String libTorchThreads() {
+        int n = torch.get_num_threads();
+        return n + " LibTorch thread" + (n == 1 ? "" : "s");
     }
 
     /** Whether the LibTorch on the classpath was built with CUDA (the -Pgpu build). */
@@ -60,7 +65,7 @@ public final class Devices {
     public static String describe() {
         NativeRuntime.ensureLoaded();
         StringBuilder sb = new StringBuilder("cpu (" + Runtime.getRuntime().availableProcessors() + " cores, "
-                + torch.get_num_threads() + " LibTorch threads)");
+                + libTorchThreads() + ")");
         if (torch.cuda_is_available()) {
             sb.append(", cuda x").append(torch.cuda_device_count());
         } else {
