@@ -9,6 +9,7 @@
 
 #include "mtl4j_pcgrad.h"
 #include "pcgrad_cuda_plugin.h"
+#include "pcgrad_cuda_workspace.h"
 
 #ifndef MTL4J_PCGRAD_CUDA_ARCHS
 #define MTL4J_PCGRAD_CUDA_ARCHS "unknown archs"
@@ -230,11 +231,11 @@ int gram(const GradPtrs& g, int T, int64_t n, int sm_count, double* gram_out, cu
          char* err, size_t err_len) {
     const int P = T * (T + 1) / 2;
     const int blocks = grid_size(n, sm_count);
-    size_t bytes = static_cast<size_t>(blocks) * P * sizeof(Acc) + P * sizeof(double);
+    const mtl4j::pcgrad::GramWorkspace layout = mtl4j::pcgrad::gram_workspace(blocks, P, sizeof(Acc));
     void* workspace = nullptr;
-    CUDA_CHECK(cudaMallocAsync(&workspace, bytes, stream));
-    Acc* partials = static_cast<Acc*>(workspace);
-    double* sums = reinterpret_cast<double*>(static_cast<char*>(workspace) + bytes - P * sizeof(double));
+    CUDA_CHECK(cudaMallocAsync(&workspace, layout.bytes, stream));
+    Acc* partials = reinterpret_cast<Acc*>(static_cast<char*>(workspace) + layout.partials_offset);
+    double* sums = reinterpret_cast<double*>(static_cast<char*>(workspace) + layout.sums_offset);
     launch_gram<In, Acc>(g, T, n, blocks, partials, stream);
     reduce_partials<Acc><<<P, THREADS, 0, stream>>>(partials, blocks, P, sums);
     double host[MAX_PAIRS];

@@ -176,6 +176,9 @@ public final class Pcgrad {
         if (t == null || t.isNull()) {
             throw new UserError(name + " is null");
         }
+        if (!t.defined()) { // e.g. the .grad() of a parameter the backward pass did not reach
+            throw new UserError(name + " is undefined (an empty Tensor handle, such as a gradient that was never computed)");
+        }
         if (!t.is_contiguous()) {
             throw new UserError(name + " is not contiguous (call .contiguous() first)");
         }

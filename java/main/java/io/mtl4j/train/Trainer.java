@@ -658,7 +658,10 @@ public final class Trainer {
      */
     public long trainOneStep() throws IOException {
         warmUpMemory();
-        StepOutcome outcome = config.mtl().equals("pcgrad") ? pcgradStep() : plainStep();
+        StepOutcome outcome;
+        try (PointerScope stepScope = new PointerScope()) { // as in train(): one scope per step
+            outcome = config.mtl().equals("pcgrad") ? pcgradStep() : plainStep();
+        }
         if (outcome == null) {
             return 0;
         }

@@ -84,6 +84,33 @@ class TrainBenchTest {
         assertArrayEquals(without, with);
     }
 
+    @Test
+    void trainOneStepFreesTheNativeObjectsOfItsStep() throws Exception {
+        for (String mtl : List.of("plain", "pcgrad")) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("model", model.toString());
+            o.put("data", data.toString());
+            o.put("tasks", "sst2,qqp");
+            o.put("mtl", mtl);
+            o.put("steps", 10L);
+            o.put("batch-size", 8);
+            o.put("eval-every", 0L);
+            o.put("device", "cpu");
+            o.put("cache-dir", dir.resolve("cache").toString());
+            TrainConfig config = ConfigLoader.load(null, o);
+            try (BenchTrainer bench = BenchTrainer.create(config, Files.createTempDirectory(dir, "run"))) {
+                bench.trainer().trainOneStep(); // memory warm-up and lazily created state
+                long before = org.bytedeco.javacpp.Pointer.totalCount();
+                for (int i = 0; i < 4; i++) {
+                    bench.trainer().trainOneStep();
+                }
+                long grown = org.bytedeco.javacpp.Pointer.totalCount() - before;
+                // <= 0: the garbage collector may free older objects meanwhile, never a step's own
+                assertTrue(grown <= 0, mtl + ": " + grown + " native objects left alive by 4 steps (one PointerScope per step)");
+            }
+        }
+    }
+
     private float[] trainAndSnapshot(PhaseClock clock) throws Exception {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model.toString());

@@ -217,6 +217,22 @@ class PcgradNativeTest {
     }
 
     @Test
+    void anUndefinedTensorIsAUserError() {
+        // What a parameter that took no part in the backward pass holds as its .grad().
+        Tensor noGrad = torch.randn(10).requires_grad_(true).grad();
+        assertTrue(!noGrad.defined());
+        UserError e = assertThrows(UserError.class,
+                () -> Pcgrad.apply(List.of(noGrad, noGrad), null, Reduction.SUM, torch.zeros(10)));
+        assertTrue(e.getMessage().contains("grads[0] is undefined"), e.getMessage());
+        e = assertThrows(UserError.class,
+                () -> Pcgrad.apply(List.of(torch.randn(10), noGrad), null, Reduction.SUM, torch.zeros(10)));
+        assertTrue(e.getMessage().contains("grads[1] is undefined"), e.getMessage());
+        e = assertThrows(UserError.class,
+                () -> Pcgrad.apply(List.of(torch.randn(10), torch.randn(10)), null, Reduction.SUM, noGrad));
+        assertTrue(e.getMessage().contains("out is undefined"), e.getMessage());
+    }
+
+    @Test
     void cudaTensorsMatchTheReference() {
         assumeTrue(Pcgrad.cudaAvailable() && torch.cuda_is_available(), "no CUDA device (or CPU-only LibTorch)");
         Device cuda = new Device("cuda");
