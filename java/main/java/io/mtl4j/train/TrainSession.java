@@ -26,6 +26,7 @@ import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
 
@@ -114,7 +115,9 @@ public final class TrainSession {
                 lockRefused = e; // told to every rank after the rendezvous: they would wait for rank 0 until the timeout
             }
         }
-        try (RunLock resumeLock = lock) {
+        // The run's scope frees its model, optimizer state and data-parallel group when it ends: compare trains
+        // run after run in one JVM, and on a GPU the garbage collector would not free them before the next.
+        try (PointerScope runScope = new PointerScope(); RunLock resumeLock = lock) {
             Path runDir;
             Path checkpoint = null;
             if (resume != null) {

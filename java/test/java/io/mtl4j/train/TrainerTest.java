@@ -92,6 +92,18 @@ class TrainerTest {
     }
 
     @Test
+    void aFinishedRunFreesItsNativeObjects() throws Exception {
+        // compare trains many runs in one JVM: each run's model and optimizer state must go when it ends,
+        // not when the garbage collector gets to them (on a GPU, the next run would run out of memory first).
+        train("warm-up", Map.of("eval-every", 3L)); // lazily created state of the first run in this JVM
+        long before = org.bytedeco.javacpp.Pointer.totalCount();
+        train("measured", Map.of("eval-every", 3L, "mtl", "pcgrad"));
+        long grown = org.bytedeco.javacpp.Pointer.totalCount() - before;
+        // <= 0: the garbage collector may free older objects meanwhile, never the run's own
+        assertTrue(grown <= 0, grown + " native objects left alive by a finished run");
+    }
+
+    @Test
     void gradientAccumulationEqualsOneLargeBatch() throws Exception {
         Map<String, Object> common = Map.of("dropout", false, "padding", "dynamic");
         Map<String, Object> big = new LinkedHashMap<>(common);
