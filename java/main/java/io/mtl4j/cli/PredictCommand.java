@@ -249,6 +249,11 @@ public final class PredictCommand implements Callable<Integer> {
                     planned.add(new SubmissionFile("AX", diagnostic, "mnli", ax.splits().get("test")));
                 } catch (MissingSplitError e) {
                     spec.commandLine().getErr().println("warning: AX.tsv not written, the leaderboard needs it too: " + e.getMessage());
+                    Path stale = submission.resolve("AX.tsv");
+                    if (Files.exists(stale)) {
+                        spec.commandLine().getErr().println("warning: " + stale + " is left from an earlier prediction, not"
+                                + " this checkpoint's: delete it or give --data a directory with ax/test");
+                    }
                 }
             }
         }

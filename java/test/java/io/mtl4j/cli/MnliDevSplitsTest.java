@@ -145,6 +145,14 @@ class MnliDevSplitsTest {
         assertTrue(Files.exists(out.resolve("MNLI-m.tsv")) && Files.exists(out.resolve("MNLI-mm.tsv")));
         assertTrue(!Files.exists(out.resolve("AX.tsv")));
         assertTrue(r.err().contains("AX.tsv not written") && r.err().contains(glue.resolve("ax/test.jsonl").toString()), r.err());
+
+        // An AX.tsv of an earlier prediction would go to the leaderboard beside MNLI files of another model.
+        Files.writeString(out.resolve("AX.tsv"), "index\tprediction\n0\tneutral\n");
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("warning: " + out.resolve("AX.tsv") + " is left from an earlier prediction, not this"
+                + " checkpoint's"), r.err());
     }
 
     @Test
