@@ -136,6 +136,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aSecondDocumentIsAnErrorNotSilentlyDropped() throws Exception {
+        // Only the first document was read: steps stayed 10 and nothing said the rest was ignored.
+        String yaml = fileError("g.yaml", "steps: 10\n---\nsteps: 20\nlr: 1e-4\n").getMessage();
+        assertTrue(yaml.startsWith(dir.resolve("g.yaml") + ":"), yaml);
+        assertTrue(yaml.contains("one document"), yaml);
+        String json = fileError("h.json", "{\"steps\": 10}\n{\"steps\": 20}\n").getMessage();
+        assertTrue(json.startsWith(dir.resolve("h.json") + ":2:"), json);
+    }
+
+    @Test
     void anOpenEndedRangeSaysAtLeast() {
         Map<String, Object> o = required();
         o.put("steps", 0L);
