@@ -81,13 +81,22 @@ record ConfigFile(Map<String, Object> values, Map<String, String> origins) {
     /**
      * The line of each top-level key: the tree model keeps no locations, the streaming parser does.
      * A key given twice in one mapping is an error at its second line; the tree would keep the last
-     * silently, and batch_size and batch-size are one key.
+     * silently, and batch_size and batch-size are one key. So is a second document (YAML's "---",
+     * or a second JSON value): the tree would hold the first only.
      */
     private static Map<String, Integer> topLevelKeyLines(ObjectMapper mapper, Path file) throws IOException {
         Map<String, Integer> lines = new LinkedHashMap<>();
         Deque<Map<String, Integer>> mappings = new ArrayDeque<>();
+        boolean rootSeen = false;
         try (JsonParser p = mapper.getFactory().createParser(file.toFile())) {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (mappings.isEmpty() && !t.isStructEnd()) {
+                    if (rootSeen && t != JsonToken.VALUE_NULL) { // an empty document after it ("---" at the end) is harmless
+                        throw new UserError(file + ":" + p.currentTokenLocation().getLineNr()
+                                + ": a second document starts here; a config file is one document (one mapping of keys to values)");
+                    }
+                    rootSeen = true;
+                }
                 if (t.isStructStart()) {
                     mappings.push(new LinkedHashMap<>());
                 } else if (t.isStructEnd()) {

@@ -162,7 +162,9 @@ record ConfigValues(Map<String, Object> v, Map<String, String> origin) {
         } else if (o != null && !(o instanceof String)) {
             throw bad(key, "a map of task weights", o);
         }
-        return Map.copyOf(out);
+        // In the order given, not Map.copyOf's per-JVM order: a resumed run compares its config with the
+        // saved one as text, and the same weights in another order would read as a changed config.
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** {@code task} is lower-cased as {@link #stringList} lower-cases the task list it must name. */

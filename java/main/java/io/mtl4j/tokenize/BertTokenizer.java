@@ -17,8 +17,9 @@ import java.util.Objects;
  * model's {@code tokenizer.json}.
  *
  * <p>Truncation is longest-first to {@code maxLength}, as in Hugging Face's
- * {@code truncation=True}. Any truncation or padding stored in {@code tokenizer.json} is
- * overridden: tokenization never pads, the batch collator does.
+ * {@code truncation=True}. The length, strategy and stride of a truncation stored in
+ * {@code tokenizer.json}, and any stored padding, are overridden (its direction is kept, as
+ * Python's fast tokenizer keeps it): tokenization never pads, the batch collator does.
  */
 public final class BertTokenizer implements AutoCloseable {
     public static final String FILE_NAME = "tokenizer.json";
@@ -62,7 +63,11 @@ public final class BertTokenizer implements AutoCloseable {
                     .optTruncation(true)
                     .optMaxLength(maxLength)
                     .optPadding(false)
-                    .optWithOverflowingTokens(false);
+                    .optWithOverflowingTokens(false)
+                    // Unless told, DJL keeps a stride stored in tokenizer.json (QA fine-tunes save theirs, e.g.
+                    // 128); at or above the room left for text the library panics and aborts the JVM. Python
+                    // calls with stride 0 too. (The stored direction is kept, as Python keeps it.)
+                    .optStride(0);
             // DJL caps maxLength at its own model max length, 512 unless told: a longer --max-length
             // (for a model with more positions) would be truncated at 512 while mtl4j counted on more.
             builder.configure(java.util.Map.of("modelMaxLength", maxLength));

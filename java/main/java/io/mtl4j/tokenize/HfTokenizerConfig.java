@@ -34,13 +34,21 @@ public final class HfTokenizerConfig {
     /**
      * How a model's own tokenizer_config.json makes Python tokenize differently from its
      * tokenizer.json: BertTokenizerFast rebuilds a BertNormalizer from do_lower_case (default
-     * true), strip_accents and tokenize_chinese_chars. One line per setting; empty when they agree.
+     * true), strip_accents and tokenize_chinese_chars; and any fast tokenizer truncates on its
+     * truncation_side, which only defaults to the direction stored in tokenizer.json. One line per
+     * setting; empty when they agree.
      */
     public static List<String> conflicts(Path tokenizerJson, Path tokenizerConfig) {
-        JsonNode normalizer = read(tokenizerJson).path("normalizer");
+        JsonNode tokenizer = read(tokenizerJson);
+        JsonNode normalizer = tokenizer.path("normalizer");
         JsonNode config = read(tokenizerConfig);
         String tokenizerClass = config.path("tokenizer_class").asText("BertTokenizerFast");
         List<String> conflicts = new ArrayList<>();
+        String side = "Left".equals(tokenizer.path("truncation").path("direction").asText()) ? "left" : "right";
+        String pythonSide = config.path("truncation_side").asText(side);
+        if (!side.equals(pythonSide)) {
+            conflicts.add("truncation_side " + pythonSide + " (tokenizer.json: truncation direction " + side + ")");
+        }
         if (!"BertNormalizer".equals(normalizer.path("type").asText()) || !BERT_CLASSES.contains(tokenizerClass)) {
             return conflicts;
         }

@@ -136,6 +136,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aSecondDocumentIsAnErrorNotSilentlyDropped() throws Exception {
+        // Only the first document was read: steps stayed 10 and nothing said the rest was ignored.
+        String yaml = fileError("g.yaml", "steps: 10\n---\nsteps: 20\nlr: 1e-4\n").getMessage();
+        assertTrue(yaml.startsWith(dir.resolve("g.yaml") + ":"), yaml);
+        assertTrue(yaml.contains("one document"), yaml);
+        String json = fileError("h.json", "{\"steps\": 10}\n{\"steps\": 20}\n").getMessage();
+        assertTrue(json.startsWith(dir.resolve("h.json") + ":2:"), json);
+    }
+
+    @Test
     void anOpenEndedRangeSaysAtLeast() {
         Map<String, Object> o = required();
         o.put("steps", 0L);
@@ -147,6 +157,29 @@ class ConfigLoaderTest {
         o.put("loss-weighting", "fixed");
         o.put("task-weights", weights);
         return o;
+    }
+
+    @Test
+    void taskWeightsKeepTheirOrderSoAResumedConfigIsTheSavedOne() {
+        // Resuming rebuilds the config from the one saved in mtl4j.json and compares the two as text; an
+        // unordered map could iterate the weights in another order (it often did), and the resume was refused.
+        String[] names = {"sst2", "mnli", "qqp", "qnli", "rte", "mrpc", "cola", "stsb", "wnli"};
+        java.util.Random random = new java.util.Random(7);
+        for (int trial = 0; trial < 300; trial++) {
+            List<String> tasks = new java.util.ArrayList<>(List.of(names));
+            java.util.Collections.shuffle(tasks, random);
+            tasks = tasks.subList(0, 2 + random.nextInt(4));
+            Map<String, Object> o = fixedWeights(String.join(",", tasks.stream().map(t -> t + "=1").toList()));
+            o.put("tasks", String.join(",", tasks));
+            Map<String, Object> json = ConfigLoader.load(null, o).toMap();
+            Map<String, Double> weights = new LinkedHashMap<>(); // as mtl4j.json lists them
+            tasks.forEach(t -> weights.put(t, 1.0));
+            json.put("task-weights", weights);
+            TrainConfig saved = ConfigLoader.fromSaved(json, "mtl4j.json");
+            TrainConfig resumed = ConfigLoader.load(saved.toMap(), "saved config", null, Map.of());
+            assertEquals(String.valueOf(saved.taskWeights()), String.valueOf(resumed.taskWeights()), "trial " + trial);
+            assertEquals(tasks, List.copyOf(saved.taskWeights().keySet()), "trial " + trial);
+        }
     }
 
     @Test

@@ -62,6 +62,39 @@ class BertTokenizerTest {
         }
     }
 
+    /** TinyModels' tokenizer.json with its stored truncation settings replaced. */
+    private void writeTokenizerStoringTruncation(String direction, int stride) throws Exception {
+        TinyModels.writeTokenizer(dir);
+        Path file = dir.resolve(BertTokenizer.FILE_NAME);
+        String json = java.nio.file.Files.readString(file);
+        String stored = "\"truncation\":{\"direction\":\"Right\",\"max_length\":8,\"strategy\":\"LongestFirst\",\"stride\":0}";
+        assertTrue(json.contains(stored));
+        java.nio.file.Files.writeString(file, json.replace(stored, "\"truncation\":{\"direction\":\"" + direction
+                + "\",\"max_length\":384,\"strategy\":\"OnlySecond\",\"stride\":" + stride + "}"));
+    }
+
+    @Test
+    void aStrideStoredInTokenizerJsonDoesNotAbortTheJvm() throws Exception {
+        // QA fine-tunes save their doc stride (e.g. 128) in tokenizer.json; a stride not below the length left
+        // for text made the native library panic and abort the whole process at the first truncated example.
+        writeTokenizerStoringTruncation("Right", 128);
+        try (BertTokenizer tok = BertTokenizer.load(dir, 6)) {
+            assertArrayEquals(new int[]{id("[CLS]"), id("the"), id("movie"), id("is"), id("very"), id("[SEP]")},
+                    tok.encode("the movie is very very very very good", null).inputIds());
+            assertEquals(6, tok.encode("the movie is very very very very good", "it was fun").length());
+        }
+    }
+
+    @Test
+    void aStoredLeftTruncationIsKeptAsPythonKeepsIt() throws Exception {
+        // PreTrainedTokenizerFast takes its truncation_side from the truncation stored in tokenizer.json
+        writeTokenizerStoringTruncation("Left", 0);
+        try (BertTokenizer tok = BertTokenizer.load(dir, 6)) {
+            assertArrayEquals(new int[]{id("[CLS]"), id("very"), id("very"), id("very"), id("good"), id("[SEP]")},
+                    tok.encode("the movie is very very very very good", null).inputIds());
+        }
+    }
+
     @Test
     void aMaxLengthBeyond512IsHonouredNotCappedByTheLibrary() throws Exception {
         TinyModels.writeTokenizer(dir);

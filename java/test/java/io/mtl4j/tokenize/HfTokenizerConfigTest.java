@@ -56,4 +56,22 @@ class HfTokenizerConfigTest {
         Files.writeString(config, "{\"tokenizer_class\": \"PreTrainedTokenizerFast\"}");
         assertEquals(List.of(), HfTokenizerConfig.conflicts(tokenizer, config), "the generic class keeps tokenizer.json");
     }
+    @Test
+    void aTruncationSideThatPythonWouldTakeInsteadIsAConflict() throws Exception {
+        // PreTrainedTokenizerFast truncates on tokenizer_config.json's truncation_side, whatever the class or normalizer
+        Path tokenizer = Files.writeString(dir.resolve("tokenizer.json"), """
+                {"truncation": null, "normalizer": {"type": "Lowercase"}}""");
+        Path config = dir.resolve("tokenizer_config.json");
+        Files.writeString(config, "{\"truncation_side\": \"left\"}");
+        assertEquals(List.of("truncation_side left (tokenizer.json: truncation direction right)"),
+                HfTokenizerConfig.conflicts(tokenizer, config));
+        Files.writeString(config, "{\"truncation_side\": \"right\"}");
+        assertEquals(List.of(), HfTokenizerConfig.conflicts(tokenizer, config));
+        Files.writeString(tokenizer, """
+                {"truncation": {"direction": "Left", "max_length": 128, "strategy": "LongestFirst", "stride": 0}}""");
+        assertEquals(List.of("truncation_side right (tokenizer.json: truncation direction left)"),
+                HfTokenizerConfig.conflicts(tokenizer, config));
+        Files.writeString(config, "{}");
+        assertEquals(List.of(), HfTokenizerConfig.conflicts(tokenizer, config), "Python takes the stored direction");
+    }
 }
