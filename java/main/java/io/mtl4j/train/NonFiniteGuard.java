@@ -10,6 +10,7 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -145,8 +146,9 @@ final class NonFiniteGuard {
         return skippedSteps;
     }
 
+    /** Sorted by task, as a copy (Map.copyOf's order changes from JVM to JVM, and so would the saved state). */
     Map<String, Integer> badStepsOfTask() {
-        return Map.copyOf(badStepsOfTask);
+        return Collections.unmodifiableMap(new TreeMap<>(badStepsOfTask));
     }
 
     /** @param badStepsOfTask null from a checkpoint older than the per-task count: none then */

@@ -4,6 +4,7 @@ import io.mtl4j.data.Batch;
 import io.mtl4j.data.TaskSampler;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,10 +75,10 @@ final class StepPlanner {
         return new TaskShard(task, List.copyOf(mine), examples);
     }
 
-    /** Where the streams stand now. */
+    /** Where the streams stand now, in the streams' order (Map.copyOf's order changes from JVM to JVM). */
     Map<String, TaskStream.Cursor> cursors() {
         Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>();
         streams.forEach((t, s) -> cursors.put(t, s.cursor()));
-        return Map.copyOf(cursors);
+        return Collections.unmodifiableMap(cursors);
     }
 }
