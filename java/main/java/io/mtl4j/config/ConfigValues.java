@@ -120,7 +120,11 @@ record ConfigValues(Map<String, Object> v, Map<String, String> origin) {
             }
         } else if (o instanceof List<?> list) {
             for (Object item : list) {
-                out.add(String.valueOf(item).trim().toLowerCase(Locale.ROOT));
+                // YAML reads null, 3 and no as no name at all: not the tasks 'null', '3' and 'false'
+                if (!(item instanceof String name)) {
+                    throw bad(key, "a list of task names (quote a name YAML would read otherwise)", o);
+                }
+                out.add(name.trim().toLowerCase(Locale.ROOT));
             }
         } else if (o != null) {
             throw bad(key, "a list of task names", o);

@@ -126,6 +126,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aTaskListItemThatIsNoNameIsAnErrorAtItsLine() throws Exception {
+        // YAML reads null, 3 and no as a null, a number and false: they became the tasks 'null', '3' and 'false',
+        // refused later as unknown tasks without the file and line.
+        Map<String, Object> flags = new LinkedHashMap<>(Map.of("model", "m", "data", "d"));
+        for (String item : List.of("null", "3", "no", "[qqp]")) {
+            Path file = Files.writeString(dir.resolve("t.yaml"), "steps: 10\ntasks: [sst2, " + item + "]\n");
+            UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(file, flags));
+            assertTrue(e.getMessage().startsWith(file + ":2: tasks must be a list of task names"), e.getMessage());
+        }
+        Path quoted = Files.writeString(dir.resolve("q.yaml"), "steps: 10\ntasks: [sst2, \"qqp\"]\n");
+        assertEquals(List.of("sst2", "qqp"), ConfigLoader.load(quoted, flags).tasks());
+    }
+
+    @Test
     void syntaxErrorsSayWhereAndWhatWithoutTheParsersExcerpt() throws Exception {
         String yaml = fileError("e.yaml", "steps: 10\ntasks: [sst2\n").getMessage();
         assertTrue(yaml.matches(java.util.regex.Pattern.quote(dir.resolve("e.yaml").toString())
