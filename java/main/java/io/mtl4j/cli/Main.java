@@ -105,6 +105,10 @@ public final class Main implements Runnable {
     /** A bad flag or value is one line and where to read more, not the command's whole help. */
     private static int handleUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
+        if (e instanceof CommandLine.MissingParameterException && !cli.getUnmatchedArguments().isEmpty()) {
+            // picocli checks required options before unknown ones: '--tsk sst2' would only say --task is missing.
+            e = new CommandLine.UnmatchedArgumentException(cli, cli.getUnmatchedArguments());
+        }
         PrintWriter err = cli.getErr();
         String message = String.join(" ", e.getMessage().strip().split("\\s*\\R\\s*")).replaceAll("\\.$", "");
         String next = "Run '" + cli.getCommandSpec().qualifiedName() + " --help' for usage.";

@@ -31,6 +31,17 @@ class UsageErrorTest {
     }
 
     @Test
+    void aMisspeltRequiredOptionIsNamedNotOnlyReportedMissing() {
+        // train takes --tasks; export and data stats take --task: the slip a user makes.
+        assertOneLine("mtl4j: error: Unknown options: '--tasks', 'sst2'; did you mean --task? Run 'mtl4j export --help' for usage.",
+                "export", "--checkpoint", "c", "--tasks", "sst2", "--output", "o");
+        assertOneLine("mtl4j: error: Unknown options: '--tasks', 'sst2'; did you mean --task? Run 'mtl4j data stats --help' for usage.",
+                "data", "stats", "--tasks", "sst2", "--data", "d", "--model", "m");
+        assertOneLine("mtl4j: error: Unknown options: '--tsk', 'sst2'. Run 'mtl4j export --help' for usage.",
+                "export", "--checkpoint", "c", "--tsk", "sst2", "--output", "o");
+    }
+
+    @Test
     void benchTrainTakesOneTaskOptionNotTwo() {
         assertOneLine("mtl4j: error: give --task T or --tasks T1,T2, not both",
                 "bench", "train", "--model", "m", "--data", "d", "--task", "sst2", "--tasks", "sst2,qqp");
