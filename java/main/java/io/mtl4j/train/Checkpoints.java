@@ -196,7 +196,7 @@ public final class Checkpoints {
      */
     public static Path newestResumable(Path runDir) throws IOException {
         if (!Files.isDirectory(runDir)) {
-            throw new UserError(runDir + ": run directory does not exist");
+            throw new UserError(runDir + (Files.exists(runDir) ? ": a file, not a run directory" : ": run directory does not exist"));
         }
         List<Path> candidates = resumeCandidates(runDir);
         // At equal steps the first wins: last, then step-N, a replaced last, and best/best-<task> last.
