@@ -217,6 +217,9 @@ public final class Checkpoints {
             }
         }
         if (newest == null) {
+            // A run still training towards its first checkpoint has not stopped: say it is training. (A process
+            // holding the lock itself reaches this line only on its way to the error below.)
+            RunLock.refuseIfHeldElsewhere(runDir);
             throw new UserError(runDir + ": no resumable checkpoint (looked for last/ and step-N/ with " + STATE + ")"
                     + (damaged.isEmpty() ? "" : "; damaged: " + String.join("; ", damaged))
                     + (damaged.isEmpty() && Files.isRegularFile(runDir.resolve(MetricsLog.FILE_NAME))
