@@ -41,6 +41,9 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr()); // not reached: execute() handles a command group given alone
     }
 
+    /** Help is this wide; descriptions are written as lines of up to ~100 characters (HelpTest checks them). */
+    static final int USAGE_HELP_WIDTH = 110;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -55,7 +58,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         // Everything after launch's first positional argument is the workers' command line.
         cli.getSubcommands().get("launch").setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(true);
-        cli.setUsageHelpWidth(110); // descriptions are written as lines of up to ~100 characters
+        cli.setUsageHelpWidth(USAGE_HELP_WIDTH);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleError);
