@@ -42,6 +42,17 @@ class UsageErrorTest {
     }
 
     @Test
+    void aBadValueOfAnOnOffOptionNamesTheOption() {
+        assertOneLine("mtl4j: error: --dropout takes true or false, got 'maybe'. Run 'mtl4j train --help' for usage.",
+                "train", "--dropout", "maybe", "--output", "o");
+        assertOneLine("mtl4j: error: --memory-warmup takes true or false, got 'off'. Run 'mtl4j compare --help' for usage.",
+                "compare", "--memory-warmup", "off");
+        // --json takes no value at all: the word after it is just not an argument of eval
+        assertOneLine("mtl4j: error: Unmatched argument at index 4: 'yes'. Run 'mtl4j eval --help' for usage.",
+                "eval", "--checkpoint", "c", "--json", "yes");
+    }
+
+    @Test
     void benchTrainTakesOneTaskOptionNotTwo() {
         assertOneLine("mtl4j: error: give --task T or --tasks T1,T2, not both",
                 "bench", "train", "--model", "m", "--data", "d", "--task", "sst2", "--tasks", "sst2,qqp");
