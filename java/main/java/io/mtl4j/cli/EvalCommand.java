@@ -31,9 +31,10 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {
                 "Scores a checkpoint's task heads on labeled splits with the GLUE metrics.",
-                "Scores are fractions in [0, 1]: accuracy for every classification task, F1 for QQP and MRPC,",
-                "Matthews for CoLA, Pearson and Spearman for STS-B. Without --split each task's dev split(s) are",
-                "used; for MNLI, 'validation' means matched, and mismatched is reported as mnli-mm when present.",
+                "Scores are not percentages: accuracy (every classification task) and F1 (QQP, MRPC) are in",
+                "[0, 1]; Matthews (CoLA), Pearson and Spearman (STS-B) are correlations in [-1, 1].",
+                "Without --split each task's dev split(s) are used; for MNLI, 'validation' means matched, and",
+                "mismatched is reported as mnli-mm when present.",
                 "",
                 "Example:",
                 "  mtl4j eval --checkpoint runs/mtl/best --data ../shared/glue --tasks sst2,qqp --json"})

@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
         description = {
                 "Exports one task of a checkpoint as a Hugging Face BertForSequenceClassification.",
                 "The directory holds config.json with id2label/label2id, model.safetensors with bert.* and",
-                "classifier.*, tokenizer.json, and tokenizer_config.json (so that Python tokenizes exactly as tokenizer.json does).",
+                "classifier.*, tokenizer.json, and tokenizer_config.json (so that Python tokenizes exactly as",
+                "tokenizer.json does).",
                 "Load it in Python with AutoModelForSequenceClassification.from_pretrained(DIR).",
                 "",
                 "Example:",

@@ -41,6 +41,9 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr()); // not reached: execute() handles a command group given alone
     }
 
+    /** Help is this wide; descriptions are written as lines of up to ~100 characters (HelpTest checks them). */
+    static final int USAGE_HELP_WIDTH = 110;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -55,7 +58,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         // Everything after launch's first positional argument is the workers' command line.
         cli.getSubcommands().get("launch").setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(true);
-        cli.setUsageHelpWidth(110); // descriptions are written as lines of up to ~100 characters
+        cli.setUsageHelpWidth(USAGE_HELP_WIDTH);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleError);
@@ -105,6 +108,11 @@ public final class Main implements Runnable {
     /** A bad flag or value is one line and where to read more, not the command's whole help. */
     private static int handleUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
+        if (e instanceof CommandLine.MissingParameterException && !cli.getUnmatchedArguments().isEmpty()) {
+            // picocli checks required options before unknown ones: '--tsk sst2' would only say --task is missing.
+            e = new CommandLine.UnmatchedArgumentException(cli, cli.getUnmatchedArguments());
+        }
+        e = onOffValue(e, args);
         PrintWriter err = cli.getErr();
         String message = String.join(" ", e.getMessage().strip().split("\\s*\\R\\s*")).replaceAll("\\.$", "");
         String next = "Run '" + cli.getCommandSpec().qualifiedName() + " --help' for usage.";
@@ -116,6 +124,27 @@ public final class Main implements Runnable {
         }
         err.flush();
         return cli.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * '--dropout maybe': an on/off option's value is optional, so picocli leaves one it cannot read as
+     * a boolean unmatched ("Unmatched argument at index 2: 'maybe'") without naming the option.
+     */
+    private static CommandLine.ParameterException onOffValue(CommandLine.ParameterException e, String[] args) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+            return e;
+        }
+        String value = u.getUnmatched().get(0);
+        int at = java.util.Arrays.asList(args).indexOf(value);
+        if (at < 1) {
+            return e;
+        }
+        CommandLine.Model.OptionSpec option = e.getCommandLine().getCommandSpec().findOption(args[at - 1]);
+        if (option == null || option.arity().max() < 1 || (option.type() != boolean.class && option.type() != Boolean.class)) {
+            return e;
+        }
+        return new CommandLine.ParameterException(e.getCommandLine(),
+                option.longestName() + " takes true or false, got '" + value + "'");
     }
 
     /** Input errors are one line on stderr; anything else is a bug and says so. */

@@ -81,7 +81,7 @@ public final class TrainOptions {
     Long maxEvalExamples;
     @Option(names = "--patience", description = "Early stopping after N evaluations without gain (default 0 = off).")
     Integer patience;
-    @Option(names = "--log-every", description = "Every N steps, write the running losses to the debug log (seen with --verbose; the progress bar shows them all along). (default 50).")
+    @Option(names = "--log-every", description = "Every N steps, write the running losses to the debug log, seen with --verbose; the progress bar shows them all along (default 50).")
     Long logEvery;
     @Option(names = "--keep-last", description = "Keep the newest K step-N checkpoints (default 2).")
     Integer keepLast;

@@ -29,7 +29,8 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
     @SuppressWarnings("unchecked")
     public static LoadedCheckpoint load(Path dir, Device device) {
         if (!Files.isDirectory(dir)) {
-            throw new UserError(dir + ": checkpoint directory does not exist");
+            throw new UserError(dir + (Files.exists(dir) ? ": a file, not a checkpoint directory"
+                    : ": checkpoint directory does not exist"));
         }
         Map<String, Object> meta = Checkpoints.readMeta(dir);
         if (!(meta.get("config") instanceof Map<?, ?> saved) || !(meta.get("tasks") instanceof List<?> taskList)) {

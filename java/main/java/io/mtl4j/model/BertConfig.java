@@ -85,6 +85,11 @@ public record BertConfig(
     public static BertConfig load(Path modelDir) {
         Path file = modelDir.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) {
+            // The files Checkpoints looks for in a run directory (the model package cannot use train's names).
+            if (Files.isRegularFile(modelDir.resolve("metrics.jsonl")) || Files.isDirectory(modelDir.resolve("last"))) {
+                throw new UserError(modelDir + ": an mtl4j run directory, not a model; use " + modelDir.resolve("last")
+                        + " (or best, step-N, best-<task>)");
+            }
             throw new UserError(file + ": config.json not found");
         }
         JsonNode root;

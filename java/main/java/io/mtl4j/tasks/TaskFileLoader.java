@@ -63,6 +63,9 @@ public final class TaskFileLoader {
     private TaskFileLoader() {}
 
     public static List<Declared> load(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new UserError(file + ": a directory, not a task file");
+        }
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": task file not found");
         }

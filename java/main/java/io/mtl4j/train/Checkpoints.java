@@ -196,7 +196,7 @@ public final class Checkpoints {
      */
     public static Path newestResumable(Path runDir) throws IOException {
         if (!Files.isDirectory(runDir)) {
-            throw new UserError(runDir + ": run directory does not exist");
+            throw new UserError(runDir + (Files.exists(runDir) ? ": a file, not a run directory" : ": run directory does not exist"));
         }
         List<Path> candidates = resumeCandidates(runDir);
         // At equal steps the first wins: last, then step-N, a replaced last, and best/best-<task> last.
@@ -217,6 +217,9 @@ public final class Checkpoints {
             }
         }
         if (newest == null) {
+            // A run still training towards its first checkpoint has not stopped: say it is training. (A process
+            // holding the lock itself reaches this line only on its way to the error below.)
+            RunLock.refuseIfHeldElsewhere(runDir);
             throw new UserError(runDir + ": no resumable checkpoint (looked for last/ and step-N/ with " + STATE + ")"
                     + (damaged.isEmpty() ? "" : "; damaged: " + String.join("; ", damaged))
                     + (damaged.isEmpty() && Files.isRegularFile(runDir.resolve(MetricsLog.FILE_NAME))

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -60,12 +61,37 @@ public final class RunLock implements AutoCloseable {
         if (lock == null) {
             String holder = holder(channel);
             channel.close();
-            throw new UserError(runDir + ": another mtl4j run is training in this directory"
-                    + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; wait for it to finish or stop it first");
+            throw refusal(runDir, holder);
         }
         channel.truncate(0);
         channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
         return new RunLock(channel, lock);
+    }
+
+    /**
+     * Refuses as {@link #acquire} would when another process holds {@code runDir}'s lock; creates,
+     * writes and keeps nothing. Only for a process that does not hold the lock itself: closing its
+     * probe would release the process's own lock (POSIX locks belong to the process, not the channel).
+     */
+    public static void refuseIfHeldElsewhere(Path runDir) {
+        Path file = runDir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw refusal(runDir, holder(channel));
+            }
+            lock.release();
+        } catch (IOException | OverlappingFileLockException e) {
+            // Cannot tell (no write access, no locking, or held by this process): acquire decides later.
+        }
+    }
+
+    private static UserError refusal(Path runDir, String holder) {
+        return new UserError(runDir + ": another mtl4j run is training in this directory"
+                + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; wait for it to finish or stop it first");
     }
 
     private static String holder(FileChannel channel) {

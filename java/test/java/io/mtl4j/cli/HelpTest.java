@@ -59,6 +59,11 @@ class HelpTest {
         String summary = description[0];
         assertTrue(summary.endsWith(".") && summary.length() <= 100,
                 name + ": the summary line (shown in the parent's command list) should be one sentence: " + summary);
+        int width = Main.USAGE_HELP_WIDTH;
+        for (String line : description) {
+            // picocli wraps a longer line, leaving its last word alone on the next line
+            assertTrue(line.length() <= width, name + ": description line longer than " + width + " characters: " + line);
+        }
         command.getCommandSpec().options().forEach(o -> assertTrue(
                 o.description().length > 0 && !o.description()[0].isBlank(), name + " " + o.longestName() + " has no description"));
     }

@@ -31,6 +31,28 @@ class UsageErrorTest {
     }
 
     @Test
+    void aMisspeltRequiredOptionIsNamedNotOnlyReportedMissing() {
+        // train takes --tasks; export and data stats take --task: the slip a user makes.
+        assertOneLine("mtl4j: error: Unknown options: '--tasks', 'sst2'; did you mean --task? Run 'mtl4j export --help' for usage.",
+                "export", "--checkpoint", "c", "--tasks", "sst2", "--output", "o");
+        assertOneLine("mtl4j: error: Unknown options: '--tasks', 'sst2'; did you mean --task? Run 'mtl4j data stats --help' for usage.",
+                "data", "stats", "--tasks", "sst2", "--data", "d", "--model", "m");
+        assertOneLine("mtl4j: error: Unknown options: '--tsk', 'sst2'. Run 'mtl4j export --help' for usage.",
+                "export", "--checkpoint", "c", "--tsk", "sst2", "--output", "o");
+    }
+
+    @Test
+    void aBadValueOfAnOnOffOptionNamesTheOption() {
+        assertOneLine("mtl4j: error: --dropout takes true or false, got 'maybe'. Run 'mtl4j train --help' for usage.",
+                "train", "--dropout", "maybe", "--output", "o");
+        assertOneLine("mtl4j: error: --memory-warmup takes true or false, got 'off'. Run 'mtl4j compare --help' for usage.",
+                "compare", "--memory-warmup", "off");
+        // --json takes no value at all: the word after it is just not an argument of eval
+        assertOneLine("mtl4j: error: Unmatched argument at index 4: 'yes'. Run 'mtl4j eval --help' for usage.",
+                "eval", "--checkpoint", "c", "--json", "yes");
+    }
+
+    @Test
     void benchTrainTakesOneTaskOptionNotTwo() {
         assertOneLine("mtl4j: error: give --task T or --tasks T1,T2, not both",
                 "bench", "train", "--model", "m", "--data", "d", "--task", "sst2", "--tasks", "sst2,qqp");

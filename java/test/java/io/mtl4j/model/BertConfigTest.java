@@ -71,4 +71,13 @@ class BertConfigTest {
         UserError e = assertThrows(UserError.class, () -> BertConfig.load(dir));
         assertTrue(e.getMessage().contains("config.json not found"));
     }
+
+    @Test
+    void anMtl4jRunDirectoryGivenAsModelPointsToItsCheckpoints() throws Exception {
+        Files.writeString(dir.resolve("metrics.jsonl"), "");
+        Files.createDirectory(dir.resolve("last"));
+        UserError e = assertThrows(UserError.class, () -> BertConfig.load(dir));
+        assertEquals(dir + ": an mtl4j run directory, not a model; use " + dir.resolve("last")
+                + " (or best, step-N, best-<task>)", e.getMessage());
+    }
 }

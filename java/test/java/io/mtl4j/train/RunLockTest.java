@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,14 +42,19 @@ class RunLockTest {
         RunLock.acquire(dir).close();
     }
 
-    @Test
-    void anotherProcessHoldingTheLockIsNamedAndItsDeathReleasesIt() throws Exception {
+    private Process startHolder() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process holder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
                 Holder.class.getName(), dir.toString())).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("locked", out.readLine());
+        return holder;
+    }
+
+    @Test
+    void anotherProcessHoldingTheLockIsNamedAndItsDeathReleasesIt() throws Exception {
+        Process holder = startHolder();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-            assertEquals("locked", out.readLine());
             UserError e = assertThrows(UserError.class, () -> RunLock.acquire(dir));
             assertTrue(e.getMessage().contains("(pid " + holder.pid() + ")"), e.getMessage());
         } finally {
@@ -56,5 +62,22 @@ class RunLockTest {
             assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
         }
         RunLock.acquire(dir).close(); // a killed holder leaves nothing locked
+    }
+
+    @Test
+    void resumingALiveRunThatHasNoCheckpointYetSaysItIsTrainingNotThatItStopped() throws Exception {
+        Files.writeString(dir.resolve(MetricsLog.FILE_NAME), "{\"step\":1}\n");
+        Process holder = startHolder();
+        try {
+            UserError e = assertThrows(UserError.class, () -> Checkpoints.newestResumable(dir));
+            assertEquals(dir + ": another mtl4j run is training in this directory (pid " + holder.pid()
+                    + "); wait for it to finish or stop it first", e.getMessage());
+        } finally {
+            holder.destroyForcibly();
+            assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
+        }
+        UserError e = assertThrows(UserError.class, () -> Checkpoints.newestResumable(dir));
+        assertTrue(e.getMessage().endsWith("the run stopped before its first checkpoint: start it again with --output " + dir),
+                e.getMessage());
     }
 }
