@@ -10,6 +10,7 @@ import io.mtl4j.model.BertConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.train.Checkpoints;
 import io.mtl4j.train.SavedConfig;
+import io.mtl4j.train.RunLock;
 import io.mtl4j.train.TrainSession;
 import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.UserError;
@@ -74,8 +75,10 @@ public final class Comparison {
             }
         }
         Files.createDirectories(output);
-        savePlan(plan, output);
-        return execute(plan, output);
+        try (RunLock lock = RunLock.acquire(output)) {
+            savePlan(plan, output);
+            return execute(plan, output);
+        }
     }
 
     /** The plan saved by {@link #run} in {@code output}. */
@@ -105,6 +108,16 @@ public final class Comparison {
      * threads.
      */
     public static Outcome resume(Path output, Map<String, Object> overrides) throws IOException {
+        if (!Files.isDirectory(output)) {
+            throw new UserError(output + ": " + (Files.exists(output) ? "a file, not a comparison directory" : "does not exist"));
+        }
+        // A second compare --resume of a live comparison would set aside the directory of the run it is training.
+        try (RunLock lock = RunLock.acquire(output)) {
+            return resumeLocked(output, overrides);
+        }
+    }
+
+    private static Outcome resumeLocked(Path output, Map<String, Object> overrides) throws IOException {
         Plan saved = savedPlan(output);
         TrainConfig base = ConfigLoader.load(saved.base().toMap(), "saved plan", null, overrides);
         List<String> changed = new ArrayList<>(SavedConfig.nonResumableChanges(saved.base(), base));

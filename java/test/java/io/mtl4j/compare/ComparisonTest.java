@@ -337,6 +337,34 @@ class ComparisonTest {
     }
 
     @Test
+    void aLiveComparisonIsNotResumedByASecondProcess() throws Exception {
+        // Unlocked, a second compare --resume took a live run without a checkpoint for a dead one and moved
+        // its directory aside under the first process's feet.
+        Path out = dir.resolve("compare");
+        String cache = dir.resolve("cache").toString();
+        System.setProperty("mtl4j.test.stop-at-step", "2");
+        try {
+            CliRunner r = CliRunner.run("compare", "--model", model.toString(), "--data", data.toString(), "--tasks",
+                    "sst2,qqp", "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir",
+                    cache, "--output", out.toString());
+            assertEquals(130, r.exitCode(), r.err());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        try (io.mtl4j.train.RunLock live = io.mtl4j.train.RunLock.acquire(out)) { // as the first process holds it
+            CliRunner r = CliRunner.run("compare", "--resume", out.toString(), "--cache-dir", cache);
+            assertEquals(2, r.exitCode(), r.err());
+            assertTrue(r.err().startsWith("mtl4j: error: " + out + ": another mtl4j run is training in this directory"),
+                    r.err());
+        }
+        CliRunner r = CliRunner.run("compare", "--resume", dir.resolve("nope").toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: " + dir.resolve("nope") + ": does not exist\n", r.err().replace("\r\n", "\n"));
+        r = CliRunner.run("compare", "--resume", out.toString(), "--cache-dir", cache);
+        assertEquals(0, r.exitCode(), r.err());
+    }
+
+    @Test
     void theHelpDescribesTheReportAsWritten() {
         CliRunner r = CliRunner.run("compare", "--help");
         assertEquals(0, r.exitCode(), r.err());
