@@ -264,7 +264,8 @@ public final class PredictCommand implements Callable<Integer> {
         Files.createDirectories(submission);
         for (Map.Entry<Path, String> f : files.entrySet()) {
             AtomicFiles.write(f.getKey(), out -> out.write(f.getValue().getBytes(StandardCharsets.UTF_8)));
-            spec.commandLine().getErr().println("wrote " + f.getKey() + " (" + (f.getValue().lines().count() - 1) + " predictions)");
+            long rows = f.getValue().lines().count() - 1;
+            spec.commandLine().getErr().println("wrote " + f.getKey() + " (" + rows + " prediction" + (rows == 1 ? "" : "s") + ")");
         }
     }
 
