@@ -36,7 +36,7 @@ public final class Provenance {
         p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         p.put("host", hostName());
         p.put("started_at", Instant.now().toString());
-        p.put("model_dir", modelDir.toAbsolutePath().toString());
+        p.put("model_dir", modelDir.toAbsolutePath().normalize().toString());
         p.put("model_hashes", modelHashes(modelDir));
         p.put("data_hashes", dataHashes);
         p.put("command_line", commandLine);
