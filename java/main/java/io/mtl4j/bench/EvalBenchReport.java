@@ -23,7 +23,7 @@ public record EvalBenchReport(Machine machine, String model, String task, String
 
     /** The runs of one batch size and order, summarised by their medians. */
     public record Row(InferenceOrder order, int batchSize, int examples, int batches, long realTokens, long paddedTokens,
-                      int firstBatchLength, int threads, double[] seconds, double medianSeconds, long medianMinorFaults,
+                      int firstBatchLength, int threads, double[] seconds, double medianSeconds, double medianMinorFaults,
                       double maxPeakRssMb) {
         double examplesPerSecond() {
             return examples / medianSeconds;
@@ -55,10 +55,10 @@ public record EvalBenchReport(Machine machine, String model, String task, String
         for (List<Run> group : groups.values()) {
             Run first = group.get(0);
             double[] seconds = group.stream().mapToDouble(Run::seconds).toArray();
-            long[] faults = group.stream().mapToLong(Run::minorFaults).sorted().toArray();
+            double[] faults = group.stream().mapToDouble(Run::minorFaults).toArray();
             rows.add(new Row(first.order(), first.batchSize(), first.examples(), first.batches(), first.realTokens(),
                     first.paddedTokens(), first.firstBatchLength(), first.threads(), seconds, median(seconds),
-                    faults[(faults.length - 1) / 2], group.stream().mapToDouble(Run::peakRssMb).max().orElse(-1)));
+                    median(faults), group.stream().mapToDouble(Run::peakRssMb).max().orElse(-1)));
         }
         List<Comparison> comparisons = new ArrayList<>();
         for (int batch : runs.stream().mapToInt(Run::batchSize).distinct().toArray()) {
@@ -137,7 +137,7 @@ public record EvalBenchReport(Machine machine, String model, String task, String
                     String.format(Locale.ROOT, "%.2f", r.medianSeconds()),
                     String.format(Locale.ROOT, "%.1f", r.examplesPerSecond()),
                     String.format(Locale.ROOT, "%,.0f", r.paddedTokensPerSecond()),
-                    String.format(Locale.ROOT, "%,d", r.medianMinorFaults()),
+                    String.format(Locale.ROOT, "%,.0f", r.medianMinorFaults()),
                     String.format(Locale.ROOT, "%.0f", r.maxPeakRssMb()));
         }
         out.append(t.render());

@@ -271,7 +271,9 @@ public final class TrainBench implements Callable<Integer> {
         }
     }
 
-    private static void timeSteps(BenchTrainer bench, PhaseClock clock, int n) throws IOException {
+    /** Times n steps; first (once per trainer, untimed) the trainer's memory warm-up, which its first step would run. */
+    static void timeSteps(BenchTrainer bench, PhaseClock clock, int n) throws IOException {
+        bench.trainer().warmUpMemory();
         bench.trainer().setStepTimer(clock);
         try {
             for (int i = 0; i < n; i++) {

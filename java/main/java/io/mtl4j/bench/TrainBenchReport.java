@@ -140,7 +140,7 @@ public record TrainBenchReport(Measured ours, Measured seed, GemmPeak.Result pea
                         r.get("rank").intValue(), r.get("samples_per_s"), r.get("step_ms"), 100 * r.get("communication"), r.get("mfu")));
             }
         }
-        o.append(String.format(Locale.ROOT, "  process CPU time / (wall time x threads) over the timed steps: %.2f%n", cpuUtilization));
+        o.append(String.format(Locale.ROOT, "  process CPU time / (wall time x cores) over the timed steps: %.2f%n", cpuUtilization));
         o.append(String.format(Locale.ROOT, "  %.2f samples/s, %.0f tokens/s (%.0f padded), padding efficiency %.3f%n",
                 ours.samplesPerSecond(), ours.tokensPerSecond(), ours.paddedTokensPerSecond(), ours.paddingEfficiency()));
         o.append(String.format(Locale.ROOT, "  model %.4f TFLOP/s / peak %.4f TFLOP/s (%s) = MFU %.3f%n",

@@ -423,8 +423,9 @@ public final class Trainer {
      * hours in. Every step zeroes the gradients and reseeds dropout, so training is unchanged (tested
      * bit for bit). Costs one pass per distinct length: 12 s for SST-2 at batch 8, 5 minutes for
      * SST-2 + MNLI + QQP at batch 32 on a 2-core CPU; {@code memory-warmup: false} skips it.
+     * Runs once; public so that a benchmark can run it before it starts timing steps.
      */
-    private void warmUpMemory() {
+    public void warmUpMemory() {
         if (memoryWarmedUp || !config.memoryWarmup()) {
             return;
         }

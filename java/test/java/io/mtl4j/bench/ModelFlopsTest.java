@@ -47,6 +47,27 @@ class ModelFlopsTest {
     }
 
     @Test
+    void trainingFlopsAgainstACountOfTheMatrixProducts() {
+        // Per token and layer, forward, 2 FLOPs per multiply-add: Q, K, V, output 4·2·h·h; FFN 2·2·h·i;
+        // scores QKᵀ and context AV 2·2·s·h over the padded length s. Backward 2x forward.
+        int layers = 2, h = 32, i = 64, rows = 2, s = 5, real = 7;
+        double denseForward = 4 * 2.0 * h * h + 2 * 2.0 * h * i;       // 16,384 per real token
+        double attentionForward = 2 * 2.0 * s * h;                      // 640 per padded token
+        double byHand = 3 * layers * (denseForward * real + attentionForward * rows * s); // 726,528
+        // ModelFlops also charges 6 FLOPs per bias and LayerNorm parameter per token (4h + i + h + 4h each layer).
+        double biasesAndNorms = 6.0 * layers * (4 * h + i + h + 4 * h) * real;            // 29,568
+        assertEquals(byHand + biasesAndNorms, ModelFlops.trainingFlops(TINY, rows, s, real));
+    }
+
+    @Test
+    void biasesAndNormsAreUnderHalfAPercentOfAMiniLmLayer() {
+        // MiniLM-L6-H384 (intermediate 1536): the non-matmul parameters barely move MFU.
+        long h = 384, i = 1536;
+        double matmul = 4 * h * h + 2 * h * i;
+        assertEquals(0.0028, (ModelFlops.layerParameters(h, i) - matmul) / matmul, 0.0005);
+    }
+
+    @Test
     void paddingCostsOnlyAttentionFlops() {
         double unpadded = ModelFlops.trainingFlops(TINY, 4, 10, 40);
         double padded = ModelFlops.trainingFlops(TINY, 4, 20, 40);

@@ -111,6 +111,35 @@ class TrainBenchTest {
         }
     }
 
+    @Test
+    void theMemoryWarmUpRunsBeforeTheTimedSteps() throws Exception {
+        // The trainer warms its memory up (a forward and backward of every batch shape) in its first
+        // trainOneStep. With no warm-up steps (the seed recipe's default) that first step was a timed
+        // one, so the seed recipe timed 5 passes of 8 x 512 tokens for a step of 4.
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", model.toString());
+        o.put("data", data.toString());
+        o.put("tasks", "sst2");
+        o.put("steps", 2L);
+        o.put("batch-size", 8);
+        o.put("eval-every", 0L);
+        o.put("device", "cpu");
+        o.put("cache-dir", dir.resolve("cache").toString());
+        TrainConfig config = ConfigLoader.load(null, o);
+        try (BenchTrainer bench = BenchTrainer.create(config, Files.createTempDirectory(dir, "run"))) {
+            java.io.StringWriter untimed = new java.io.StringWriter();
+            try (AutoCloseable capture = io.mtl4j.testing.LogCapture.into(untimed)) {
+                TrainBench.timeSteps(bench, new PhaseClock(TinyModels.tinyConfig()), 0); // --warmup 0
+            }
+            assertTrue(untimed.toString().contains("memory warm-up: "), "warmed up before any timed step: " + untimed);
+            java.io.StringWriter timed = new java.io.StringWriter();
+            try (AutoCloseable capture = io.mtl4j.testing.LogCapture.into(timed)) {
+                TrainBench.timeSteps(bench, new PhaseClock(TinyModels.tinyConfig()), 1);
+            }
+            assertTrue(!timed.toString().contains("memory warm-up"), "not in a timed step: " + timed);
+        }
+    }
+
     private float[] trainAndSnapshot(PhaseClock clock) throws Exception {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model.toString());
