@@ -724,6 +724,30 @@ class TrainerTest {
     }
 
     @Test
+    void aDeclaredTaskWithoutADevSplitIsAnErrorWhenEvaluating() throws Exception {
+        // Evaluated, it would have no score: alone, every evaluation scored a mean of 0 over no task,
+        // and --patience 1 stopped the run at its second evaluation, with an empty eval.json.
+        Path taskFile = dir.resolve("tasks.yaml");
+        Files.writeString(taskFile, """
+                tasks:
+                  - name: pair
+                    text_fields: [question1, question2]
+                    labels: [different, duplicate]
+                    files:
+                      train: %s
+                """.formatted(data.resolve("qqp/train.jsonl")));
+        Map<String, Object> trainOnly = new LinkedHashMap<>(Map.of("tasks", "pair", "task-file", taskFile.toString()));
+        trainOnly.put("eval-every", 2L);
+        trainOnly.put("patience", 1);
+        UserError e = assertThrows(UserError.class, () -> train("train-only", trainOnly));
+        assertEquals("task pair has no validation split (its splits: [train]); dev evaluation needs one"
+                + " (--eval-every 0 trains without)", e.getMessage());
+        trainOnly.put("eval-every", 0L);
+        trainOnly.put("patience", 0);
+        assertEquals(6, train("train-only-no-eval", trainOnly).result().steps());
+    }
+
+    @Test
     void aNonEmptyDirectoryThatIsNoRunIsRefusedWithoutOfferingToResumeIt() throws Exception {
         Path other = Files.createDirectories(dir.resolve("notes"));
         Files.writeString(other.resolve("x.txt"), "mine");
