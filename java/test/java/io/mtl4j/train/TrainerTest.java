@@ -279,6 +279,18 @@ class TrainerTest {
     }
 
     @Test
+    void aStopRightAfterACheckpointKeepsItAsLastInsteadOfWritingItAgain() throws Exception {
+        Path run = stoppedAfterStep2("stopped-after-save"); // step 2 evaluated and saved, then SIGTERM
+        assertEquals(2, stepOf(run.resolve("last")));
+        for (String file : List.of("model.safetensors", Checkpoints.OPTIMIZER, Checkpoints.STATE)) {
+            assertTrue(Files.isSameFile(run.resolve("step-2").resolve(file), run.resolve("last").resolve(file)),
+                    "last still links step-2's " + file + ": the stop wrote no second copy");
+        }
+        Path notSaved = trainStoppingAt(3, "stopped-between-saves", EVAL_EVERY_2).runDir();
+        assertEquals(3, stepOf(notSaved.resolve("last")), "a stop between checkpoints still saves last");
+    }
+
+    @Test
     void aRunThatDiedBeforeLinkingItsBestLinksItOnResume() throws Exception {
         TrainSession.Outcome uninterrupted = train("full", EVAL_EVERY_2);
         Path full = uninterrupted.runDir();
