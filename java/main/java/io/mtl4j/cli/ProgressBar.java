@@ -1,6 +1,9 @@
 package io.mtl4j.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -19,7 +22,20 @@ public final class ProgressBar implements AutoCloseable {
     private String suffix = "";
 
     public ProgressBar(String label, long total) {
-        this(label, total, System.err, System.console() != null);
+        this(label, total, System.err, stderrIsATerminal());
+    }
+
+    /**
+     * Whether stderr, where the bars go, is a terminal. System.console() only says that stdin and
+     * stdout are: with {@code 2> train.log} typed at a terminal the file would fill with redraws.
+     */
+    static boolean stderrIsATerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null; // no /proc (not Linux): the closest Java 17 can tell
+        }
     }
 
     /** A bar that draws nothing: for ranks other than 0 in a distributed run. */

@@ -272,6 +272,12 @@ public final class TrainSession {
             for (TaskSpec spec : specs) {
                 List<String> splits = new ArrayList<>(List.of("train"));
                 List<String> dev = TaskData.devSplits(spec);
+                if (dev.isEmpty() && config.evalEvery() > 0) {
+                    // Evaluations would pass over it: the best checkpoint and early stopping would go by the
+                    // other tasks alone, or, with none, by a mean of 0 over no task at all.
+                    throw new UserError("task " + spec.name() + " has no validation split (its splits: " + spec.splits()
+                            + "); dev evaluation needs one (--eval-every 0 trains without)");
+                }
                 splits.addAll(dev);
                 // MNLI's mismatched dev set is optional (subsets may lack it); the first dev split is required.
                 List<String> optional = dev.size() > 1 ? dev.subList(1, dev.size()) : List.of();

@@ -308,8 +308,11 @@ public final class Trainer {
                         LOG.warn("stop requested before the first step: nothing to save");
                         return result(true, false);
                     }
-                    LOG.warn("stop requested: {} at step {}", dist.isMain() ? "saving a checkpoint" : "stopping", step);
-                    if (dist.isMain()) {
+                    // Right after a checkpoint, last already holds this step: a second copy would cost the time
+                    // a SIGTERM leaves, and the disk space last shares with step-N.
+                    boolean save = dist.isMain() && savedAt != step;
+                    LOG.warn("stop requested: {} at step {}", save ? "saving a checkpoint" : "stopping", step);
+                    if (save) {
                         try (PointerScope scope = new PointerScope()) {
                             saveResumable("last");
                         }

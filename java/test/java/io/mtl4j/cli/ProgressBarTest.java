@@ -1,12 +1,18 @@
 package io.mtl4j.cli;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProgressBarTest {
@@ -46,5 +52,36 @@ class ProgressBarTest {
         assertEquals("0:07", ProgressBar.formatDuration(7));
         assertEquals("12:05", ProgressBar.formatDuration(725));
         assertEquals("2:00:01", ProgressBar.formatDuration(7201));
+    }
+
+    /** Draws a bar of two steps on stderr, as a command does. */
+    static final class DrawsABar {
+        public static void main(String[] args) {
+            try (ProgressBar bar = new ProgressBar("probe", 2)) {
+                bar.step(1);
+                bar.step(1);
+            }
+        }
+    }
+
+    @Test
+    void stderrRedirectedToAFileAtATerminalGetsLinesNotRedraws(@TempDir Path dir) throws Exception {
+        // 'mtl4j train ... 2> train.log' typed at a terminal: stdin and stdout are the terminal, so
+        // System.console() is there, but the bar goes to the file.
+        Path script = Path.of("/usr/bin/script");
+        Assumptions.assumeTrue(Files.isExecutable(script), "needs script(1) to run a command at a terminal");
+        Path log = dir.resolve("stderr.log");
+        String command = String.join(" ", quoted(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+                "-cp", quoted(System.getProperty("java.class.path")), quoted(DrawsABar.class.getName()), "2>" + quoted(log.toString()));
+        Process p = new ProcessBuilder(script.toString(), "-qec", command, "/dev/null")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the probe finished");
+        String written = Files.readString(log);
+        assertTrue(written.contains("probe [##############################] 2/2 "), written);
+        assertFalse(written.contains("\r") || written.contains("\033[K"), "no redraws or escape codes in a file: " + written);
+    }
+
+    private static String quoted(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
     }
 }

@@ -279,6 +279,18 @@ class TrainerTest {
     }
 
     @Test
+    void aStopRightAfterACheckpointKeepsItAsLastInsteadOfWritingItAgain() throws Exception {
+        Path run = stoppedAfterStep2("stopped-after-save"); // step 2 evaluated and saved, then SIGTERM
+        assertEquals(2, stepOf(run.resolve("last")));
+        for (String file : List.of("model.safetensors", Checkpoints.OPTIMIZER, Checkpoints.STATE)) {
+            assertTrue(Files.isSameFile(run.resolve("step-2").resolve(file), run.resolve("last").resolve(file)),
+                    "last still links step-2's " + file + ": the stop wrote no second copy");
+        }
+        Path notSaved = trainStoppingAt(3, "stopped-between-saves", EVAL_EVERY_2).runDir();
+        assertEquals(3, stepOf(notSaved.resolve("last")), "a stop between checkpoints still saves last");
+    }
+
+    @Test
     void aRunThatDiedBeforeLinkingItsBestLinksItOnResume() throws Exception {
         TrainSession.Outcome uninterrupted = train("full", EVAL_EVERY_2);
         Path full = uninterrupted.runDir();
@@ -721,6 +733,30 @@ class TrainerTest {
         assertTrue(e.getMessage().startsWith("no file for task qqp split validation; looked for: "), e.getMessage());
         assertTrue(e.getMessage().endsWith(" (dev evaluation needs it; --eval-every 0 trains without)"), e.getMessage());
         assertEquals(6, train("no-dev-no-eval", Map.of("data", noDev.toString(), "eval-every", 0L)).result().steps());
+    }
+
+    @Test
+    void aDeclaredTaskWithoutADevSplitIsAnErrorWhenEvaluating() throws Exception {
+        // Evaluated, it would have no score: alone, every evaluation scored a mean of 0 over no task,
+        // and --patience 1 stopped the run at its second evaluation, with an empty eval.json.
+        Path taskFile = dir.resolve("tasks.yaml");
+        Files.writeString(taskFile, """
+                tasks:
+                  - name: pair
+                    text_fields: [question1, question2]
+                    labels: [different, duplicate]
+                    files:
+                      train: %s
+                """.formatted(data.resolve("qqp/train.jsonl")));
+        Map<String, Object> trainOnly = new LinkedHashMap<>(Map.of("tasks", "pair", "task-file", taskFile.toString()));
+        trainOnly.put("eval-every", 2L);
+        trainOnly.put("patience", 1);
+        UserError e = assertThrows(UserError.class, () -> train("train-only", trainOnly));
+        assertEquals("task pair has no validation split (its splits: [train]); dev evaluation needs one"
+                + " (--eval-every 0 trains without)", e.getMessage());
+        trainOnly.put("eval-every", 0L);
+        trainOnly.put("patience", 0);
+        assertEquals(6, train("train-only-no-eval", trainOnly).result().steps());
     }
 
     @Test
