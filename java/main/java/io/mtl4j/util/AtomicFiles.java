@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes files so that a reader sees either the old file or the complete new one: write a
  * temp file in the same directory, fsync it, rename it over the target, fsync the directory.
+ * A target that is a device or a FIFO is written directly instead.
  */
 public final class AtomicFiles {
     public static final String TEMP_SUFFIX = ".mtl4j-tmp";
@@ -41,6 +42,12 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         if (Files.isDirectory(target)) {
             throw new UserError(target + " is a directory; give a file path");
+        }
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            // A device or FIFO (--output /dev/null, a named pipe) is written through: a rename would
+            // replace it with a regular file (/dev/null itself, for root).
+            writer.write(target);
+            return;
         }
         try {
             Files.createDirectories(dir);

@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AtomicFilesTest {
     @TempDir
@@ -39,5 +40,25 @@ class AtomicFilesTest {
             assertEquals(2, files.count(), "nothing written");
         }
         assertEquals("x", Files.readString(file));
+    }
+
+    @Test
+    void aFifoOrDeviceIsWrittenThroughNotReplacedByAFile() throws Exception {
+        // Renamed over, `encode --output /dev/null` run as root replaced /dev/null with a regular file.
+        Path fifo = dir.resolve("out.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        java.util.concurrent.CompletableFuture<String> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readString(fifo);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        AtomicFiles.write(fifo, out -> out.write("through".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals("through", read.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class).isOther(), "still a FIFO");
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temp file left");
+        }
     }
 }
