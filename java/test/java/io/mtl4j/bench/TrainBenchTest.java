@@ -87,17 +87,7 @@ class TrainBenchTest {
     @Test
     void trainOneStepFreesTheNativeObjectsOfItsStep() throws Exception {
         for (String mtl : List.of("plain", "pcgrad")) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("model", model.toString());
-            o.put("data", data.toString());
-            o.put("tasks", "sst2,qqp");
-            o.put("mtl", mtl);
-            o.put("steps", 10L);
-            o.put("batch-size", 8);
-            o.put("eval-every", 0L);
-            o.put("device", "cpu");
-            o.put("cache-dir", dir.resolve("cache").toString());
-            TrainConfig config = ConfigLoader.load(null, o);
+            TrainConfig config = tinyConfig("sst2,qqp", mtl, 10);
             try (BenchTrainer bench = BenchTrainer.create(config, Files.createTempDirectory(dir, "run"))) {
                 bench.trainer().trainOneStep(); // memory warm-up and lazily created state
                 long before = org.bytedeco.javacpp.Pointer.totalCount();
@@ -116,16 +106,7 @@ class TrainBenchTest {
         // The trainer warms its memory up (a forward and backward of every batch shape) in its first
         // trainOneStep. With no warm-up steps (the seed recipe's default) that first step was a timed
         // one, so the seed recipe timed 5 passes of 8 x 512 tokens for a step of 4.
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("model", model.toString());
-        o.put("data", data.toString());
-        o.put("tasks", "sst2");
-        o.put("steps", 2L);
-        o.put("batch-size", 8);
-        o.put("eval-every", 0L);
-        o.put("device", "cpu");
-        o.put("cache-dir", dir.resolve("cache").toString());
-        TrainConfig config = ConfigLoader.load(null, o);
+        TrainConfig config = tinyConfig("sst2", "plain", 2);
         try (BenchTrainer bench = BenchTrainer.create(config, Files.createTempDirectory(dir, "run"))) {
             java.io.StringWriter untimed = new java.io.StringWriter();
             try (AutoCloseable capture = io.mtl4j.testing.LogCapture.into(untimed)) {
@@ -140,17 +121,23 @@ class TrainBenchTest {
         }
     }
 
-    private float[] trainAndSnapshot(PhaseClock clock) throws Exception {
+    /** A config of the tiny model and data: batch 8, no evaluation, on the CPU. */
+    private TrainConfig tinyConfig(String tasks, String mtl, long steps) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model.toString());
         o.put("data", data.toString());
-        o.put("tasks", "sst2,qqp");
-        o.put("steps", 3L);
+        o.put("tasks", tasks);
+        o.put("mtl", mtl);
+        o.put("steps", steps);
         o.put("batch-size", 8);
         o.put("eval-every", 0L);
         o.put("device", "cpu");
         o.put("cache-dir", dir.resolve("cache").toString());
-        TrainConfig config = ConfigLoader.load(null, o);
+        return ConfigLoader.load(null, o);
+    }
+
+    private float[] trainAndSnapshot(PhaseClock clock) throws Exception {
+        TrainConfig config = tinyConfig("sst2,qqp", "plain", 3);
         Path scratch = Files.createTempDirectory(dir, "run");
         try (BenchTrainer bench = BenchTrainer.create(config, scratch)) {
             if (clock != null) {
