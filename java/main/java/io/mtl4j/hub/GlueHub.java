@@ -45,6 +45,21 @@ public final class GlueHub {
         return client.downloadFiles(RepoId.dataset(REPO), revision, files.subList(0, 1), files.subList(1, files.size()));
     }
 
+    /**
+     * Downloads one split of a task, and nothing else of it (eval of MNLI's dev set need not fetch its
+     * train file). A split the hub lacks is a {@link HubFileNotFoundError}.
+     *
+     * @return the snapshot directory of {@code nyu-mll/glue} holding {@code <task>/<split>-*.parquet}
+     */
+    public static Path downloadSplit(String task, String split, String revision, HubClient client) {
+        String name = task.toLowerCase(Locale.ROOT);
+        if (!splits(name).contains(split)) {
+            throw new UserError("GLUE task " + name + " has no split " + split + " on the hub; its splits: "
+                    + String.join(", ", splits(name)));
+        }
+        return client.downloadFiles(RepoId.dataset(REPO), revision, List.of(parquetPath(name, split)), List.of());
+    }
+
     /** The task's splits, train first (AX has only test). */
     public static List<String> splits(String task) {
         List<String> splits = SPLITS.get(task.toLowerCase(Locale.ROOT));

@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * The {@link HubFetcher} of {@code --data hub}: downloads the task's Parquet files from
- * {@code nyu-mll/glue} into the Hugging Face hub cache ({@link GlueHub#download}) and places the
- * requested split at the target path as a symbolic link into that cache (a copy where links are
+ * The {@link HubFetcher} of {@code --data hub}: downloads the requested split's Parquet file from
+ * {@code nyu-mll/glue} into the Hugging Face hub cache ({@link GlueHub#downloadSplit}) and places it
+ * at the target path as a symbolic link into that cache (a copy where links are
  * not supported), so the data is stored once. Links are created under a temporary name and
  * renamed, so the target is never half-written; a link left dangling by a cleaned hub cache no
  * longer counts as a file and the split is fetched again.
@@ -38,13 +38,9 @@ public final class GlueHubFetcher implements HubFetcher {
     public void fetch(String task, String split, Path target) throws IOException {
         Path snapshot;
         try {
-            snapshot = GlueHub.download(task, revision, client);
+            snapshot = GlueHub.downloadSplit(task, split, revision, client);
         } catch (HubFileNotFoundError e) {
-            if (split.equals(GlueHub.splits(task).get(0))) {
-                // the split asked for is the task's required file: report it as a missing split
-                throw new NoSuchFileException(e.getMessage());
-            }
-            throw e;
+            throw new NoSuchFileException(e.getMessage()); // a missing split, which the caller may pass over
         }
         Path source = GlueHub.splitFile(snapshot, task, split);
         if (!Files.isRegularFile(source)) {

@@ -89,6 +89,18 @@ class GlueHubFetcherTest {
     }
 
     @Test
+    void aSplitIsFetchedAloneNotWithTheTasksOtherFiles() throws IOException {
+        // Every split's fetch downloaded the whole task: eval on MNLI's dev set fetched its train file too.
+        Path file = tmp.resolve("validation.parquet");
+        ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00001.parquet", Files.readAllBytes(file), true, "main");
+        fetcher.fetch("sst2", "validation", tmp.resolve("out/validation.parquet"));
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(tmp.resolve("out/validation.parquet")));
+        List<String> asked = hub.requests().stream().map(r -> r.path()).toList();
+        assertTrue(asked.stream().noneMatch(p -> p.contains("train-00000")), asked.toString());
+    }
+
+    @Test
     void splitAbsentFromTheHubIsAMissingSplit() {
         NoSuchFileException direct = assertThrows(NoSuchFileException.class,
                 () -> fetcher.fetch("sst2", "validation", tmp.resolve("v.parquet")));
