@@ -73,7 +73,7 @@ public final class TrainOptions {
     String mtl;
     @Option(names = "--pcgrad-reduction", description = "How PCGrad combines the projected task gradients: sum (paper) | mean (default sum).")
     String pcgradReduction;
-    @Option(names = "--eval-every", description = "Evaluate and checkpoint every N steps, 0 = only save at the end (default 500).")
+    @Option(names = "--eval-every", description = "Evaluate and checkpoint every N steps and at the last step; 0 = no evaluation, only save at the end (default 500).")
     Long evalEvery;
     @Option(names = "--eval-batch-size", description = "Batch size for evaluation (default 64).")
     Integer evalBatchSize;
