@@ -20,6 +20,7 @@ final class BestTracker {
     private Map<String, Long> bestTaskSteps = new LinkedHashMap<>();
     private Map<String, Map<String, Double>> bestMetrics = new LinkedHashMap<>();
     private Map<String, Map<String, Double>> lastMetrics = new LinkedHashMap<>();
+    private long lastEvalStep = -1;
     private int evalsWithoutGain;
 
     /** What one evaluation changed: whether it is the new best overall, and the tasks it is the new best of. */
@@ -32,6 +33,7 @@ final class BestTracker {
      */
     Update record(long step, Map<String, Map<String, Double>> metrics, Map<String, Double> mainScores) {
         lastMetrics = metrics;
+        lastEvalStep = step;
         double sum = 0;
         for (double score : mainScores.values()) {
             sum += score;
@@ -79,6 +81,7 @@ final class BestTracker {
         bestTaskSteps = s.bestTaskSteps() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(s.bestTaskSteps());
         evalsWithoutGain = s.evalsWithoutGain();
         lastMetrics = s.metrics() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(s.metrics());
+        lastEvalStep = lastMetrics.isEmpty() ? -1 : s.step();
         this.bestMetrics = bestMetrics == null ? new LinkedHashMap<>() : bestMetrics;
     }
 
@@ -103,8 +106,9 @@ final class BestTracker {
         return bestMetrics;
     }
 
-    Map<String, Map<String, Double>> lastMetrics() {
-        return lastMetrics;
+    /** The dev metrics of {@code step}: empty unless the last evaluation was at that step. */
+    Map<String, Map<String, Double>> metricsAt(long step) {
+        return step == lastEvalStep ? lastMetrics : new LinkedHashMap<>();
     }
 
     int evalsWithoutGain() {

@@ -761,7 +761,7 @@ public final class Trainer {
         Map<String, TaskStream.Cursor> cursors = new LinkedHashMap<>(consumedCursors);
         TrainerState state = new TrainerState(step, samplerState.rngState(), samplerState.step(), cursors,
                 new LinkedHashMap<>(taskSteps), best.bestScore(), best.bestStep(), best.bestTaskScores(),
-                best.evalsWithoutGain(), guard.badSteps(), guard.skippedSteps(), best.lastMetrics(), best.bestMetrics(),
+                best.evalsWithoutGain(), guard.badSteps(), guard.skippedSteps(), best.metricsAt(step), best.bestMetrics(),
                 best.bestTaskSteps(), guard.badStepsOfTask(), stoppingEarly);
         Map<String, Object> meta = new LinkedHashMap<>(run.meta());
         meta.put("step", step);

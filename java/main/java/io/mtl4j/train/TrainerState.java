@@ -18,7 +18,8 @@ import java.util.Map;
  * @param evalsWithoutGain  evaluations since the best one (early stopping)
  * @param badSteps          consecutive skipped non-finite steps
  * @param skippedSteps      all skipped non-finite steps
- * @param metrics           dev metrics at this checkpoint (task → metric → value)
+ * @param metrics           dev metrics at this checkpoint (task → metric → value); empty when its step
+ *                          was not evaluated (a checkpoint between evaluations, or saved on a stop)
  * @param bestMetrics       dev metrics of the best checkpoint, as eval.json holds them (null in
  *                          checkpoints older than this field: then read from {@code RUN/best})
  * @param bestTaskSteps     per task: step of its best checkpoint (null in older checkpoints)

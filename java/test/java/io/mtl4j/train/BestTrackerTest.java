@@ -40,7 +40,8 @@ class BestTrackerTest {
         assertEquals(200, t.bestStep());
         assertEquals(0.66, t.bestScore(), 1e-12);
         assertEquals(metrics(0.84, 0.48), t.bestMetrics(), "eval.json holds the best checkpoint's scores");
-        assertEquals(metrics(0.76, 0.55), t.lastMetrics());
+        assertEquals(metrics(0.76, 0.55), t.metricsAt(300));
+        assertEquals(Map.of(), t.metricsAt(301), "step 301 was not evaluated");
         assertEquals(Map.of("sst2", 0.84, "mnli", 0.55), t.bestTaskScores());
         assertEquals(Map.of("sst2", 200L, "mnli", 300L), t.bestTaskSteps());
     }
@@ -90,7 +91,7 @@ class BestTrackerTest {
         BestTracker a = new BestTracker();
         record(a, 1, Double.NaN, 0.5);
         TrainerState saved = new TrainerState(1, 0L, 1, Map.of(), Map.of(), a.bestScore(), a.bestStep(),
-                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics(), a.bestMetrics(), a.bestTaskSteps(), Map.of(), false);
+                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.metricsAt(1), a.bestMetrics(), a.bestTaskSteps(), Map.of(), false);
         String json = Checkpoints.JSON.writeValueAsString(saved);
         // valid JSON (a bare NaN is not): Jackson writes NaN as the string "NaN" and reads it back as NaN
         assertTrue(json.contains("\"sst2\" : \"NaN\""), json);
@@ -109,7 +110,7 @@ class BestTrackerTest {
         record(a, 1, 0.7, 0.6);
         record(a, 2, 0.6, 0.6);
         TrainerState saved = new TrainerState(2, 0L, 2, Map.of(), Map.of(), a.bestScore(), a.bestStep(),
-                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.lastMetrics(), a.bestMetrics(), a.bestTaskSteps(), Map.of(), false);
+                a.bestTaskScores(), a.evalsWithoutGain(), 0, 0, a.metricsAt(2), a.bestMetrics(), a.bestTaskSteps(), Map.of(), false);
         BestTracker b = new BestTracker();
         b.restore(saved, a.bestMetrics());
         assertEquals(record(a, 3, 0.71, 0.6), record(b, 3, 0.71, 0.6));

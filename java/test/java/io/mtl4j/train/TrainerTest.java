@@ -291,6 +291,17 @@ class TrainerTest {
     }
 
     @Test
+    void aCheckpointBetweenEvaluationsRecordsNoDevMetricsOfItsOwn() throws Exception {
+        Path run = trainStoppingAt(3, "metrics-of-step-3", EVAL_EVERY_2).runDir();
+        assertFalse(Checkpoints.readState(run.resolve("step-2")).metrics().isEmpty(), "step 2 was evaluated");
+        TrainerState unevaluated = Checkpoints.readState(run.resolve("last"));
+        assertEquals(3, unevaluated.step());
+        assertEquals(Map.of(), unevaluated.metrics(), "step 3 was not evaluated: step 2's scores are not its own");
+        TrainSession.run(null, null, run, List.of());
+        assertFalse(Checkpoints.readState(run.resolve("step-4")).metrics().isEmpty(), "the resumed run evaluates step 4");
+    }
+
+    @Test
     void aRunThatDiedBeforeLinkingItsBestLinksItOnResume() throws Exception {
         TrainSession.Outcome uninterrupted = train("full", EVAL_EVERY_2);
         Path full = uninterrupted.runDir();
