@@ -233,6 +233,32 @@ public final class Checkpoints {
         return newest;
     }
 
+    /** An intact checkpoint of {@code runDir} saved at {@code step} (step-N, last or a best link), if any is left. */
+    static java.util.Optional<Path> intactAtStep(Path runDir, long step) throws IOException {
+        List<Path> candidates = resumeCandidates(runDir);
+        candidates.sort(Comparator.comparingInt(Checkpoints::resumePreference));
+        for (Path p : candidates) {
+            try {
+                if (readState(p).step() == step) {
+                    checkComplete(p);
+                    return java.util.Optional.of(p);
+                }
+            } catch (UserError damaged) {
+                // look on
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The step a checkpoint's state records, or -1 when it has none or cannot be read. */
+    static long stepOrMinusOne(Path checkpoint) {
+        try {
+            return Files.isRegularFile(checkpoint.resolve(STATE)) ? readState(checkpoint).step() : -1;
+        } catch (UserError damaged) {
+            return -1;
+        }
+    }
+
     /** Whether {@code runDir} holds a checkpoint a resume could start from (complete or not). */
     static boolean hasResumeCandidates(Path runDir) throws IOException {
         return Files.isDirectory(runDir) && !resumeCandidates(runDir).isEmpty();

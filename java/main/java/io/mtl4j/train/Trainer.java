@@ -223,10 +223,7 @@ public final class Trainer {
      */
     private void relinkBestCheckpoints(Path checkpoint) {
         try {
-            if (best.bestStep() == step && !checkpointAtStep(run.runDir().resolve("best"), step)) {
-                LOG.warn("the run stopped before linking its best checkpoint (step {}): linking it now", step);
-                Checkpoints.link(run.runDir(), checkpoint, "best");
-            }
+            relinkBest("best", best.bestStep(), checkpoint);
             if (best.bestStep() >= 0 && checkpointAtStep(run.runDir().resolve("best"), best.bestStep())
                     && !evalJsonHoldsTheBest()) {
                 LOG.warn("the run stopped before writing eval.json for its best checkpoint (step {}): writing it now",
@@ -234,14 +231,43 @@ public final class Trainer {
                 writeEvalJson();
             }
             for (Map.Entry<String, Long> e : best.bestTaskSteps().entrySet()) {
-                String name = "best-" + e.getKey();
-                if (e.getValue() == step && !checkpointAtStep(run.runDir().resolve(name), step)) {
-                    LOG.warn("the run stopped before linking {} (step {}): linking it now", name, step);
-                    Checkpoints.link(run.runDir(), checkpoint, name);
-                }
+                relinkBest("best-" + e.getKey(), e.getValue(), checkpoint);
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Makes {@code RUN/name} hold the checkpoint of {@code bestStep} again when the run died before linking it
+     * (then it is the resumed {@code checkpoint}), or when it holds a checkpoint from after the resumed step: one
+     * the resume passed over as damaged, of a trajectory this run does not continue (on a GPU, whose steps are
+     * not bit-reproducible, the redone steps need not score as well and link it anew).
+     */
+    private void relinkBest(String name, long bestStep, Path checkpoint) throws IOException {
+        Path link = run.runDir().resolve(name);
+        if (bestStep < 0 || checkpointAtStep(link, bestStep)) {
+            return;
+        }
+        if (bestStep == step) {
+            LOG.warn("the run stopped before linking {} (step {}): linking it now",
+                    name.equals("best") ? "its best checkpoint" : name, step);
+            Checkpoints.link(run.runDir(), checkpoint, name);
+            return;
+        }
+        long linked = Checkpoints.stepOrMinusOne(link);
+        if (Files.exists(link) && linked <= step && linked >= 0) {
+            return;
+        }
+        String held = Files.exists(link) ? name + " held " + (linked < 0 ? "a damaged checkpoint" : "step " + linked
+                + ", from after the resumed step " + step) : name + " was missing";
+        java.util.Optional<Path> source = Checkpoints.intactAtStep(run.runDir(), bestStep);
+        if (source.isPresent()) {
+            LOG.warn("{}: linking {} (step {}), the best of the run as resumed", held, source.get().getFileName(), bestStep);
+            Checkpoints.link(run.runDir(), source.get(), name);
+        } else if (Files.exists(link)) {
+            LOG.warn("{}, and no intact checkpoint of step {}, the best of the run as resumed, is left: {} stays as it "
+                    + "is until an evaluation improves on step {}", held, bestStep, name, bestStep);
         }
     }
 

@@ -821,6 +821,34 @@ class TrainerTest {
     }
 
     @Test
+    void aResumePastADamagedNewerBestLinksTheBestOfTheTrajectoryItContinues() throws Exception {
+        Map<String, Object> settings = new LinkedHashMap<>(EVAL_EVERY_2);
+        settings.put("steps", 8L);
+        settings.put("keep-last", 3);
+        Path run = trainStoppingAt(7, "damaged-best", settings).runDir(); // step-2, -4, -6 and last at 7
+        assertEquals(2, stepOf(run.resolve("best")), "precondition: the tiny tasks' dev scores do not beat step 2's");
+        // As if step 6 had scored better (on a GPU, whose steps are not bit-reproducible, the resumed run's step 6
+        // may then score lower): best and best-sst2 link it (eval.json is left as it was).
+        for (String name : List.of("best", "best-sst2")) {
+            Checkpoints.link(run, run.resolve("step-6"), name);
+        }
+        for (String damaged : List.of("last", "step-6")) { // step-6's weights are its best links' weights too
+            try (var ch = java.nio.channels.FileChannel.open(run.resolve(damaged).resolve("model.safetensors"),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(ch.size() / 2);
+            }
+        }
+        Trainer.Result resumed = TrainSession.run(null, null, run, List.of()).result(); // from step-4, best step 2
+        assertEquals(2, resumed.bestStep());
+        for (String name : List.of("best", "best-sst2")) {
+            assertEquals(2, stepOf(run.resolve(name)), name + " links the best of the trajectory the run went on with");
+            Checkpoints.readState(run.resolve(name)); // intact
+        }
+        assertEquals(JSON.readTree(JSON.writeValueAsString(resumed.bestMetrics())), JSON.readTree(run.resolve("eval.json").toFile()),
+                "eval.json holds the scores of the best checkpoint");
+    }
+
+    @Test
     void aNewestCheckpointWithADamagedModelConfigIsPassedOverOnResume() throws Exception {
         Path full = train("full", EVAL_EVERY_2).runDir();
         Path run = trainStoppingAt(3, "damaged-config", EVAL_EVERY_2).runDir();
