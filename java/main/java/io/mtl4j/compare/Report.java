@@ -62,17 +62,22 @@ public final class Report {
         for (String task : base.tasks()) {
             TaskSpec spec = registry.get(task);
             String metric = spec.mainMetric().id();
-            rows.add(row("single vs multi", task, task, metric, runs, r -> r.kind().equals("single") && r.tasks().contains(task),
-                    r -> r.kind().equals("multi")));
-            if (task.equals("mnli")) {
-                rows.add(row("single vs multi", "mnli-mm", "mnli-mm", metric, runs,
-                        r -> r.kind().equals("single") && r.tasks().contains(task), r -> r.kind().equals("multi")));
+            // MNLI is scored on both dev sets: every comparison gets a row for each.
+            List<String> keys = task.equals("mnli") ? List.of(task, "mnli-mm") : List.of(task);
+            for (String key : keys) {
+                rows.add(row("single vs multi", key, key, metric, runs, r -> r.kind().equals("single") && r.tasks().contains(task),
+                        r -> r.kind().equals("multi")));
             }
             if (runs.stream().anyMatch(r -> r.kind().equals("pcgrad"))) {
-                rows.add(row("plain vs pcgrad", task, task, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals("pcgrad")));
+                for (String key : keys) {
+                    rows.add(row("plain vs pcgrad", key, key, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals("pcgrad")));
+                }
             }
-            runs.stream().map(Comparison.Run::kind).filter(k -> k.startsWith("frozen-")).distinct().forEach(kind ->
-                    rows.add(row("full vs " + kind, task, task, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals(kind))));
+            runs.stream().map(Comparison.Run::kind).filter(k -> k.startsWith("frozen-")).distinct().forEach(kind -> {
+                for (String key : keys) {
+                    rows.add(row("full vs " + kind, key, key, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals(kind)));
+                }
+            });
         }
         rows.removeIf(r -> r.a().n() == 0 || r.b().n() == 0);
 

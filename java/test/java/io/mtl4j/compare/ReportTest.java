@@ -1,0 +1,46 @@
+package io.mtl4j.compare;
+
+import io.mtl4j.config.ConfigLoader;
+import io.mtl4j.config.TrainConfig;
+import io.mtl4j.tasks.TaskRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** report.md and report.json written from run directories made by hand (no training). */
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void mnliMismatchedHasARowInEveryComparison() throws IOException {
+        TrainConfig base = ConfigLoader.load(null, Map.of("model", "m", "data", "d", "tasks", "mnli,sst2"));
+        String eval = "{\"mnli\":{\"accuracy\":0.6},\"mnli-mm\":{\"accuracy\":0.5},\"sst2\":{\"accuracy\":0.8}}";
+        List<Comparison.Run> runs = List.of(
+                run("multi", List.of("mnli", "sst2"), eval),
+                run("single", List.of("mnli"), "{\"mnli\":{\"accuracy\":0.61},\"mnli-mm\":{\"accuracy\":0.52}}"),
+                run("single", List.of("sst2"), "{\"sst2\":{\"accuracy\":0.81}}"),
+                run("pcgrad", List.of("mnli", "sst2"), eval),
+                run("frozen-1", List.of("mnli", "sst2"), eval));
+        Report.write(dir, runs, TaskRegistry.glue(), base);
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("| single vs multi | mnli-mm | accuracy |"), md);
+        assertTrue(md.contains("| plain vs pcgrad | mnli-mm | accuracy |"), "PCGrad is compared on mnli-mm too: " + md);
+        assertTrue(md.contains("| full vs frozen-1 | mnli-mm | accuracy |"), "frozen is compared on mnli-mm too: " + md);
+    }
+
+    private Comparison.Run run(String kind, List<String> tasks, String evalJson) throws IOException {
+        Path d = dir.resolve("seed-42").resolve(kind.equals("single") ? "single-" + tasks.get(0) : kind);
+        Files.createDirectories(d);
+        Files.writeString(d.resolve("eval.json"), evalJson);
+        Files.write(d.resolve("metrics.jsonl"), List.of());
+        return new Comparison.Run(kind, 42, tasks, d, Map.of());
+    }
+}
