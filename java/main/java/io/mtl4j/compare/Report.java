@@ -1,8 +1,12 @@
 package io.mtl4j.compare;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
@@ -30,7 +34,24 @@ import java.util.function.Predicate;
 
 /** Writes report.md, report.json and curves.png for a {@link Comparison}. */
 public final class Report {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** report.json: a NaN or infinite number (a std of one seed, a mean of NaN scores) is null, not the string "NaN". */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .registerModule(new SimpleModule().addSerializer(Double.class, new FiniteOrNull()).addSerializer(Double.TYPE, new FiniteOrNull()));
+
+    private static final class FiniteOrNull extends StdSerializer<Double> {
+        FiniteOrNull() {
+            super(Double.class);
+        }
+
+        @Override
+        public void serialize(Double v, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            if (Double.isFinite(v)) {
+                gen.writeNumber(v);
+            } else {
+                gen.writeNull();
+            }
+        }
+    }
 
     private Report() {
     }

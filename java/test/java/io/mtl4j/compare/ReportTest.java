@@ -1,5 +1,7 @@
 package io.mtl4j.compare;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.tasks.TaskRegistry;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** report.md and report.json written from run directories made by hand (no training). */
@@ -34,6 +37,28 @@ class ReportTest {
         assertTrue(md.contains("| single vs multi | mnli-mm | accuracy |"), md);
         assertTrue(md.contains("| plain vs pcgrad | mnli-mm | accuracy |"), "PCGrad is compared on mnli-mm too: " + md);
         assertTrue(md.contains("| full vs frozen-1 | mnli-mm | accuracy |"), "frozen is compared on mnli-mm too: " + md);
+    }
+
+    @Test
+    void reportJsonHasNumbersOrNullNeverTheStringNaN() throws IOException {
+        // One seed: no standard deviation. A NaN score (a correlation of constant predictions): no mean.
+        TrainConfig base = ConfigLoader.load(null, Map.of("model", "m", "data", "d", "tasks", "stsb,sst2"));
+        List<Comparison.Run> runs = List.of(
+                run("multi", List.of("stsb", "sst2"), "{\"stsb\":{\"pearson\":0.5,\"spearman\":\"NaN\"},\"sst2\":{\"accuracy\":0.8}}"),
+                run("single", List.of("stsb"), "{\"stsb\":{\"pearson\":0.5,\"spearman\":0.4}}"),
+                run("single", List.of("sst2"), "{\"sst2\":{\"accuracy\":0.81}}"));
+        Report.write(dir, runs, TaskRegistry.glue(), base);
+        JsonNode rows = new ObjectMapper().readTree(dir.resolve("report.json").toFile()).get("rows");
+        assertEquals(2, rows.size(), rows.toString());
+        for (JsonNode row : rows) {
+            for (JsonNode v : List.of(row.get("a").get("mean"), row.get("a").get("std"), row.get("b").get("mean"),
+                    row.get("b").get("std"), row.get("delta"))) {
+                assertTrue(v.isNumber() || v.isNull(), "a number, or null where there is none: " + row);
+            }
+            assertTrue(row.get("a").get("std").isNull(), "one seed has no standard deviation: " + row);
+        }
+        assertTrue(rows.get(0).get("b").get("mean").isNull(), "stsb's multi-task spearman is NaN: " + rows.get(0));
+        assertEquals(0.81, rows.get(1).get("a").get("mean").asDouble(), 0.0, "scores stay fractions: " + rows.get(1));
     }
 
     private Comparison.Run run(String kind, List<String> tasks, String evalJson) throws IOException {
