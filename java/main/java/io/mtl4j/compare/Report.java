@@ -132,7 +132,8 @@ public final class Report {
         Boolean exceeds = null;
         if (sa.n() > 1 && sb.n() > 1) {
             double se = Math.sqrt(sa.std() * sa.std() / sa.n() + sb.std() * sb.std() / sb.n());
-            exceeds = Math.abs(delta) > 2 * se;
+            // A NaN score makes the delta undefined: not "no", but no judgement at all.
+            exceeds = Double.isNaN(delta) || Double.isNaN(se) ? null : Math.abs(delta) > 2 * se;
         }
         return new Row(comparison, task, metric, sa, sb, delta, exceeds);
     }

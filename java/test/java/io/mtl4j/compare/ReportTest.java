@@ -61,11 +61,31 @@ class ReportTest {
         assertEquals(0.81, rows.get(1).get("a").get("mean").asDouble(), 0.0, "scores stay fractions: " + rows.get(1));
     }
 
+    @Test
+    void aNaNScoreIsNeitherBeyondNorWithinTheNoise() throws IOException {
+        TrainConfig base = ConfigLoader.load(null, Map.of("model", "m", "data", "d", "tasks", "stsb,sst2"));
+        List<Comparison.Run> runs = List.of(
+                run("multi", 42, List.of("stsb", "sst2"), "{\"stsb\":{\"spearman\":\"NaN\"},\"sst2\":{\"accuracy\":0.8}}"),
+                run("single", 42, List.of("stsb"), "{\"stsb\":{\"spearman\":0.4}}"),
+                run("multi", 43, List.of("stsb", "sst2"), "{\"stsb\":{\"spearman\":0.6},\"sst2\":{\"accuracy\":0.8}}"),
+                run("single", 43, List.of("stsb"), "{\"stsb\":{\"spearman\":0.41}}"));
+        Report.write(dir, runs, TaskRegistry.glue(), base);
+        String md = Files.readString(dir.resolve("report.md"));
+        String row = md.lines().filter(l -> l.startsWith("| single vs multi | stsb |")).findFirst().orElseThrow();
+        assertTrue(row.endsWith("| n/a |"), "an undefined delta cannot be judged against the noise: " + row);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile()).get("rows").get(0);
+        assertTrue(json.get("exceedsNoise").isNull(), json.toString());
+    }
+
     private Comparison.Run run(String kind, List<String> tasks, String evalJson) throws IOException {
-        Path d = dir.resolve("seed-42").resolve(kind.equals("single") ? "single-" + tasks.get(0) : kind);
+        return run(kind, 42, tasks, evalJson);
+    }
+
+    private Comparison.Run run(String kind, long seed, List<String> tasks, String evalJson) throws IOException {
+        Path d = dir.resolve("seed-" + seed).resolve(kind.equals("single") ? "single-" + tasks.get(0) : kind);
         Files.createDirectories(d);
         Files.writeString(d.resolve("eval.json"), evalJson);
         Files.write(d.resolve("metrics.jsonl"), List.of());
-        return new Comparison.Run(kind, 42, tasks, d, Map.of());
+        return new Comparison.Run(kind, seed, tasks, d, Map.of());
     }
 }
