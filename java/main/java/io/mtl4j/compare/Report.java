@@ -1,8 +1,12 @@
 package io.mtl4j.compare;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
@@ -30,7 +34,24 @@ import java.util.function.Predicate;
 
 /** Writes report.md, report.json and curves.png for a {@link Comparison}. */
 public final class Report {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** report.json: a NaN or infinite number (a std of one seed, a mean of NaN scores) is null, not the string "NaN". */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .registerModule(new SimpleModule().addSerializer(Double.class, new FiniteOrNull()).addSerializer(Double.TYPE, new FiniteOrNull()));
+
+    private static final class FiniteOrNull extends StdSerializer<Double> {
+        FiniteOrNull() {
+            super(Double.class);
+        }
+
+        @Override
+        public void serialize(Double v, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            if (Double.isFinite(v)) {
+                gen.writeNumber(v);
+            } else {
+                gen.writeNull();
+            }
+        }
+    }
 
     private Report() {
     }
@@ -62,17 +83,22 @@ public final class Report {
         for (String task : base.tasks()) {
             TaskSpec spec = registry.get(task);
             String metric = spec.mainMetric().id();
-            rows.add(row("single vs multi", task, task, metric, runs, r -> r.kind().equals("single") && r.tasks().contains(task),
-                    r -> r.kind().equals("multi")));
-            if (task.equals("mnli")) {
-                rows.add(row("single vs multi", "mnli-mm", "mnli-mm", metric, runs,
-                        r -> r.kind().equals("single") && r.tasks().contains(task), r -> r.kind().equals("multi")));
+            // MNLI is scored on both dev sets: every comparison gets a row for each.
+            List<String> keys = task.equals("mnli") ? List.of(task, "mnli-mm") : List.of(task);
+            for (String key : keys) {
+                rows.add(row("single vs multi", key, key, metric, runs, r -> r.kind().equals("single") && r.tasks().contains(task),
+                        r -> r.kind().equals("multi")));
             }
             if (runs.stream().anyMatch(r -> r.kind().equals("pcgrad"))) {
-                rows.add(row("plain vs pcgrad", task, task, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals("pcgrad")));
+                for (String key : keys) {
+                    rows.add(row("plain vs pcgrad", key, key, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals("pcgrad")));
+                }
             }
-            runs.stream().map(Comparison.Run::kind).filter(k -> k.startsWith("frozen-")).distinct().forEach(kind ->
-                    rows.add(row("full vs " + kind, task, task, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals(kind))));
+            runs.stream().map(Comparison.Run::kind).filter(k -> k.startsWith("frozen-")).distinct().forEach(kind -> {
+                for (String key : keys) {
+                    rows.add(row("full vs " + kind, key, key, metric, runs, r -> r.kind().equals("multi"), r -> r.kind().equals(kind)));
+                }
+            });
         }
         rows.removeIf(r -> r.a().n() == 0 || r.b().n() == 0);
 
@@ -106,7 +132,8 @@ public final class Report {
         Boolean exceeds = null;
         if (sa.n() > 1 && sb.n() > 1) {
             double se = Math.sqrt(sa.std() * sa.std() / sa.n() + sb.std() * sb.std() / sb.n());
-            exceeds = Math.abs(delta) > 2 * se;
+            // A NaN score makes the delta undefined: not "no", but no judgement at all.
+            exceeds = Double.isNaN(delta) || Double.isNaN(se) ? null : Math.abs(delta) > 2 * se;
         }
         return new Row(comparison, task, metric, sa, sb, delta, exceeds);
     }
