@@ -316,6 +316,12 @@ public final class Trainer {
             }
             LOG.info("the run stopped early at step {} (no gain in {} evaluations); with --patience {} it trains on",
                     step, best.evalsWithoutGain(), config.patience() > 0 ? config.patience() : "0 (off)");
+        } else if (step > 0 && step < config.steps() && best.patienceExhausted(config.patience())) {
+            // A patience lowered on resume: the evaluations it waits for are already past.
+            LOG.info("no gain in {} evaluation{} by step {}: --patience {} has run out, so the run stops early here"
+                    + " (nothing on disk changes; resuming with a larger --patience trains it further)",
+                    best.evalsWithoutGain(), best.evalsWithoutGain() == 1 ? "" : "s", step, config.patience());
+            return result(false, true);
         }
         warmUpMemory();
         boolean earlyStopped = false;

@@ -639,6 +639,19 @@ class TrainerTest {
     }
 
     @Test
+    void aPatienceLoweredOnResumeBelowTheEvaluationsWithoutGainStopsTheRunAtOnce() throws Exception {
+        Map<String, Object> patient = stopsEarlyAtStep4(3);
+        patient.put("steps", 10L);
+        Path run = trainStoppingAt(5, "patience-lowered", patient).runDir(); // no gain at step 4, then stopped at 5
+        Map<String, String> before = snapshot(run);
+        patient.put("patience", 1);
+        Trainer.Result resumed = TrainSession.run(config(patient), null, run, List.of()).result();
+        assertTrue(resumed.earlyStopped(), "patience 1 ran out at step 4's evaluation");
+        assertEquals(5, resumed.steps(), "no step is trained past what patience 1 allows");
+        assertEquals(before, snapshot(run));
+    }
+
+    @Test
     void checkpointsSavedBeforeTheStateHeldTheEarlyStopStillLoadAndStayStopped() throws Exception {
         Path run = train("early-old", stopsEarlyAtStep4(1)).runDir();
         try (var dirs = Files.list(run)) {
