@@ -57,8 +57,16 @@ public final class Report {
     }
 
     /** One row: run kind A against run kind B on one task's metric, over seeds. */
-    public record Row(String comparison, String task, String metric, Stats a, Stats b, double delta, Boolean exceedsNoise) {
+    /**
+     * One row's comparison of seeds: {@code pValue} is Welch's two-sided p-value (NaN with fewer than two seeds
+     * a side), and {@code exceedsNoise} whether it is below {@link #ALPHA} (null when there is no p-value).
+     */
+    public record Row(String comparison, String task, String metric, Stats a, Stats b, double delta, double pValue,
+                      Boolean exceedsNoise) {
     }
+
+    /** The significance level of "beyond noise". */
+    static final double ALPHA = 0.05;
 
     /** Mean and sample standard deviation over seeds (std NaN with one seed). */
     public record Stats(double mean, double std, int n) {
@@ -129,13 +137,9 @@ public final class Report {
         Stats sa = Stats.of(scores(runs, a, evalKey, metric));
         Stats sb = Stats.of(scores(runs, b, evalKey, metric));
         double delta = sb.mean() - sa.mean();
-        Boolean exceeds = null;
-        if (sa.n() > 1 && sb.n() > 1) {
-            double se = Math.sqrt(sa.std() * sa.std() / sa.n() + sb.std() * sb.std() / sb.n());
-            // A NaN score makes the delta undefined: not "no", but no judgement at all.
-            exceeds = Double.isNaN(delta) || Double.isNaN(se) ? null : Math.abs(delta) > 2 * se;
-        }
-        return new Row(comparison, task, metric, sa, sb, delta, exceeds);
+        // Undefined with one seed a side, or a NaN score: then not "no", but no judgement at all.
+        double p = WelchTest.pValue(sa, sb);
+        return new Row(comparison, task, metric, sa, sb, delta, p, Double.isNaN(p) ? null : p < ALPHA);
     }
 
     private static List<Double> scores(List<Comparison.Run> runs, Predicate<Comparison.Run> which, String key, String metric) {
@@ -160,6 +164,12 @@ public final class Report {
         }
     }
 
+    /** A difference to four places, without the "-0.0000" of a tiny negative one. */
+    static String signed(double delta) {
+        String s = String.format(Locale.ROOT, "%+.4f", delta);
+        return s.equals("-0.0000") ? "+0.0000" : s;
+    }
+
     static String markdown(List<Row> rows, List<Comparison.Run> runs, TrainConfig base) {
         StringBuilder sb = new StringBuilder("# Single-task vs multi-task\n\n");
         long seeds = runs.stream().map(Comparison.Run::seed).distinct().count();
@@ -169,11 +179,13 @@ public final class Report {
                 seeds));
         sb.append("Scores are the best checkpoint's dev scores (fractions); single-task baselines get the number of steps ")
                 .append("the sampler gave their task in the multi-task run. Δ = B − A.")
-                .append(seeds > 1 ? " \"Beyond noise\": |Δ| > 2 standard errors over seeds.\n\n" : " With one seed there is no noise estimate (use --seeds K).\n\n");
-        sb.append("| comparison | task | metric | A | B | Δ | beyond noise |\n|---|---|---|---|---|---|---|\n");
+                .append(seeds > 1 ? " p: Welch's two-sided t-test of the seeds' scores; \"beyond noise\": p < 0.05.\n\n"
+                        : " With one seed there is no noise estimate (use --seeds K).\n\n");
+        sb.append("| comparison | task | metric | A | B | Δ | p | beyond noise |\n|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %+.4f | %s |%n", r.comparison(), r.task(), r.metric(),
-                    r.a().format(), r.b().format(), r.delta(), r.exceedsNoise() == null ? "n/a" : (r.exceedsNoise() ? "yes" : "no")));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", r.comparison(), r.task(), r.metric(),
+                    r.a().format(), r.b().format(), signed(r.delta()), Double.isNaN(r.pValue()) ? "n/a" : String.format(Locale.ROOT, "%.3f", r.pValue()),
+                    r.exceedsNoise() == null ? "n/a" : (r.exceedsNoise() ? "yes" : "no")));
         }
         sb.append("\nSteps each task got in the multi-task runs: ").append(String.join("; ", runs.stream()
                 .filter(r -> r.kind().equals("multi")).map(r -> "seed " + r.seed() + " " + r.taskSteps()).toList())).append('.');

@@ -77,6 +77,31 @@ class ReportTest {
         assertTrue(json.get("exceedsNoise").isNull(), json.toString());
     }
 
+    @Test
+    void beyondNoiseIsWelchsTestAtFivePercentNotTwoStandardErrors() throws IOException {
+        // Two seeds a side: Δ 0.04 is 2.83 standard errors, yet with ~2 degrees of freedom p = 1 − t/√(2+t²) ≈ 0.106.
+        TrainConfig base = ConfigLoader.load(null, Map.of("model", "m", "data", "d", "tasks", "sst2"));
+        List<Comparison.Run> runs = List.of(
+                run("multi", 42, List.of("sst2"), "{\"sst2\":{\"accuracy\":0.84}}"),
+                run("single", 42, List.of("sst2"), "{\"sst2\":{\"accuracy\":0.80}}"),
+                run("multi", 43, List.of("sst2"), "{\"sst2\":{\"accuracy\":0.86}}"),
+                run("single", 43, List.of("sst2"), "{\"sst2\":{\"accuracy\":0.82}}"));
+        Report.write(dir, runs, TaskRegistry.glue(), base);
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("| single vs multi | sst2 | accuracy | 0.8100 ± 0.0141 | 0.8500 ± 0.0141 | +0.0400 | 0.106 | no |"), md);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile()).get("rows").get(0);
+        double t = 0.04 / Math.sqrt(0.0002);
+        assertEquals(1 - t / Math.sqrt(2 + t * t), json.get("pValue").asDouble(), 1e-9, json.toString());
+        assertEquals(false, json.get("exceedsNoise").asBoolean(), json.toString());
+    }
+
+    @Test
+    void aDifferenceThatRoundsToZeroIsNotPrintedNegative() {
+        assertEquals("+0.0000", Report.signed(-0.00001));
+        assertEquals("-0.0011", Report.signed(-0.00114));
+        assertEquals("+0.0020", Report.signed(0.002));
+    }
+
     private Comparison.Run run(String kind, List<String> tasks, String evalJson) throws IOException {
         return run(kind, 42, tasks, evalJson);
     }
