@@ -167,7 +167,8 @@ public final class Comparison {
         String continueWith = "mtl4j compare --resume " + output;
         // Every later run starts from the model and data files the first one recorded: a resume may
         // point --model and --data elsewhere (a moved directory), but not at other contents.
-        TrainSession.Job job = new TrainSession.Job(continueWith, null);
+        String startAgain = "start the comparison again in a new --output directory";
+        TrainSession.Job job = new TrainSession.Job(continueWith, null, startAgain);
         List<Run> runs = new ArrayList<>();
         for (int k = 0; k < plan.seeds(); k++) {
             long seed = base.seed() + k;
@@ -179,7 +180,7 @@ public final class Comparison {
             }
             runs.add(m);
             if (k == 0) {
-                job = new TrainSession.Job(continueWith, Checkpoints.newestResumable(m.dir()));
+                job = new TrainSession.Job(continueWith, Checkpoints.newestResumable(m.dir()), startAgain);
             }
             for (String task : base.tasks()) {
                 long steps = m.taskSteps().getOrDefault(task, 0L);

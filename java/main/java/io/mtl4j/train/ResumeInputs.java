@@ -22,8 +22,11 @@ final class ResumeInputs {
     private ResumeInputs() {
     }
 
-    /** Throws a one-line error when the tokenizer in {@code modelDir} is not the one the run used. */
-    static void checkTokenizer(Path checkpoint, Path modelDir) {
+    /**
+     * Throws a one-line error when the tokenizer in {@code modelDir} is not the one the run used;
+     * {@code startAgain} is the alternative it offers to pointing --model at the original.
+     */
+    static void checkTokenizer(Path checkpoint, Path modelDir, String startAgain) {
         Object saved = savedModelHashes(checkpoint).get(BertTokenizer.FILE_NAME);
         Path tokenizer = modelDir.resolve(BertTokenizer.FILE_NAME);
         if (saved != null && Files.isRegularFile(tokenizer)) {
@@ -31,18 +34,17 @@ final class ResumeInputs {
             if (!saved.equals(now)) {
                 throw new UserError("cannot resume " + checkpoint + ": " + tokenizer + " is not the tokenizer the run "
                         + "started with (sha256 " + shortHash(saved) + " -> " + shortHash(now) + "); point --model at "
-                        + "the original model, or start a new run with --model " + checkpoint);
+                        + "the original model, or " + startAgain);
             }
         }
     }
 
     /** Throws a one-line error naming every task split whose file differs from the run's. */
-    static void checkData(Path checkpoint, Map<String, TaskData> data) {
+    static void checkData(Path checkpoint, Map<String, TaskData> data, String startAgain) {
         List<String> changed = changedData(checkpoint, data);
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume " + checkpoint + ": the data changed since the run started: "
-                    + String.join(", ", changed) + "; point --data at the original files, or start a new run with --model "
-                    + checkpoint);
+                    + String.join(", ", changed) + "; point --data at the original files, or " + startAgain);
         }
     }
 
@@ -51,7 +53,7 @@ final class ResumeInputs {
      * file and data split that differs from those {@code reference}, a checkpoint of the job's first
      * run, recorded. Unlike a resume, such a run starts from the model's weights, so all of them count.
      */
-    static void checkSameAs(Path runDir, Path reference, Path modelDir, Map<String, TaskData> data) {
+    static void checkSameAs(Path runDir, Path reference, Path modelDir, Map<String, TaskData> data, String startAgain) {
         List<String> changed = new ArrayList<>();
         for (Map.Entry<?, ?> file : savedModelHashes(reference).entrySet()) {
             Path f = modelDir.resolve(String.valueOf(file.getKey()));
@@ -64,7 +66,7 @@ final class ResumeInputs {
         if (!changed.isEmpty()) {
             throw new UserError("cannot start " + runDir + ": it would not compare with the job's first run, whose "
                     + "inputs differ (" + reference + "): " + String.join(", ", changed) + "; point --model and --data at "
-                    + "the original files, or start the job again in a new directory");
+                    + "the original files, or " + startAgain);
         }
     }
 

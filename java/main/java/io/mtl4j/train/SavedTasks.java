@@ -38,7 +38,7 @@ public final class SavedTasks {
      * must not mix with what was trained and scored before. What older checkpoints did not record is
      * not checked.
      */
-    static void requireSameDefinitions(Path checkpoint, Map<String, Object> meta, List<TaskSpec> specs) {
+    static void requireSameDefinitions(Path checkpoint, Map<String, Object> meta, List<TaskSpec> specs, String startAgain) {
         List<String> changed = new ArrayList<>();
         saved(meta, specs).forEach((spec, task) -> {
             if (task.get("text_fields") instanceof List<?> fields
@@ -54,7 +54,7 @@ public final class SavedTasks {
         });
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume " + checkpoint + ": the task definitions changed since the run started: "
-                    + String.join(", ", changed) + "; restore the task file, or start a new run with --model " + checkpoint);
+                    + String.join(", ", changed) + "; restore the task file, or " + startAgain);
         }
     }
 

@@ -74,10 +74,13 @@ public final class TrainSession {
      * @param sameInputsAs a checkpoint of the job's first run, or null: this run must start from
      *                     the model files and data files that run recorded, or its results would not
      *                     compare with the job's other runs
+     * @param startAgain   what a refusal to resume or start the run offers besides restoring its inputs
+     *                     (instead of train's 'start a new run with --model CHECKPOINT', a run outside the job)
      */
-    public record Job(String continueWith, Path sameInputsAs) {
+    public record Job(String continueWith, Path sameInputsAs, String startAgain) {
         public Job {
             Objects.requireNonNull(continueWith, "continueWith");
+            Objects.requireNonNull(startAgain, "startAgain");
         }
     }
 
@@ -157,11 +160,12 @@ public final class TrainSession {
             specs.add(registry.get(t));
         }
 
+        String startAgain = checkpoint == null ? null : job != null ? job.startAgain() : "start a new run with --model " + checkpoint;
         if (checkpoint != null) {
-            ResumeInputs.checkTokenizer(checkpoint, modelDir);
+            ResumeInputs.checkTokenizer(checkpoint, modelDir, startAgain);
             Map<String, Object> meta = Checkpoints.readMeta(checkpoint);
             SavedTasks.requireSameLabels(checkpoint, meta, specs);
-            SavedTasks.requireSameDefinitions(checkpoint, meta, specs);
+            SavedTasks.requireSameDefinitions(checkpoint, meta, specs, startAgain);
         }
         CheckpointLoader.Loaded pretrained = CheckpointLoader.load(checkpoint != null ? checkpoint : modelDir,
                 Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
@@ -176,10 +180,10 @@ public final class TrainSession {
         }
         Map<String, TaskData> data = loadData(config, specs, modelDir, maxLength);
         if (checkpoint != null) {
-            ResumeInputs.checkData(checkpoint, data);
+            ResumeInputs.checkData(checkpoint, data, startAgain);
         }
         if (job != null && job.sameInputsAs() != null) {
-            ResumeInputs.checkSameAs(runDir, job.sameInputsAs(), modelDir, data);
+            ResumeInputs.checkSameAs(runDir, job.sameInputsAs(), modelDir, data, job.startAgain());
         }
 
         List<HeadSpec> heads = specs.stream().map(s -> new HeadSpec(s.name(), s.numLabels(), s.isRegression(), s.labelNames())).toList();

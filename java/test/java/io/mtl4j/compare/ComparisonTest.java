@@ -328,6 +328,31 @@ class ComparisonTest {
         assertTrue(Files.isRegularFile(out.resolve("report.json")));
     }
 
+    @Test
+    void aStoppedRunOfAComparisonRefusedOnResumeSuggestsNoStandaloneRun() throws Exception {
+        // A train run refused on resume may start anew from its checkpoint (--model RUN/last); a comparison's run
+        // started that way would not compare with the others.
+        Path out = dir.resolve("compare");
+        String cache = dir.resolve("cache").toString();
+        System.setProperty("mtl4j.test.stop-at-step", "2");
+        try {
+            compare(new String[] {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
+                    "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache},
+                    "--output", out.toString());
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
+        Path changedData = TinyGlue.write(dir.resolve("glue-changed"), 48, 16, 4);
+        Files.copy(TinyGlue.write(dir.resolve("glue-other"), 48, 16, 5).resolve("qqp/train.jsonl"),
+                changedData.resolve("qqp/train.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        CliRunner r = CliRunner.run("compare", "--resume", out.toString(), "--data", changedData.toString(), "--cache-dir", cache);
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("the data changed since the run started: qqp/train"), r.err());
+        assertFalse(r.err().contains("--model"), r.err());
+        assertTrue(r.err().endsWith("point --data at the original files, or start the comparison again in a new --output"
+                + " directory\n"), r.err());
+    }
+
     private static void deleteTree(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
