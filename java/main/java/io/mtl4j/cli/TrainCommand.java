@@ -54,8 +54,9 @@ public final class TrainCommand implements Callable<Integer> {
             description = "c10d backend when WORLD_SIZE > 1: auto = NCCL on CUDA, Gloo on CPU (default ${DEFAULT-VALUE}).")
     String distBackend;
     @Option(names = "--dist-timeout", paramLabel = "SECONDS", defaultValue = "1800",
-            description = "Bound on the rendezvous and on every collective; a rank that died or hung stops the others "
-                    + "within it, with an error naming it (default ${DEFAULT-VALUE}).")
+            description = "Bound on the rendezvous and on every collective, including the other ranks' wait while rank 0 "
+                    + "evaluates and saves a checkpoint; a rank that died or hung stops the others within it, with an "
+                    + "error naming it (default ${DEFAULT-VALUE}).")
     long distTimeoutSeconds;
 
     @picocli.CommandLine.Spec
