@@ -546,7 +546,9 @@ public final class Trainer {
             }
             losses.put(task, loss);
             examples += shard.examples();
-            taskGrads.add(model.shared().grads().clone());
+            long copy = System.nanoTime();
+            taskGrads.add(model.shared().grads().clone()); // PCGrad's own cost: plain steps keep no per-task copy
+            lap(StepTimer.Phase.PCGRAD, copy);
         }
         guard.stepPassed();
         losses.keySet().forEach(task -> taskSteps.merge(task, 1L, Long::sum)); // only once every task was finite
