@@ -135,16 +135,15 @@ public final class Main implements Runnable {
             return e;
         }
         String value = u.getUnmatched().get(0);
-        int at = java.util.Arrays.asList(args).indexOf(value);
-        if (at < 1) {
-            return e;
+        for (int at = 1; at < args.length; at++) { // the word may also be another option's value, earlier
+            CommandLine.Model.OptionSpec option = e.getCommandLine().getCommandSpec().findOption(args[at - 1]);
+            if (args[at].equals(value) && option != null && option.arity().max() >= 1
+                    && (option.type() == boolean.class || option.type() == Boolean.class)) {
+                return new CommandLine.ParameterException(e.getCommandLine(),
+                        option.longestName() + " takes true or false, got '" + value + "'");
+            }
         }
-        CommandLine.Model.OptionSpec option = e.getCommandLine().getCommandSpec().findOption(args[at - 1]);
-        if (option == null || option.arity().max() < 1 || (option.type() != boolean.class && option.type() != Boolean.class)) {
-            return e;
-        }
-        return new CommandLine.ParameterException(e.getCommandLine(),
-                option.longestName() + " takes true or false, got '" + value + "'");
+        return e;
     }
 
     /** Input errors are one line on stderr; anything else is a bug and says so. */

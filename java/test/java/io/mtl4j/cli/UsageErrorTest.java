@@ -47,6 +47,9 @@ class UsageErrorTest {
                 "train", "--dropout", "maybe", "--output", "o");
         assertOneLine("mtl4j: error: --memory-warmup takes true or false, got 'off'. Run 'mtl4j compare --help' for usage.",
                 "compare", "--memory-warmup", "off");
+        // the same word given earlier as another option's value
+        assertOneLine("mtl4j: error: --dropout takes true or false, got 'off'. Run 'mtl4j train --help' for usage.",
+                "train", "--output", "off", "--dropout", "off");
         // --json takes no value at all: the word after it is just not an argument of eval
         assertOneLine("mtl4j: error: Unmatched argument at index 4: 'yes'. Run 'mtl4j eval --help' for usage.",
                 "eval", "--checkpoint", "c", "--json", "yes");
