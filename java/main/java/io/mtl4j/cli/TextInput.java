@@ -22,15 +22,17 @@ final class TextInput {
         if (!List.of("auto", "text", "jsonl").contains(f)) {
             throw new UserError("--input-format must be auto, text or jsonl, got '" + format + "'");
         }
-        if (!input.equals("-")) {
-            return TextPairFile.read(Path.of(input), taskFields, isJsonLines(input));
-        }
-        List<TextPairFile.Pair> pairs = TextPairFile.read(System.in, "<stdin>", isJsonLines(input), taskFields);
-        if (f.equals("auto") && !pairs.isEmpty() && pairs.get(0).textB() == null
+        boolean stdin = input.equals("-");
+        boolean jsonl = isJsonLines(input);
+        List<TextPairFile.Pair> pairs = stdin ? TextPairFile.read(System.in, "<stdin>", jsonl, taskFields)
+                : TextPairFile.read(Path.of(input), taskFields, jsonl);
+        if (f.equals("auto") && !jsonl && !pairs.isEmpty() && pairs.get(0).textB() == null
                 && pairs.get(0).textA().strip().startsWith("{")) {
-            // Scoring the JSON text itself would give plausible-looking nonsense.
-            throw UserError.at("<stdin>", pairs.get(0).line(), "this line looks like a JSON object; pass --input-format jsonl"
-                    + " to read JSON lines from stdin, or --input-format text to take it as text");
+            // Scoring the JSON text itself would give plausible-looking nonsense: on stdin, and in a
+            // file whose name does not say JSON lines (.ndjson, .txt, none).
+            throw UserError.at(stdin ? "<stdin>" : Path.of(input).toString(), pairs.get(0).line(),
+                    "this line looks like a JSON object; pass --input-format jsonl to read JSON lines"
+                            + (stdin ? " from stdin" : "") + ", or --input-format text to take it as text");
         }
         return pairs;
     }
