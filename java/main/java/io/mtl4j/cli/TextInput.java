@@ -27,7 +27,7 @@ final class TextInput {
         List<TextPairFile.Pair> pairs = stdin ? TextPairFile.read(System.in, "<stdin>", jsonl, taskFields)
                 : TextPairFile.read(Path.of(input), taskFields, jsonl);
         if (f.equals("auto") && !jsonl && !pairs.isEmpty() && pairs.get(0).textB() == null
-                && pairs.get(0).textA().strip().startsWith("{")) {
+                && isJsonObject(pairs.get(0).textA())) {
             // Scoring the JSON text itself would give plausible-looking nonsense: on stdin, and in a
             // file whose name does not say JSON lines (.ndjson, .txt, none).
             throw UserError.at(stdin ? "<stdin>" : Path.of(input).toString(), pairs.get(0).line(),
@@ -35,6 +35,18 @@ final class TextInput {
                             + (stdin ? " from stdin" : "") + ", or --input-format text to take it as text");
         }
         return pairs;
+    }
+
+    /** Whether {@code text} is a JSON object, not merely a sentence that starts with a brace. */
+    private static boolean isJsonObject(String text) {
+        if (!text.strip().startsWith("{")) {
+            return false;
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text).isObject();
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Whether {@code input} is read as JSON lines. */

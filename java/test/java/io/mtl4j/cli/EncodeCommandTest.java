@@ -104,6 +104,11 @@ class EncodeCommandTest {
         CliRunner asText = CliRunner.run("encode", "--model", model.toString(), "--input", ndjson.toString(),
                 "--output", dir.resolve("as-text.jsonl").toString(), "--device", "cpu", "--input-format", "text");
         assertEquals(0, asText.exitCode(), "text, when that is what is meant: " + asText.err());
+
+        Path braces = Files.writeString(dir.resolve("braces.txt"), "{braces} are fun\n");
+        CliRunner text = CliRunner.run("encode", "--model", model.toString(), "--input", braces.toString(),
+                "--output", dir.resolve("braces.jsonl").toString(), "--device", "cpu");
+        assertEquals(0, text.exitCode(), "a sentence that only starts with a brace is text: " + text.err());
     }
 
     private List<JsonNode> encodeWith(Path in, String... extra) throws Exception {
