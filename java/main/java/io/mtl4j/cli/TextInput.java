@@ -24,8 +24,17 @@ final class TextInput {
         }
         boolean stdin = input.equals("-");
         boolean jsonl = isJsonLines(input);
-        List<TextPairFile.Pair> pairs = stdin ? TextPairFile.read(System.in, "<stdin>", jsonl, taskFields)
-                : TextPairFile.read(Path.of(input), taskFields, jsonl);
+        List<TextPairFile.Pair> pairs;
+        if (stdin) {
+            try {
+                pairs = TextPairFile.read(System.in, "<stdin>", jsonl, taskFields);
+            } catch (IOException e) {
+                // e.g. '--input - < somedir': EISDIR
+                throw new UserError("<stdin>: cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
+            }
+        } else {
+            pairs = TextPairFile.read(Path.of(input), taskFields, jsonl);
+        }
         if (f.equals("auto") && !jsonl && !pairs.isEmpty() && pairs.get(0).textB() == null
                 && isJsonObject(pairs.get(0).textA())) {
             // Scoring the JSON text itself would give plausible-looking nonsense: on stdin, and in a

@@ -125,6 +125,26 @@ class EncodeCommandTest {
         return nodes;
     }
 
+    /** Standard input that cannot be read ('--input - < somedir') is the user's mistake, not an internal error. */
+    @Test
+    void unreadableStdinIsAOneLineError() {
+        java.io.InputStream stdin = System.in;
+        CliRunner r;
+        try {
+            System.setIn(new java.io.InputStream() {
+                @Override
+                public int read() throws java.io.IOException {
+                    throw new java.io.IOException("Is a directory");
+                }
+            });
+            r = CliRunner.run("encode", "--model", model.toString(), "--input", "-", "--output", "-", "--device", "cpu");
+        } finally {
+            System.setIn(stdin);
+        }
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: <stdin>: cannot read: Is a directory", r.err().strip());
+    }
+
     @Test
     void outputDashWritesTheSameLinesToStdout() throws Exception {
         List<JsonNode> file = encode(2, input);
