@@ -39,6 +39,7 @@ public final class ExportCommand implements Callable<Integer> {
         if (Files.exists(output) && !Files.isDirectory(output)) {
             throw new UserError("--output " + output + " is a file, not a directory; nothing was overwritten");
         }
+        io.mtl4j.util.Files2.requireCreatableDirectory(output);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, Devices.resolve("cpu"));
         Exporter.export(ckpt, task.toLowerCase(Locale.ROOT), output);
         LOG.info("wrote {}: task {} as a Hugging Face BertForSequenceClassification", output, task.toLowerCase(Locale.ROOT));

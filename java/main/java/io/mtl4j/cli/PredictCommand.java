@@ -227,6 +227,7 @@ public final class PredictCommand implements Callable<Integer> {
         if (Files.exists(submission) && !Files.isDirectory(submission)) {
             throw new UserError("--glue-submission " + submission + " is a file, not a directory");
         }
+        io.mtl4j.util.Files2.requireCreatableDirectory(submission);
         // Every split of every task is read before anything is predicted (a missing file fails fast),
         // and predicted before any file is written: a missing test_mismatched must not leave
         // MNLI-m.tsv alone, a submission that looks complete.

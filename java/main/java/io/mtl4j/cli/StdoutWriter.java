@@ -16,7 +16,9 @@ final class StdoutWriter extends PrintWriter {
     private final Recorder recorder;
 
     private StdoutWriter(Recorder recorder) {
-        super(recorder, true);
+        // UTF-8 whatever the locale: under LANG=C (or none) Java 17's default charset is US-ASCII,
+        // which would print a label such as "négatif" in predict's JSON lines as "n?gatif".
+        super(new java.io.OutputStreamWriter(recorder, java.nio.charset.StandardCharsets.UTF_8), true);
         this.recorder = recorder;
     }
 

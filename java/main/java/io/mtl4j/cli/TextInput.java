@@ -22,17 +22,40 @@ final class TextInput {
         if (!List.of("auto", "text", "jsonl").contains(f)) {
             throw new UserError("--input-format must be auto, text or jsonl, got '" + format + "'");
         }
-        if (!input.equals("-")) {
-            return TextPairFile.read(Path.of(input), taskFields, isJsonLines(input));
+        boolean stdin = input.equals("-");
+        boolean jsonl = isJsonLines(input);
+        List<TextPairFile.Pair> pairs;
+        if (stdin) {
+            try {
+                pairs = TextPairFile.read(System.in, "<stdin>", jsonl, taskFields);
+            } catch (IOException e) {
+                // e.g. '--input - < somedir': EISDIR
+                throw new UserError("<stdin>: cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
+            }
+        } else {
+            pairs = TextPairFile.read(Path.of(input), taskFields, jsonl);
         }
-        List<TextPairFile.Pair> pairs = TextPairFile.read(System.in, "<stdin>", isJsonLines(input), taskFields);
-        if (f.equals("auto") && !pairs.isEmpty() && pairs.get(0).textB() == null
-                && pairs.get(0).textA().strip().startsWith("{")) {
-            // Scoring the JSON text itself would give plausible-looking nonsense.
-            throw UserError.at("<stdin>", pairs.get(0).line(), "this line looks like a JSON object; pass --input-format jsonl"
-                    + " to read JSON lines from stdin, or --input-format text to take it as text");
+        if (f.equals("auto") && !jsonl && !pairs.isEmpty() && pairs.get(0).textB() == null
+                && isJsonObject(pairs.get(0).textA())) {
+            // Scoring the JSON text itself would give plausible-looking nonsense: on stdin, and in a
+            // file whose name does not say JSON lines (.ndjson, .txt, none).
+            throw UserError.at(stdin ? "<stdin>" : Path.of(input).toString(), pairs.get(0).line(),
+                    "this line looks like a JSON object; pass --input-format jsonl to read JSON lines"
+                            + (stdin ? " from stdin" : "") + ", or --input-format text to take it as text");
         }
         return pairs;
+    }
+
+    /** Whether {@code text} is a JSON object, not merely a sentence that starts with a brace. */
+    private static boolean isJsonObject(String text) {
+        if (!text.strip().startsWith("{")) {
+            return false;
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text).isObject();
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Whether {@code input} is read as JSON lines. */

@@ -52,7 +52,7 @@ public final class Exporter {
         Path tmp = parent.resolve("." + target.getFileName() + "-" + System.nanoTime() + AtomicFiles.TEMP_SUFFIX);
         Files.createDirectory(tmp);
         try {
-            writeModel(ckpt, task, tmp);
+            writeModel(ckpt, task, tmp, output);
             AtomicFiles.syncDirectory(tmp);
             Files.deleteIfExists(target); // empty, as checked above
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -62,7 +62,8 @@ public final class Exporter {
         }
     }
 
-    private static void writeModel(LoadedCheckpoint ckpt, TaskSpec task, Path output) throws IOException {
+    /** Writes the export into {@code output}, a temp directory that becomes {@code target}, the directory the user named. */
+    private static void writeModel(LoadedCheckpoint ckpt, TaskSpec task, Path output, Path target) throws IOException {
         MultiTaskModel model = ckpt.model();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.encoder().parameters().forEach((name, t) -> tensors.put("bert." + name, t));
@@ -104,7 +105,7 @@ public final class Exporter {
                     HfTokenizerConfig.of(tokenizer, model.config().maxPositionEmbeddings()));
             AtomicFiles.write(output.resolve(HfTokenizerConfig.FILE_NAME), out -> out.write(tokenizerConfig));
         } else {
-            LOG.warn("{} has no tokenizer.json; copy the model's tokenizer into {}", ckpt.dir(), output);
+            LOG.warn("{} has no tokenizer.json; copy the model's tokenizer into {}", ckpt.dir(), target);
         }
     }
 }

@@ -11,6 +11,22 @@ public final class Files2 {
     private Files2() {
     }
 
+    /**
+     * Refuses, as the user's mistake, a directory to create under a file ({@code --output notes.txt/out}):
+     * the first existing ancestor of {@code dir} must be a directory. Checked before any work, so
+     * that the error is one line, not an internal error after the work is done.
+     */
+    public static void requireCreatableDirectory(Path dir) {
+        for (Path p = dir.toAbsolutePath().normalize().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new UserError("cannot write " + dir + ": " + p + " is not a directory");
+                }
+                return;
+            }
+        }
+    }
+
     /** Deletes a directory tree; a missing one is fine. */
     public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {

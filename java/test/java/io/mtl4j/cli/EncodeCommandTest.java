@@ -85,6 +85,66 @@ class EncodeCommandTest {
         assertEquals("mtl4j: error: --input-format must be auto, text or jsonl, got 'csv'", bad.err().strip());
     }
 
+    /**
+     * A file of JSON lines whose name does not say so (.ndjson, .txt, no extension) is refused as
+     * stdin's are, not scored as the JSON text itself.
+     */
+    @Test
+    void jsonLinesInAFileNotNamedJsonlNeedInputFormatJsonl() throws Exception {
+        Path ndjson = Files.writeString(dir.resolve("in.ndjson"), "{\"text_a\": \"a dog\", \"text_b\": \"the cats\"}\n{\"text_a\": \"fun\"}\n");
+        CliRunner guessed = CliRunner.run("encode", "--model", model.toString(), "--input", ndjson.toString(),
+                "--output", dir.resolve("guessed.jsonl").toString(), "--device", "cpu");
+        assertEquals(2, guessed.exitCode(), guessed.err());
+        assertEquals("mtl4j: error: " + ndjson + ":1: this line looks like a JSON object; pass --input-format jsonl to read"
+                + " JSON lines, or --input-format text to take it as text", guessed.err().strip());
+        assertFalse(Files.exists(dir.resolve("guessed.jsonl")));
+
+        List<JsonNode> asJson = encodeWith(ndjson, "--input-format", "jsonl");
+        assertEquals(encode(2, Files.writeString(dir.resolve("same.tsv"), "a dog\tthe cats\nfun\n")), asJson);
+        CliRunner asText = CliRunner.run("encode", "--model", model.toString(), "--input", ndjson.toString(),
+                "--output", dir.resolve("as-text.jsonl").toString(), "--device", "cpu", "--input-format", "text");
+        assertEquals(0, asText.exitCode(), "text, when that is what is meant: " + asText.err());
+
+        Path braces = Files.writeString(dir.resolve("braces.txt"), "{braces} are fun\n");
+        CliRunner text = CliRunner.run("encode", "--model", model.toString(), "--input", braces.toString(),
+                "--output", dir.resolve("braces.jsonl").toString(), "--device", "cpu");
+        assertEquals(0, text.exitCode(), "a sentence that only starts with a brace is text: " + text.err());
+    }
+
+    private List<JsonNode> encodeWith(Path in, String... extra) throws Exception {
+        Path out = dir.resolve("out-with-" + System.nanoTime() + ".jsonl");
+        List<String> args = new java.util.ArrayList<>(List.of("encode", "--model", model.toString(), "--input", in.toString(),
+                "--output", out.toString(), "--batch-size", "2", "--device", "cpu"));
+        args.addAll(List.of(extra));
+        CliRunner r = CliRunner.run(args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        List<JsonNode> nodes = new java.util.ArrayList<>();
+        for (String l : Files.readAllLines(out)) {
+            nodes.add(JSON.readTree(l));
+        }
+        return nodes;
+    }
+
+    /** Standard input that cannot be read ('--input - < somedir') is the user's mistake, not an internal error. */
+    @Test
+    void unreadableStdinIsAOneLineError() {
+        java.io.InputStream stdin = System.in;
+        CliRunner r;
+        try {
+            System.setIn(new java.io.InputStream() {
+                @Override
+                public int read() throws java.io.IOException {
+                    throw new java.io.IOException("Is a directory");
+                }
+            });
+            r = CliRunner.run("encode", "--model", model.toString(), "--input", "-", "--output", "-", "--device", "cpu");
+        } finally {
+            System.setIn(stdin);
+        }
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: <stdin>: cannot read: Is a directory", r.err().strip());
+    }
+
     @Test
     void outputDashWritesTheSameLinesToStdout() throws Exception {
         List<JsonNode> file = encode(2, input);

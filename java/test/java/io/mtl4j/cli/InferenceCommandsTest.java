@@ -211,6 +211,24 @@ class InferenceCommandsTest {
         assertTrue(Files.exists(empty.resolve("model.safetensors")));
     }
 
+    /** An --output or --glue-submission under a file is the user's mistake, said so, not an internal error. */
+    @Test
+    void anOutputDirectoryUnderAFileIsAOneLineError() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file.txt"), "mine\n");
+        Path under = file.resolve("out");
+        CliRunner r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--output", under.toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: cannot write " + under + ": " + file + " is not a directory", r.err().strip());
+
+        Files.write(data.resolve("sst2/test.jsonl"), List.of("{\"sentence\": \"a great film\", \"label\": -1, \"idx\": 0}"));
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", data.toString(), "--glue-submission", under.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("mtl4j: error: cannot write " + under + ": " + file + " is not a directory", r.err().strip());
+        assertEquals("mine\n", Files.readString(file));
+    }
+
     @Test
     void predictInputMustHaveTheTasksShape() throws Exception {
         Path pairsForSst2 = Files.writeString(dir.resolve("pairs.tsv"), "a great film\nboring\tnot good\n");
