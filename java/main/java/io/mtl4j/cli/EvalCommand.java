@@ -67,11 +67,11 @@ public final class EvalCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new UserError("--batch-size is " + batchSize + "; must be at least 1");
         }
+        List<String> asked = tasks == null ? null : taskNames(tasks);
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
         String data = this.data != null ? this.data : ckpt.trainingData();
-        List<String> names = tasks == null ? new ArrayList<>(ckpt.tasks().keySet())
-                : List.of(tasks.toLowerCase(Locale.ROOT).split(","));
+        List<String> names = asked == null ? new ArrayList<>(ckpt.tasks().keySet()) : asked;
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
         Path cache = CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system());
@@ -131,5 +131,20 @@ public final class EvalCommand implements Callable<Integer> {
             spec.commandLine().getOut().print(sb);
         }
         spec.commandLine().getOut().flush();
+    }
+
+    /** The names of --tasks, each once; blank entries ("sst2,,qqp", a trailing comma) are no task. */
+    private static List<String> taskNames(String option) {
+        List<String> names = new ArrayList<>();
+        for (String part : option.toLowerCase(Locale.ROOT).split(",")) {
+            if (!part.isBlank() && !names.contains(part.trim())) {
+                names.add(part.trim());
+            }
+        }
+        if (names.isEmpty()) {
+            throw new UserError("--tasks '" + option + "' names no task; give --tasks t1,t2, or leave it out to score every"
+                    + " head of the checkpoint");
+        }
+        return names;
     }
 }

@@ -56,6 +56,12 @@ class UsageErrorTest {
     }
 
     @Test
+    void evalTasksThatNameNoTaskAreAnError() {
+        assertOneLine("mtl4j: error: --tasks ',' names no task; give --tasks t1,t2, or leave it out to score every head"
+                + " of the checkpoint", "eval", "--checkpoint", "c", "--tasks", ",");
+    }
+
+    @Test
     void benchTrainTakesOneTaskOptionNotTwo() {
         assertOneLine("mtl4j: error: give --task T or --tasks T1,T2, not both",
                 "bench", "train", "--model", "m", "--data", "d", "--task", "sst2", "--tasks", "sst2,qqp");
