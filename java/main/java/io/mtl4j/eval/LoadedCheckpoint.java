@@ -25,6 +25,7 @@ import java.util.Set;
 /** A trained mtl4j checkpoint ready for inference: the model, its tasks and its saved config. */
 public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskSpec> tasks, TrainConfig config,
                                Map<String, Object> meta) {
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(LoadedCheckpoint.class);
 
     @SuppressWarnings("unchecked")
     public static LoadedCheckpoint load(Path dir, Device device) {
@@ -43,14 +44,25 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
         }
         Map<String, TaskSpec> tasks = new LinkedHashMap<>();
         List<HeadSpec> heads = new ArrayList<>();
+        boolean taskFileGone = config.taskFile() != null && !Files.isRegularFile(Path.of(config.taskFile()));
         for (Object o : taskList) {
-            Map<String, Object> t = (Map<String, Object>) o;
+            if (!(o instanceof Map<?, ?> t)) {
+                throw new UserError(dir.resolve(Checkpoints.META) + ": a task entry is not an object: " + o);
+            }
             String name = String.valueOf(t.get("name"));
             TaskSpec spec = registry.contains(name) ? registry.get(name) : null;
+            if (spec == null && taskFileGone) {
+                spec = SavedTasks.rebuild(t).orElse(null);
+                if (spec != null) {
+                    LOG.warn("task {} was declared in {}, which is not there now: its labels, text fields and main metric"
+                            + " come from the checkpoint, and its data files are found by layout (DATA/{}/<split>.jsonl)",
+                            name, config.taskFile(), name);
+                }
+            }
             if (spec == null) {
                 throw new UserError(dir + ": checkpoint task " + name + " is not a known task"
                         + (config.taskFile() == null ? "" : " (it was declared in " + config.taskFile()
-                        + (Files.isRegularFile(Path.of(config.taskFile())) ? ")" : ", which is not there now)")));
+                        + (taskFileGone ? ", which is not there now)" : ")")));
             }
             tasks.put(name, spec);
             heads.add(new HeadSpec(name, spec.numLabels(), spec.isRegression(), spec.labelNames()));

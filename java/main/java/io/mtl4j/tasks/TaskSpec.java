@@ -76,6 +76,24 @@ public record TaskSpec(
         return new TaskSpec(name, textFields, labelNames, type, metrics, main, splits, "label", Map.of());
     }
 
+    /**
+     * A task rebuilt from what a checkpoint recorded of it, when its declaration file is gone: labels, text
+     * fields, label field and main metric as trained, the default metrics of its kind besides, and no split
+     * files (its splits are located by layout, as a built-in task's).
+     */
+    public static TaskSpec recorded(String name, List<String> textFields, List<String> labelNames, boolean regression,
+                                    Metric main, String labelField) {
+        ProblemType type = regression ? ProblemType.REGRESSION : ProblemType.CLASSIFICATION;
+        List<Metric> metrics = new java.util.ArrayList<>(List.of(main));
+        for (Metric m : regression ? List.of(Metric.PEARSON, Metric.SPEARMAN) : List.of(Metric.ACCURACY)) {
+            if (!metrics.contains(m)) {
+                metrics.add(m);
+            }
+        }
+        return new TaskSpec(name, textFields, labelNames, type, metrics, main, List.of("train", "validation", "test"),
+                labelField, Map.of());
+    }
+
     public boolean isRegression() {
         return problemType == ProblemType.REGRESSION;
     }

@@ -18,6 +18,27 @@ public final class SavedTasks {
     private SavedTasks() {
     }
 
+    /**
+     * The task as {@code recorded} (one entry of mtl4j.json's "tasks") describes it, or empty when the entry
+     * predates any of the fields needed (labels, regression, text fields, label field, main metric).
+     */
+    public static java.util.Optional<TaskSpec> rebuild(Map<?, ?> recorded) {
+        if (!(recorded.get("name") instanceof String name) || !(recorded.get("labels") instanceof List<?> labels)
+                || !(recorded.get("regression") instanceof Boolean regression)
+                || !(recorded.get("text_fields") instanceof List<?> fields)
+                || !(recorded.get("label_field") instanceof String labelField)
+                || !(recorded.get("main_metric") instanceof String main)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(TaskSpec.recorded(name, fields.stream().map(String::valueOf).toList(),
+                    labels.stream().map(String::valueOf).toList(), regression,
+                    io.mtl4j.tasks.Metric.parse(main, "task " + name), labelField));
+        } catch (IllegalArgumentException | UserError e) {
+            return java.util.Optional.empty(); // an entry edited by hand into something no task is
+        }
+    }
+
     /** Throws a one-line error when a task's labels now differ from those the checkpoint was trained with. */
     public static void requireSameLabels(Path checkpoint, Map<String, Object> meta, List<TaskSpec> specs) {
         saved(meta, specs).forEach((spec, task) -> {

@@ -49,4 +49,28 @@ class EditedTaskFileTest {
             assertTrue(r.err().contains(expected), args[0] + ": " + r.err());
         }
     }
+
+    @Test
+    void aCheckpointWhoseTaskFileIsGonePredictsAndExportsFromWhatItRecorded() throws Exception {
+        Path data = TinyGlue.write(dir.resolve("glue"), 64, 16, 3);
+        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), taskFile("[negative, positive]"));
+        Path run = TinyRuns.train(dir, "run", data, "senti,qqp", "--task-file", tasks.toString(), "--steps", "4",
+                "--eval-every", "2");
+        var before = TinyRuns.predict(dir, run.resolve("best"), "senti", "a fun film\nboring\n");
+        Files.delete(tasks); // as on another machine, with the checkpoint copied alone
+
+        assertEquals(before, TinyRuns.predict(dir, run.resolve("best"), "senti", "a fun film\nboring\n"));
+        CliRunner export = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "senti",
+                "--output", dir.resolve("exported").toString());
+        assertEquals(0, export.exitCode(), export.err());
+        String config = Files.readString(dir.resolve("exported/config.json"));
+        assertTrue(config.contains("\"negative\"") && config.contains("\"positive\""), config);
+        // Its dev split is found by layout now: DATA/senti/validation.jsonl
+        Files.createDirectories(data.resolve("senti"));
+        Files.copy(data.resolve("sst2/validation.jsonl"), data.resolve("senti/validation.jsonl"));
+        CliRunner eval = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--tasks", "senti",
+                "--data", data.toString(), "--json");
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertTrue(eval.out().contains("\"senti\""), eval.out());
+    }
 }
