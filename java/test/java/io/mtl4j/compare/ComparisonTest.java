@@ -106,13 +106,7 @@ class ComparisonTest {
                 "--eval-every", "4", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache};
         assertEquals(0, compare(recipe, "--output", full.toString()).exitCode());
 
-        System.setProperty("mtl4j.test.stop-at-step", "5"); // as if Ctrl-C came after step 5 of the multi-task run
-        CliRunner r;
-        try {
-            r = compare(recipe, "--output", stopped.toString());
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
-        }
+        CliRunner r = compareStoppingAt(5, recipe, "--output", stopped.toString()); // as if Ctrl-C came after step 5
         assertEquals(130, r.exitCode(), r.err());
         assertFalse(Files.exists(stopped.resolve("report.json")));
         assertFalse(Files.exists(stopped.resolve("seed-42/multi/" + Comparison.DONE)), "a stopped run is not marked finished");
@@ -148,16 +142,9 @@ class ComparisonTest {
         // The runs already finished stopped by the saved patience; the rest must stop by the same rule.
         Path out = dir.resolve("compare");
         String cache = dir.resolve("cache").toString();
-        System.setProperty("mtl4j.test.stop-at-step", "2");
-        try {
-            CliRunner r = CliRunner.run("compare", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
-                    "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache,
-                    "--output", out.toString());
-            assertEquals(130, r.exitCode(), r.err());
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
-        }
-        CliRunner r = CliRunner.run("compare", "--resume", out.toString(), "--patience", "1", "--cache-dir", cache);
+        CliRunner r = compareStoppingAt(2, tinyRecipe(cache), "--output", out.toString());
+        assertEquals(130, r.exitCode(), r.err());
+        r = CliRunner.run("compare", "--resume", out.toString(), "--patience", "1", "--cache-dir", cache);
         assertEquals(2, r.exitCode(), r.err());
         assertEquals("mtl4j: error: cannot resume the comparison in " + out + " with a changed plan: patience 0 -> 1\n",
                 r.err().replace("\r\n", "\n"));
@@ -251,13 +238,7 @@ class ComparisonTest {
         Path out = dir.resolve("compare");
         String[] recipe = {"--model", relativeModel, "--data", relativeData, "--tasks", "sst2,qqp", "--steps", "4",
                 "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache};
-        System.setProperty("mtl4j.test.stop-at-step", "1");
-        CliRunner r;
-        try {
-            r = compare(recipe, "--output", out.toString());
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
-        }
+        CliRunner r = compareStoppingAt(1, recipe, "--output", out.toString());
         assertEquals(130, r.exitCode(), r.err());
         Path planFile = out.resolve(Comparison.PLAN);
         ObjectNode plan = (ObjectNode) new ObjectMapper().readTree(planFile.toFile());
@@ -281,12 +262,9 @@ class ComparisonTest {
         String[] recipe = {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp", "--steps", "4",
                 "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", dir.resolve("cache").toString()};
         StringWriter log = new StringWriter();
-        System.setProperty("mtl4j.test.stop-at-step", "2");
         CliRunner r;
         try (AutoCloseable capture = LogCapture.into(log)) {
-            r = compare(recipe, "--output", out.toString());
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
+            r = compareStoppingAt(2, recipe, "--output", out.toString());
         }
         assertEquals(130, r.exitCode(), r.err());
         // logged by the stopped run itself: on a SIGTERM the JVM exits before compare could print anything more
@@ -334,14 +312,7 @@ class ComparisonTest {
         // started that way would not compare with the others.
         Path out = dir.resolve("compare");
         String cache = dir.resolve("cache").toString();
-        System.setProperty("mtl4j.test.stop-at-step", "2");
-        try {
-            compare(new String[] {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp",
-                    "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache},
-                    "--output", out.toString());
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
-        }
+        assertEquals(130, compareStoppingAt(2, tinyRecipe(cache), "--output", out.toString()).exitCode());
         Path changedData = TinyGlue.write(dir.resolve("glue-changed"), 48, 16, 4);
         Files.copy(TinyGlue.write(dir.resolve("glue-other"), 48, 16, 5).resolve("qqp/train.jsonl"),
                 changedData.resolve("qqp/train.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -367,15 +338,8 @@ class ComparisonTest {
         // its directory aside under the first process's feet.
         Path out = dir.resolve("compare");
         String cache = dir.resolve("cache").toString();
-        System.setProperty("mtl4j.test.stop-at-step", "2");
-        try {
-            CliRunner r = CliRunner.run("compare", "--model", model.toString(), "--data", data.toString(), "--tasks",
-                    "sst2,qqp", "--steps", "4", "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir",
-                    cache, "--output", out.toString());
-            assertEquals(130, r.exitCode(), r.err());
-        } finally {
-            System.clearProperty("mtl4j.test.stop-at-step");
-        }
+        CliRunner stopped = compareStoppingAt(2, tinyRecipe(cache), "--output", out.toString());
+        assertEquals(130, stopped.exitCode(), stopped.err());
         try (io.mtl4j.train.RunLock live = io.mtl4j.train.RunLock.acquire(out)) { // as the first process holds it
             CliRunner r = CliRunner.run("compare", "--resume", out.toString(), "--cache-dir", cache);
             assertEquals(2, r.exitCode(), r.err());
@@ -408,6 +372,22 @@ class ComparisonTest {
             }
         }
         return times;
+    }
+
+    /** The tiny recipe most tests compare: sst2 and qqp, 4 steps, evaluated every 2. */
+    private String[] tinyRecipe(String cache) {
+        return new String[] {"--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,qqp", "--steps", "4",
+                "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--cache-dir", cache};
+    }
+
+    /** Runs compare as {@link #compare}, stopping (as on SIGTERM) when a run has done {@code step} steps. */
+    private static CliRunner compareStoppingAt(long step, String[] recipe, String... more) {
+        System.setProperty("mtl4j.test.stop-at-step", String.valueOf(step));
+        try {
+            return compare(recipe, more);
+        } finally {
+            System.clearProperty("mtl4j.test.stop-at-step");
+        }
     }
 
     private static CliRunner compare(String[] recipe, String... more) {
