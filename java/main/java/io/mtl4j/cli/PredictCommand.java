@@ -52,6 +52,8 @@ import java.util.concurrent.Callable;
                 "read from --data; without --task, of every GLUE head of the checkpoint. MNLI gives MNLI-m.tsv,",
                 "MNLI-mm.tsv and AX.tsv: the diagnostic set, predicted by the MNLI head, read from",
                 "DIR/ax/test.jsonl, DIR/diagnostic/diagnostic.tsv or the hub (without it, a warning).",
+                "Nothing is overwritten: a TSV this run would write that exists in DIR already stops it, before",
+                "predicting. Other files in DIR stay, so runs for different tasks may fill one DIR.",
                 "",
                 "Examples:",
                 "  echo 'a gripping , funny film .' | mtl4j predict --checkpoint runs/mtl/best --task sst2 --input -",
@@ -228,6 +230,13 @@ public final class PredictCommand implements Callable<Integer> {
             throw new UserError("--glue-submission " + submission + " is a file, not a directory");
         }
         io.mtl4j.util.Files2.requireCreatableDirectory(submission);
+        // No saved work is overwritten: a file this run would write that already exists stops it here,
+        // before anything is read or predicted. Other files in DIR (another task's, from another run) stay.
+        List<String> known = new ArrayList<>();
+        for (TaskSpec taskSpec : tasks) {
+            known.addAll(taskSpec.name().equals("mnli") ? List.of("MNLI-m", "MNLI-mm") : List.of(GLUE_FILES.get(taskSpec.name())));
+        }
+        refuseExisting(known);
         // Every split of every task is read before anything is predicted (a missing file fails fast),
         // and predicted before any file is written: a missing test_mismatched must not leave
         // MNLI-m.tsv alone, a submission that looks complete.
@@ -258,6 +267,8 @@ public final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
+        // AX.tsv is only known to be written once its data is found; checked still before predicting.
+        refuseExisting(planned.stream().map(SubmissionFile::name).toList());
         Map<Path, String> files = new LinkedHashMap<>();
         for (SubmissionFile f : planned) {
             files.put(submission.resolve(f.name() + ".tsv"), predictionsTsv(ckpt, f.task(), f.head(), f.examples(), dev));
@@ -267,6 +278,17 @@ public final class PredictCommand implements Callable<Integer> {
             AtomicFiles.write(f.getKey(), out -> out.write(f.getValue().getBytes(StandardCharsets.UTF_8)));
             long rows = f.getValue().lines().count() - 1;
             spec.commandLine().getErr().println("wrote " + f.getKey() + " (" + rows + " prediction" + (rows == 1 ? "" : "s") + ")");
+        }
+    }
+
+    /** Fails, naming them, if any of the submission files {@code names} (without .tsv) already exists in DIR. */
+    private void refuseExisting(List<String> names) {
+        List<String> existing = names.stream().map(n -> submission.resolve(n + ".tsv"))
+                .filter(Files::exists).map(Path::toString).toList();
+        if (!existing.isEmpty()) {
+            throw new UserError((existing.size() == 1 ? existing.get(0) + " already exists" : String.join(", ", existing)
+                    + " already exist") + "; nothing was overwritten: remove "
+                    + (existing.size() == 1 ? "it" : "them") + " or give --glue-submission another directory");
         }
     }
 

@@ -134,6 +134,49 @@ class InferenceCommandsTest {
         assertTrue(lines.get(1).matches("0\t[01]") && lines.get(2).matches("1\t[01]"), lines.toString());
     }
 
+    /** A data directory holding only test splits: sst2's, and qqp's. */
+    private static Path testSplits(String name, List<String> sst2) throws Exception {
+        Path glue = dir.resolve(name);
+        Files.createDirectories(glue.resolve("sst2"));
+        Files.createDirectories(glue.resolve("qqp"));
+        Files.write(glue.resolve("sst2/test.jsonl"), sst2);
+        Files.write(glue.resolve("qqp/test.jsonl"), List.of(
+                "{\"question1\": \"is it good\", \"question2\": \"is it great\", \"label\": -1, \"idx\": 0}"));
+        return glue;
+    }
+
+    @Test
+    void glueSubmissionNeverOverwritesAFileItWouldWriteButAddsOtherTasksFiles() throws Exception {
+        Path glue = testSplits("glue-no-overwrite", List.of("{\"sentence\": \"a great film\", \"label\": -1, \"idx\": 0}"));
+        Path out = dir.resolve("submission-no-overwrite");
+        String[] sst2 = {"predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu"};
+        assertEquals(0, CliRunner.run(sst2).exitCode());
+        Files.writeString(out.resolve("SST-2.tsv"), "index\tprediction\n0\t1\n"); // saved work, e.g. another model's
+        java.io.PrintStream systemErr = System.err;
+        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
+        CliRunner again;
+        try {
+            System.setErr(new java.io.PrintStream(progress, true, java.nio.charset.StandardCharsets.UTF_8));
+            again = CliRunner.run(sst2);
+        } finally {
+            System.setErr(systemErr);
+        }
+        assertEquals(2, again.exitCode(), again.err());
+        assertEquals(1, again.err().strip().lines().count(), again.err());
+        assertTrue(again.err().startsWith("mtl4j: error: " + out.resolve("SST-2.tsv") + " already exists")
+                && again.err().contains("nothing was overwritten"), again.err());
+        assertEquals("index\tprediction\n0\t1\n", Files.readString(out.resolve("SST-2.tsv")));
+        assertFalse(progress.toString(java.nio.charset.StandardCharsets.UTF_8).contains("predict"), "refused before predicting");
+
+        // Another task's file into the same directory is how a submission is assembled from several runs.
+        CliRunner qqp = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "qqp",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(0, qqp.exitCode(), qqp.err());
+        assertEquals(2, Files.readAllLines(out.resolve("QQP.tsv")).size());
+        assertEquals("index\tprediction\n0\t1\n", Files.readString(out.resolve("SST-2.tsv")));
+    }
+
     @Test
     void evalDefaultsToTheTrainingDataAndPredictAsksWhichHead() throws Exception {
         CliRunner r = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--json", "--device", "cpu");

@@ -147,6 +147,9 @@ class MnliDevSplitsTest {
         assertTrue(r.err().contains("AX.tsv not written") && r.err().contains(glue.resolve("ax/test.jsonl").toString()), r.err());
 
         // An AX.tsv of an earlier prediction would go to the leaderboard beside MNLI files of another model.
+        // (Into a directory without MNLI's files: those this run writes are never overwritten.)
+        out = dir.resolve("submission-with-stale-ax");
+        Files.createDirectories(out);
         Files.writeString(out.resolve("AX.tsv"), "index\tprediction\n0\tneutral\n");
         r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
                 "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
