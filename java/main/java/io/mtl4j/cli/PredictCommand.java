@@ -54,6 +54,7 @@ import java.util.concurrent.Callable;
                 "DIR/ax/test.jsonl, DIR/diagnostic/diagnostic.tsv or the hub (without it, a warning).",
                 "Nothing is overwritten: a TSV this run would write that exists in DIR already stops it, before",
                 "predicting. Other files in DIR stay, so runs for different tasks may fill one DIR.",
+                "A row's index is its own (idx; the GLUE TSVs' index column), else its position in the test file.",
                 "",
                 "Examples:",
                 "  echo 'a gripping , funny film .' | mtl4j predict --checkpoint runs/mtl/best --task sst2 --input -",
@@ -249,14 +250,16 @@ public final class PredictCommand implements Callable<Integer> {
             TaskData td = TaskData.load(taskSpec, source, splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
             for (String split : splits) {
                 String name = mnli ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : GLUE_FILES.get(taskSpec.name());
-                planned.add(new SubmissionFile(name, taskSpec, taskSpec.name(), td.splits().get(split)));
+                planned.add(new SubmissionFile(name, taskSpec, taskSpec.name(), td.splits().get(split),
+                        td.rowIndexes().get(split)));
             }
             if (mnli) {
                 // The leaderboard also wants AX.tsv: the MNLI head's predictions on the diagnostic set.
                 TaskSpec diagnostic = TaskRegistry.glueDiagnostic();
                 try {
                     TaskData ax = TaskData.load(diagnostic, source, List.of("test"), List.of(), tokenizer, cache, BadRowPolicy.ERROR);
-                    planned.add(new SubmissionFile("AX", diagnostic, "mnli", ax.splits().get("test")));
+                    planned.add(new SubmissionFile("AX", diagnostic, "mnli", ax.splits().get("test"),
+                            ax.rowIndexes().get("test")));
                 } catch (MissingSplitError e) {
                     spec.commandLine().getErr().println("warning: AX.tsv not written, the leaderboard needs it too: " + e.getMessage());
                     Path stale = submission.resolve("AX.tsv");
@@ -269,9 +272,12 @@ public final class PredictCommand implements Callable<Integer> {
         }
         // AX.tsv is only known to be written once its data is found; checked still before predicting.
         refuseExisting(planned.stream().map(SubmissionFile::name).toList());
+        List<long[]> indexes = planned.stream().map(PredictCommand::indexes).toList(); // checked before predicting
         Map<Path, String> files = new LinkedHashMap<>();
-        for (SubmissionFile f : planned) {
-            files.put(submission.resolve(f.name() + ".tsv"), predictionsTsv(ckpt, f.task(), f.head(), f.examples(), dev));
+        for (int k = 0; k < planned.size(); k++) {
+            SubmissionFile f = planned.get(k);
+            files.put(submission.resolve(f.name() + ".tsv"),
+                    predictionsTsv(ckpt, f.task(), f.head(), f.examples(), indexes.get(k), dev));
         }
         Files.createDirectories(submission);
         for (Map.Entry<Path, String> f : files.entrySet()) {
@@ -293,12 +299,34 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     /** A GLUE submission file to write: {@code name}.tsv, the {@code head}'s predictions on a test split of {@code task}. */
-    private record SubmissionFile(String name, TaskSpec task, String head, List<TokenizedExample> examples) {
+    private record SubmissionFile(String name, TaskSpec task, String head, List<TokenizedExample> examples,
+                                  long[] rowIndexes) {
     }
 
-    /** One GLUE submission file: {@code index<TAB>prediction} rows, in the split's order, by {@code head}. */
+    /**
+     * The index column of a submission file: each row's own index (idx, GLUE's index column) when the
+     * test file gives one for every row, else the row's position. Some rows with one and some without
+     * is an error: positions would silently mislabel the rows that have one.
+     */
+    private static long[] indexes(SubmissionFile f) {
+        long[] own = f.rowIndexes();
+        long missing = java.util.Arrays.stream(own).filter(i -> i < 0).count();
+        if (missing == own.length) {
+            long[] positions = new long[own.length];
+            java.util.Arrays.setAll(positions, i -> i);
+            return positions;
+        }
+        if (missing > 0) {
+            throw new UserError(f.task().name() + " test split: " + missing + " of " + own.length + " rows have no"
+                    + " idx/index (an integer) while the others do; give every row one, or none (then rows are numbered"
+                    + " by position)");
+        }
+        return own;
+    }
+
+    /** One GLUE submission file: {@code index<TAB>prediction} rows, in the split's order, by {@code head}; index from {@code indexes}. */
     private String predictionsTsv(LoadedCheckpoint ckpt, TaskSpec taskSpec, String head, List<TokenizedExample> examples,
-                                  Device dev) {
+                                  long[] indexes, Device dev) {
         Evaluator.Predictions predictions;
         try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
             predictions = Evaluator.predict(ckpt.model(), head, examples, batchSize, dev, bar::step);
@@ -313,7 +341,7 @@ public final class PredictCommand implements Callable<Integer> {
             String prediction = taskSpec.isRegression()
                     ? String.format(Locale.ROOT, "%.3f", Math.max(0, Math.min(5, predictions.outputs()[i][0])))
                     : glueLabel(taskSpec, labels[i]);
-            sb.append(i).append('\t').append(prediction).append('\n');
+            sb.append(indexes[i]).append('\t').append(prediction).append('\n');
         }
         return sb.toString();
     }

@@ -178,6 +178,41 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void glueSubmissionIndexIsEachRowsOwnIdxNotItsPosition() throws Exception {
+        List<String> sentences = List.of("a great film", "the plot was boring", "fun and great", "dull");
+        List<Integer> idx = List.of(7, 3, 0, 12);
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < sentences.size(); i++) {
+            rows.add("{\"sentence\": \"" + sentences.get(i) + "\", \"label\": -1, \"idx\": " + idx.get(i) + "}");
+        }
+        Path glue = testSplits("glue-idx", rows);
+        List<String> expected = new ArrayList<>();
+        List<String> predicted = TinyRuns.predict(dir, run.resolve("best"), "sst2", String.join("\n", sentences) + "\n");
+        for (int i = 0; i < sentences.size(); i++) {
+            expected.add(idx.get(i) + "\t" + JSON.readTree(predicted.get(i)).get("label_id").asInt());
+        }
+        Path out = dir.resolve("submission-idx");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(expected, Files.readAllLines(out.resolve("SST-2.tsv")).subList(1, 5));
+
+        // The original GLUE TSVs: an 'index' column.
+        Path tsv = dir.resolve("glue-tsv-index");
+        Files.createDirectories(tsv.resolve("SST-2"));
+        List<String> lines = new ArrayList<>(List.of("index\tsentence"));
+        for (int i = 0; i < sentences.size(); i++) {
+            lines.add(idx.get(i) + "\t" + sentences.get(i));
+        }
+        Files.write(tsv.resolve("SST-2/test.tsv"), lines);
+        Path outTsv = dir.resolve("submission-tsv-index");
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", tsv.toString(), "--glue-submission", outTsv.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(expected, Files.readAllLines(outTsv.resolve("SST-2.tsv")).subList(1, 5));
+    }
+
+    @Test
     void evalDefaultsToTheTrainingDataAndPredictAsksWhichHead() throws Exception {
         CliRunner r = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--json", "--device", "cpu");
         assertEquals(0, r.exitCode(), r.err());

@@ -117,8 +117,9 @@ class MnliDevSplitsTest {
             List<String> lines = Files.readAllLines(out.resolve(name));
             assertEquals(name.equals("AX.tsv") ? 3 : 4, lines.size(), name + ": " + lines);
             assertEquals("index\tprediction", lines.get(0));
+            List<Integer> idx = name.equals("AX.tsv") ? List.of(2, 0) : List.of(0, 1, 2); // each row's own idx
             for (int i = 1; i < lines.size(); i++) {
-                assertTrue(lines.get(i).matches((i - 1) + "\t(entailment|neutral|contradiction)"), name + ": " + lines.get(i));
+                assertTrue(lines.get(i).matches(idx.get(i - 1) + "\t(entailment|neutral|contradiction)"), name + ": " + lines.get(i));
             }
         }
         List<String> matched = labels(out.resolve("MNLI-m.tsv"));
