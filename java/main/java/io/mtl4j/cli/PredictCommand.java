@@ -47,6 +47,8 @@ import java.util.concurrent.Callable;
                 "'-' reads stdin (as text lines; --input-format jsonl for JSON lines).",
                 "A .jsonl may name its texts by the task's own fields instead (sentence; premise/hypothesis; ...),",
                 "so a GLUE data file reads as is. Every line is one input: a blank line is an error, not skipped.",
+                "Predictions are printed in chunks as input arrives (stdin: as soon as lines are there). A bad line",
+                "stops predict with an error naming it; the predictions of the lines before it are printed already.",
                 "",
                 "--glue-submission DIR instead writes the GLUE leaderboard TSVs of the task's test split(s),",
                 "read from --data; without --task, of every GLUE head of the checkpoint. MNLI gives MNLI-m.tsv,",
@@ -111,43 +113,78 @@ public final class PredictCommand implements Callable<Integer> {
                 return 0;
             }
             TaskSpec taskSpec = ckpt.task(taskName(ckpt));
-            List<TextPairFile.Pair> pairs = textInput.read(input, taskSpec.textFields());
-            checkShape(taskSpec, pairs);
-            List<TokenizedExample> examples = new ArrayList<>();
-            for (TextPairFile.Pair p : pairs) {
-                Encoding e = tokenizer.encode(p.textA(), p.textB());
-                examples.add(new TokenizedExample(e.inputIds(), e.tokenTypeIds(), -1, Float.NaN));
-            }
-            Evaluator.Predictions predictions;
-            try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
-                predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
-            }
-            int broken = predictions.firstNonFinite();
-            if (broken >= 0) {
-                throw UserError.at(inputName(), pairs.get(broken).line(), nonFinite(taskSpec, predictions));
-            }
             PrintWriter out = spec.commandLine().getOut();
-            for (float[] output : predictions.outputs()) {
-                out.println(JSON.writeValueAsString(line(taskSpec, output)));
+            // In chunks, as lines arrive: the first predictions are printed while stdin is still open, and a
+            // huge input is never held whole. A chunk ends at CHUNK_LINES lines or when no more input is there yet.
+            int chunkLines = (int) Math.min(Integer.MAX_VALUE, Math.max(CHUNK_LINES, 16L * batchSize));
+            try (TextInput.Stream lines = textInput.open(input, taskSpec.textFields())) {
+                List<TextPairFile.Pair> chunk = new ArrayList<>();
+                for (TextPairFile.Pair p = null; ; ) {
+                    try {
+                        p = lines.next();
+                        if (p != null) {
+                            checkShape(taskSpec, p);
+                        }
+                    } catch (UserError e) {
+                        predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out); // every line before the bad one
+                        throw e;
+                    }
+                    if (p != null) {
+                        chunk.add(p);
+                    }
+                    if (!chunk.isEmpty() && (p == null || chunk.size() >= chunkLines || !lines.ready())) {
+                        predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out);
+                        chunk.clear();
+                    }
+                    if (p == null) {
+                        break;
+                    }
+                }
             }
-            out.flush();
         }
         return 0;
     }
 
+    /** Lines per chunk of --input, or 16 batches if more (as encode): bounds memory; batches form within a chunk. */
+    static final int CHUNK_LINES = 256;
+
+    /**
+     * Predicts {@code pairs} and prints a line for each, in order. An output that is NaN or infinite is an
+     * error naming its input line, printed after the lines before it.
+     */
+    private void predictAndPrint(LoadedCheckpoint ckpt, TaskSpec taskSpec, BertTokenizer tokenizer,
+                                 List<TextPairFile.Pair> pairs, Device dev, PrintWriter out) throws Exception {
+        if (pairs.isEmpty()) {
+            return;
+        }
+        List<TokenizedExample> examples = new ArrayList<>(pairs.size());
+        for (TextPairFile.Pair p : pairs) {
+            Encoding e = tokenizer.encode(p.textA(), p.textB());
+            examples.add(new TokenizedExample(e.inputIds(), e.tokenTypeIds(), -1, Float.NaN));
+        }
+        Evaluator.Predictions predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev);
+        int broken = predictions.firstNonFinite();
+        int printable = broken >= 0 ? broken : pairs.size();
+        for (int i = 0; i < printable; i++) {
+            out.println(JSON.writeValueAsString(line(taskSpec, predictions.outputs()[i])));
+        }
+        out.flush();
+        if (broken >= 0) {
+            throw UserError.at(inputName(), pairs.get(broken).line(), nonFinite(taskSpec, predictions));
+        }
+    }
+
     /** A head trained on sentence pairs gets pairs, one trained on single sentences gets those. */
-    private void checkShape(TaskSpec task, List<TextPairFile.Pair> pairs) {
+    private void checkShape(TaskSpec task, TextPairFile.Pair p) {
         String name = inputName();
         boolean jsonl = textInput.isJsonLines(input);
-        for (TextPairFile.Pair p : pairs) {
-            if (task.isPair() && p.textB() == null) {
-                throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "
-                        + (jsonl ? "text_a and text_b" : "text_a<TAB>text_b") + "; this line has only text_a");
-            }
-            if (!task.isPair() && p.textB() != null) {
-                throw UserError.at(name, p.line(), task.name() + " takes one sentence, text_a; this line also has text_b"
-                        + (jsonl ? "" : " (after a tab)"));
-            }
+        if (task.isPair() && p.textB() == null) {
+            throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "
+                    + (jsonl ? "text_a and text_b" : "text_a<TAB>text_b") + "; this line has only text_a");
+        }
+        if (!task.isPair() && p.textB() != null) {
+            throw UserError.at(name, p.line(), task.name() + " takes one sentence, text_a; this line also has text_b"
+                    + (jsonl ? "" : " (after a tab)"));
         }
     }
 

@@ -213,6 +213,59 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void predictFromStdinPrintsBeforeStdinCloses() throws Exception {
+        List<String> sentences = List.of("a great film", "the plot was boring", "fun", "so dull and boring");
+        List<String> fromFile = TinyRuns.predict(dir, run.resolve("best"), "sst2", String.join("\n", sentences) + "\n");
+        java.io.PipedOutputStream feed = new java.io.PipedOutputStream();
+        java.io.PipedInputStream stdin = new java.io.PipedInputStream(feed, 1 << 16);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        java.io.InputStream systemIn = System.in;
+        int[] code = {-1};
+        Thread predict;
+        System.setIn(stdin);
+        try {
+            predict = new Thread(() -> code[0] = Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                    "predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2", "--input", "-", "--device", "cpu"));
+            predict.start();
+            feed.write((sentences.get(0) + "\n" + sentences.get(1) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            feed.flush();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (out.toString().lines().count() < 2 && System.nanoTime() < deadline && predict.isAlive()) {
+                Thread.sleep(50);
+            }
+            assertEquals(2, out.toString().lines().count(), "the first lines' predictions, while stdin is still open: " + err);
+            feed.write((sentences.get(2) + "\n" + sentences.get(3) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            feed.close();
+            predict.join(60_000);
+        } finally {
+            feed.close();
+            System.setIn(systemIn);
+        }
+        assertEquals(0, code[0], err.toString());
+        List<String> streamed = out.toString().lines().toList();
+        assertEquals(4, streamed.size(), streamed.toString());
+        for (int i = 0; i < 4; i++) {
+            JsonNode a = JSON.readTree(streamed.get(i));
+            JsonNode b = JSON.readTree(fromFile.get(i));
+            assertEquals(b.get("label_id").asInt(), a.get("label_id").asInt());
+            assertEquals(b.get("probs").get(0).asDouble(), a.get("probs").get(0).asDouble(), 1e-5);
+        }
+    }
+
+    @Test
+    void aBadInputLineStopsPredictAfterPrintingTheLinesBeforeIt() throws Exception {
+        Path in = dir.resolve("bad-third-line.txt");
+        Files.writeString(in, "a great film\nthe plot was boring\na pair\tfor a single-sentence head\nfun\n");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--input", in.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: " + in + ":3: sst2 takes one sentence"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals(2, r.out().lines().count(), "lines 1 and 2 are predicted: " + r.out());
+    }
+
+    @Test
     void evalDefaultsToTheTrainingDataAndPredictAsksWhichHead() throws Exception {
         CliRunner r = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--json", "--device", "cpu");
         assertEquals(0, r.exitCode(), r.err());
@@ -315,7 +368,7 @@ class InferenceCommandsTest {
         assertEquals(2, r.exitCode(), r.err());
         assertEquals("mtl4j: error: " + pairsForSst2 + ":2: sst2 takes one sentence, text_a; this line also has text_b (after a tab)",
                 r.err().strip());
-        assertEquals("", r.out());
+        assertEquals(1, r.out().lines().count(), "line 1, before the bad line, is predicted: " + r.out());
 
         Path singleForQqp = Files.writeString(dir.resolve("single.jsonl"),
                 "{\"text_a\": \"is a dog a cat\", \"text_b\": \"is a cat a dog\"}\n{\"text_a\": \"is a dog a cat\"}\n");
