@@ -213,6 +213,18 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void glueSubmissionRefusesATestFileWhereOnlySomeRowsHaveAnIdx() throws Exception {
+        Path glue = testSplits("glue-some-idx", List.of("{\"sentence\": \"a great film\", \"label\": -1, \"idx\": 4}",
+                "{\"sentence\": \"dull\", \"label\": -1}"));
+        Path out = dir.resolve("submission-some-idx");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: sst2 test split: 1 of 2 rows have no idx/index"), r.err());
+        assertFalse(Files.exists(out.resolve("SST-2.tsv")));
+    }
+
+    @Test
     void predictFromStdinPrintsBeforeStdinCloses() throws Exception {
         List<String> sentences = List.of("a great film", "the plot was boring", "fun", "so dull and boring");
         List<String> fromFile = TinyRuns.predict(dir, run.resolve("best"), "sst2", String.join("\n", sentences) + "\n");
