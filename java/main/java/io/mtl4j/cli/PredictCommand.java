@@ -47,11 +47,16 @@ import java.util.concurrent.Callable;
                 "'-' reads stdin (as text lines; --input-format jsonl for JSON lines).",
                 "A .jsonl may name its texts by the task's own fields instead (sentence; premise/hypothesis; ...),",
                 "so a GLUE data file reads as is. Every line is one input: a blank line is an error, not skipped.",
+                "Predictions are printed in chunks as input arrives (stdin: as soon as lines are there). A bad line",
+                "stops predict with an error naming it; the predictions of the lines before it are printed already.",
                 "",
                 "--glue-submission DIR instead writes the GLUE leaderboard TSVs of the task's test split(s),",
                 "read from --data; without --task, of every GLUE head of the checkpoint. MNLI gives MNLI-m.tsv,",
                 "MNLI-mm.tsv and AX.tsv: the diagnostic set, predicted by the MNLI head, read from",
                 "DIR/ax/test.jsonl, DIR/diagnostic/diagnostic.tsv or the hub (without it, a warning).",
+                "Nothing is overwritten: a TSV this run would write that exists in DIR already stops it, before",
+                "predicting. Other files in DIR stay, so runs for different tasks may fill one DIR.",
+                "A row's index is its own (idx; the GLUE TSVs' index column), else its position in the test file.",
                 "",
                 "Examples:",
                 "  echo 'a gripping , funny film .' | mtl4j predict --checkpoint runs/mtl/best --task sst2 --input -",
@@ -108,43 +113,78 @@ public final class PredictCommand implements Callable<Integer> {
                 return 0;
             }
             TaskSpec taskSpec = ckpt.task(taskName(ckpt));
-            List<TextPairFile.Pair> pairs = textInput.read(input, taskSpec.textFields());
-            checkShape(taskSpec, pairs);
-            List<TokenizedExample> examples = new ArrayList<>();
-            for (TextPairFile.Pair p : pairs) {
-                Encoding e = tokenizer.encode(p.textA(), p.textB());
-                examples.add(new TokenizedExample(e.inputIds(), e.tokenTypeIds(), -1, Float.NaN));
-            }
-            Evaluator.Predictions predictions;
-            try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
-                predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev, bar::step);
-            }
-            int broken = predictions.firstNonFinite();
-            if (broken >= 0) {
-                throw UserError.at(inputName(), pairs.get(broken).line(), nonFinite(taskSpec, predictions));
-            }
             PrintWriter out = spec.commandLine().getOut();
-            for (float[] output : predictions.outputs()) {
-                out.println(JSON.writeValueAsString(line(taskSpec, output)));
+            // In chunks, as lines arrive: the first predictions are printed while stdin is still open, and a
+            // huge input is never held whole. A chunk ends at CHUNK_LINES lines or when no more input is there yet.
+            int chunkLines = (int) Math.min(Integer.MAX_VALUE, Math.max(CHUNK_LINES, 16L * batchSize));
+            try (TextInput.Stream lines = textInput.open(input, taskSpec.textFields())) {
+                List<TextPairFile.Pair> chunk = new ArrayList<>();
+                for (TextPairFile.Pair p = null; ; ) {
+                    try {
+                        p = lines.next();
+                        if (p != null) {
+                            checkShape(taskSpec, p);
+                        }
+                    } catch (UserError e) {
+                        predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out); // every line before the bad one
+                        throw e;
+                    }
+                    if (p != null) {
+                        chunk.add(p);
+                    }
+                    if (!chunk.isEmpty() && (p == null || chunk.size() >= chunkLines || !lines.ready())) {
+                        predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out);
+                        chunk.clear();
+                    }
+                    if (p == null) {
+                        break;
+                    }
+                }
             }
-            out.flush();
         }
         return 0;
     }
 
+    /** Lines per chunk of --input, or 16 batches if more (as encode): bounds memory; batches form within a chunk. */
+    static final int CHUNK_LINES = 256;
+
+    /**
+     * Predicts {@code pairs} and prints a line for each, in order. An output that is NaN or infinite is an
+     * error naming its input line, printed after the lines before it.
+     */
+    private void predictAndPrint(LoadedCheckpoint ckpt, TaskSpec taskSpec, BertTokenizer tokenizer,
+                                 List<TextPairFile.Pair> pairs, Device dev, PrintWriter out) throws Exception {
+        if (pairs.isEmpty()) {
+            return;
+        }
+        List<TokenizedExample> examples = new ArrayList<>(pairs.size());
+        for (TextPairFile.Pair p : pairs) {
+            Encoding e = tokenizer.encode(p.textA(), p.textB());
+            examples.add(new TokenizedExample(e.inputIds(), e.tokenTypeIds(), -1, Float.NaN));
+        }
+        Evaluator.Predictions predictions = Evaluator.predict(ckpt.model(), taskSpec.name(), examples, batchSize, dev);
+        int broken = predictions.firstNonFinite();
+        int printable = broken >= 0 ? broken : pairs.size();
+        for (int i = 0; i < printable; i++) {
+            out.println(JSON.writeValueAsString(line(taskSpec, predictions.outputs()[i])));
+        }
+        out.flush();
+        if (broken >= 0) {
+            throw UserError.at(inputName(), pairs.get(broken).line(), nonFinite(taskSpec, predictions));
+        }
+    }
+
     /** A head trained on sentence pairs gets pairs, one trained on single sentences gets those. */
-    private void checkShape(TaskSpec task, List<TextPairFile.Pair> pairs) {
+    private void checkShape(TaskSpec task, TextPairFile.Pair p) {
         String name = inputName();
         boolean jsonl = textInput.isJsonLines(input);
-        for (TextPairFile.Pair p : pairs) {
-            if (task.isPair() && p.textB() == null) {
-                throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "
-                        + (jsonl ? "text_a and text_b" : "text_a<TAB>text_b") + "; this line has only text_a");
-            }
-            if (!task.isPair() && p.textB() != null) {
-                throw UserError.at(name, p.line(), task.name() + " takes one sentence, text_a; this line also has text_b"
-                        + (jsonl ? "" : " (after a tab)"));
-            }
+        if (task.isPair() && p.textB() == null) {
+            throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "
+                    + (jsonl ? "text_a and text_b" : "text_a<TAB>text_b") + "; this line has only text_a");
+        }
+        if (!task.isPair() && p.textB() != null) {
+            throw UserError.at(name, p.line(), task.name() + " takes one sentence, text_a; this line also has text_b"
+                    + (jsonl ? "" : " (after a tab)"));
         }
     }
 
@@ -228,6 +268,13 @@ public final class PredictCommand implements Callable<Integer> {
             throw new UserError("--glue-submission " + submission + " is a file, not a directory");
         }
         io.mtl4j.util.Files2.requireCreatableDirectory(submission);
+        // No saved work is overwritten: a file this run would write that already exists stops it here,
+        // before anything is read or predicted. Other files in DIR (another task's, from another run) stay.
+        List<String> known = new ArrayList<>();
+        for (TaskSpec taskSpec : tasks) {
+            known.addAll(taskSpec.name().equals("mnli") ? List.of("MNLI-m", "MNLI-mm") : List.of(GLUE_FILES.get(taskSpec.name())));
+        }
+        refuseExisting(known);
         // Every split of every task is read before anything is predicted (a missing file fails fast),
         // and predicted before any file is written: a missing test_mismatched must not leave
         // MNLI-m.tsv alone, a submission that looks complete.
@@ -240,14 +287,16 @@ public final class PredictCommand implements Callable<Integer> {
             TaskData td = TaskData.load(taskSpec, source, splits, List.of(), tokenizer, cache, BadRowPolicy.ERROR);
             for (String split : splits) {
                 String name = mnli ? (split.equals("test_matched") ? "MNLI-m" : "MNLI-mm") : GLUE_FILES.get(taskSpec.name());
-                planned.add(new SubmissionFile(name, taskSpec, taskSpec.name(), td.splits().get(split)));
+                planned.add(new SubmissionFile(name, taskSpec, taskSpec.name(), td.splits().get(split),
+                        td.rowIndexes().get(split)));
             }
             if (mnli) {
                 // The leaderboard also wants AX.tsv: the MNLI head's predictions on the diagnostic set.
                 TaskSpec diagnostic = TaskRegistry.glueDiagnostic();
                 try {
                     TaskData ax = TaskData.load(diagnostic, source, List.of("test"), List.of(), tokenizer, cache, BadRowPolicy.ERROR);
-                    planned.add(new SubmissionFile("AX", diagnostic, "mnli", ax.splits().get("test")));
+                    planned.add(new SubmissionFile("AX", diagnostic, "mnli", ax.splits().get("test"),
+                            ax.rowIndexes().get("test")));
                 } catch (MissingSplitError e) {
                     spec.commandLine().getErr().println("warning: AX.tsv not written, the leaderboard needs it too: " + e.getMessage());
                     Path stale = submission.resolve("AX.tsv");
@@ -258,9 +307,14 @@ public final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
+        // AX.tsv is only known to be written once its data is found; checked still before predicting.
+        refuseExisting(planned.stream().map(SubmissionFile::name).toList());
+        List<long[]> indexes = planned.stream().map(PredictCommand::indexes).toList(); // checked before predicting
         Map<Path, String> files = new LinkedHashMap<>();
-        for (SubmissionFile f : planned) {
-            files.put(submission.resolve(f.name() + ".tsv"), predictionsTsv(ckpt, f.task(), f.head(), f.examples(), dev));
+        for (int k = 0; k < planned.size(); k++) {
+            SubmissionFile f = planned.get(k);
+            files.put(submission.resolve(f.name() + ".tsv"),
+                    predictionsTsv(ckpt, f.task(), f.head(), f.examples(), indexes.get(k), dev));
         }
         Files.createDirectories(submission);
         for (Map.Entry<Path, String> f : files.entrySet()) {
@@ -270,13 +324,46 @@ public final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    /** A GLUE submission file to write: {@code name}.tsv, the {@code head}'s predictions on a test split of {@code task}. */
-    private record SubmissionFile(String name, TaskSpec task, String head, List<TokenizedExample> examples) {
+    /** Fails, naming them, if any of the submission files {@code names} (without .tsv) already exists in DIR. */
+    private void refuseExisting(List<String> names) {
+        List<String> existing = names.stream().map(n -> submission.resolve(n + ".tsv"))
+                .filter(Files::exists).map(Path::toString).toList();
+        if (!existing.isEmpty()) {
+            throw new UserError((existing.size() == 1 ? existing.get(0) + " already exists" : String.join(", ", existing)
+                    + " already exist") + "; nothing was overwritten: remove "
+                    + (existing.size() == 1 ? "it" : "them") + " or give --glue-submission another directory");
+        }
     }
 
-    /** One GLUE submission file: {@code index<TAB>prediction} rows, in the split's order, by {@code head}. */
+    /** A GLUE submission file to write: {@code name}.tsv, the {@code head}'s predictions on a test split of {@code task}. */
+    private record SubmissionFile(String name, TaskSpec task, String head, List<TokenizedExample> examples,
+                                  long[] rowIndexes) {
+    }
+
+    /**
+     * The index column of a submission file: each row's own index (idx, GLUE's index column) when the
+     * test file gives one for every row, else the row's position. Some rows with one and some without
+     * is an error: positions would silently mislabel the rows that have one.
+     */
+    private static long[] indexes(SubmissionFile f) {
+        long[] own = f.rowIndexes();
+        long missing = java.util.Arrays.stream(own).filter(i -> i < 0).count();
+        if (missing == own.length) {
+            long[] positions = new long[own.length];
+            java.util.Arrays.setAll(positions, i -> i);
+            return positions;
+        }
+        if (missing > 0) {
+            throw new UserError(f.task().name() + " test split: " + missing + " of " + own.length + " rows have no"
+                    + " idx/index (an integer) while the others do; give every row one, or none (then rows are numbered"
+                    + " by position)");
+        }
+        return own;
+    }
+
+    /** One GLUE submission file: {@code index<TAB>prediction} rows, in the split's order, by {@code head}; index from {@code indexes}. */
     private String predictionsTsv(LoadedCheckpoint ckpt, TaskSpec taskSpec, String head, List<TokenizedExample> examples,
-                                  Device dev) {
+                                  long[] indexes, Device dev) {
         Evaluator.Predictions predictions;
         try (ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), examples.size())) {
             predictions = Evaluator.predict(ckpt.model(), head, examples, batchSize, dev, bar::step);
@@ -291,7 +378,7 @@ public final class PredictCommand implements Callable<Integer> {
             String prediction = taskSpec.isRegression()
                     ? String.format(Locale.ROOT, "%.3f", Math.max(0, Math.min(5, predictions.outputs()[i][0])))
                     : glueLabel(taskSpec, labels[i]);
-            sb.append(i).append('\t').append(prediction).append('\n');
+            sb.append(indexes[i]).append('\t').append(prediction).append('\n');
         }
         return sb.toString();
     }

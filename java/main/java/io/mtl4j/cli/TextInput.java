@@ -46,6 +46,91 @@ final class TextInput {
         return pairs;
     }
 
+    /**
+     * Opens {@code input} ('-' for stdin) to read line by line, as lines arrive: {@link #read}'s lines and
+     * errors, each error when its line is reached. Close it to close the file (stdin stays open).
+     */
+    Stream open(String input, List<String> taskFields) {
+        String f = format.toLowerCase(Locale.ROOT);
+        if (!List.of("auto", "text", "jsonl").contains(f)) {
+            throw new UserError("--input-format must be auto, text or jsonl, got '" + format + "'");
+        }
+        boolean stdin = input.equals("-");
+        boolean jsonl = isJsonLines(input);
+        String name = stdin ? "<stdin>" : Path.of(input).toString();
+        java.io.InputStream in;
+        if (stdin) {
+            in = System.in;
+        } else {
+            Path file = Path.of(input);
+            if (!java.nio.file.Files.exists(file)) {
+                throw new UserError(file + ": input file not found");
+            }
+            if (java.nio.file.Files.isDirectory(file)) {
+                throw new UserError(file + ": is a directory, not an input file");
+            }
+            try {
+                in = java.nio.file.Files.newInputStream(file);
+            } catch (IOException e) {
+                throw new UserError(file + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
+            }
+        }
+        return new Stream(new TextPairFile.Lines(in, name, jsonl, taskFields), stdin ? null : in, name,
+                f.equals("auto") && !jsonl, stdin);
+    }
+
+    /** An opened --input: {@link #next} gives its lines one at a time. */
+    static final class Stream implements AutoCloseable {
+        private final TextPairFile.Lines lines;
+        private final java.io.InputStream toClose;
+        private final String name;
+        private final boolean checkFirstIsNotJson;
+        private final boolean stdin;
+        private boolean first = true;
+
+        private Stream(TextPairFile.Lines lines, java.io.InputStream toClose, String name, boolean checkFirstIsNotJson,
+                       boolean stdin) {
+            this.lines = lines;
+            this.toClose = toClose;
+            this.name = name;
+            this.checkFirstIsNotJson = checkFirstIsNotJson;
+            this.stdin = stdin;
+        }
+
+        /** The next line, waiting for it; null at the end. A bad line is a {@link UserError} naming it. */
+        TextPairFile.Pair next() {
+            TextPairFile.Pair p;
+            try {
+                p = lines.next();
+            } catch (IOException e) {
+                // e.g. '--input - < somedir': EISDIR
+                throw new UserError(name + ": cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
+            }
+            if (first && p != null && checkFirstIsNotJson && p.textB() == null && isJsonObject(p.textA())) {
+                throw UserError.at(name, p.line(), "this line looks like a JSON object; pass --input-format jsonl to"
+                        + " read JSON lines" + (stdin ? " from stdin" : "") + ", or --input-format text to take it as text");
+            }
+            first = false;
+            return p;
+        }
+
+        /** Whether another line may be read now without waiting for more input. */
+        boolean ready() {
+            return lines.ready();
+        }
+
+        @Override
+        public void close() {
+            if (toClose != null) {
+                try {
+                    toClose.close();
+                } catch (IOException e) {
+                    // read to the end or failed already; nothing left to lose
+                }
+            }
+        }
+    }
+
     /** Whether {@code text} is a JSON object, not merely a sentence that starts with a brace. */
     private static boolean isJsonObject(String text) {
         if (!text.strip().startsWith("{")) {

@@ -14,6 +14,7 @@ final class DelimitedRows {
     private final int textA;
     private final int textB;   // -1 for single-text tasks
     private final int label;   // -1 if the file has no label column
+    private int index = -1;    // the row's own index column (GLUE's 'index', HF's 'idx'), -1 if none
     private final ExampleBuilder builder;
 
     DelimitedRows(int fieldCount, int textA, int textB, int label, TaskSpec task, String split) {
@@ -43,7 +44,9 @@ final class DelimitedRows {
         if (l < 0 && TaskSpec.isLabeledSplit(split)) {
             throw new BadRow("header has no label column '" + labelCol + "' (columns: " + String.join(", ", header) + ")");
         }
-        return new DelimitedRows(header.size(), a, b, l, task, split);
+        DelimitedRows rows = new DelimitedRows(header.size(), a, b, l, task, split);
+        rows.index = header.contains("index") ? header.indexOf("index") : header.indexOf("idx");
+        return rows;
     }
 
     private static int column(List<String> header, String name) throws BadRow {
@@ -59,6 +62,6 @@ final class DelimitedRows {
             throw new BadRow("expected " + fieldCount + " fields, found " + fields.size());
         }
         return builder.build(fields.get(textA), textB < 0 ? null : fields.get(textB),
-                label < 0 ? null : fields.get(label), line);
+                label < 0 ? null : fields.get(label), line, index < 0 ? null : fields.get(index));
     }
 }

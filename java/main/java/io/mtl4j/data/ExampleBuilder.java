@@ -62,6 +62,42 @@ final class ExampleBuilder {
      * @param label null (absent), a {@link Number} or a {@link String}
      */
     Example build(String textA, String textB, Object label, long line) throws BadRow {
+        return build(textA, textB, label, line, null);
+    }
+
+    /** Whether rows of this split carry their own index (test splits: GLUE submissions need it). */
+    boolean readsIndex() {
+        return !labeledSplit;
+    }
+
+    /**
+     * Like {@link #build(String, String, Object, long)}, with the row's own index ({@code idx}/{@code index}
+     * field: null if absent, a {@link Number} or a {@link String}); kept in unlabeled splits only, where a
+     * value that is no non-negative integer is no index (the row's position stands in for it).
+     */
+    Example build(String textA, String textB, Object label, long line, Object index) throws BadRow {
+        Example e = buildRow(textA, textB, label, line);
+        long i = labeledSplit ? Example.NO_INDEX : index(index);
+        return i == Example.NO_INDEX ? e : new Example(e.textA(), e.textB(), e.label(), e.score(), line, i);
+    }
+
+    private static long index(Object index) {
+        if (index instanceof Long || index instanceof Integer) {
+            long v = ((Number) index).longValue();
+            return v >= 0 ? v : Example.NO_INDEX;
+        }
+        if (index instanceof String s) {
+            try {
+                long v = Long.parseLong(s.trim());
+                return v >= 0 ? v : Example.NO_INDEX;
+            } catch (NumberFormatException e) {
+                return Example.NO_INDEX;
+            }
+        }
+        return Example.NO_INDEX;
+    }
+
+    private Example buildRow(String textA, String textB, Object label, long line) throws BadRow {
         checkText(textA, task.textFields().get(0));
         if (task.isPair()) {
             checkText(textB, task.textFields().get(1));

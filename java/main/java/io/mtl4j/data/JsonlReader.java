@@ -22,7 +22,7 @@ import java.util.Set;
 /**
  * JSON Lines in the Hugging Face {@code datasets} schema: one object per line with the task's
  * text fields and its label field (an id, -1 for unlabeled; label names are accepted too).
- * Other fields (e.g. {@code idx}) are ignored. Empty lines are not rows and are ignored. A key
+ * Other fields are ignored, but for a test split's {@code idx}, the row's own index. Empty lines are not rows and are ignored. A key
  * repeated within an object makes the row bad.
  */
 final class JsonlReader implements SplitReader {
@@ -77,7 +77,9 @@ final class JsonlReader implements SplitReader {
         }
         String a = text(node, task.textFields().get(0));
         String b = task.isPair() ? text(node, task.textFields().get(1)) : null;
-        return builder.build(a, b, label(node.get(task.labelField())), line.number());
+        JsonNode idx = builder.readsIndex() ? node.get("idx") : null;
+        Object index = idx == null || !idx.isIntegralNumber() || !idx.canConvertToLong() ? null : (Object) idx.longValue();
+        return builder.build(a, b, label(node.get(task.labelField())), line.number(), index);
     }
 
     /** Which key of {@code text} repeats within one object, and where; null if none does. */

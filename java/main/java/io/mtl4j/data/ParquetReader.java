@@ -29,7 +29,8 @@ import org.apache.parquet.schema.Type;
 /**
  * Parquet files as published on the Hugging Face hub (e.g. {@code nyu-mll/glue}:
  * {@code sst2/train-00000-of-00001.parquet} with columns {@code sentence: string, label: int64,
- * idx: int32}). Reads only the task's text and label columns. Text columns must be strings
+ * idx: int32}). Reads only the task's text and label columns (and in a test split an integer
+ * {@code idx}, the row's own index). Text columns must be strings
  * (decoded as strict UTF-8); the label column an integer, a float (regression) or a string
  * (label name). "Line" numbers are 1-based row numbers.
  */
@@ -56,6 +57,16 @@ final class ParquetReader implements SplitReader {
             if (label != null) {
                 wanted.add(label);
             }
+            Type idx = builder.readsIndex() && schema.containsField("idx") && !task.textFields().contains("idx")
+                    && !"idx".equals(task.labelField()) ? schema.getType("idx") : null;
+            if (idx != null && (!idx.isPrimitive() || idx.isRepetition(Type.Repetition.REPEATED)
+                    || !(idx.asPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.INT32
+                    || idx.asPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.INT64))) {
+                idx = null; // not an integer index: the row's position stands in for it
+            }
+            if (idx != null) {
+                wanted.add(idx);
+            }
             MessageType projection = new MessageType(schema.getName(), wanted);
             reader.setRequestedSchema(projection);
             MessageColumnIO io = new ColumnIOFactory().getColumnIO(projection, schema);
@@ -71,7 +82,8 @@ final class ParquetReader implements SplitReader {
                     try {
                         String a = string(g, task.textFields().get(0), utf8);
                         String b = task.isPair() ? string(g, task.textFields().get(1), utf8) : null;
-                        out.add(builder.build(a, b, label == null ? null : labelValue(g, label), row));
+                        Object index = idx == null || g.getFieldRepetitionCount("idx") == 0 ? null : labelValue(g, idx);
+                        out.add(builder.build(a, b, label == null ? null : labelValue(g, label), row, index));
                     } catch (BadRow e) {
                         errors.reject(row, e.getMessage());
                     }

@@ -75,40 +75,80 @@ public final class TextPairFile {
     /** Like {@link #read(InputStream, String, boolean)}; JSON lines may name their texts by {@code taskFields}. */
     public static List<Pair> read(InputStream in, String name, boolean jsonl, List<String> taskFields) throws IOException {
         List<Pair> pairs = new ArrayList<>();
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        long lineNo = 0;
-        int b;
-        boolean pending = false;
-        java.io.BufferedInputStream buffered = new java.io.BufferedInputStream(in, 1 << 16);
-        while (true) {
-            b = buffered.read();
-            if (b == '\n' || (b < 0 && pending)) {
-                lineNo++;
-                String text = decode(decoder, line.toByteArray(), name, lineNo);
-                if (text.endsWith("\r")) {
-                    text = text.substring(0, text.length() - 1);
-                }
-                if (lineNo == 1 && text.startsWith("\uFEFF")) {
-                    text = text.substring(1);
-                }
-                pairs.add(jsonl ? parseJson(text, name, lineNo, taskFields) : parseTsv(text, name, lineNo));
-                line.reset();
-                pending = false;
-            } else if (b >= 0) {
-                line.write(b);
-                pending = true;
-            }
-            if (b < 0) {
-                break;
-            }
-        }
-        if (pairs.isEmpty()) {
-            throw new UserError(name + ": input is empty");
+        Lines lines = new Lines(in, name, jsonl, taskFields);
+        for (Pair p; (p = lines.next()) != null; ) {
+            pairs.add(p);
         }
         return pairs;
+    }
+
+    /**
+     * The lines of an input one at a time, as they arrive: what {@link #read(InputStream, String, boolean, List)}
+     * reads, for a caller that must not wait for the whole input (stdin) or hold it in memory. Each bad line is an
+     * error naming {@code name:line} when it is reached; an input without lines, at its end.
+     */
+    public static final class Lines {
+        private final java.io.BufferedInputStream in;
+        private final String name;
+        private final boolean jsonl;
+        private final List<String> taskFields;
+        private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private long lineNo;
+        private boolean ended;
+
+        public Lines(InputStream in, String name, boolean jsonl, List<String> taskFields) {
+            this.in = new java.io.BufferedInputStream(in, 1 << 16);
+            this.name = name;
+            this.jsonl = jsonl;
+            this.taskFields = taskFields;
+        }
+
+        /** The next line's pair, blocking until it is complete; null at the end of the input. */
+        public Pair next() throws IOException {
+            if (ended) {
+                return null;
+            }
+            boolean pending = false;
+            while (true) {
+                int b = in.read();
+                if (b == '\n' || (b < 0 && pending)) {
+                    lineNo++;
+                    String text = decode(decoder, line.toByteArray(), name, lineNo);
+                    line.reset();
+                    if (text.endsWith("\r")) {
+                        text = text.substring(0, text.length() - 1);
+                    }
+                    if (lineNo == 1 && text.startsWith("\uFEFF")) {
+                        text = text.substring(1);
+                    }
+                    if (b < 0) {
+                        ended = true;
+                    }
+                    return jsonl ? parseJson(text, name, lineNo, taskFields) : parseTsv(text, name, lineNo);
+                } else if (b >= 0) {
+                    line.write(b);
+                    pending = true;
+                } else {
+                    ended = true;
+                    if (lineNo == 0) {
+                        throw new UserError(name + ": input is empty");
+                    }
+                    return null;
+                }
+            }
+        }
+
+        /** Whether more input can be read now without waiting (for stdin: has it been written yet). */
+        public boolean ready() {
+            try {
+                return !ended && in.available() > 0;
+            } catch (IOException e) {
+                return false;
+            }
+        }
     }
 
     private static String decode(CharsetDecoder decoder, byte[] bytes, String name, long lineNo) {

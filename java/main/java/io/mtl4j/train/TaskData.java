@@ -17,8 +17,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A task's tokenized splits, loaded through the token cache, with the hashes of their files. */
-public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits, Map<String, String> fileHashes) {
+/**
+ * A task's tokenized splits, loaded through the token cache, with the hashes of their files and each
+ * row's own index as its file gives it ({@link io.mtl4j.data.Example#index()}: test splits only, -1 if none).
+ * The indexes are read from the file each time, not cached: the token cache is unchanged by them.
+ */
+public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits, Map<String, String> fileHashes,
+                       Map<String, long[]> rowIndexes) {
     private static final Logger LOG = LogManager.getLogger(TaskData.class);
 
     /** The dev splits of a task: MNLI's matched and mismatched, otherwise validation. */
@@ -51,6 +56,7 @@ public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits
                                 BertTokenizer tokenizer, Path cacheDir, BadRowPolicy policy) {
         Map<String, List<TokenizedExample>> out = new LinkedHashMap<>();
         Map<String, String> hashes = new LinkedHashMap<>();
+        Map<String, long[]> indexes = new LinkedHashMap<>();
         for (String split : splits) {
             SplitData data;
             try {
@@ -82,7 +88,8 @@ public record TaskData(TaskSpec spec, Map<String, List<TokenizedExample>> splits
                     tokenizer.maxLength(), spec, data, new io.mtl4j.tokenize.BertBatchEncoder(tokenizer));
             out.put(split, examples);
             hashes.put(split, data.fileSha256());
+            indexes.put(split, data.examples().stream().mapToLong(io.mtl4j.data.Example::index).toArray());
         }
-        return new TaskData(spec, out, hashes);
+        return new TaskData(spec, out, hashes, indexes);
     }
 }

@@ -134,6 +134,149 @@ class InferenceCommandsTest {
         assertTrue(lines.get(1).matches("0\t[01]") && lines.get(2).matches("1\t[01]"), lines.toString());
     }
 
+    /** A data directory holding only test splits: sst2's, and qqp's. */
+    private static Path testSplits(String name, List<String> sst2) throws Exception {
+        Path glue = dir.resolve(name);
+        Files.createDirectories(glue.resolve("sst2"));
+        Files.createDirectories(glue.resolve("qqp"));
+        Files.write(glue.resolve("sst2/test.jsonl"), sst2);
+        Files.write(glue.resolve("qqp/test.jsonl"), List.of(
+                "{\"question1\": \"is it good\", \"question2\": \"is it great\", \"label\": -1, \"idx\": 0}"));
+        return glue;
+    }
+
+    @Test
+    void glueSubmissionNeverOverwritesAFileItWouldWriteButAddsOtherTasksFiles() throws Exception {
+        Path glue = testSplits("glue-no-overwrite", List.of("{\"sentence\": \"a great film\", \"label\": -1, \"idx\": 0}"));
+        Path out = dir.resolve("submission-no-overwrite");
+        String[] sst2 = {"predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu"};
+        assertEquals(0, CliRunner.run(sst2).exitCode());
+        Files.writeString(out.resolve("SST-2.tsv"), "index\tprediction\n0\t1\n"); // saved work, e.g. another model's
+        java.io.PrintStream systemErr = System.err;
+        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
+        CliRunner again;
+        try {
+            System.setErr(new java.io.PrintStream(progress, true, java.nio.charset.StandardCharsets.UTF_8));
+            again = CliRunner.run(sst2);
+        } finally {
+            System.setErr(systemErr);
+        }
+        assertEquals(2, again.exitCode(), again.err());
+        assertEquals(1, again.err().strip().lines().count(), again.err());
+        assertTrue(again.err().startsWith("mtl4j: error: " + out.resolve("SST-2.tsv") + " already exists")
+                && again.err().contains("nothing was overwritten"), again.err());
+        assertEquals("index\tprediction\n0\t1\n", Files.readString(out.resolve("SST-2.tsv")));
+        assertFalse(progress.toString(java.nio.charset.StandardCharsets.UTF_8).contains("predict"), "refused before predicting");
+
+        // Another task's file into the same directory is how a submission is assembled from several runs.
+        CliRunner qqp = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "qqp",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(0, qqp.exitCode(), qqp.err());
+        assertEquals(2, Files.readAllLines(out.resolve("QQP.tsv")).size());
+        assertEquals("index\tprediction\n0\t1\n", Files.readString(out.resolve("SST-2.tsv")));
+    }
+
+    @Test
+    void glueSubmissionIndexIsEachRowsOwnIdxNotItsPosition() throws Exception {
+        List<String> sentences = List.of("a great film", "the plot was boring", "fun and great", "dull");
+        List<Integer> idx = List.of(7, 3, 0, 12);
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < sentences.size(); i++) {
+            rows.add("{\"sentence\": \"" + sentences.get(i) + "\", \"label\": -1, \"idx\": " + idx.get(i) + "}");
+        }
+        Path glue = testSplits("glue-idx", rows);
+        List<String> expected = new ArrayList<>();
+        List<String> predicted = TinyRuns.predict(dir, run.resolve("best"), "sst2", String.join("\n", sentences) + "\n");
+        for (int i = 0; i < sentences.size(); i++) {
+            expected.add(idx.get(i) + "\t" + JSON.readTree(predicted.get(i)).get("label_id").asInt());
+        }
+        Path out = dir.resolve("submission-idx");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(expected, Files.readAllLines(out.resolve("SST-2.tsv")).subList(1, 5));
+
+        // The original GLUE TSVs: an 'index' column.
+        Path tsv = dir.resolve("glue-tsv-index");
+        Files.createDirectories(tsv.resolve("SST-2"));
+        List<String> lines = new ArrayList<>(List.of("index\tsentence"));
+        for (int i = 0; i < sentences.size(); i++) {
+            lines.add(idx.get(i) + "\t" + sentences.get(i));
+        }
+        Files.write(tsv.resolve("SST-2/test.tsv"), lines);
+        Path outTsv = dir.resolve("submission-tsv-index");
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", tsv.toString(), "--glue-submission", outTsv.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(expected, Files.readAllLines(outTsv.resolve("SST-2.tsv")).subList(1, 5));
+    }
+
+    @Test
+    void glueSubmissionRefusesATestFileWhereOnlySomeRowsHaveAnIdx() throws Exception {
+        Path glue = testSplits("glue-some-idx", List.of("{\"sentence\": \"a great film\", \"label\": -1, \"idx\": 4}",
+                "{\"sentence\": \"dull\", \"label\": -1}"));
+        Path out = dir.resolve("submission-some-idx");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: sst2 test split: 1 of 2 rows have no idx/index"), r.err());
+        assertFalse(Files.exists(out.resolve("SST-2.tsv")));
+    }
+
+    @Test
+    void predictFromStdinPrintsBeforeStdinCloses() throws Exception {
+        List<String> sentences = List.of("a great film", "the plot was boring", "fun", "so dull and boring");
+        List<String> fromFile = TinyRuns.predict(dir, run.resolve("best"), "sst2", String.join("\n", sentences) + "\n");
+        java.io.PipedOutputStream feed = new java.io.PipedOutputStream();
+        java.io.PipedInputStream stdin = new java.io.PipedInputStream(feed, 1 << 16);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        java.io.InputStream systemIn = System.in;
+        int[] code = {-1};
+        Thread predict;
+        System.setIn(stdin);
+        try {
+            predict = new Thread(() -> code[0] = Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                    "predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2", "--input", "-", "--device", "cpu"));
+            predict.start();
+            feed.write((sentences.get(0) + "\n" + sentences.get(1) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            feed.flush();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (out.toString().lines().count() < 2 && System.nanoTime() < deadline && predict.isAlive()) {
+                Thread.sleep(50);
+            }
+            assertEquals(2, out.toString().lines().count(), "the first lines' predictions, while stdin is still open: " + err);
+            feed.write((sentences.get(2) + "\n" + sentences.get(3) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            feed.close();
+            predict.join(60_000);
+        } finally {
+            feed.close();
+            System.setIn(systemIn);
+        }
+        assertEquals(0, code[0], err.toString());
+        List<String> streamed = out.toString().lines().toList();
+        assertEquals(4, streamed.size(), streamed.toString());
+        for (int i = 0; i < 4; i++) {
+            JsonNode a = JSON.readTree(streamed.get(i));
+            JsonNode b = JSON.readTree(fromFile.get(i));
+            assertEquals(b.get("label_id").asInt(), a.get("label_id").asInt());
+            assertEquals(b.get("probs").get(0).asDouble(), a.get("probs").get(0).asDouble(), 1e-5);
+        }
+    }
+
+    @Test
+    void aBadInputLineStopsPredictAfterPrintingTheLinesBeforeIt() throws Exception {
+        Path in = dir.resolve("bad-third-line.txt");
+        Files.writeString(in, "a great film\nthe plot was boring\na pair\tfor a single-sentence head\nfun\n");
+        CliRunner r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2",
+                "--input", in.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: " + in + ":3: sst2 takes one sentence"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals(2, r.out().lines().count(), "lines 1 and 2 are predicted: " + r.out());
+    }
+
     @Test
     void evalDefaultsToTheTrainingDataAndPredictAsksWhichHead() throws Exception {
         CliRunner r = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--json", "--device", "cpu");
@@ -237,7 +380,7 @@ class InferenceCommandsTest {
         assertEquals(2, r.exitCode(), r.err());
         assertEquals("mtl4j: error: " + pairsForSst2 + ":2: sst2 takes one sentence, text_a; this line also has text_b (after a tab)",
                 r.err().strip());
-        assertEquals("", r.out());
+        assertEquals(1, r.out().lines().count(), "line 1, before the bad line, is predicted: " + r.out());
 
         Path singleForQqp = Files.writeString(dir.resolve("single.jsonl"),
                 "{\"text_a\": \"is a dog a cat\", \"text_b\": \"is a cat a dog\"}\n{\"text_a\": \"is a dog a cat\"}\n");

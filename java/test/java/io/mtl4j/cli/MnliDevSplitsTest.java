@@ -117,8 +117,9 @@ class MnliDevSplitsTest {
             List<String> lines = Files.readAllLines(out.resolve(name));
             assertEquals(name.equals("AX.tsv") ? 3 : 4, lines.size(), name + ": " + lines);
             assertEquals("index\tprediction", lines.get(0));
+            List<Integer> idx = name.equals("AX.tsv") ? List.of(2, 0) : List.of(0, 1, 2); // each row's own idx
             for (int i = 1; i < lines.size(); i++) {
-                assertTrue(lines.get(i).matches((i - 1) + "\t(entailment|neutral|contradiction)"), name + ": " + lines.get(i));
+                assertTrue(lines.get(i).matches(idx.get(i - 1) + "\t(entailment|neutral|contradiction)"), name + ": " + lines.get(i));
             }
         }
         List<String> matched = labels(out.resolve("MNLI-m.tsv"));
@@ -147,6 +148,9 @@ class MnliDevSplitsTest {
         assertTrue(r.err().contains("AX.tsv not written") && r.err().contains(glue.resolve("ax/test.jsonl").toString()), r.err());
 
         // An AX.tsv of an earlier prediction would go to the leaderboard beside MNLI files of another model.
+        // (Into a directory without MNLI's files: those this run writes are never overwritten.)
+        out = dir.resolve("submission-with-stale-ax");
+        Files.createDirectories(out);
         Files.writeString(out.resolve("AX.tsv"), "index\tprediction\n0\tneutral\n");
         r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "mnli",
                 "--data", glue.toString(), "--glue-submission", out.toString(), "--device", "cpu");

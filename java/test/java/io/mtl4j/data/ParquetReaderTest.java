@@ -23,6 +23,16 @@ class ParquetReaderTest {
     final TaskSpec sst2 = TaskRegistry.glue().get("sst2");
 
     @Test
+    void aTestSplitsRowsKeepTheirIdxForTheSubmissionFile() throws Exception {
+        Path file = dir.resolve("sst2/test-00000-of-00001.parquet");
+        Files.createDirectories(file.getParent());
+        ParquetFixtures.writeSst2(file, new Object[][] {{"a".getBytes(UTF_8), -1}, {"b".getBytes(UTF_8), -1}});
+        SplitData data = SplitLoader.load(new SplitLocator(dir), sst2, "test", BadRowPolicy.ERROR);
+        assertEquals(List.of(new Example("a", null, -1, Float.NaN, 1, 0), new Example("b", null, -1, Float.NaN, 2, 1)),
+                data.examples());
+    }
+
+    @Test
     void readsHubLayoutParquet() throws Exception {
         Path file = dir.resolve("sst2/train-00000-of-00001.parquet");
         Files.createDirectories(file.getParent());

@@ -43,12 +43,13 @@ class TsvReaderTest {
     @Test
     void colaTrainHasNoHeaderButTestDoes() throws IOException {
         write("CoLA/train.tsv", "gj04\t1\t\tOur friends won't buy this analysis.", "gj04\t0\t*\tThey drank the pub.");
-        write("CoLA/test.tsv", "index\tsentence", "0\tBill whistled past the house.");
+        write("CoLA/test.tsv", "index\tsentence", "5\tBill whistled past the house.");
         SplitData train = load("cola", "train", BadRowPolicy.ERROR);
         assertEquals(new Example("Our friends won't buy this analysis.", null, 1, Float.NaN, 1), train.examples().get(0));
         assertEquals(0, train.examples().get(1).label());
         SplitData test = load("cola", "test", BadRowPolicy.ERROR);
-        assertEquals(new Example("Bill whistled past the house.", null, -1, Float.NaN, 2), test.examples().get(0));
+        assertEquals(new Example("Bill whistled past the house.", null, -1, Float.NaN, 2, 5), test.examples().get(0),
+                "a test row keeps its own index, for the submission file");
     }
 
     @Test
