@@ -117,7 +117,8 @@ public final class PredictCommand implements Callable<Integer> {
             // In chunks, as lines arrive: the first predictions are printed while stdin is still open, and a
             // huge input is never held whole. A chunk ends at CHUNK_LINES lines or when no more input is there yet.
             int chunkLines = (int) Math.min(Integer.MAX_VALUE, Math.max(CHUNK_LINES, 16L * batchSize));
-            try (TextInput.Stream lines = textInput.open(input, taskSpec.textFields())) {
+            try (TextInput.Stream lines = textInput.open(input, taskSpec.textFields());
+                 ProgressBar bar = new ProgressBar("predict " + taskSpec.name(), inputLines())) {
                 List<TextPairFile.Pair> chunk = new ArrayList<>();
                 for (TextPairFile.Pair p = null; ; ) {
                     try {
@@ -126,14 +127,14 @@ public final class PredictCommand implements Callable<Integer> {
                             checkShape(taskSpec, p);
                         }
                     } catch (UserError e) {
-                        predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out); // every line before the bad one
+                        predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out, bar); // every line before the bad one
                         throw e;
                     }
                     if (p != null) {
                         chunk.add(p);
                     }
                     if (!chunk.isEmpty() && (p == null || chunk.size() >= chunkLines || !lines.ready())) {
-                        predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out);
+                        predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out, bar);
                         chunk.clear();
                     }
                     if (p == null) {
@@ -145,6 +146,27 @@ public final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The lines of an --input file (a quick pass over its bytes), for the progress bar; -1 for stdin. */
+    private long inputLines() throws java.io.IOException {
+        if (input.equals("-") || !Files.isRegularFile(Path.of(input))) {
+            return -1;
+        }
+        long lines = 0;
+        int last = '\n';
+        byte[] buffer = new byte[1 << 16];
+        try (java.io.InputStream in = Files.newInputStream(Path.of(input))) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                    }
+                }
+                last = buffer[n - 1];
+            }
+        }
+        return last == '\n' ? lines : lines + 1;
+    }
+
     /** Lines per chunk of --input, or 16 batches if more (as encode): bounds memory; batches form within a chunk. */
     static final int CHUNK_LINES = 256;
 
@@ -153,7 +175,7 @@ public final class PredictCommand implements Callable<Integer> {
      * error naming its input line, printed after the lines before it.
      */
     private void predictAndPrint(LoadedCheckpoint ckpt, TaskSpec taskSpec, BertTokenizer tokenizer,
-                                 List<TextPairFile.Pair> pairs, Device dev, PrintWriter out) throws Exception {
+                                 List<TextPairFile.Pair> pairs, Device dev, PrintWriter out, ProgressBar bar) throws Exception {
         if (pairs.isEmpty()) {
             return;
         }
@@ -169,6 +191,7 @@ public final class PredictCommand implements Callable<Integer> {
             out.println(JSON.writeValueAsString(line(taskSpec, predictions.outputs()[i])));
         }
         out.flush();
+        bar.step(printable);
         if (broken >= 0) {
             throw UserError.at(inputName(), pairs.get(broken).line(), nonFinite(taskSpec, predictions));
         }

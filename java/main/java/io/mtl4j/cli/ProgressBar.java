@@ -21,6 +21,7 @@ public final class ProgressBar implements AutoCloseable {
     private long startDone;
     private String suffix = "";
 
+    /** A bar for {@code total} units; a negative total (not known ahead, as of stdin) shows the count and rate alone. */
     public ProgressBar(String label, long total) {
         this(label, total, System.err, stderrIsATerminal());
     }
@@ -54,7 +55,7 @@ public final class ProgressBar implements AutoCloseable {
         done += n;
         long now = System.nanoTime();
         long interval = interactive ? 100_000_000L : 5_000_000_000L;
-        if (now - lastDrawNanos >= interval || done >= total) {
+        if (now - lastDrawNanos >= interval || (total >= 0 && done >= total)) {
             lastDrawNanos = now;
             draw(now);
         }
@@ -73,6 +74,12 @@ public final class ProgressBar implements AutoCloseable {
     private void draw(long now) {
         double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
         double rate = (done - startDone) / seconds;
+        if (total < 0) {
+            String line = String.format(Locale.ROOT, "%s %d %.1f/s%s", label, done, rate, suffix.isEmpty() ? "" : " " + suffix);
+            out.print(interactive ? "\r" + line + "\033[K" : line + System.lineSeparator());
+            out.flush();
+            return;
+        }
         double fraction = total > 0 ? Math.min(1.0, (double) done / total) : 0;
         int width = 30;
         int filled = (int) Math.round(fraction * width);

@@ -48,6 +48,15 @@ class ProgressBarTest {
     }
 
     @Test
+    void withoutAKnownTotalItCountsWithoutABarOrEta() {
+        try (ProgressBar bar = new ProgressBar("predict sst2", -1, out, true)) {
+            bar.step(256);
+        }
+        String s = printed();
+        assertTrue(s.matches("(\\rpredict sst2 256 [0-9.]+/s\033\\[K)+\n"), s);
+    }
+
+    @Test
     void durationsReadAsClockTime() {
         assertEquals("0:07", ProgressBar.formatDuration(7));
         assertEquals("12:05", ProgressBar.formatDuration(725));
