@@ -203,7 +203,8 @@ public final class PredictCommand implements Callable<Integer> {
         boolean jsonl = textInput.isJsonLines(input);
         if (task.isPair() && p.textB() == null) {
             throw UserError.at(name, p.line(), task.name() + " takes a sentence pair, "
-                    + (jsonl ? "text_a and text_b" : "text_a<TAB>text_b") + "; this line has only text_a");
+                    + (jsonl ? "text_a and text_b (or " + String.join(" and ", task.textFields()) + ")" : "text_a<TAB>text_b")
+                    + "; this line has only " + (jsonl ? "one of them" : "text_a"));
         }
         if (!task.isPair() && p.textB() != null) {
             throw UserError.at(name, p.line(), task.name() + " takes one sentence, text_a; this line also has text_b"

@@ -387,8 +387,13 @@ class InferenceCommandsTest {
         r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "qqp",
                 "--input", singleForQqp.toString(), "--device", "cpu");
         assertEquals(2, r.exitCode(), r.err());
-        assertEquals("mtl4j: error: " + singleForQqp + ":2: qqp takes a sentence pair, text_a and text_b; this line has only text_a",
-                r.err().strip());
+        assertEquals("mtl4j: error: " + singleForQqp + ":2: qqp takes a sentence pair, text_a and text_b (or question1 and"
+                + " question2); this line has only one of them", r.err().strip());
+        Path onlyQuestion1 = Files.writeString(dir.resolve("question1.jsonl"), "{\"question1\": \"is a dog a cat\"}\n");
+        r = CliRunner.run("predict", "--checkpoint", run.resolve("best").toString(), "--task", "qqp",
+                "--input", onlyQuestion1.toString(), "--device", "cpu");
+        assertTrue(r.err().contains("(or question1 and question2); this line has only one of them"), "the task's own field"
+                + " names, which this line used, are named: " + r.err());
 
         assertEquals(1, TinyRuns.predict(dir, run.resolve("best"), "qqp", "is a dog a cat\tis a cat a dog\n").size());
     }
