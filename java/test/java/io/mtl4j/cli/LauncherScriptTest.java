@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** scripts/mtl4j, the launcher users run, as they run it: from elsewhere, through links, without java. */
@@ -54,5 +55,33 @@ class LauncherScriptTest {
         Result c = run(chained, Map.of(), List.of(), "--help");
         assertEquals(0, c.exitCode(), c.stderr());
         assertTrue(c.stdout().startsWith("Usage: mtl4j"), c.stdout());
+    }
+
+    @Test
+    void saysSoWhenJavaHomeHasNoJava() throws Exception {
+        Result r = run(script(), Map.of("JAVA_HOME", dir.resolve("no-jdk").toString()), List.of("JAVA"), "--help");
+        assertEquals(127, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().startsWith("mtl4j: "), r.stderr());
+        assertTrue(r.stderr().contains("JAVA_HOME"), r.stderr());
+        assertTrue(r.stderr().contains("Java 17"), r.stderr());
+        assertFalse(r.stderr().contains("line "), r.stderr());
+    }
+
+    @Test
+    void saysSoWhenJavaIsNotOnThePath() throws Exception {
+        // a PATH with the tools the script itself needs, but no java
+        Path tools = Files.createDirectories(dir.resolve("tools"));
+        for (String tool : List.of("bash", "env", "dirname", "readlink")) {
+            for (String d : List.of("/usr/bin", "/bin")) {
+                if (Files.isExecutable(Path.of(d, tool)) && !Files.exists(tools.resolve(tool))) {
+                    Files.createSymbolicLink(tools.resolve(tool), Path.of(d, tool));
+                }
+            }
+        }
+        Result r = run(script(), Map.of("PATH", tools.toString()), List.of("JAVA_HOME", "JAVA"), "--help");
+        assertEquals(127, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().startsWith("mtl4j: "), r.stderr());
+        assertTrue(r.stderr().contains("JAVA_HOME"), r.stderr());
+        assertTrue(r.stderr().contains("Java 17"), r.stderr());
     }
 }
