@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -73,7 +74,7 @@ public final class BenchPcgradCommand implements Callable<Integer> {
         }
         out.flush();
         if (!report.agree()) {
-            spec.commandLine().getErr().printf("mtl4j: error: native and naive PCGrad disagree: max relative diff %.3g > %.3g%n",
+            spec.commandLine().getErr().printf(Locale.ROOT, "mtl4j: error: native and naive PCGrad disagree: max relative diff %.3g > %.3g%n",
                     report.maxRelDiff(), PcgradBench.MAX_REL_DIFF);
             return 1;
         }
@@ -101,13 +102,13 @@ public final class BenchPcgradCommand implements Callable<Integer> {
     }
 
     private static void printText(PrintWriter out, PcgradBench.Report r) {
-        out.printf("PCGrad, %d tasks x %d params on %s (%s; LibTorch threads %d), %.0f%% of task pairs conflict%n",
+        out.printf(Locale.ROOT, "PCGrad, %d tasks x %d params on %s (%s; LibTorch threads %d), %.0f%% of task pairs conflict%n",
                 r.tasks(), r.params(), r.device(), Pcgrad.features(), r.threads(), 100 * r.conflictRate());
-        out.printf("  native  %10.2f ms  (median of %d; best %.2f ms: %.2f GB/s for (2T+1)*N*4 bytes)%n", r.nativeMs(),
+        out.printf(Locale.ROOT, "  native  %10.2f ms  (median of %d; best %.2f ms: %.2f GB/s for (2T+1)*N*4 bytes)%n", r.nativeMs(),
                 r.repeats(), r.nativeBestMs(), r.nativeBytesPerSecond() / 1e9);
-        out.printf("  naive   %10.2f ms  (median of %d)%n", r.naiveMs(), r.repeats());
-        out.printf("  copy bandwidth %.2f GB/s (read + write, best copy)%n", r.copyBytesPerSecond() / 1e9);
-        out.printf("  speedup vs naive %.2fx, bandwidth fraction %.2f%n", r.speedupVsNaive(), r.bandwidthFraction());
-        out.printf("  max relative diff native vs naive %.3g (%s)%n", r.maxRelDiff(), r.agree() ? "agree" : "DISAGREE");
+        out.printf(Locale.ROOT, "  naive   %10.2f ms  (median of %d)%n", r.naiveMs(), r.repeats());
+        out.printf(Locale.ROOT, "  copy bandwidth %.2f GB/s (read + write, best copy)%n", r.copyBytesPerSecond() / 1e9);
+        out.printf(Locale.ROOT, "  speedup vs naive %.2fx, bandwidth fraction %.2f%n", r.speedupVsNaive(), r.bandwidthFraction());
+        out.printf(Locale.ROOT, "  max relative diff native vs naive %.3g (%s)%n", r.maxRelDiff(), r.agree() ? "agree" : "DISAGREE");
     }
 }

@@ -23,6 +23,11 @@ import java.io.IOException;
  * <p>The fix: extract every native library of the JavaCPP, OpenBLAS, PyTorch and (for the GPU
  * build) CUDA artifacts into the cache before the first load, so a first run loads exactly as a
  * later one does.
+ *
+ * <p>Also: the CPU build's preset describes the {@code -gpu} build too, and with no
+ * {@code platform.extension} set JavaCPP tries that first, preloading cudart, cupti and friends from
+ * {@code /usr/local/cuda} (wherever a CUDA toolkit is installed) before it falls back to the CPU
+ * natives. Unless the GPU natives are on the classpath, the extension is pinned to none.
  */
 public final class NativeRuntime {
     private static final Logger LOG = LogManager.getLogger(NativeRuntime.class);
@@ -41,9 +46,19 @@ public final class NativeRuntime {
             if (loaded) {
                 return;
             }
+            pinCpuExtension();
             extractAll();
             Loader.load(org.bytedeco.pytorch.global.torch.class);
             loaded = true;
+        }
+    }
+
+    /** Without the -gpu natives, JavaCPP must not try the -gpu preloads (CUDA from the system). */
+    private static void pinCpuExtension() {
+        String property = "org.bytedeco.javacpp.platform.extension";
+        if (System.getProperty(property) == null && NativeRuntime.class.getResource(
+                "/org/bytedeco/pytorch/" + Loader.getPlatform() + "-gpu/") == null) {
+            System.setProperty(property, "");
         }
     }
 

@@ -33,6 +33,23 @@ class BenchPcgradCommandTest {
         assertEquals(speedup, json.get("speedup_vs_naive").asDouble(), 1e-9 * speedup);
     }
 
+    /** Numbers print as everywhere else in mtl4j (Locale.ROOT): a German locale printed "0,37 ms". */
+    @Test
+    void textReportIgnoresTheLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        CliRunner r;
+        try {
+            java.util.Locale.setDefault(java.util.Locale.GERMANY);
+            r = CliRunner.run("bench", "pcgrad", "--tasks", "2", "--params", "1000", "--device", "cpu", "--repeats", "2");
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().matches("(?s).*native +\\d+\\.\\d\\d ms.*"), r.out());
+        assertTrue(r.out().contains("max relative diff native vs naive "), r.out());
+        assertTrue(!r.out().matches("(?s).*\\d,\\d.*"), r.out());
+    }
+
     @Test
     void badArgumentsAreOneLineErrors() {
         CliRunner r = CliRunner.run("bench", "pcgrad", "--tasks", "3", "--params", "10", "--device", "cpu");

@@ -64,4 +64,25 @@ class FirstRunTest {
         assertEquals(0, encode.exitCode(), encode.output());
         assertEquals(1, Files.readAllLines(dir.resolve("out.jsonl")).size());
     }
+
+    /**
+     * The CPU build's LibTorch preset also describes the -gpu build, and JavaCPP tries that first:
+     * it preloaded cudart, cupti and the rest from /usr/local/cuda (present with any CUDA toolkit)
+     * into a process that never uses them, before falling back to the CPU natives.
+     */
+    @Test
+    void cpuBuildLoadsNoCudaLibraries() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                getClass().getResource("/org/bytedeco/pytorch/" + org.bytedeco.javacpp.Loader.getPlatform() + "-gpu/") == null,
+                "a -Pgpu build loads CUDA on purpose");
+        ProcessResult version = runCli(Files.createDirectories(dir.resolve("home")), "--version");
+        assertEquals(0, version.exitCode(), version.output());
+        assertTrue(version.output().contains("CPU build"), version.output());
+        // JavaCPP's debug log names every preload it attempts, whether or not the library exists here.
+        for (String cuda : List.of("cudart", "cublas", "cudnn", "c10_cuda", "torch_cuda", "/usr/local/cuda")) {
+            assertFalse(version.output().contains("Loading library " + cuda) || version.output().contains("Loading " + cuda)
+                    || version.output().matches("(?s).*Loading \\S*" + java.util.regex.Pattern.quote(cuda) + ".*"),
+                    cuda + " was loaded:\n" + version.output());
+        }
+    }
 }
