@@ -97,6 +97,7 @@ public final class EncodeCommand implements Callable<Integer> {
             if (output.equals("-")) {
                 JsonGenerator json = new JsonFactory().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                         .createGenerator(spec.commandLine().getOut());
+                stdout = spec.commandLine().getOut();
                 encodeAll(pairs, tokenizer, encoder, padId, dev, json, progress);
                 return 0;
             }
@@ -109,6 +110,9 @@ public final class EncodeCommand implements Callable<Integer> {
         LOG.info("wrote {}", output);
         return 0;
     }
+
+    /** Standard output when the encodings go there (--output -): checked after each chunk. */
+    private java.io.PrintWriter stdout;
 
     private void encodeAll(List<TextPairFile.Pair> pairs, BertTokenizer tokenizer, BertModel encoder, int padId,
                            Device dev, JsonGenerator json, ProgressBar progress) throws java.io.IOException {
@@ -134,6 +138,10 @@ public final class EncodeCommand implements Callable<Integer> {
             for (int i = 0; i < encodings.size(); i++) {
                 writeLine(json, encodings.get(i), results[i]);
                 json.writeRaw('\n');
+            }
+            json.flush();
+            if (stdout != null && stdout.checkError()) {
+                return; // the reader is gone (| head) or the disk full: Main says which
             }
         }
         json.flush();

@@ -136,6 +136,9 @@ public final class PredictCommand implements Callable<Integer> {
                     if (!chunk.isEmpty() && (p == null || chunk.size() >= chunkLines || !lines.ready())) {
                         predictAndPrint(ckpt, taskSpec, tokenizer, chunk, dev, out, bar);
                         chunk.clear();
+                        if (out.checkError()) {
+                            return 0; // the reader is gone (| head) or the disk full: Main says which
+                        }
                     }
                     if (p == null) {
                         break;

@@ -443,4 +443,50 @@ class InferenceCommandsTest {
                 + "the checkpoint's weights are likely broken", predict.err().strip());
         assertEquals("", predict.out());
     }
+
+    /** A reader that closed the pipe ({@code predict | head -1}) stops predict and encode, not just their output. */
+    @Test
+    void aClosedOutputPipeStopsPredictAndEncodeAtTheNextChunk() throws Exception {
+        Path many = Files.writeString(dir.resolve("many.tsv"), "a fine film\n".repeat(5000)); // 5 chunks of 1024
+        for (String[] args : new String[][]{
+                {"predict", "--checkpoint", run.resolve("best").toString(), "--task", "sst2", "--input", many.toString(),
+                        "--device", "cpu"},
+                {"encode", "--model", run.resolve("best").toString(), "--input", many.toString(), "--output", "-",
+                        "--device", "cpu"}}) {
+            int whole = countingWrites(args, null);
+            java.io.StringWriter err = new java.io.StringWriter();
+            int[] code = new int[1];
+            int attempted = countingWrites(args, c -> code[0] = c);
+            assertEquals(141, code[0], args[0]);
+            assertTrue(attempted < whole / 2, args[0] + " went on writing after the reader left: " + attempted
+                    + " writes tried, " + whole + " for the whole output");
+        }
+    }
+
+    /**
+     * Runs {@code args} with stdout a stream counting its writes; returns the count. With {@code exitCode} given,
+     * every write fails as a closed pipe does and the exit code goes there.
+     */
+    private static int countingWrites(String[] args, java.util.function.IntConsumer exitCode) {
+        int[] writes = {0};
+        java.io.OutputStream stdout = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[]{(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                writes[0]++;
+                if (exitCode != null) {
+                    throw new java.io.IOException("Broken pipe");
+                }
+            }
+        };
+        int code = Main.run(StdoutWriter.over(stdout), new java.io.PrintWriter(new java.io.StringWriter(), true), args);
+        if (exitCode != null) {
+            exitCode.accept(code);
+        }
+        return writes[0];
+    }
 }
