@@ -149,6 +149,9 @@ public final class EvalBench implements Callable<Integer> {
     }
 
     private void checkArguments() {
+        if (threads < 0 || threads > 4096) { // as train's --threads
+            throw new UserError("--threads must be 0 (LibTorch's default) to 4096, got " + threads);
+        }
         if (repeats < 1) {
             throw new UserError("--repeats must be at least 1, got " + repeats);
         }

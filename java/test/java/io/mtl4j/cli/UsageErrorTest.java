@@ -56,6 +56,12 @@ class UsageErrorTest {
     }
 
     @Test
+    void benchEvalThreadsOutOfRangeAreAnError() {
+        assertOneLine("mtl4j: error: --threads must be 0 (LibTorch's default) to 4096, got -1",
+                "bench", "eval", "--model", "m", "--data", "d", "--threads", "-1");
+    }
+
+    @Test
     void evalTasksThatNameNoTaskAreAnError() {
         assertOneLine("mtl4j: error: --tasks ',' names no task; give --tasks t1,t2, or leave it out to score every head"
                 + " of the checkpoint", "eval", "--checkpoint", "c", "--tasks", ",");
