@@ -49,6 +49,13 @@ final class DelimitedRows {
         return rows;
     }
 
+    /** Reads the row's own index from the column {@code name} when the header has no index/idx column but that one. */
+    void indexFrom(List<String> header, String name) {
+        if (index < 0 && name != null) {
+            index = header.indexOf(name);
+        }
+    }
+
     private static int column(List<String> header, String name) throws BadRow {
         int i = header.indexOf(name);
         if (i < 0) {

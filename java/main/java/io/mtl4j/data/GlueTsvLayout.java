@@ -15,7 +15,8 @@ import java.util.Optional;
  *       {@code test_mismatched.tsv}.</li>
  *   <li>CoLA train/dev have no header: 4 columns source, label, original label, sentence.
  *       CoLA test has the header {@code index sentence}.</li>
- *   <li>MRPC: {@code Quality #1 ID #2 ID #1 String #2 String}; QQP: {@code is_duplicate};
+ *   <li>MRPC: {@code Quality #1 ID #2 ID #1 String #2 String}; QQP: {@code is_duplicate}, and its
+ *       index column is {@code id} (test: {@code id question1 question2});
  *       STS-B: {@code score} (10 columns); MNLI: {@code gold_label} (train 12 columns, dev 16).</li>
  *   <li>Test files have no label column. Quotes are literal characters (no CSV quoting).</li>
  *   <li>The diagnostic set (AX, test only) is {@code diagnostic/diagnostic.tsv}, with the header
@@ -61,6 +62,14 @@ record GlueTsvLayout(String dir, String textA, String textB, String label, boole
     static GlueTsvLayout headed(TaskSpec task) {
         return new GlueTsvLayout(null, task.textFields().get(0),
                 task.isPair() ? task.textFields().get(1) : null, task.labelField(), false);
+    }
+
+    /**
+     * The header name of the row's own index column when it is not GLUE's usual {@code index}: QQP's test.tsv
+     * calls it {@code id}. Null for every other layout.
+     */
+    String otherIndexColumn() {
+        return "QQP".equals(dir) ? "id" : null;
     }
 
     /** GLUE's file name for an HF split name: validation is "dev"; a task with one file (AX) has only that. */

@@ -42,6 +42,7 @@ final class TsvReader implements SplitReader {
                 try {
                     rows = DelimitedRows.fromHeader(firstFields, layout.textA(), layout.textB(), layout.label(),
                             task, split);
+                    rows.indexFrom(firstFields, layout.otherIndexColumn());
                 } catch (BadRow e) {
                     throw UserError.at(file, 1, e.getMessage());
                 }

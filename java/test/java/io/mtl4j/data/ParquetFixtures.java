@@ -44,6 +44,39 @@ public final class ParquetFixtures {
         }
     }
 
+    /**
+     * A split of any nyu-mll/glue task as the hub has it: the task's text columns (optional binary UTF8), label
+     * int64 (float for a regression task such as stsb; -1 in test splits) and idx int32. {@code rows}: the texts
+     * in column order, then the label (a Number).
+     */
+    public static void writeGlueSplit(Path file, java.util.List<String> textColumns, boolean floatLabel,
+                                      java.util.List<Object[]> rows) throws IOException {
+        StringBuilder schemaText = new StringBuilder("message schema {");
+        for (String c : textColumns) {
+            schemaText.append(" optional binary ").append(c).append(" (STRING);");
+        }
+        schemaText.append(floatLabel ? " optional float label;" : " optional int64 label;").append(" optional int32 idx; }");
+        MessageType schema = MessageTypeParser.parseMessageType(schemaText.toString());
+        SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+        try (ParquetWriter<Group> w = open(file, schema, CompressionCodecName.UNCOMPRESSED)) {
+            int idx = 0;
+            for (Object[] r : rows) {
+                Group g = groups.newGroup();
+                for (int k = 0; k < textColumns.size(); k++) {
+                    g.add(textColumns.get(k), (String) r[k]);
+                }
+                Number label = (Number) r[textColumns.size()];
+                if (floatLabel) {
+                    g.add("label", label.floatValue());
+                } else {
+                    g.add("label", label.longValue());
+                }
+                g.add("idx", idx++);
+                w.write(g);
+            }
+        }
+    }
+
     static void writeSst2(Path file, Object[][] rows, CompressionCodecName codec) throws IOException {
         SimpleGroupFactory groups = new SimpleGroupFactory(SST2);
         try (ParquetWriter<Group> w = open(file, SST2, codec)) {

@@ -53,6 +53,16 @@ class TsvReaderTest {
     }
 
     @Test
+    void qqpTestKeepsItsOwnIndexFromTheIdColumn() throws IOException {
+        // QQP is the one GLUE TSV whose index column is called 'id' (test.tsv: id, question1, question2).
+        write("QQP/test.tsv", "id\tquestion1\tquestion2", "7\tHow do dogs sleep?\tWhy do cats sleep?",
+                "9\tIs it good?\tIs it great?");
+        SplitData test = load("qqp", "test", BadRowPolicy.ERROR);
+        assertEquals(List.of(7L, 9L), test.examples().stream().map(Example::index).toList(),
+                "a test row keeps its own index, for the submission file");
+    }
+
+    @Test
     void mrpcColumnsByHeaderName() throws IOException {
         write("MRPC/train.tsv", "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String", "1\t702876\t702977\tAmrozi accused.\tReferring to him.");
         Example e = load("mrpc", "train", BadRowPolicy.ERROR).examples().get(0);
