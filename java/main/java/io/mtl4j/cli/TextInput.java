@@ -16,32 +16,13 @@ final class TextInput {
                     + " or auto: by the file's extension (.jsonl, .json), text for stdin. Default: ${DEFAULT-VALUE}.")
     String format;
 
-    /** Reads {@code input} ('-' for stdin); a JSON line may name its texts by {@code taskFields}. */
-    List<TextPairFile.Pair> read(String input, List<String> taskFields) throws IOException {
-        String f = format.toLowerCase(Locale.ROOT);
-        if (!List.of("auto", "text", "jsonl").contains(f)) {
-            throw new UserError("--input-format must be auto, text or jsonl, got '" + format + "'");
-        }
-        boolean stdin = input.equals("-");
-        boolean jsonl = isJsonLines(input);
-        List<TextPairFile.Pair> pairs;
-        if (stdin) {
-            try {
-                pairs = TextPairFile.read(System.in, "<stdin>", jsonl, taskFields);
-            } catch (IOException e) {
-                // e.g. '--input - < somedir': EISDIR
-                throw new UserError("<stdin>: cannot read: " + io.mtl4j.util.IoErrors.reason(e), e);
+    /** Reads all of {@code input} ('-' for stdin); a JSON line may name its texts by {@code taskFields}. */
+    List<TextPairFile.Pair> read(String input, List<String> taskFields) {
+        List<TextPairFile.Pair> pairs = new java.util.ArrayList<>();
+        try (Stream lines = open(input, taskFields)) {
+            for (TextPairFile.Pair p; (p = lines.next()) != null; ) {
+                pairs.add(p);
             }
-        } else {
-            pairs = TextPairFile.read(Path.of(input), taskFields, jsonl);
-        }
-        if (f.equals("auto") && !jsonl && !pairs.isEmpty() && pairs.get(0).textB() == null
-                && isJsonObject(pairs.get(0).textA())) {
-            // Scoring the JSON text itself would give plausible-looking nonsense: on stdin, and in a
-            // file whose name does not say JSON lines (.ndjson, .txt, none).
-            throw UserError.at(stdin ? "<stdin>" : Path.of(input).toString(), pairs.get(0).line(),
-                    "this line looks like a JSON object; pass --input-format jsonl to read JSON lines"
-                            + (stdin ? " from stdin" : "") + ", or --input-format text to take it as text");
         }
         return pairs;
     }
