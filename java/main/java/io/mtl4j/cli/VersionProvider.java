@@ -14,7 +14,7 @@ public final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() throws IOException {
         return new String[]{
-                "mtl4j " + mtl4jVersion(),
+                "mtl4j " + mtl4jVersion() + " (git " + io.mtl4j.train.Provenance.gitSha() + ")",
                 "libtorch " + libtorchVersion() + " (JavaCPP " + Loader.getVersion() + ", "
                         + (Devices.isGpuBuild() ? "CUDA build" : "CPU build") + ", " + Loader.getPlatform() + ")",
                 "devices: " + Devices.describe(),

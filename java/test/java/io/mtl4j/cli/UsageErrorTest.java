@@ -106,6 +106,7 @@ class UsageErrorTest {
             CliRunner r = CliRunner.run(args);
             assertEquals(0, r.exitCode(), String.join(" ", args));
             assertTrue(r.out().startsWith("mtl4j "), r.out());
+            assertTrue(r.out().lines().findFirst().orElseThrow().contains(" (git "), "the commit, for bug reports: " + r.out());
             assertTrue(r.out().contains("libtorch "), r.out());
         }
     }
