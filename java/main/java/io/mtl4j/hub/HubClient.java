@@ -132,6 +132,17 @@ public final class HubClient {
         return cache(repo).snapshotDir(commit);
     }
 
+    /**
+     * The paths of the files directly in {@code dir} of {@code repo} at {@code revision}, from the
+     * hub's tree API (not cached; fails offline).
+     */
+    List<String> listDir(RepoId repo, String revision, String dir) {
+        if (config.offline()) {
+            throw new UserError("cannot list " + dir + " of " + repo + ": offline mode is on (HF_HUB_OFFLINE=1)");
+        }
+        return http.listDir(repo, orMain(revision), dir);
+    }
+
     /** A file in the cache and the commit it belongs to. */
     record CachedFile(String commit, Path path) {
     }

@@ -1,5 +1,7 @@
 package io.mtl4j.hub;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.util.UserError;
 
 import java.io.IOException;
@@ -14,6 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -68,6 +72,32 @@ final class HubHttp {
             throw error(response.statusCode(), response.headers(), url, ref);
         }
         return metadata(response.headers(), url, isRedirect(status), ref);
+    }
+
+    /**
+     * The paths of the files directly in {@code dir} of {@code repo} at {@code revision}, from the
+     * hub's tree API ({@code /api/{models|datasets}/{repo}/tree/{revision}/{dir}}), as
+     * {@code huggingface_hub.list_repo_tree} asks for them. Only the first page is read.
+     */
+    List<String> listDir(RepoId repo, String revision, String dir) {
+        FileRef ref = new FileRef(repo, revision, dir);
+        URI url = URI.create(config.endpoint() + "/api/" + repo.type().cachePrefix() + "/" + repo.id() + "/tree/"
+                + FileRef.encode(revision) + "/" + FileRef.encodePath(dir));
+        HttpResponse<String> response = send(request(url).GET().build(), HttpResponse.BodyHandlers.ofString(), ref);
+        if (response.statusCode() != 200) {
+            throw error(response.statusCode(), response.headers(), url, ref);
+        }
+        List<String> paths = new ArrayList<>();
+        try {
+            for (JsonNode entry : new ObjectMapper().readTree(response.body())) {
+                if ("file".equals(entry.path("type").asText()) && entry.path("path").isTextual()) {
+                    paths.add(entry.path("path").asText());
+                }
+            }
+        } catch (IOException e) {
+            throw new UserError("the hub sent no JSON file list for " + dir + " of " + repo + " (" + strip(url) + ")", e);
+        }
+        return paths;
     }
 
     /**
