@@ -222,12 +222,27 @@ final class HubHttp {
             throw new UserError("the hub sent an unusable ETag '" + etag + "' for " + ref.describe() + " (" + strip(url) + ")");
         }
         long size = longHeader(headers, "X-Linked-Size").orElse(longHeader(headers, "Content-Length").orElse(-1));
-        URI contentUrl = url;
+        URI contentUrl = atCommit(url, ref, commit);
         if (redirected) {
             contentUrl = url.resolve(headers.firstValue("Location").orElseThrow(() -> new UserError(
                     "the hub redirected " + ref.describe() + " without a Location header (" + strip(url) + ")")));
         }
         return new FileMetadata(commit, etag, size, contentUrl, linkedEtag.isPresent());
+    }
+
+    /**
+     * The resolve URL at the commit the lookup resolved the revision to: the bytes of a file
+     * served by the hub itself (not LFS) are then those of that commit even if the branch moves
+     * before the GET, as its etag and snapshot are.
+     */
+    private static URI atCommit(URI url, FileRef ref, Optional<String> commit) {
+        String revisionPart = "/resolve/" + FileRef.encode(ref.revision()) + "/";
+        String s = url.toString();
+        int at = s.indexOf(revisionPart);
+        if (commit.isEmpty() || !RepoCache.isCommitSha(commit.get()) || at < 0) {
+            return url;
+        }
+        return URI.create(s.substring(0, at) + "/resolve/" + commit.get() + "/" + s.substring(at + revisionPart.length()));
     }
 
     /** The one-line error for a failed request, naming the repo, file, revision and URL. */

@@ -56,6 +56,8 @@ final class FakeHub implements AutoCloseable {
     /** Sends this many bytes of CDN content, then stalls for {@link #stallMillis}. */
     volatile int stallAfterBytes = -1;
     volatile long stallMillis;
+    /** Run once, after the next HEAD on a resolve URL has been answered (e.g. to move a branch). */
+    volatile Runnable afterNextHead;
 
     FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
@@ -103,6 +105,11 @@ final class FakeHub implements AutoCloseable {
                 serveTree(exchange, path);
             } else {
                 serveResolve(exchange, path);
+                Runnable hook = afterNextHead;
+                if (hook != null && exchange.getRequestMethod().equals("HEAD")) {
+                    afterNextHead = null;
+                    hook.run();
+                }
             }
         }
     }

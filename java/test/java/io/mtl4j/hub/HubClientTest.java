@@ -135,6 +135,22 @@ class HubClientTest {
     }
 
     @Test
+    void aBranchMovingBetweenLookupAndDownloadDoesNotMixCommits() throws IOException {
+        // A non-LFS file was looked up at main (commit, etag) but its bytes fetched from
+        // resolve/main again: if main moved in between, the new commit's content was stored as the
+        // old commit's blob and snapshot, without any check catching it.
+        byte[] newConfig = "{\"model_type\":\"bert\",\"hidden_size\":9}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(config.length, newConfig.length);
+        hub.afterNextHead = () -> hub.put(REPO, V1, "config.json", newConfig, false, "main");
+
+        Path file = client().downloadFile(RepoType.MODEL, REPO, null, "config.json");
+
+        assertEquals(cache.resolve("models--acme--tiny-bert/snapshots").resolve(MAIN).resolve("config.json"), file);
+        assertArrayEquals(config, Files.readAllBytes(file), "the content of the commit the lookup resolved");
+        assertEquals(FakeHub.gitBlobSha1(config), file.toRealPath().getFileName().toString());
+    }
+
+    @Test
     void aCachedBlobOfTheWrongSizeIsDownloadedAgain() throws IOException {
         Path snapshot = client().downloadModel(REPO, null);
         Path blob = cache.resolve("models--acme--tiny-bert/blobs/" + Hashing.sha256Hex(weights));
