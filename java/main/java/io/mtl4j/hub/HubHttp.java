@@ -123,7 +123,7 @@ final class HubHttp {
                 url = url.resolve(location.get());
                 continue;
             }
-            throw error(status, response.headers(), url, ref);
+            throw contentError(status, response.headers(), url, ref);
         }
         throw new UserError("too many redirects downloading " + ref.describe() + " (last: " + strip(url) + ")");
     }
@@ -243,6 +243,24 @@ final class HubHttp {
             return url;
         }
         return URI.create(s.substring(0, at) + "/resolve/" + commit.get() + "/" + s.substring(at + revisionPart.length()));
+    }
+
+    /**
+     * The one-line error for a failed GET of content the lookup (HEAD) had found: never a
+     * {@link HubFileNotFoundError}, which callers take for a file the repo lacks, and on another
+     * host than the endpoint (the LFS store, a CDN, which get no token) no HF_TOKEN advice.
+     */
+    private UserError contentError(int status, HttpHeaders headers, URI url, FileRef ref) {
+        if (status >= 500) {
+            return error(status, headers, url, ref);
+        }
+        if (sameHost(url, config.endpoint()) && (status == 401 || status == 403)) {
+            return error(status, headers, url, ref);
+        }
+        String detail = headers.firstValue("X-Error-Message").map(m -> ": " + m).orElse("");
+        return new UserError("HTTP " + status + " downloading the content of " + ref.describe() + " from "
+                + strip(url) + ", though the hub's lookup found the file" + detail + "; run again, or check HF_ENDPOINT"
+                + " and the network's proxy");
     }
 
     /** The one-line error for a failed request, naming the repo, file, revision and URL. */

@@ -56,6 +56,8 @@ final class FakeHub implements AutoCloseable {
     /** Sends this many bytes of CDN content, then stalls for {@link #stallMillis}. */
     volatile int stallAfterBytes = -1;
     volatile long stallMillis;
+    /** When above 0, the CDN answers every request with this status and no content. */
+    volatile int cdnStatus;
     /** Run once, after the next HEAD on a resolve URL has been answered (e.g. to move a branch). */
     volatile Runnable afterNextHead;
 
@@ -215,6 +217,10 @@ final class FakeHub implements AutoCloseable {
 
     private void serveCdn(HttpExchange exchange, String sha256) throws IOException {
         byte[] content = cdn.get(sha256);
+        if (cdnStatus > 0) {
+            send(exchange, cdnStatus, new byte[0]);
+            return;
+        }
         if (content == null) {
             send(exchange, 404, new byte[0]);
             return;

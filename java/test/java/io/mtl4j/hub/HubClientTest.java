@@ -285,6 +285,29 @@ class HubClientTest {
     }
 
     @Test
+    void aFailedContentDownloadIsNotTakenForAMissingFile() {
+        // A 404 from the LFS store or CDN, after the hub's lookup had found the file, was a
+        // HubFileNotFoundError: downloadModel then reported "neither model.safetensors nor the
+        // index", and --data hub would pass an optional split over as absent. A 403 there
+        // (an expired signed URL) told the user to set HF_TOKEN, which is never sent to that host.
+        hub.cdnStatus = 404;
+        UserError e = assertThrows(UserError.class, () -> client().downloadModel(REPO, null));
+        assertFalse(e instanceof HubFileNotFoundError, e.getMessage());
+        assertFalse(e.getMessage().contains("neither"), e.getMessage());
+        assertTrue(e.getMessage().contains("HTTP 404") && e.getMessage().contains("model.safetensors")
+                && e.getMessage().contains("127.0.0.1"), e.getMessage());
+
+        hub.cdnStatus = 403;
+        UserError forbidden = assertThrows(UserError.class,
+                () -> client("HF_TOKEN", "hf_secret").downloadFile(RepoType.MODEL, REPO, null, "model.safetensors"));
+        assertTrue(forbidden.getMessage().contains("HTTP 403") && forbidden.getMessage().contains("127.0.0.1"),
+                forbidden.getMessage());
+        assertFalse(forbidden.getMessage().contains("HF_TOKEN") || forbidden.getMessage().contains("gated"),
+                forbidden.getMessage());
+        assertFalse(forbidden.getMessage().contains("secret"), forbidden.getMessage());
+    }
+
+    @Test
     void sha256MismatchIsDetectedAndThePartialFileDeleted() throws IOException {
         hub.corruptCdn = true;
         UserError e = assertThrows(UserError.class,
