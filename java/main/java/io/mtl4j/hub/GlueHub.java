@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * The first split is required (train; AX, the diagnostic set, has only test); the others (test,
  * most often) may be missing.
  *
- * <p>For the CLI: {@code --data hub} calls {@code GlueHub.download(task, Env.system())}.
+ * <p>For the CLI: {@code --data hub} goes through {@link GlueHubFetcher}, which fetches one split
+ * at a time with {@link #downloadSplit}; {@link #download} fetches a whole task.
  */
 public final class GlueHub {
     public static final String REPO = "nyu-mll/glue";

@@ -23,7 +23,7 @@ import java.util.Optional;
  * or delete {@code refs/{revision}}, to pick up a newer upload.
  *
  * <p>For the CLI: {@code --model <hub id>} goes through {@link ModelSource#resolve}, which
- * calls {@link #downloadModel}; {@code --data hub} goes through {@link GlueHub#download}. Pass a
+ * calls {@link #downloadModel}; {@code --data hub} goes through {@link GlueHubFetcher} and {@link GlueHub#downloadSplit}. Pass a
  * {@link DownloadProgress} to draw a progress bar. Every failure is a one-line
  * {@link UserError}; a missing file is the subtype {@link HubFileNotFoundError}.
  */
