@@ -49,11 +49,11 @@ record FileRef(RepoId repo, String revision, String filename) {
         }
     }
 
-    private static String encode(String segment) {
+    static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static String encodePath(String path) {
+    static String encodePath(String path) {
         StringBuilder out = new StringBuilder();
         for (String segment : path.split("/")) {
             if (out.length() > 0) {

@@ -1,11 +1,14 @@
 package io.mtl4j.hub;
 
 import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Fetches a GLUE task's Parquet files from the {@code nyu-mll/glue} dataset repo into the hub
@@ -13,7 +16,8 @@ import java.util.Map;
  * The first split is required (train; AX, the diagnostic set, has only test); the others (test,
  * most often) may be missing.
  *
- * <p>For the CLI: {@code --data hub} calls {@code GlueHub.download(task, Env.system())}.
+ * <p>For the CLI: {@code --data hub} goes through {@link GlueHubFetcher}, which fetches one split
+ * at a time with {@link #downloadSplit}; {@link #download} fetches a whole task.
  */
 public final class GlueHub {
     public static final String REPO = "nyu-mll/glue";
@@ -30,6 +34,8 @@ public final class GlueHub {
             "wnli", STANDARD,
             "mnli", List.of("train", "validation_matched", "validation_mismatched", "test_matched", "test_mismatched"),
             "ax", List.of("test"));
+
+    private static final Logger LOG = LogManager.getLogger(GlueHub.class);
 
     private GlueHub() {
     }
@@ -57,7 +63,37 @@ public final class GlueHub {
             throw new UserError("GLUE task " + name + " has no split " + split + " on the hub; its splits: "
                     + String.join(", ", splits(name)));
         }
-        return client.downloadFiles(RepoId.dataset(REPO), revision, List.of(parquetPath(name, split)), List.of());
+        try {
+            return client.downloadFiles(RepoId.dataset(REPO), revision, List.of(parquetPath(name, split)), List.of());
+        } catch (HubFileNotFoundError e) {
+            throw shardedOr(e, name, split, e.commit().orElse(revision), client);
+        }
+    }
+
+    /**
+     * A split the hub lacks as one file may be published in several shards
+     * ({@code <split>-00000-of-00002.parquet}, ...), which mtl4j does not read: taken for an absent
+     * split it would be skipped without a word. Asks the hub for the task's files and reports
+     * the shards it finds; {@code notFound} as is when there are none (or the list is not to be had).
+     */
+    private static UserError shardedOr(HubFileNotFoundError notFound, String task, String split, String revision,
+                                       HubClient client) {
+        List<String> shards;
+        try {
+            shards = client.listDir(RepoId.dataset(REPO), revision, task).stream()
+                    .filter(path -> path.matches(Pattern.quote(task + "/" + split) + "-\\d{5}-of-\\d{5}\\.parquet"))
+                    .sorted()
+                    .toList();
+        } catch (RuntimeException listing) {
+            LOG.debug("cannot list {} of {} at {}: {}", task, REPO, revision, listing.getMessage());
+            return notFound;
+        }
+        if (shards.isEmpty()) {
+            return notFound;
+        }
+        return new UserError(REPO + " at revision " + revision + " publishes " + task + "/" + split + " in "
+                + shards.size() + " shards (" + String.join(", ", shards) + "); mtl4j reads a hub split from one file, "
+                + parquetPath(task, split) + ": download the shards and merge them into a local --data directory");
     }
 
     /** The task's splits, train first (AX has only test). */

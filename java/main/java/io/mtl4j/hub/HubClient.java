@@ -23,7 +23,7 @@ import java.util.Optional;
  * or delete {@code refs/{revision}}, to pick up a newer upload.
  *
  * <p>For the CLI: {@code --model <hub id>} goes through {@link ModelSource#resolve}, which
- * calls {@link #downloadModel}; {@code --data hub} goes through {@link GlueHub#download}. Pass a
+ * calls {@link #downloadModel}; {@code --data hub} goes through {@link GlueHubFetcher} and {@link GlueHub#downloadSplit}. Pass a
  * {@link DownloadProgress} to draw a progress bar. Every failure is a one-line
  * {@link UserError}; a missing file is the subtype {@link HubFileNotFoundError}.
  */
@@ -130,6 +130,17 @@ public final class HubClient {
             }
         }
         return cache(repo).snapshotDir(commit);
+    }
+
+    /**
+     * The paths of the files directly in {@code dir} of {@code repo} at {@code revision}, from the
+     * hub's tree API (not cached; fails offline).
+     */
+    List<String> listDir(RepoId repo, String revision, String dir) {
+        if (config.offline()) {
+            throw new UserError("cannot list " + dir + " of " + repo + ": offline mode is on (HF_HUB_OFFLINE=1)");
+        }
+        return http.listDir(repo, orMain(revision), dir);
     }
 
     /** A file in the cache and the commit it belongs to. */

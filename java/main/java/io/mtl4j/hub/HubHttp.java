@@ -1,5 +1,7 @@
 package io.mtl4j.hub;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.util.UserError;
 
 import java.io.IOException;
@@ -14,6 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -71,6 +75,32 @@ final class HubHttp {
     }
 
     /**
+     * The paths of the files directly in {@code dir} of {@code repo} at {@code revision}, from the
+     * hub's tree API ({@code /api/{models|datasets}/{repo}/tree/{revision}/{dir}}), as
+     * {@code huggingface_hub.list_repo_tree} asks for them. Only the first page is read.
+     */
+    List<String> listDir(RepoId repo, String revision, String dir) {
+        FileRef ref = new FileRef(repo, revision, dir);
+        URI url = URI.create(config.endpoint() + "/api/" + repo.type().cachePrefix() + "/" + repo.id() + "/tree/"
+                + FileRef.encode(revision) + "/" + FileRef.encodePath(dir));
+        HttpResponse<String> response = send(request(url).GET().build(), HttpResponse.BodyHandlers.ofString(), ref);
+        if (response.statusCode() != 200) {
+            throw error(response.statusCode(), response.headers(), url, ref);
+        }
+        List<String> paths = new ArrayList<>();
+        try {
+            for (JsonNode entry : new ObjectMapper().readTree(response.body())) {
+                if ("file".equals(entry.path("type").asText()) && entry.path("path").isTextual()) {
+                    paths.add(entry.path("path").asText());
+                }
+            }
+        } catch (IOException e) {
+            throw new UserError("the hub sent no JSON file list for " + dir + " of " + repo + " (" + strip(url) + ")", e);
+        }
+        return paths;
+    }
+
+    /**
      * GET of the content from {@code offset} on ({@code Range: bytes=offset-} when above 0),
      * following redirects, into {@code writer}. Returns the 200, 206 or 416 response; whether
      * the body went to the file is {@link BodyWriter#wrote()}. Fails if no byte arrives for
@@ -93,7 +123,7 @@ final class HubHttp {
                 url = url.resolve(location.get());
                 continue;
             }
-            throw error(status, response.headers(), url, ref);
+            throw contentError(status, response.headers(), url, ref);
         }
         throw new UserError("too many redirects downloading " + ref.describe() + " (last: " + strip(url) + ")");
     }
@@ -192,12 +222,45 @@ final class HubHttp {
             throw new UserError("the hub sent an unusable ETag '" + etag + "' for " + ref.describe() + " (" + strip(url) + ")");
         }
         long size = longHeader(headers, "X-Linked-Size").orElse(longHeader(headers, "Content-Length").orElse(-1));
-        URI contentUrl = url;
+        URI contentUrl = atCommit(url, ref, commit);
         if (redirected) {
             contentUrl = url.resolve(headers.firstValue("Location").orElseThrow(() -> new UserError(
                     "the hub redirected " + ref.describe() + " without a Location header (" + strip(url) + ")")));
         }
         return new FileMetadata(commit, etag, size, contentUrl, linkedEtag.isPresent());
+    }
+
+    /**
+     * The resolve URL at the commit the lookup resolved the revision to: the bytes of a file
+     * served by the hub itself (not LFS) are then those of that commit even if the branch moves
+     * before the GET, as its etag and snapshot are.
+     */
+    private static URI atCommit(URI url, FileRef ref, Optional<String> commit) {
+        String revisionPart = "/resolve/" + FileRef.encode(ref.revision()) + "/";
+        String s = url.toString();
+        int at = s.indexOf(revisionPart);
+        if (commit.isEmpty() || !RepoCache.isCommitSha(commit.get()) || at < 0) {
+            return url;
+        }
+        return URI.create(s.substring(0, at) + "/resolve/" + commit.get() + "/" + s.substring(at + revisionPart.length()));
+    }
+
+    /**
+     * The one-line error for a failed GET of content the lookup (HEAD) had found: never a
+     * {@link HubFileNotFoundError}, which callers take for a file the repo lacks, and on another
+     * host than the endpoint (the LFS store, a CDN, which get no token) no HF_TOKEN advice.
+     */
+    private UserError contentError(int status, HttpHeaders headers, URI url, FileRef ref) {
+        if (status >= 500) {
+            return error(status, headers, url, ref);
+        }
+        if (sameHost(url, config.endpoint()) && (status == 401 || status == 403)) {
+            return error(status, headers, url, ref);
+        }
+        String detail = headers.firstValue("X-Error-Message").map(m -> ": " + m).orElse("");
+        return new UserError("HTTP " + status + " downloading the content of " + ref.describe() + " from "
+                + strip(url) + ", though the hub's lookup found the file" + detail + "; run again, or check HF_ENDPOINT"
+                + " and the network's proxy");
     }
 
     /** The one-line error for a failed request, naming the repo, file, revision and URL. */

@@ -56,6 +56,10 @@ final class FakeHub implements AutoCloseable {
     /** Sends this many bytes of CDN content, then stalls for {@link #stallMillis}. */
     volatile int stallAfterBytes = -1;
     volatile long stallMillis;
+    /** When above 0, the CDN answers every request with this status and no content. */
+    volatile int cdnStatus;
+    /** Run once, after the next HEAD on a resolve URL has been answered (e.g. to move a branch). */
+    volatile Runnable afterNextHead;
 
     FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
@@ -99,8 +103,15 @@ final class FakeHub implements AutoCloseable {
                     exchange.getRequestHeaders().getFirst("Range")));
             if (path.startsWith("/cdn/")) {
                 serveCdn(exchange, path.substring("/cdn/".length()));
+            } else if (path.startsWith("/api/")) {
+                serveTree(exchange, path);
             } else {
                 serveResolve(exchange, path);
+                Runnable hook = afterNextHead;
+                if (hook != null && exchange.getRequestMethod().equals("HEAD")) {
+                    afterNextHead = null;
+                    hook.run();
+                }
             }
         }
     }
@@ -161,8 +172,55 @@ final class FakeHub implements AutoCloseable {
         send(exchange, 200, content);
     }
 
+    /**
+     * {@code /api/{models|datasets}/{repo}/tree/{revision}/{dir}}: the files directly in {@code dir},
+     * as JSON entries {@code {"type":"file","path":...,"size":...}}, as the hub's tree API lists them.
+     */
+    private void serveTree(HttpExchange exchange, String path) throws IOException {
+        int at = path.indexOf("/tree/");
+        if (at < 0) {
+            send(exchange, 404, new byte[0]);
+            return;
+        }
+        String prefix = path.substring("/api/".length(), at);
+        String repoPath = prefix.startsWith("models/") ? prefix.substring("models/".length()) : prefix;
+        String rest = path.substring(at + "/tree/".length());
+        int slash = rest.indexOf('/');
+        String revision = decode(slash < 0 ? rest : rest.substring(0, slash));
+        String dir = slash < 0 ? "" : decode(rest.substring(slash + 1));
+        Repo repo = repos.get(repoPath);
+        if (repo == null) {
+            exchange.getResponseHeaders().set("X-Error-Code", "RepoNotFound");
+            send(exchange, 404, new byte[0]);
+            return;
+        }
+        StringBuilder json = new StringBuilder("[");
+        synchronized (repo) {
+            String commit = repo.files.containsKey(revision) ? revision : repo.refs.get(revision);
+            if (commit == null) {
+                exchange.getResponseHeaders().set("X-Error-Code", "RevisionNotFound");
+                send(exchange, 404, new byte[0]);
+                return;
+            }
+            String dirPrefix = dir.isEmpty() ? "" : dir + "/";
+            for (Map.Entry<String, byte[]> file : new java.util.TreeMap<>(repo.files.get(commit)).entrySet()) {
+                String name = file.getKey();
+                if (name.startsWith(dirPrefix) && name.indexOf('/', dirPrefix.length()) < 0) {
+                    json.append(json.length() > 1 ? "," : "").append("{\"type\":\"file\",\"path\":\"").append(name)
+                            .append("\",\"size\":").append(file.getValue().length).append('}');
+                }
+            }
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        send(exchange, 200, json.append(']').toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     private void serveCdn(HttpExchange exchange, String sha256) throws IOException {
         byte[] content = cdn.get(sha256);
+        if (cdnStatus > 0) {
+            send(exchange, cdnStatus, new byte[0]);
+            return;
+        }
         if (content == null) {
             send(exchange, 404, new byte[0]);
             return;

@@ -23,6 +23,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -110,6 +111,28 @@ class GlueHubFetcherTest {
         MissingSplitError e = assertThrows(MissingSplitError.class,
                 () -> source.locate(TaskRegistry.glue().get("sst2"), "validation"));
         assertTrue(e.getMessage().startsWith("the hub has no sst2/validation"), e.getMessage());
+    }
+
+    @Test
+    void aSplitPublishedInSeveralShardsIsAClearErrorNotAMissingSplit() throws IOException {
+        // A split in two shards was taken for an absent one: an optional split (dev, test) was
+        // silently skipped, a required one reported as missing from the hub.
+        Path file = tmp.resolve("validation.parquet");
+        ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
+        byte[] shard = Files.readAllBytes(file);
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", shard, true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", shard, true, "main");
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+
+        io.mtl4j.util.UserError e = assertThrows(io.mtl4j.util.UserError.class,
+                () -> source.locate(TaskRegistry.glue().get("sst2"), "validation"));
+
+        assertFalse(e instanceof MissingSplitError, "not passed over as a missing split: " + e.getMessage());
+        assertTrue(e.getMessage().contains("2 shards")
+                && e.getMessage().contains("sst2/validation-00000-of-00002.parquet")
+                && e.getMessage().contains("sst2/validation-00001-of-00002.parquet")
+                && e.getMessage().contains("sst2/validation-00000-of-00001.parquet"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
     }
 
     @Test

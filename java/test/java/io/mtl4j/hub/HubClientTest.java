@@ -135,6 +135,22 @@ class HubClientTest {
     }
 
     @Test
+    void aBranchMovingBetweenLookupAndDownloadDoesNotMixCommits() throws IOException {
+        // A non-LFS file was looked up at main (commit, etag) but its bytes fetched from
+        // resolve/main again: if main moved in between, the new commit's content was stored as the
+        // old commit's blob and snapshot, without any check catching it.
+        byte[] newConfig = "{\"model_type\":\"bert\",\"hidden_size\":9}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(config.length, newConfig.length);
+        hub.afterNextHead = () -> hub.put(REPO, V1, "config.json", newConfig, false, "main");
+
+        Path file = client().downloadFile(RepoType.MODEL, REPO, null, "config.json");
+
+        assertEquals(cache.resolve("models--acme--tiny-bert/snapshots").resolve(MAIN).resolve("config.json"), file);
+        assertArrayEquals(config, Files.readAllBytes(file), "the content of the commit the lookup resolved");
+        assertEquals(FakeHub.gitBlobSha1(config), file.toRealPath().getFileName().toString());
+    }
+
+    @Test
     void aCachedBlobOfTheWrongSizeIsDownloadedAgain() throws IOException {
         Path snapshot = client().downloadModel(REPO, null);
         Path blob = cache.resolve("models--acme--tiny-bert/blobs/" + Hashing.sha256Hex(weights));
@@ -266,6 +282,29 @@ class HubClientTest {
                 () -> client().downloadFile(RepoType.MODEL, REPO, "v9", "config.json"));
         assertTrue(noRevision.getMessage().contains("revision 'v9' not found in model repo " + REPO),
                 noRevision.getMessage());
+    }
+
+    @Test
+    void aFailedContentDownloadIsNotTakenForAMissingFile() {
+        // A 404 from the LFS store or CDN, after the hub's lookup had found the file, was a
+        // HubFileNotFoundError: downloadModel then reported "neither model.safetensors nor the
+        // index", and --data hub would pass an optional split over as absent. A 403 there
+        // (an expired signed URL) told the user to set HF_TOKEN, which is never sent to that host.
+        hub.cdnStatus = 404;
+        UserError e = assertThrows(UserError.class, () -> client().downloadModel(REPO, null));
+        assertFalse(e instanceof HubFileNotFoundError, e.getMessage());
+        assertFalse(e.getMessage().contains("neither"), e.getMessage());
+        assertTrue(e.getMessage().contains("HTTP 404") && e.getMessage().contains("model.safetensors")
+                && e.getMessage().contains("127.0.0.1"), e.getMessage());
+
+        hub.cdnStatus = 403;
+        UserError forbidden = assertThrows(UserError.class,
+                () -> client("HF_TOKEN", "hf_secret").downloadFile(RepoType.MODEL, REPO, null, "model.safetensors"));
+        assertTrue(forbidden.getMessage().contains("HTTP 403") && forbidden.getMessage().contains("127.0.0.1"),
+                forbidden.getMessage());
+        assertFalse(forbidden.getMessage().contains("HF_TOKEN") || forbidden.getMessage().contains("gated"),
+                forbidden.getMessage());
+        assertFalse(forbidden.getMessage().contains("secret"), forbidden.getMessage());
     }
 
     @Test
