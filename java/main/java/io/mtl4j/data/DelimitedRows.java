@@ -14,14 +14,19 @@ final class DelimitedRows {
     private final int textA;
     private final int textB;   // -1 for single-text tasks
     private final int label;   // -1 if the file has no label column
-    private int index = -1;    // the row's own index column (GLUE's 'index', HF's 'idx'), -1 if none
+    private final int index;   // the row's own index column (GLUE's 'index', HF's 'idx'), -1 if none
     private final ExampleBuilder builder;
 
     DelimitedRows(int fieldCount, int textA, int textB, int label, TaskSpec task, String split) {
+        this(fieldCount, textA, textB, label, -1, task, split);
+    }
+
+    private DelimitedRows(int fieldCount, int textA, int textB, int label, int index, TaskSpec task, String split) {
         this.fieldCount = fieldCount;
         this.textA = textA;
         this.textB = textB;
         this.label = label;
+        this.index = index;
         this.builder = new ExampleBuilder(task, split);
     }
 
@@ -32,6 +37,15 @@ final class DelimitedRows {
      */
     static DelimitedRows fromHeader(List<String> header, String textACol, String textBCol, String labelCol,
             TaskSpec task, String split) throws BadRow {
+        return fromHeader(header, textACol, textBCol, labelCol, null, task, split);
+    }
+
+    /**
+     * Like {@link #fromHeader(List, String, String, String, TaskSpec, String)}; the row's own index is read
+     * from the column {@code index}, else {@code idx}, else {@code otherIndexCol} (null: none other).
+     */
+    static DelimitedRows fromHeader(List<String> header, String textACol, String textBCol, String labelCol,
+            String otherIndexCol, TaskSpec task, String split) throws BadRow {
         Set<String> seen = new HashSet<>();
         for (String name : header) {
             if (!seen.add(name)) {
@@ -44,16 +58,9 @@ final class DelimitedRows {
         if (l < 0 && TaskSpec.isLabeledSplit(split)) {
             throw new BadRow("header has no label column '" + labelCol + "' (columns: " + String.join(", ", header) + ")");
         }
-        DelimitedRows rows = new DelimitedRows(header.size(), a, b, l, task, split);
-        rows.index = header.contains("index") ? header.indexOf("index") : header.indexOf("idx");
-        return rows;
-    }
-
-    /** Reads the row's own index from the column {@code name} when the header has no index/idx column but that one. */
-    void indexFrom(List<String> header, String name) {
-        if (index < 0 && name != null) {
-            index = header.indexOf(name);
-        }
+        int index = header.contains("index") ? header.indexOf("index") : header.contains("idx") ? header.indexOf("idx")
+                : otherIndexCol == null ? -1 : header.indexOf(otherIndexCol);
+        return new DelimitedRows(header.size(), a, b, l, index, task, split);
     }
 
     private static int column(List<String> header, String name) throws BadRow {

@@ -41,8 +41,7 @@ final class TsvReader implements SplitReader {
             } else {
                 try {
                     rows = DelimitedRows.fromHeader(firstFields, layout.textA(), layout.textB(), layout.label(),
-                            task, split);
-                    rows.indexFrom(firstFields, layout.otherIndexColumn());
+                            layout.otherIndexColumn(), task, split);
                 } catch (BadRow e) {
                     throw UserError.at(file, 1, e.getMessage());
                 }
