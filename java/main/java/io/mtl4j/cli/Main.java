@@ -1,5 +1,6 @@
 package io.mtl4j.cli;
 
+import io.mtl4j.util.Suggestions;
 import io.mtl4j.util.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -114,8 +115,14 @@ public final class Main implements Runnable {
         }
         e = onOffValue(e, args);
         PrintWriter err = cli.getErr();
-        String message = String.join(" ", e.getMessage().strip().split("\\s*\\R\\s*")).replaceAll("\\.$", "");
         String next = "Run '" + cli.getCommandSpec().qualifiedName() + " --help' for usage.";
+        String unknownCommand = unknownCommand(e);
+        if (unknownCommand != null) {
+            err.println("mtl4j: error: " + unknownCommand + " " + next);
+            err.flush();
+            return cli.getCommandSpec().exitCodeOnInvalidInput();
+        }
+        String message = String.join(" ", e.getMessage().strip().split("\\s*\\R\\s*")).replaceAll("\\.$", "");
         List<String> suggestions = e instanceof CommandLine.UnmatchedArgumentException u ? u.getSuggestions() : List.of();
         err.println("mtl4j: error: " + message
                 + (suggestions.isEmpty() ? ". " + next : "; did you mean " + suggestions.get(0) + "? " + next));
@@ -124,6 +131,23 @@ public final class Main implements Runnable {
         }
         err.flush();
         return cli.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * 'mtl4j nosuch': picocli suggests its nearest command however far ("did you mean bench?"), so a
+     * word where a command belongs gets a suggestion only when it is a near miss, else the list.
+     */
+    private static String unknownCommand(CommandLine.ParameterException e) {
+        CommandLine cli = e.getCommandLine();
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()
+                || cli.getSubcommands().isEmpty() || u.getUnmatched().get(0).startsWith("-")) {
+            return null;
+        }
+        String word = u.getUnmatched().get(0);
+        List<String> commands = cli.getSubcommands().keySet().stream().filter(name -> !name.equals("help")).toList();
+        return Suggestions.closest(word, commands)
+                .map(near -> "unknown command '" + word + "'; did you mean " + near + "?")
+                .orElse("unknown command '" + word + "' (commands: " + String.join(", ", commands) + ").");
     }
 
     /**

@@ -3,6 +3,7 @@ package io.mtl4j.cli;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A mistyped command line gets one line saying what is wrong, not the whole help. */
@@ -83,8 +84,19 @@ class UsageErrorTest {
 
     @Test
     void aMisspeltCommandSuggestsTheRightOne() {
-        assertOneLine("mtl4j: error: Unmatched argument at index 0: 'trian'; did you mean train? Run 'mtl4j --help' for usage.",
+        assertOneLine("mtl4j: error: unknown command 'trian'; did you mean train? Run 'mtl4j --help' for usage.",
                 "trian");
+        assertOneLine("mtl4j: error: unknown command 'stat'; did you mean stats? Run 'mtl4j data --help' for usage.",
+                "data", "stat");
+    }
+
+    @Test
+    void anUnknownCommandFarFromAnyListsThemInsteadOfGuessing() {
+        CliRunner r = CliRunner.run("nosuch");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().startsWith("mtl4j: error: unknown command 'nosuch' (commands: train, launch, compare, eval,"), r.err());
+        assertFalse(r.err().contains("did you mean"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
     @Test
