@@ -84,4 +84,23 @@ class LauncherScriptTest {
         assertTrue(r.stderr().contains("JAVA_HOME"), r.stderr());
         assertTrue(r.stderr().contains("Java 17"), r.stderr());
     }
+
+    @Test
+    void cachesFollowHomeAsPythonsToolsDo() throws Exception {
+        // Java takes user.home from the password database, not $HOME; HOME=/scratch/me mtl4j ... must put
+        // the JavaCPP, hub and token caches under /scratch/me, as huggingface_hub would.
+        Path home = Files.createDirectories(dir.resolve("other home"));
+        Result r = run(script(), Map.of("HOME", home.toString(), "JAVA_OPTS", "-XshowSettings:properties"), List.of(), "--help");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("user.home = " + home), r.stderr());
+
+        Path chosen = Files.createDirectories(dir.resolve("chosen"));
+        Result explicit = run(script(), Map.of("HOME", home.toString(),
+                "JAVA_OPTS", "-XshowSettings:properties -Duser.home=" + chosen), List.of(), "--help");
+        assertTrue(explicit.stderr().contains("user.home = " + chosen), explicit.stderr());
+
+        Result unset = run(script(), Map.of("JAVA_OPTS", "-XshowSettings:properties"), List.of("HOME"), "--help");
+        assertEquals(0, unset.exitCode(), unset.stderr());
+        assertFalse(unset.stderr().contains("user.home = \n"), unset.stderr());
+    }
 }
