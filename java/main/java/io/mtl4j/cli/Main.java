@@ -116,9 +116,12 @@ public final class Main implements Runnable {
         e = onOffValue(e, args);
         PrintWriter err = cli.getErr();
         String next = "Run '" + cli.getCommandSpec().qualifiedName() + " --help' for usage.";
-        String unknownCommand = unknownCommand(e);
-        if (unknownCommand != null) {
-            err.println("mtl4j: error: " + unknownCommand + " " + next);
+        String plainer = unknownCommand(e);
+        if (plainer == null) {
+            plainer = strayWord(e, args);
+        }
+        if (plainer != null) {
+            err.println("mtl4j: error: " + plainer + " " + next);
             err.flush();
             return cli.getCommandSpec().exitCodeOnInvalidInput();
         }
@@ -148,6 +151,48 @@ public final class Main implements Runnable {
         return Suggestions.closest(word, commands)
                 .map(near -> "unknown command '" + word + "'; did you mean " + near + "?")
                 .orElse("unknown command '" + word + "' (commands: " + String.join(", ", commands) + ").");
+    }
+
+    /**
+     * '--tasks sst2 mnli': picocli says "Unmatched argument at index 3: 'mnli'". Say which option the
+     * word follows, and for a list option how to write the list.
+     */
+    private static String strayWord(CommandLine.ParameterException e, String[] args) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()
+                || u.getUnmatched().get(0).startsWith("-")) {
+            return null;
+        }
+        CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
+        String word = u.getUnmatched().get(0);
+        for (int at = 1; at < args.length; at++) {
+            if (!args[at].equals(word)) {
+                continue;
+            }
+            CommandLine.Model.OptionSpec flag = spec.findOption(args[at - 1]);
+            if (flag != null && flag.arity().max() == 0) {
+                return "unexpected argument '" + word + "' after " + args[at - 1] + ": " + flag.longestName() + " takes no value.";
+            }
+            if (args[at - 1].startsWith("-") && !args[at - 1].contains("=")) {
+                continue;
+            }
+            String[] optionAndValue = args[at - 1].startsWith("-") ? args[at - 1].split("=", 2)
+                    : at >= 2 ? new String[] {args[at - 2], args[at - 1]} : null;
+            CommandLine.Model.OptionSpec option = optionAndValue == null ? null : spec.findOption(optionAndValue[0]);
+            if (option == null || option.arity().max() < 1 || optionAndValue[1].startsWith("-")) {
+                continue;
+            }
+            String given = optionAndValue[0] + " " + optionAndValue[1];
+            if (option.paramLabel().contains(",")) {
+                StringBuilder list = new StringBuilder(optionAndValue[1]);
+                for (int next = at; next < args.length && !args[next].startsWith("-"); next++) {
+                    list.append(',').append(args[next]);
+                }
+                return "unexpected argument '" + word + "' after " + given + ": a list is one word with commas, "
+                        + option.longestName() + " " + list + ".";
+            }
+            return "unexpected argument '" + word + "' after " + given + ": " + option.longestName() + " takes one value.";
+        }
+        return "unexpected argument '" + word + "'.";
     }
 
     /**

@@ -52,7 +52,7 @@ class UsageErrorTest {
         assertOneLine("mtl4j: error: --dropout takes true or false, got 'off'. Run 'mtl4j train --help' for usage.",
                 "train", "--output", "off", "--dropout", "off");
         // --json takes no value at all: the word after it is just not an argument of eval
-        assertOneLine("mtl4j: error: Unmatched argument at index 4: 'yes'. Run 'mtl4j eval --help' for usage.",
+        assertOneLine("mtl4j: error: unexpected argument 'yes' after --json: --json takes no value. Run 'mtl4j eval --help' for usage.",
                 "eval", "--checkpoint", "c", "--json", "yes");
     }
 
@@ -88,6 +88,17 @@ class UsageErrorTest {
                 "trian");
         assertOneLine("mtl4j: error: unknown command 'stat'; did you mean stats? Run 'mtl4j data --help' for usage.",
                 "data", "stat");
+    }
+
+    @Test
+    void aStrayWordSaysWhichOptionItFollowsAndHowToWriteAList() {
+        assertOneLine("mtl4j: error: unexpected argument 'mnli' after --tasks sst2: a list is one word with commas,"
+                + " --tasks sst2,mnli,qqp. Run 'mtl4j train --help' for usage.", "train", "--tasks", "sst2", "mnli", "qqp");
+        assertOneLine("mtl4j: error: unexpected argument 'qqp' after --tasks sst2: a list is one word with commas,"
+                + " --tasks sst2,qqp. Run 'mtl4j eval --help' for usage.", "eval", "--checkpoint", "c", "--tasks=sst2", "qqp");
+        assertOneLine("mtl4j: error: unexpected argument '4' after --steps 3: --steps takes one value."
+                + " Run 'mtl4j train --help' for usage.", "train", "--steps", "3", "4");
+        assertOneLine("mtl4j: error: unexpected argument 'nope'. Run 'mtl4j train --help' for usage.", "train", "nope");
     }
 
     @Test
