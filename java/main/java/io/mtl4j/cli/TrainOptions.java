@@ -91,7 +91,7 @@ public final class TrainOptions {
     Long seed;
     @Option(names = "--device", description = "auto | cpu | cuda | cuda:<i> (default auto).")
     String device;
-    @Option(names = "--threads", description = "LibTorch CPU threads (default 0 = LibTorch's choice, one per core).")
+    @Option(names = "--threads", description = "LibTorch CPU threads (default 0 = LibTorch's own choice, which the first log line reports; OpenBLAS GEMMs use their own threads).")
     Integer threads;
     @Option(names = "--precision", description = "auto | fp32 | bf16. auto: bf16 autocast on CUDA, fp32 on CPU; bf16 autocasts on either (default auto).")
     String precision;
