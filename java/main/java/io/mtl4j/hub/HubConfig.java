@@ -22,6 +22,8 @@ import java.util.Optional;
  *       {@code $HF_HOME/hub}</li>
  *   <li>{@code HF_TOKEN}, else the file {@code HF_TOKEN_PATH}, else {@code $HF_HOME/token}</li>
  *   <li>{@code HF_HUB_OFFLINE}: 1/true/yes/on means cache only, no network at all</li>
+ *   <li>{@code HTTPS_PROXY}, {@code HTTP_PROXY}, {@code ALL_PROXY}, {@code NO_PROXY} (and their
+ *       lowercase names), as {@code requests} reads them: see {@link HubProxies}</li>
  * </ul>
  *
  * @param readTimeout how long a download may go without receiving a byte before it fails
@@ -33,13 +35,17 @@ public record HubConfig(
         boolean offline,
         Duration connectTimeout,
         Duration requestTimeout,
-        Duration readTimeout) {
+        Duration readTimeout,
+        HubProxies proxies) {
 
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
     public HubConfig {
         if (token == null) {
             token = Optional.empty();
+        }
+        if (proxies == null) {
+            proxies = HubProxies.none();
         }
     }
 
@@ -62,12 +68,13 @@ public record HubConfig(
                 env.isTrue("HF_HUB_OFFLINE"),
                 Duration.ofSeconds(10),
                 Duration.ofSeconds(30),
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60),
+                HubProxies.from(env));
     }
 
     /** The same settings with other timeouts (tests use short ones). */
     public HubConfig withTimeouts(Duration connect, Duration request, Duration read) {
-        return new HubConfig(endpoint, hubCache, token, offline, connect, request, read);
+        return new HubConfig(endpoint, hubCache, token, offline, connect, request, read, proxies);
     }
 
     private static URI parseEndpoint(String value) {
@@ -113,6 +120,6 @@ public record HubConfig(
     public String toString() {
         // Never print the token.
         return "HubConfig[endpoint=" + endpoint + ", hubCache=" + hubCache + ", token="
-                + (token.isPresent() ? "<set>" : "<none>") + ", offline=" + offline + "]";
+                + (token.isPresent() ? "<set>" : "<none>") + ", offline=" + offline + ", proxies=" + proxies + "]";
     }
 }

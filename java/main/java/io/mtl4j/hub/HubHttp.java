@@ -43,10 +43,14 @@ final class HubHttp {
 
     HubHttp(HubConfig config) {
         this.config = config;
-        this.client = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (config.proxies().any()) {
+            builder.proxy(config.proxies());
+            config.proxies().authenticator().ifPresent(builder::authenticator);
+        }
+        this.client = builder.build();
     }
 
     /** HEAD on the resolve URL; follows only relative redirects (renamed repos), at most a few. */
