@@ -26,6 +26,8 @@ final class ForwardProxy implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
     private final List<String> seen = new CopyOnWriteArrayList<>();
+    /** When set, requests without {@code Proxy-Authorization: <this>} get a 407. */
+    volatile String requiredAuthorization;
 
     ForwardProxy() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
@@ -47,6 +49,12 @@ final class ForwardProxy implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             URI target = exchange.getRequestURI();
+            String required = requiredAuthorization;
+            if (required != null && !required.equals(exchange.getRequestHeaders().getFirst("Proxy-Authorization"))) {
+                exchange.getResponseHeaders().set("Proxy-Authenticate", "Basic realm=\"proxy\"");
+                exchange.sendResponseHeaders(407, -1);
+                return;
+            }
             seen.add(exchange.getRequestMethod() + " " + target);
             if (!target.isAbsolute()) {
                 exchange.sendResponseHeaders(400, -1);

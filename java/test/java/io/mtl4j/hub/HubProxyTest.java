@@ -86,6 +86,17 @@ class HubProxyTest {
     }
 
     @Test
+    void credentialsInTheProxyUrlAnswerTheProxy() throws IOException {
+        proxy.requiredAuthorization = "Basic " + java.util.Base64.getEncoder()
+                .encodeToString("alice:s3cr@t".getBytes(StandardCharsets.UTF_8));
+        String withUser = proxy.url().replace("http://", "http://alice:s3cr%40t@");
+        Path file = client("HTTP_PROXY", withUser).downloadFile(RepoType.MODEL, REPO, null, "model.safetensors");
+        assertArrayEquals(weights, Files.readAllBytes(file));
+        assertTrue(proxy.seen().stream().anyMatch(s -> s.contains("/cdn/")), proxy.seen().toString());
+        assertFalse(HubConfig.from(Env.of(Map.of("HTTP_PROXY", withUser))).toString().contains("s3cr"));
+    }
+
+    @Test
     void httpsProxyDoesNotApplyToHttpEndpoint() throws IOException {
         client("HTTPS_PROXY", proxy.url()).downloadFile(RepoType.MODEL, REPO, null, "config.json");
         assertTrue(proxy.seen().isEmpty(), proxy.seen().toString());
