@@ -139,6 +139,26 @@ class GlueHubFetcherTest {
     }
 
     @Test
+    void aShardedSplitOnceFetchedIsReadOfflineFromTheHubCache() throws IOException {
+        Path first = tmp.resolve("v0.parquet");
+        Path second = tmp.resolve("v1.parquet");
+        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}});
+        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        fetcher.fetch("sst2", "validation", tmp.resolve("online/validation.parquet"));
+        int requests = hub.requests().size();
+
+        GlueHubFetcher offline = GlueHubFetcher.fromEnv(Env.of(Map.of("HF_ENDPOINT", hub.endpoint(),
+                "HF_HOME", tmp.resolve("hf").toString(), "HF_HUB_OFFLINE", "1")), DownloadProgress.none());
+        HubDataSource source = new HubDataSource(offline, tmp.resolve("other-cache"));
+        SplitData data = SplitLoader.load(source, TaskRegistry.glue().get("sst2"), "validation", BadRowPolicy.ERROR);
+
+        assertEquals(List.of("fine", "superb"), data.examples().stream().map(e -> e.textA()).toList());
+        assertEquals(requests, hub.requests().size(), "no request offline");
+    }
+
+    @Test
     void anIncompleteSetOfShardsIsAClearErrorNotAMissingSplit() throws IOException {
         Path file = tmp.resolve("validation.parquet");
         ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
