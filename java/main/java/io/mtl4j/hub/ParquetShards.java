@@ -24,8 +24,24 @@ final class ParquetShards {
     private ParquetShards() {
     }
 
-    /** Writes the rows of {@code shards}, in order, to the new file {@code out}. */
+    /**
+     * Writes the rows of {@code shards}, in order, to the new file {@code out}. A shard that is
+     * not a Parquet file is a one-line {@link UserError} naming it.
+     */
     static void concat(List<Path> shards, Path out) throws IOException {
+        Path dir = shards.get(0).getParent();
+        try {
+            join(shards, out);
+        } catch (UserError e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new UserError("cannot join the Parquet shards " + shards.stream().map(p -> p.getFileName().toString())
+                    .toList() + " of one split (in " + dir + "): "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString()), e);
+        }
+    }
+
+    private static void join(List<Path> shards, Path out) throws IOException {
         ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration()).build();
         MessageType schema;
         Map<String, String> keyValues;

@@ -159,6 +159,25 @@ class GlueHubFetcherTest {
     }
 
     @Test
+    void aShardThatIsNotParquetIsAOneLineErrorNamingIt() throws IOException {
+        Path file = tmp.resolve("v0.parquet");
+        ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(file), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", "not parquet".getBytes(StandardCharsets.UTF_8),
+                true, "main");
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+
+        io.mtl4j.util.UserError e = assertThrows(io.mtl4j.util.UserError.class,
+                () -> source.locate(TaskRegistry.glue().get("sst2"), "validation"));
+
+        assertTrue(e.getMessage().contains("validation-00001-of-00002.parquet"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        try (var left = Files.list(tmp.resolve("hub-data/sst2"))) {
+            assertEquals(List.of(), left.toList(), "no partial joined file");
+        }
+    }
+
+    @Test
     void anIncompleteSetOfShardsIsAClearErrorNotAMissingSplit() throws IOException {
         Path file = tmp.resolve("validation.parquet");
         ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
