@@ -10,7 +10,8 @@ import java.nio.file.Path;
 public interface HubFetcher {
     /**
      * Makes sure {@code target} holds the Parquet file of {@code split} of GLUE task
-     * {@code task} (hub file {@code nyu-mll/glue/<task>/<split>-00000-of-00001.parquet}).
+     * {@code task} (hub file {@code nyu-mll/glue/<task>/<split>-00000-of-00001.parquet}, or the rows
+     * of its shards {@code <split>-0000i-of-0000n.parquet} in order).
      * Must write atomically (temporary file + rename) so a partial download is never read.
      *
      * @throws java.nio.file.NoSuchFileException if the hub has no such split (reported as a

@@ -5,14 +5,17 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Fetches a GLUE task's Parquet files from the {@code nyu-mll/glue} dataset repo into the hub
- * cache. The data reader then reads {@link #splitFile}: {@code <snapshot>/<task>/<split>-00000-of-00001.parquet}.
+ * cache. The data reader then reads {@link #splitFile}: {@code <snapshot>/<task>/<split>-00000-of-00001.parquet},
+ * or, for a split the hub publishes in shards, their rows in shard order ({@link #downloadSplitFiles}).
  * The first split is required (train; AX, the diagnostic set, has only test); the others (test,
  * most often) may be missing.
  *
@@ -58,42 +61,73 @@ public final class GlueHub {
      * @return the snapshot directory of {@code nyu-mll/glue} holding {@code <task>/<split>-*.parquet}
      */
     public static Path downloadSplit(String task, String split, String revision, HubClient client) {
+        return downloadSplitFiles(task, split, revision, client).get(0).getParent().getParent();
+    }
+
+    /**
+     * Downloads one split of a task: its single file {@code <split>-00000-of-00001.parquet} or, when
+     * the hub publishes it in shards ({@code <split>-00000-of-00002.parquet}, ...), every shard, each
+     * kept in the hub cache as published. A split the hub lacks is a {@link HubFileNotFoundError};
+     * an incomplete set of shards a {@link UserError} naming the missing ones.
+     *
+     * @return the split's files in the snapshot, in shard order
+     */
+    public static List<Path> downloadSplitFiles(String task, String split, String revision, HubClient client) {
         String name = task.toLowerCase(Locale.ROOT);
         if (!splits(name).contains(split)) {
             throw new UserError("GLUE task " + name + " has no split " + split + " on the hub; its splits: "
                     + String.join(", ", splits(name)));
         }
         try {
-            return client.downloadFiles(RepoId.dataset(REPO), revision, List.of(parquetPath(name, split)), List.of());
+            Path snapshot = client.downloadFiles(RepoId.dataset(REPO), revision, List.of(parquetPath(name, split)), List.of());
+            return List.of(snapshot.resolve(parquetPath(name, split)));
         } catch (HubFileNotFoundError e) {
-            throw shardedOr(e, name, split, e.commit().orElse(revision), client);
+            String commit = e.commit().orElse(revision);
+            List<String> shards = shards(e, name, split, commit, client);
+            Path snapshot = client.downloadFiles(RepoId.dataset(REPO), commit, shards, List.of());
+            return shards.stream().map(snapshot::resolve).toList();
         }
     }
 
     /**
      * A split the hub lacks as one file may be published in several shards
-     * ({@code <split>-00000-of-00002.parquet}, ...), which mtl4j does not read: taken for an absent
-     * split it would be skipped without a word. Asks the hub for the task's files and reports
-     * the shards it finds; {@code notFound} as is when there are none (or the list is not to be had).
+     * ({@code <split>-00000-of-00002.parquet}, ...): taken for an absent split it would be skipped
+     * without a word. Asks the hub for the task's files and returns the split's shards in order;
+     * throws {@code notFound} as is when there are none (or the list is not to be had), and a
+     * one-line error when some of the shards are missing.
      */
-    private static UserError shardedOr(HubFileNotFoundError notFound, String task, String split, String revision,
+    private static List<String> shards(HubFileNotFoundError notFound, String task, String split, String revision,
                                        HubClient client) {
+        Pattern shard = Pattern.compile(Pattern.quote(task + "/" + split) + "-(\\d{5})-of-(\\d{5})\\.parquet");
         List<String> shards;
         try {
             shards = client.listDir(RepoId.dataset(REPO), revision, task).stream()
-                    .filter(path -> path.matches(Pattern.quote(task + "/" + split) + "-\\d{5}-of-\\d{5}\\.parquet"))
+                    .filter(path -> shard.matcher(path).matches())
                     .sorted()
                     .toList();
         } catch (RuntimeException listing) {
             LOG.debug("cannot list {} of {} at {}: {}", task, REPO, revision, listing.getMessage());
-            return notFound;
+            throw notFound;
         }
         if (shards.isEmpty()) {
-            return notFound;
+            throw notFound;
         }
-        return new UserError(REPO + " at revision " + revision + " publishes " + task + "/" + split + " in "
-                + shards.size() + " shards (" + String.join(", ", shards) + "); mtl4j reads a hub split from one file, "
-                + parquetPath(task, split) + ": download the shards and merge them into a local --data directory");
+        Matcher first = shard.matcher(shards.get(0));
+        first.matches();
+        String total = first.group(2);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < Integer.parseInt(total); i++) {
+            expected.add(task + "/" + split + String.format(Locale.ROOT, "-%05d-of-%s.parquet", i, total));
+        }
+        if (!expected.equals(shards)) {
+            List<String> missing = expected.stream().filter(f -> !shards.contains(f)).toList();
+            List<String> extra = shards.stream().filter(f -> !expected.contains(f)).toList();
+            throw new UserError(REPO + " at revision " + revision + " publishes " + task + "/" + split
+                    + " in an incomplete or mixed set of shards (" + String.join(", ", shards) + ")"
+                    + (missing.isEmpty() ? "" : "; missing: " + String.join(", ", missing))
+                    + (extra.isEmpty() ? "" : "; not of " + total + ": " + String.join(", ", extra)));
+        }
+        return shards;
     }
 
     /** The task's splits, train first (AX has only test). */

@@ -8,12 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /**
  * The {@link HubFetcher} of {@code --data hub}: downloads the requested split's Parquet file from
  * {@code nyu-mll/glue} into the Hugging Face hub cache ({@link GlueHub#downloadSplit}) and places it
  * at the target path as a symbolic link into that cache (a copy where links are
- * not supported), so the data is stored once. Links are created under a temporary name and
+ * not supported), so the data is stored once. A split the hub publishes in shards is kept in the
+ * cache as its shards and placed at the target as one Parquet file of their rows in shard order
+ * ({@link ParquetShards}). Links are created under a temporary name and
  * renamed, so the target is never half-written; a link left dangling by a cleaned hub cache no
  * longer counts as a file and the split is fetched again.
  *
@@ -36,18 +39,44 @@ public final class GlueHubFetcher implements HubFetcher {
 
     @Override
     public void fetch(String task, String split, Path target) throws IOException {
-        Path snapshot;
+        List<Path> files;
         try {
-            snapshot = GlueHub.downloadSplit(task, split, revision, client);
+            files = GlueHub.downloadSplitFiles(task, split, revision, client);
         } catch (HubFileNotFoundError e) {
             throw new NoSuchFileException(e.getMessage()); // a missing split, which the caller may pass over
         }
-        Path source = GlueHub.splitFile(snapshot, task, split);
-        if (!Files.isRegularFile(source)) {
-            throw new NoSuchFileException(GlueHub.REPO + " at revision " + revision + " has no file "
-                    + snapshot.relativize(source));
+        for (Path source : files) {
+            if (!Files.isRegularFile(source)) {
+                throw new NoSuchFileException(GlueHub.REPO + " at revision " + revision + " has no file "
+                        + source.getParent().getFileName() + "/" + source.getFileName());
+            }
         }
-        place(source.toRealPath(), target);
+        if (files.size() == 1) {
+            place(files.get(0).toRealPath(), target);
+        } else {
+            join(files, target);
+        }
+    }
+
+    /** The rows of a split's shards, in order, written to {@code target} under a temporary name and renamed. */
+    private static void join(List<Path> shards, Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            ParquetShards.concat(shards, tmp);
+            moveInto(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void moveInto(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     private static void place(Path source, Path target) throws IOException {
@@ -60,11 +89,7 @@ public final class GlueHubFetcher implements HubFetcher {
             } catch (UnsupportedOperationException | IOException noLinks) {
                 Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveInto(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }

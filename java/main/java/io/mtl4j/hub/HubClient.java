@@ -134,11 +134,25 @@ public final class HubClient {
 
     /**
      * The paths of the files directly in {@code dir} of {@code repo} at {@code revision}, from the
-     * hub's tree API (not cached; fails offline).
+     * hub's tree API. Offline (or once the hub was found unreachable) they are the files of that
+     * directory in the cached snapshot of the revision's known commit, i.e. those downloaded before;
+     * without one it fails.
      */
     List<String> listDir(RepoId repo, String revision, String dir) {
-        if (config.offline()) {
-            throw new UserError("cannot list " + dir + " of " + repo + ": offline mode is on (HF_HUB_OFFLINE=1)");
+        if (config.offline() || hubUnreachable) {
+            RepoCache cache = cache(repo);
+            Optional<String> commit = cache.knownCommit(orMain(revision));
+            Path cachedDir = commit.map(c -> cache.snapshotFile(c, dir)).filter(Files::isDirectory).orElse(null);
+            if (cachedDir == null) {
+                throw new UserError("cannot list " + dir + " of " + repo + ": " + (config.offline()
+                        ? "offline mode is on (HF_HUB_OFFLINE=1)" : "the hub is unreachable")
+                        + " and the hub cache " + cache.dir() + " has no snapshot of it at revision " + orMain(revision));
+            }
+            try (var files = Files.list(cachedDir)) {
+                return files.filter(Files::isRegularFile).map(f -> dir + "/" + f.getFileName()).sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException(cachedDir + ": cannot list: " + e.getMessage(), e);
+            }
         }
         return http.listDir(repo, orMain(revision), dir);
     }

@@ -43,10 +43,14 @@ final class HubHttp {
 
     HubHttp(HubConfig config) {
         this.config = config;
-        this.client = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (config.proxies().any()) {
+            builder.proxy(config.proxies());
+            config.proxies().authenticator().ifPresent(builder::authenticator);
+        }
+        this.client = builder.build();
     }
 
     /** HEAD on the resolve URL; follows only relative redirects (renamed repos), at most a few. */
@@ -109,7 +113,7 @@ final class HubHttp {
     HttpResponse<Boolean> download(URI contentUrl, long offset, FileRef ref, BodyWriter writer, Duration readTimeout) {
         URI url = contentUrl;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpRequest.Builder builder = request(url).GET();
+            HttpRequest.Builder builder = request(url, readTimeout).GET();
             if (offset > 0) {
                 builder.header("Range", "bytes=" + offset + "-");
             }
@@ -143,11 +147,12 @@ final class HubHttp {
                 if (System.nanoTime() - writer.lastActivityNanos() > readTimeout.toNanos()) {
                     cancel(pending, writer);
                     throw new UserError("download of " + ref.describe() + " from " + strip(request.uri())
-                            + " stalled: no data for " + readTimeout.toMillis() + " ms after "
-                            + BlobDownloader.humanSize(writer.bytesOnDisk()) + " (run again to resume)");
+                            + " stalled: no data for " + seconds(readTimeout) + " after "
+                            + BlobDownloader.humanSize(writer.bytesOnDisk()) + " (run again to resume; set "
+                            + HubConfig.DOWNLOAD_TIMEOUT + " to wait longer)");
                 }
             } catch (ExecutionException e) {
-                throw failure(e.getCause(), request, ref);
+                throw failure(e.getCause(), request, ref, HubConfig.DOWNLOAD_TIMEOUT);
             } catch (InterruptedException e) {
                 cancel(pending, writer);
                 Thread.currentThread().interrupt();
@@ -167,8 +172,12 @@ final class HubHttp {
     }
 
     private HttpRequest.Builder request(URI url) {
+        return request(url, config.requestTimeout());
+    }
+
+    private HttpRequest.Builder request(URI url, Duration timeout) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(url)
-                .timeout(config.requestTimeout())
+                .timeout(timeout)
                 .header("User-Agent", USER_AGENT)
                 .header("Accept-Encoding", "identity");
         if (config.token().isPresent() && sameHost(url, config.endpoint())) {
@@ -181,7 +190,7 @@ final class HubHttp {
         try {
             return client.send(request, handler);
         } catch (IOException e) {
-            throw failure(e, request, ref);
+            throw failure(e, request, ref, HubConfig.ETAG_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UserError("interrupted while fetching " + ref.describe() + " from " + strip(request.uri()), e);
@@ -189,18 +198,21 @@ final class HubHttp {
     }
 
     /** The one-line error for a request that got no response. */
-    private UserError failure(Throwable e, HttpRequest request, FileRef ref) {
+    private UserError failure(Throwable e, HttpRequest request, FileRef ref, String timeoutVariable) {
         String where = strip(request.uri());
         if (e instanceof UserError userError) {
             return userError;
         }
         if (e instanceof HttpConnectTimeoutException) {
-            return new HubUnreachableError("timed out connecting to " + where + " after " + config.connectTimeout().toSeconds()
-                    + "s (hub endpoint " + endpointName() + "; set HF_ENDPOINT, or HF_HUB_OFFLINE=1 to use the cache)", e);
+            return new HubUnreachableError("timed out connecting to " + where + " after " + seconds(config.connectTimeout())
+                    + " (hub endpoint " + endpointName() + "; set HF_ENDPOINT, HTTPS_PROXY, or HF_HUB_OFFLINE=1 to use the"
+                    + " cache)", e);
         }
         if (e instanceof HttpTimeoutException) {
-            return new HubUnreachableError("no response from " + where + " within " + config.requestTimeout().toSeconds()
-                    + "s (hub endpoint " + endpointName() + ")", e);
+            Duration timeout = request.timeout().orElse(config.requestTimeout());
+            return new HubUnreachableError("no response from " + where + " within " + seconds(timeout)
+                    + " (hub endpoint " + endpointName() + "; set " + timeoutVariable + " to a number of seconds to wait"
+                    + " longer)", e);
         }
         if (e instanceof ConnectException) {
             return new HubUnreachableError("cannot connect to " + where + ": connection refused or unreachable (hub endpoint "
@@ -336,6 +348,11 @@ final class HubHttp {
         } catch (NumberFormatException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /** A duration as seconds for messages: {@code 30s}, {@code 0.5s}. */
+    static String seconds(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + "s";
     }
 
     /** The URL without its query string: signed CDN URLs carry credentials there. */

@@ -114,24 +114,82 @@ class GlueHubFetcherTest {
     }
 
     @Test
-    void aSplitPublishedInSeveralShardsIsAClearErrorNotAMissingSplit() throws IOException {
-        // A split in two shards was taken for an absent one: an optional split (dev, test) was
-        // silently skipped, a required one reported as missing from the hub.
+    void aSplitPublishedInSeveralShardsIsReadWholeWithShardsInOrder() throws IOException {
+        // A split in two shards was refused; the hub publishes large splits that way. The shards
+        // stay in the hub cache as published, and the split reads as their rows in shard order.
+        Path first = tmp.resolve("v0.parquet");
+        Path second = tmp.resolve("v1.parquet");
+        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}, {utf8("dull"), 0}});
+        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
+        // put the second shard first, so order comes from the names, not from the listing
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+
+        SplitData data = SplitLoader.load(source, TaskRegistry.glue().get("sst2"), "validation", BadRowPolicy.ERROR);
+
+        assertEquals(List.of("fine", "dull", "superb"), data.examples().stream().map(e -> e.textA()).toList());
+        assertEquals(tmp.resolve("hub-data/sst2/validation-00000-of-00001.parquet"), data.file());
+        Path snapshot = tmp.resolve("hf/hub/datasets--nyu-mll--glue/snapshots/" + COMMIT + "/sst2");
+        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(snapshot.resolve("validation-00000-of-00002.parquet")));
+        assertArrayEquals(Files.readAllBytes(second), Files.readAllBytes(snapshot.resolve("validation-00001-of-00002.parquet")));
+        try (var leftovers = Files.list(tmp.resolve("hub-data/sst2"))) {
+            assertEquals(List.of(data.file()), leftovers.toList(), "no temporary files left behind");
+        }
+    }
+
+    @Test
+    void aShardedSplitOnceFetchedIsReadOfflineFromTheHubCache() throws IOException {
+        Path first = tmp.resolve("v0.parquet");
+        Path second = tmp.resolve("v1.parquet");
+        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}});
+        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        fetcher.fetch("sst2", "validation", tmp.resolve("online/validation.parquet"));
+        int requests = hub.requests().size();
+
+        GlueHubFetcher offline = GlueHubFetcher.fromEnv(Env.of(Map.of("HF_ENDPOINT", hub.endpoint(),
+                "HF_HOME", tmp.resolve("hf").toString(), "HF_HUB_OFFLINE", "1")), DownloadProgress.none());
+        HubDataSource source = new HubDataSource(offline, tmp.resolve("other-cache"));
+        SplitData data = SplitLoader.load(source, TaskRegistry.glue().get("sst2"), "validation", BadRowPolicy.ERROR);
+
+        assertEquals(List.of("fine", "superb"), data.examples().stream().map(e -> e.textA()).toList());
+        assertEquals(requests, hub.requests().size(), "no request offline");
+    }
+
+    @Test
+    void aShardThatIsNotParquetIsAOneLineErrorNamingIt() throws IOException {
+        Path file = tmp.resolve("v0.parquet");
+        ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(file), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", "not parquet".getBytes(StandardCharsets.UTF_8),
+                true, "main");
+        HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
+
+        io.mtl4j.util.UserError e = assertThrows(io.mtl4j.util.UserError.class,
+                () -> source.locate(TaskRegistry.glue().get("sst2"), "validation"));
+
+        assertTrue(e.getMessage().contains("validation-00001-of-00002.parquet"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        try (var left = Files.list(tmp.resolve("hub-data/sst2"))) {
+            assertEquals(List.of(), left.toList(), "no partial joined file");
+        }
+    }
+
+    @Test
+    void anIncompleteSetOfShardsIsAClearErrorNotAMissingSplit() throws IOException {
         Path file = tmp.resolve("validation.parquet");
         ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
-        byte[] shard = Files.readAllBytes(file);
-        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", shard, true, "main");
-        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", shard, true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00003.parquet", Files.readAllBytes(file), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00002-of-00003.parquet", Files.readAllBytes(file), true, "main");
         HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
 
         io.mtl4j.util.UserError e = assertThrows(io.mtl4j.util.UserError.class,
                 () -> source.locate(TaskRegistry.glue().get("sst2"), "validation"));
 
         assertFalse(e instanceof MissingSplitError, "not passed over as a missing split: " + e.getMessage());
-        assertTrue(e.getMessage().contains("2 shards")
-                && e.getMessage().contains("sst2/validation-00000-of-00002.parquet")
-                && e.getMessage().contains("sst2/validation-00001-of-00002.parquet")
-                && e.getMessage().contains("sst2/validation-00000-of-00001.parquet"), e.getMessage());
+        assertTrue(e.getMessage().contains("sst2/validation-00001-of-00003.parquet"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
     }
 
