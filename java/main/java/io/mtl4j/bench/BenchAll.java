@@ -56,6 +56,9 @@ public final class BenchAll implements Callable<Integer> {
     int pcgradTasks;
     @Option(names = "--pcgrad-params", defaultValue = "50000000", description = "Parameters per gradient for bench pcgrad. Default: ${DEFAULT-VALUE}.")
     long pcgradParams;
+    @Option(names = "--memory-warmup", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+            description = "bench train's --memory-warmup: false skips the trainer's (untimed) memory warm-up. Default: ${DEFAULT-VALUE}.")
+    boolean memoryWarmup;
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache of bench train and eval (default: as mtl4j train).")
     Path cacheDir;
 
@@ -80,7 +83,8 @@ public final class BenchAll implements Callable<Integer> {
         parts.add(run(log, "pcgrad", "bench", "pcgrad", "--tasks", Integer.toString(pcgradTasks), "--params",
                 Long.toString(pcgradParams), "--device", device, "--json"));
         List<String> train = new ArrayList<>(List.of("bench", "train", "--model", model, "--data", data, "--task", task,
-                "--batch-size", Integer.toString(batchSize), "--device", device, "--json"));
+                "--batch-size", Integer.toString(batchSize), "--device", device,
+                "--memory-warmup", Boolean.toString(memoryWarmup), "--json"));
         if (cacheDir != null) {
             train.addAll(List.of("--cache-dir", cacheDir.toString()));
         }

@@ -65,7 +65,9 @@ public final class SoakBench {
         out.put("javacpp_bytes_end", end.javacppBytes());
         out.put("javacpp_bytes_growth_fraction", start.javacppBytes() == 0 ? 0.0
                 : (double) (end.javacppBytes() - start.javacppBytes()) / start.javacppBytes());
-        out.put("memory_conditions", memoryConditions());
+        Map<String, Object> conditions = memoryConditions();
+        conditions.put("memory_warmup", config.memoryWarmup());
+        out.put("memory_conditions", conditions);
         out.put("samples", samples);
         return out;
     }

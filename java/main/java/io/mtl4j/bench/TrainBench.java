@@ -99,6 +99,10 @@ public final class TrainBench implements Callable<Integer> {
     int seedWarmup;
     @Option(names = "--gemm-repeats", defaultValue = "3", description = "Timed runs per GEMM shape. Default: ${DEFAULT-VALUE}.")
     int gemmRepeats;
+    @Option(names = "--memory-warmup", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+            description = "Run the trainer's memory warm-up (one forward and backward of every padded length,"
+                    + " untimed) before the first step, as mtl4j train does; false skips it. Default: ${DEFAULT-VALUE}.")
+    boolean memoryWarmup;
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache (default: as mtl4j train).")
     Path cacheDir;
     @Option(names = "--json", description = "Print one JSON object instead of text.")
@@ -201,6 +205,7 @@ public final class TrainBench implements Callable<Integer> {
         o.put("eval-every", 0L);
         o.put("device", device);
         o.put("threads", threads);
+        o.put("memory-warmup", memoryWarmup);
         if (cacheDir != null) {
             o.put("cache-dir", cacheDir.toString());
         }

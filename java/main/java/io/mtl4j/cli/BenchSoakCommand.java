@@ -37,6 +37,10 @@ public final class BenchSoakCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:<index>. Default: ${DEFAULT-VALUE}.")
     String device;
+    @Option(names = "--memory-warmup", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+            description = "Run the trainer's memory warm-up before step 1, as mtl4j train does; false skips it"
+                    + " (to see the growth it prevents). Default: ${DEFAULT-VALUE}.")
+    boolean memoryWarmup;
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Token cache directory. Default: $MTL4J_CACHE, else ~/.cache/mtl4j/tokens.")
     String cacheDir;
     @Option(names = "--json", description = "Print the result as JSON.")
@@ -55,6 +59,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
         o.put("device", device);
         o.put("cache-dir", cacheDir);
         o.put("keep-last", 1);
+        o.put("memory-warmup", memoryWarmup);
         Map<String, Object> result = SoakBench.run(o, steps, every, Path.of(System.getProperty("java.io.tmpdir")));
         if (json) {
             Map<String, Object> compact = new LinkedHashMap<>(result);

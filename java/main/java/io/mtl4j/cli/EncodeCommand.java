@@ -47,7 +47,7 @@ public final class EncodeCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(EncodeCommand.class);
 
     @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID",
-            description = "A Hugging Face model directory or hub id.")
+            description = "A Hugging Face model directory, an mtl4j checkpoint (its heads are ignored) or a hub id.")
     String model;
 
     @Option(names = "--revision", defaultValue = "main", description = "Hub revision (branch, tag or commit) for hub ids. Default: ${DEFAULT-VALUE}.")

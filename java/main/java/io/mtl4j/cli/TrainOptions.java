@@ -91,7 +91,8 @@ public final class TrainOptions {
     Long seed;
     @Option(names = "--device", description = "auto | cpu | cuda | cuda:<i> (default auto).")
     String device;
-    @Option(names = "--threads", description = "LibTorch CPU threads (default 0 = LibTorch's own choice, which the first log line reports; OpenBLAS GEMMs use their own threads).")
+    @Option(names = "--threads", description = "LibTorch CPU threads (default 0 = LibTorch's own default, not necessarily one"
+            + " per core: 'mtl4j --version' prints how many that is here).")
     Integer threads;
     @Option(names = "--precision", description = "auto | fp32 | bf16. auto: bf16 autocast on CUDA, fp32 on CPU; bf16 autocasts on either (default auto).")
     String precision;

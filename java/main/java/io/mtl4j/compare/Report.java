@@ -181,6 +181,10 @@ public final class Report {
                 .append("the sampler gave their task in the multi-task run. Δ = B − A.")
                 .append(seeds > 1 ? " p: Welch's two-sided t-test of the seeds' scores; \"beyond noise\": p < 0.05.\n\n"
                         : " With one seed there is no noise estimate (use --seeds K).\n\n");
+        if (base.maxEvalExamples() > 0) {
+            sb.append(String.format(Locale.ROOT, "Dev scores come from the first %d rows of each dev split only"
+                    + " (--max-eval-examples %d), not the whole split.%n%n", base.maxEvalExamples(), base.maxEvalExamples()));
+        }
         sb.append("| comparison | task | metric | A | B | Δ | p | beyond noise |\n|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", r.comparison(), r.task(), r.metric(),

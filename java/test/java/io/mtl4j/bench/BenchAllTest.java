@@ -55,4 +55,13 @@ class BenchAllTest {
         assertTrue(r.err().startsWith("mtl4j: error: data directory " + dir.resolve("absent") + " does not exist"), r.err());
         assertTrue(!Files.exists(out), "nothing written");
     }
+
+    /** bench all passes --memory-warmup on to bench train, whose log names that flag. */
+    @Test
+    void takesMemoryWarmupForItsTrainPart() {
+        CliRunner r = CliRunner.run("bench", "all", "--model", dir.toString(), "--data", dir.toString(), "--task", "sst3",
+                "--memory-warmup", "false", "--output", dir.resolve("out").toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: unknown task 'sst3'"), r.err());
+    }
 }

@@ -38,4 +38,18 @@ class SoakBenchTest {
         assertTrue(n.get("memory_conditions").get("jvm_always_pretouch").isBoolean());
         assertTrue(n.get("memory_conditions").has("malloc_mmap_threshold"));
     }
+
+    /** The trainer's log says "--memory-warmup false skips it": the bench takes that flag too, and reports it. */
+    @Test
+    void memoryWarmupFalseIsAcceptedAndReported() throws Exception {
+        Path model = dir.resolve("model");
+        TinyModels.write(model, 8);
+        Path data = TinyGlue.write(dir.resolve("glue"), 32, 8, 1);
+        CliRunner r = CliRunner.run("bench", "soak", "--model", model.toString(), "--data", data.toString(),
+                "--steps", "10", "--every", "5", "--batch-size", "8", "--device", "cpu", "--memory-warmup", "false",
+                "--cache-dir", dir.resolve("cache").toString(), "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode n = new ObjectMapper().readTree(r.out());
+        assertEquals(false, n.get("memory_conditions").get("memory_warmup").asBoolean(true));
+    }
 }

@@ -153,4 +153,15 @@ class TrainBenchTest {
             return Tensors.toFloatArray(values);
         }
     }
+
+    /** The trainer's log says "--memory-warmup false skips it": bench train takes that flag too. */
+    @Test
+    void memoryWarmupFalseIsAccepted() throws Exception {
+        CliRunner r = CliRunner.run("bench", "train", "--model", model.toString(), "--data", data.toString(),
+                "--task", "sst2", "--steps", "1", "--warmup", "0", "--batch-size", "8", "--seed-steps", "0",
+                "--gemm-repeats", "1", "--device", "cpu", "--memory-warmup", "false",
+                "--cache-dir", dir.resolve("cache").toString(), "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(new ObjectMapper().readTree(r.out().strip()).has("samples_per_s"), r.out());
+    }
 }

@@ -284,4 +284,16 @@ class EncodeCommandTest {
         assertFalse(JSON.readTree(trained.get(0)).get("cls").equals(JSON.readTree(Files.readAllLines(base).get(0)).get("cls")),
                 "encoded with the checkpoint's trained weights");
     }
+
+    /** encode reads an mtl4j checkpoint (its description says so); the --model line must not say otherwise. */
+    @Test
+    void modelHelpNamesCheckpoints() {
+        CliRunner r = CliRunner.run("encode", "--help");
+        assertEquals(0, r.exitCode(), r.err());
+        String help = String.join(" ", r.out().split("\\s+"));
+        int at = help.lastIndexOf("--model=DIR|HUB_ID "); // the option list, not the synopsis
+        assertTrue(at >= 0, help);
+        String line = help.substring(at, help.indexOf("--output=", at));
+        assertTrue(line.contains("mtl4j checkpoint"), line);
+    }
 }

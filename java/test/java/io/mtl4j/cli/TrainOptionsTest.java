@@ -53,4 +53,20 @@ class TrainOptionsTest {
             }
         }
     }
+
+    /**
+     * --threads 0 leaves LibTorch's default, which on a 2-core machine is 1 thread (as 'mtl4j --version'
+     * and the training log say), so the help must not promise one thread per core.
+     */
+    @Test
+    void threadsHelpDoesNotPromiseOneThreadPerCore() {
+        CliRunner r = CliRunner.run("train", "--help");
+        assertEquals(0, r.exitCode(), r.err());
+        String help = r.out().replaceAll("\\s+", " ");
+        int at = help.indexOf("--threads=<threads>");
+        assertTrue(at >= 0, help);
+        String threads = help.substring(at, help.indexOf("--precision", at));
+        assertTrue(!threads.contains("LibTorch's choice, one per core"), threads);
+        assertTrue(threads.contains("'mtl4j --version'"), threads);
+    }
 }

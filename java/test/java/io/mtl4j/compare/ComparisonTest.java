@@ -364,6 +364,17 @@ class ComparisonTest {
         assertTrue(help.contains("against the batches of that task trained"), "curves.png's x axis: " + help);
     }
 
+    /** With --max-eval-examples the scores are of a dev subset; the report says so, as train's log does. */
+    @Test
+    void theReportSaysWhenScoresComeFromPartOfTheDevSplits() {
+        String partial = Report.markdown(List.of(), List.of(), ConfigLoader.load(null, Map.of("model", "m", "data", "d",
+                "tasks", "sst2,qqp", "max-eval-examples", 40)));
+        assertTrue(partial.contains("first 40 rows of each dev split"), partial);
+        String whole = Report.markdown(List.of(), List.of(), ConfigLoader.load(null, Map.of("model", "m", "data", "d",
+                "tasks", "sst2,qqp")));
+        assertTrue(!whole.contains("max-eval-examples"), whole);
+    }
+
     private static Map<String, FileTime> fileTimes(Path root) throws IOException {
         Map<String, FileTime> times = new TreeMap<>();
         try (Stream<Path> files = Files.walk(root)) {
