@@ -1,5 +1,6 @@
 package io.mtl4j.dist;
 
+import io.mtl4j.runtime.NativeStdout;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.bytedeco.javacpp.PointerScope;
@@ -72,12 +73,13 @@ public final class ProcessGroupCollectives implements Collectives {
             if (backend.equals("nccl")) {
                 org.bytedeco.pytorch.nccl.ProcessGroupNCCL.Options options = new org.bytedeco.pytorch.nccl.ProcessGroupNCCL.Options();
                 options.timeout(ms);
-                pg = new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(prefixed, env.rank(), env.worldSize(), options);
+                pg = NativeStdout.toStderr(() ->
+                        new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(prefixed, env.rank(), env.worldSize(), options));
                 commDevice = device;
             } else {
                 ProcessGroupGloo.Options options = new ProcessGroupGloo.Options(ms);
                 options.devices(new GlooDeviceVector(glooDevice(env)));
-                pg = new ProcessGroupGloo(prefixed, env.rank(), env.worldSize(), options);
+                pg = NativeStdout.toStderr(() -> new ProcessGroupGloo(prefixed, env.rank(), env.worldSize(), options));
                 commDevice = new Device(torch.DeviceType.CPU);
             }
             LOG.info("{}: {} process group ready", env, backend);

@@ -48,11 +48,27 @@ public final class DistProcesses {
     /** Like {@link #rank(int, int, int, Path, List, String, List)} with more environment variables. */
     public static Process rank(int rank, int world, int port, Path log, List<String> jvm, Map<String, String> moreEnv,
                                String mainClass, List<String> args) throws IOException {
+        return start(rank, world, port, builder(jvm, mainClass, args).redirectErrorStream(true).redirectOutput(log.toFile()),
+                moreEnv);
+    }
+
+    /** Like {@link #rank(int, int, int, Path, String, List)} with stdout and stderr kept apart. */
+    public static Process rank(int rank, int world, int port, Path stdout, Path stderr, String mainClass, List<String> args)
+            throws IOException {
+        return start(rank, world, port, builder(List.of(), mainClass, args)
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()), Map.of());
+    }
+
+    private static ProcessBuilder builder(List<String> jvm, String mainClass, List<String> args) {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(jvm);
         command.addAll(List.of("-cp", classpath(), mainClass));
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        return new ProcessBuilder(command);
+    }
+
+    private static Process start(int rank, int world, int port, ProcessBuilder pb, Map<String, String> moreEnv)
+            throws IOException {
         Map<String, String> env = pb.environment();
         env.put("RANK", String.valueOf(rank));
         env.put("LOCAL_RANK", String.valueOf(rank));

@@ -31,16 +31,17 @@ class DistributedBenchTest {
                 "--gemm-repeats", "1", "--device", "cpu", "--cache-dir", dir.resolve("cache").toString(), "--json");
         int port = DistProcesses.freePort();
         List<Process> ranks = new ArrayList<>();
-        for (int r = 0; r < 2; r++) {
-            ranks.add(DistProcesses.rank(r, 2, port, dir.resolve("rank" + r + ".log"), "io.mtl4j.cli.Main", args));
-        }
+        // rank 0's stdout apart from its stderr: --json output must be the JSON alone, which Gloo's
+        // "[Gloo] Rank 0 is connected to 1 peer ranks" (printed on the native stdout) broke
+        ranks.add(DistProcesses.rank(0, 2, port, dir.resolve("rank0.out"), dir.resolve("rank0.log"), "io.mtl4j.cli.Main", args));
+        ranks.add(DistProcesses.rank(1, 2, port, dir.resolve("rank1.log"), "io.mtl4j.cli.Main", args));
         for (int r = 0; r < 2; r++) {
             assertTrue(ranks.get(r).waitFor(180, TimeUnit.SECONDS), Files.readString(dir.resolve("rank" + r + ".log")));
             assertEquals(0, ranks.get(r).exitValue(), Files.readString(dir.resolve("rank" + r + ".log")));
         }
-        String line = Files.readAllLines(dir.resolve("rank0.log")).stream().filter(l -> l.startsWith("{")).findFirst()
-                .orElseThrow(() -> new AssertionError("no JSON from rank 0"));
-        JsonNode json = new ObjectMapper().readTree(line);
+        String stdout = Files.readString(dir.resolve("rank0.out"));
+        assertTrue(stdout.startsWith("{") && stdout.strip().lines().count() == 1, "stdout is not the JSON alone:\n" + stdout);
+        JsonNode json = new ObjectMapper().readTree(stdout);
         assertEquals(2, json.get("world_size").asInt());
         JsonNode perRank = json.get("per_rank");
         assertEquals(2, perRank.size(), json.toString());
