@@ -270,7 +270,9 @@ public final class TrainSession {
 
     static Map<String, TaskData> loadData(TrainConfig config, List<TaskSpec> specs, Path modelDir, int maxLength) {
         Path cacheDir = CacheDirs.tokens(config.cacheDir() == null ? null : Path.of(config.cacheDir()), Env.system());
-        DataSource source = DataSources.resolve(config.data(), cacheDir, Env.system(), DownloadProgress.none());
+        // Only --data hub reads data-revision; with a directory the config loader has warned of it.
+        String dataRevision = DataSources.HUB.equals(config.data()) ? config.dataRevision() : null;
+        DataSource source = DataSources.resolve(config.data(), dataRevision, cacheDir, Env.system(), DownloadProgress.none());
         Map<String, TaskData> data = new LinkedHashMap<>();
         try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, maxLength)) {
             for (TaskSpec spec : specs) {
