@@ -323,6 +323,19 @@ class GlueHubFetcherTest {
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
     }
 
+    @Test
+    void dataSourcesGiveTheHubTheDataRevision() throws IOException {
+        hub.put(GLUE, COMMIT_V1, "sst2/train-00000-of-00001.parquet", sst2Train("an old review"), true, "v1.0");
+        Env env = Env.of(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HOME", tmp.resolve("hf").toString()));
+        Path tokens = tmp.resolve("tokens");
+
+        SplitData data = SplitLoader.load(io.mtl4j.data.DataSources.resolve("hub", "v1.0", tokens, env, DownloadProgress.none()),
+                sst2(), "train", BadRowPolicy.ERROR);
+
+        assertEquals(List.of("an old review"), texts(data));
+        assertEquals(tokens.resolve("hub-data/" + COMMIT_V1 + "/sst2/train-00000-of-00001.parquet"), data.file());
+    }
+
     private HubDataSource source(String revision, Path dir) {
         Env env = Env.of(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HOME", tmp.resolve("hf").toString()));
         return new HubDataSource(GlueHubFetcher.fromEnv(env, DownloadProgress.none(), revision), dir);
