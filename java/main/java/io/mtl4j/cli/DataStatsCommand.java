@@ -64,6 +64,10 @@ public final class DataStatsCommand implements Callable<Integer> {
             description = "A data directory (see docs/data.md for the layouts) or 'hub' for nyu-mll/glue on the Hugging Face hub.")
     String data;
 
+    @Option(names = "--data-revision", paramLabel = "REV",
+            description = "With --data hub: the revision of nyu-mll/glue (branch, tag or commit) to read. Default: main.")
+    String dataRevision;
+
     @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "The model whose tokenizer.json to use.")
     String model;
 
@@ -92,7 +96,7 @@ public final class DataStatsCommand implements Callable<Integer> {
         BadRowPolicy policy = BadRowPolicy.parse(onBadRow);
         TaskSpec spec = (taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile)).get(task);
         Path tokenCache = CacheDirs.tokens(cacheDir, Env.system());
-        DataSource source = DataSources.resolve(data, tokenCache, Env.system(), new ModelArgument.DownloadBars());
+        DataSource source = DataSources.resolve(data, dataRevision, tokenCache, Env.system(), new ModelArgument.DownloadBars());
         Path modelDir = ModelArgument.resolve(model, revision);
         // Only the tokenizer is needed; a model's config.json, where there is one, caps the length as train does.
         int positions = java.nio.file.Files.isRegularFile(modelDir.resolve(BertConfig.FILE_NAME))

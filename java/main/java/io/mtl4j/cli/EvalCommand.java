@@ -44,6 +44,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR|hub", description = "Data directory in any supported layout, or 'hub' "
             + "(default: the data the checkpoint was trained on).")
     String data;
+    @Option(names = "--data-revision", paramLabel = "REV",
+            description = "With --data hub: the revision of nyu-mll/glue (branch, tag or commit) to read. Default: main, or the checkpoint's with its training data.")
+    String dataRevision;
     @Option(names = "--tasks", paramLabel = "T1,T2", description = "Tasks to score (default: all heads of the checkpoint).")
     String tasks;
     @Option(names = "--split", description = "Split to score, e.g. validation, train, validation_mismatched.")
@@ -75,7 +78,9 @@ public final class EvalCommand implements Callable<Integer> {
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
         Path cache = CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system());
-        DataSource source = DataSources.resolve(data, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
+        // Without --data, the data and its revision are the checkpoint's.
+        String dataRevision = this.dataRevision != null || this.data != null ? this.dataRevision : ckpt.config().dataRevision();
+        DataSource source = DataSources.resolve(data, DataSources.HUB.equals(data) ? dataRevision : this.dataRevision, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
         try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
             for (String name : names) {
                 TaskSpec task = ckpt.task(name.trim());

@@ -82,6 +82,9 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR|hub",
             description = "Data with the test split(s), for --glue-submission. Default: the data the checkpoint was trained on.")
     String data;
+    @Option(names = "--data-revision", paramLabel = "REV",
+            description = "With --data hub: the revision of nyu-mll/glue (branch, tag or commit) to read. Default: main, or the checkpoint's with its training data.")
+    String dataRevision;
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Token cache for --glue-submission's test splits. Default: $MTL4J_CACHE, else ~/.cache/mtl4j/tokens.")
     Path cacheDir;
@@ -306,7 +309,10 @@ public final class PredictCommand implements Callable<Integer> {
         // and predicted before any file is written: a missing test_mismatched must not leave
         // MNLI-m.tsv alone, a submission that looks complete.
         Path cache = CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system());
-        DataSource source = DataSources.resolve(data != null ? data : ckpt.trainingData(), cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
+        // Without --data, the data and its revision are the checkpoint's.
+        String testData = data != null ? data : ckpt.trainingData();
+        String revision = dataRevision != null || data != null ? dataRevision : ckpt.config().dataRevision();
+        DataSource source = DataSources.resolve(testData, DataSources.HUB.equals(testData) ? revision : dataRevision, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
         List<SubmissionFile> planned = new ArrayList<>();
         for (TaskSpec taskSpec : tasks) {
             boolean mnli = taskSpec.name().equals("mnli");

@@ -13,6 +13,9 @@ public final class TrainOptions {
     String revision;
     @Option(names = "--data", paramLabel = "DIR|hub", description = "GLUE data directory (HF JSONL/Parquet, GLUE TSV, CSV) or 'hub'.")
     String data;
+    @Option(names = "--data-revision", paramLabel = "REV", description = "With --data hub: the revision of nyu-mll/glue "
+            + "(branch, tag or commit) to read (default main).")
+    String dataRevision;
     @Option(names = "--tasks", paramLabel = "T1,T2", description = "Tasks to train, e.g. sst2,mnli,qqp.")
     String tasks;
     @Option(names = "--task-file", paramLabel = "FILE", description = "YAML/JSON file declaring your own tasks.")
@@ -117,6 +120,7 @@ public final class TrainOptions {
         o.put("model", model);
         o.put("revision", revision);
         o.put("data", data);
+        o.put("data-revision", dataRevision);
         o.put("tasks", tasks);
         o.put("task-file", taskFile);
         o.put("steps", steps);

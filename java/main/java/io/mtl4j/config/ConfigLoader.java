@@ -28,6 +28,7 @@ public final class ConfigLoader {
         d.put("model", null);
         d.put("revision", "main");
         d.put("data", null);
+        d.put("data-revision", "main");
         d.put("tasks", null);
         d.put("task-file", null);
         d.put("steps", 1000L);
@@ -149,6 +150,7 @@ public final class ConfigLoader {
                 r.required("model"),
                 r.string("revision"),
                 r.required("data"),
+                r.string("data-revision"),
                 tasks,
                 r.string("task-file"),
                 steps,
@@ -222,6 +224,9 @@ public final class ConfigLoader {
     static List<String> unusedSettings(TrainConfig c, Set<String> given, Map<String, String> origin) {
         List<String> unused = new ArrayList<>();
         Map<String, String> reasons = new LinkedHashMap<>();
+        if (!"hub".equals(c.data())) {
+            reasons.put("data-revision", "only --data hub uses it (data is the directory " + c.data() + ")");
+        }
         if (c.patience() > 0 && c.evalEvery() == 0) {
             reasons.put("patience", "early stopping needs evaluations, and eval-every is 0");
         }

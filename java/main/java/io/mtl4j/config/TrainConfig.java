@@ -13,6 +13,7 @@ public record TrainConfig(
         String model,
         String revision,
         String data,
+        String dataRevision,
         List<String> tasks,
         String taskFile,
         long steps,
@@ -66,6 +67,7 @@ public record TrainConfig(
         m.put("model", model);
         m.put("revision", revision);
         m.put("data", data);
+        m.put("data-revision", dataRevision);
         m.put("tasks", tasks);
         m.put("task-file", taskFile);
         m.put("steps", steps);

@@ -18,9 +18,22 @@ public final class DataSources {
 
     /** @param tokenCache the token cache directory; {@code --data hub} keeps its split links below it */
     public static DataSource resolve(String data, Path tokenCache, Env env, DownloadProgress progress) {
+        return resolve(data, null, tokenCache, env, progress);
+    }
+
+    /**
+     * @param dataRevision with {@code hub}: the branch, tag or commit of {@code nyu-mll/glue} to read;
+     *        null means {@code main}. A revision other than {@code main} with a data directory is an error.
+     * @param tokenCache the token cache directory; {@code --data hub} keeps its split links below it
+     */
+    public static DataSource resolve(String data, String dataRevision, Path tokenCache, Env env, DownloadProgress progress) {
         if (HUB.equals(data)) {
-            return new HubDataSource(GlueHubFetcher.fromEnv(env, progress),
+            return new HubDataSource(GlueHubFetcher.fromEnv(env, progress, dataRevision),
                     CacheDirs.hubData(tokenCache));
+        }
+        if (dataRevision != null && !dataRevision.equals(io.mtl4j.hub.HubClient.DEFAULT_REVISION)) {
+            throw new UserError("--data-revision " + dataRevision + " names a revision of nyu-mll/glue on the hub;"
+                    + " it applies to --data hub, not to the directory " + data);
         }
         Path dir = Path.of(data);
         if (!Files.isDirectory(dir)) {

@@ -5,17 +5,31 @@ import java.nio.file.Path;
 
 /**
  * Downloads one split from the Hugging Face hub ({@code --data hub}). Implemented by
- * {@code io.mtl4j.hub.GlueHubFetcher}; the data layer only needs the file to appear at {@code target}.
+ * {@code io.mtl4j.hub.GlueHubFetcher}; the data layer only needs to know the commit the split
+ * came from and to have its file appear at a target path.
  */
 public interface HubFetcher {
     /**
-     * Makes sure {@code target} holds the Parquet file of {@code split} of GLUE task
-     * {@code task} (hub file {@code nyu-mll/glue/<task>/<split>-00000-of-00001.parquet}, or the rows
-     * of its shards {@code <split>-0000i-of-0000n.parquet} in order).
-     * Must write atomically (temporary file + rename) so a partial download is never read.
+     * Resolves the fetcher's revision and makes sure the hub cache holds {@code split} of GLUE task
+     * {@code task} at the commit it resolves to (hub file
+     * {@code nyu-mll/glue/<task>/<split>-00000-of-00001.parquet}, or its shards
+     * {@code <split>-0000i-of-0000n.parquet}). Online this asks the hub every time (one request per
+     * file), so a moved branch is seen; offline, or once the hub is unreachable, the cache answers.
      *
      * @throws java.nio.file.NoSuchFileException if the hub has no such split (reported as a
      *         {@link MissingSplitError})
      */
-    void fetch(String task, String split, Path target) throws IOException;
+    Fetched fetch(String task, String split) throws IOException;
+
+    /** A split in the hub cache. */
+    interface Fetched {
+        /** The 40-hex commit of {@code nyu-mll/glue} the split was fetched at. */
+        String commit();
+
+        /**
+         * Makes {@code target} the split's Parquet file (the rows of its shards in order, for a
+         * sharded split). Must write atomically (temporary file + rename) so a partial file is never read.
+         */
+        void placeAt(Path target) throws IOException;
+    }
 }

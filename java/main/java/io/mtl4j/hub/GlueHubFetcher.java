@@ -21,7 +21,9 @@ import java.util.List;
  * longer counts as a file and the split is fetched again.
  *
  * <p>Files already in the hub cache for the revision are not downloaded again, only looked up
- * (one HEAD request each; none offline).
+ * (one HEAD request each, so a moved branch is seen; none offline, where the cache's
+ * {@code refs/<revision>} names the commit). The revision is {@code --data-revision}, {@code main}
+ * by default.
  */
 public final class GlueHubFetcher implements HubFetcher {
     private final HubClient client;
@@ -34,11 +36,21 @@ public final class GlueHubFetcher implements HubFetcher {
 
     /** A fetcher for the hub named by the environment ({@code HF_ENDPOINT}, {@code HF_HOME}, ...). */
     public static GlueHubFetcher fromEnv(Env env, DownloadProgress progress) {
-        return new GlueHubFetcher(new HubClient(HubConfig.from(env), progress), HubClient.DEFAULT_REVISION);
+        return fromEnv(env, progress, HubClient.DEFAULT_REVISION);
+    }
+
+    /** @param revision a branch, tag or commit of {@code nyu-mll/glue}; null means {@code main} */
+    public static GlueHubFetcher fromEnv(Env env, DownloadProgress progress, String revision) {
+        return new GlueHubFetcher(new HubClient(HubConfig.from(env), progress), revision);
+    }
+
+    /** The revision of {@code nyu-mll/glue} this fetcher reads: a branch, tag or commit. */
+    public String revision() {
+        return revision;
     }
 
     @Override
-    public void fetch(String task, String split, Path target) throws IOException {
+    public Fetched fetch(String task, String split) throws IOException {
         List<Path> files;
         try {
             files = GlueHub.downloadSplitFiles(task, split, revision, client);
@@ -51,11 +63,28 @@ public final class GlueHubFetcher implements HubFetcher {
                         + source.getParent().getFileName() + "/" + source.getFileName());
             }
         }
-        if (files.size() == 1) {
-            place(files.get(0).toRealPath(), target);
-        } else {
-            join(files, target);
-        }
+        // snapshots/<commit>/<task>/<file>
+        String commit = files.get(0).getParent().getParent().getFileName().toString();
+        return new Fetched() {
+            @Override
+            public String commit() {
+                return commit;
+            }
+
+            @Override
+            public void placeAt(Path target) throws IOException {
+                if (files.size() == 1) {
+                    place(files.get(0).toRealPath(), target);
+                } else {
+                    join(files, target);
+                }
+            }
+        };
+    }
+
+    /** Fetches a split and places it at {@code target}, whatever commit it came from. */
+    public void fetch(String task, String split, Path target) throws IOException {
+        fetch(task, split).placeAt(target);
     }
 
     /** The rows of a split's shards, in order, written to {@code target} under a temporary name and renamed. */

@@ -17,10 +17,11 @@ import java.util.Optional;
  * {@code huggingface_hub.hf_hub_download} and {@code snapshot_download}; see {@link HubConfig}
  * for the environment variables it honours and {@link RepoCache} for the cache layout.
  *
- * <p>A file already in the cache for a revision ({@code refs/{revision}} plus its snapshot
- * link, or a commit sha revision) is returned without any network request. Unlike
- * {@code huggingface_hub}, a cached branch is not re-checked for new commits: pin a commit sha,
- * or delete {@code refs/{revision}}, to pick up a newer upload.
+ * <p>Online, every file is looked up with one HEAD request even when cached, so a moved branch or
+ * tag is followed, as in {@code huggingface_hub}; offline ({@code HF_HUB_OFFLINE=1}), or once the
+ * hub was found unreachable (one warning), a file in the cache for the revision
+ * ({@code refs/{revision}} plus its snapshot link, or a commit sha revision) is returned without
+ * any request.
  *
  * <p>For the CLI: {@code --model <hub id>} goes through {@link ModelSource#resolve}, which
  * calls {@link #downloadModel}; {@code --data hub} goes through {@link GlueHubFetcher} and {@link GlueHub#downloadSplit}. Pass a

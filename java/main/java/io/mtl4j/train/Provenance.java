@@ -43,6 +43,19 @@ public final class Provenance {
         return p;
     }
 
+    /**
+     * The {@code data_source} entry of a {@code --data hub} run: the repo, the revision asked for and
+     * the commit each split was read at ({@code <task>/<split>}, sorted). The data hashes identify the
+     * bytes; this says where on the hub they came from.
+     */
+    public static Map<String, Object> hubData(String revision, Map<String, String> commits) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("repo", io.mtl4j.hub.GlueHub.REPO);
+        entry.put("revision", revision == null ? io.mtl4j.hub.HubClient.DEFAULT_REVISION : revision);
+        entry.put("commits", new java.util.TreeMap<>(commits));
+        return entry;
+    }
+
     private static Map<String, String> modelHashes(Path modelDir) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String name : List.of("config.json", "tokenizer.json", "model.safetensors", "model.safetensors.index.json")) {

@@ -5,6 +5,7 @@ import io.mtl4j.data.BadRowPolicy;
 import io.mtl4j.data.CacheDirs;
 import io.mtl4j.data.DataSource;
 import io.mtl4j.data.DataSources;
+import io.mtl4j.data.HubDataSource;
 import io.mtl4j.data.MissingSplitError;
 import io.mtl4j.data.TaskSampler;
 import io.mtl4j.data.TaskSamplers;
@@ -178,7 +179,8 @@ public final class TrainSession {
             LOG.warn("max-eval-examples {}: dev scores (metrics.jsonl, eval.json, best checkpoints) come from the first {}"
                     + " rows of each dev split only", config.maxEvalExamples(), config.maxEvalExamples());
         }
-        Map<String, TaskData> data = loadData(config, specs, modelDir, maxLength);
+        Map<String, String> dataCommits = new LinkedHashMap<>();
+        Map<String, TaskData> data = loadData(config, specs, modelDir, maxLength, dataCommits);
         if (checkpoint != null) {
             ResumeInputs.checkData(checkpoint, data, startAgain);
         }
@@ -196,7 +198,7 @@ public final class TrainSession {
             LOG.info(RunSummary.describe(config, config.tasks(), sampler, dist.worldSize()) + "; on " + Devices.where(device));
         }
 
-        Map<String, Object> meta = meta(config, specs, modelDir, data, commandLine);
+        Map<String, Object> meta = meta(config, specs, modelDir, data, dataCommits, commandLine);
         meta.put("world_size", dist.worldSize());
         meta.put("effective_batch_size", (long) config.batchSize() * config.gradAccum() * dist.worldSize());
         try (MetricsLog metrics = dist.isMain() ? RunDirectory.openMetrics(runDir, checkpoint) : MetricsLog.discard()) {
@@ -269,8 +271,16 @@ public final class TrainSession {
     }
 
     static Map<String, TaskData> loadData(TrainConfig config, List<TaskSpec> specs, Path modelDir, int maxLength) {
+        return loadData(config, specs, modelDir, maxLength, new LinkedHashMap<>());
+    }
+
+    /** @param dataCommits filled, for {@code --data hub}, with the commit each split was read at */
+    static Map<String, TaskData> loadData(TrainConfig config, List<TaskSpec> specs, Path modelDir, int maxLength,
+                                          Map<String, String> dataCommits) {
         Path cacheDir = CacheDirs.tokens(config.cacheDir() == null ? null : Path.of(config.cacheDir()), Env.system());
-        DataSource source = DataSources.resolve(config.data(), cacheDir, Env.system(), DownloadProgress.none());
+        // Only --data hub reads data-revision; with a directory the config loader has warned of it.
+        String dataRevision = DataSources.HUB.equals(config.data()) ? config.dataRevision() : null;
+        DataSource source = DataSources.resolve(config.data(), dataRevision, cacheDir, Env.system(), DownloadProgress.none());
         Map<String, TaskData> data = new LinkedHashMap<>();
         try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, maxLength)) {
             for (TaskSpec spec : specs) {
@@ -303,6 +313,12 @@ public final class TrainSession {
                         devLoaded.isEmpty() ? "" : ", dev " + devLoaded);
             }
         }
+        if (source instanceof HubDataSource hub) {
+            dataCommits.putAll(hub.commits());
+            LOG.info("data: {} at {}, commit{} {}", io.mtl4j.hub.GlueHub.REPO, dataRevision,
+                    hub.commits().values().stream().distinct().count() == 1 ? "" : "s",
+                    String.join(", ", new java.util.TreeSet<>(hub.commits().values())));
+        }
         return data;
     }
 
@@ -318,7 +334,8 @@ public final class TrainSession {
     }
 
     private static Map<String, Object> meta(TrainConfig config, List<TaskSpec> specs, Path modelDir,
-                                            Map<String, TaskData> data, List<String> commandLine) {
+                                            Map<String, TaskData> data, Map<String, String> dataCommits,
+                                            List<String> commandLine) {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         List<Map<String, Object>> tasks = new ArrayList<>();
@@ -337,7 +354,11 @@ public final class TrainSession {
         meta.put("config", SavedConfig.withAbsolutePaths(config.toMap()));
         Map<String, Map<String, String>> hashes = new LinkedHashMap<>();
         data.forEach((t, d) -> hashes.put(t, d.fileHashes()));
-        meta.put("provenance", Provenance.collect(config.seed(), modelDir, hashes, commandLine));
+        Map<String, Object> provenance = Provenance.collect(config.seed(), modelDir, hashes, commandLine);
+        if (!dataCommits.isEmpty()) {
+            provenance.put("data_source", Provenance.hubData(config.dataRevision(), dataCommits));
+        }
+        meta.put("provenance", provenance);
         return meta;
     }
 }

@@ -223,6 +223,15 @@ class DataStatsCommandTest {
         assertFalse(Files.exists(cache), "nothing tokenized before the options are checked");
     }
 
+    @Test
+    void aDataRevisionIsForTheHubNotADirectory() {
+        CliRunner r = stats("--data-revision", "v1.0");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--data-revision v1.0 names a revision of nyu-mll/glue on the hub; it applies to --data hub"),
+                r.err());
+        assertEquals(0, stats("--data-revision", "main").exitCode(), "main, the default, is no error");
+    }
+
     private CliRunner stats(String... extra) {
         List<String> args = new ArrayList<>(List.of("data", "stats", "--task", "sst2", "--data", data.toString(),
                 "--model", model.toString(), "--cache-dir", cache.toString()));

@@ -51,6 +51,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDataRevisionIsARecipeKeyDefaultingToMain() throws Exception {
+        Map<String, Object> o = required();
+        o.put("data", "hub");
+        assertEquals("main", ConfigLoader.load(null, o).dataRevision());
+        Path file = dir.resolve("pinned.yaml");
+        Files.writeString(file, "data: hub\ndata-revision: v1.0\n");
+        TrainConfig pinned = ConfigLoader.load(file, Map.of("model", "m", "tasks", "sst2"));
+        assertEquals("v1.0", pinned.dataRevision());
+        assertEquals("v1.0", pinned.toMap().get("data-revision"), "saved with the run");
+        o.put("data-revision", "abc");
+        assertEquals("abc", ConfigLoader.load(file, o).dataRevision(), "the command line wins");
+    }
+
+    @Test
+    void aDataRevisionWithADataDirectoryHasNoEffect() {
+        Map<String, Object> o = required();
+        o.put("data-revision", "v1.0");
+        TrainConfig c = ConfigLoader.load(null, o);
+        assertEquals(List.of("--data-revision has no effect: only --data hub uses it (data is the directory d)"),
+                ConfigLoader.unusedSettings(c, java.util.Set.of("data-revision"), Map.of("data-revision", "--data-revision")));
+    }
+
+    @Test
+    void aConfigSavedBeforeDataRevisionLoadsAsMain() {
+        Map<String, Object> saved = new LinkedHashMap<>(ConfigLoader.load(null, required()).toMap());
+        saved.remove("data-revision");
+        assertEquals("main", ConfigLoader.fromSaved(saved, "mtl4j.json").dataRevision());
+    }
+
+    @Test
     void aSavedConfigRoundTrips() {
         TrainConfig config = ConfigLoader.load(null, required());
         assertEquals(config, ConfigLoader.fromSaved(config.toMap(), "mtl4j.json"));

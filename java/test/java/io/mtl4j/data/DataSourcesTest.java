@@ -31,4 +31,14 @@ class DataSourcesTest {
         assertTrue(refused(file).getMessage().startsWith("data directory " + file + " is a file"));
         assertTrue(DataSources.resolve(dir.toString(), dir.resolve("cache"), Env.system(), DownloadProgress.none()) instanceof SplitLocator);
     }
+
+    @Test
+    void aDataRevisionOtherThanMainIsForTheHubOnly() {
+        UserError e = assertThrows(UserError.class,
+                () -> DataSources.resolve(dir.toString(), "v1.0", dir.resolve("cache"), Env.system(), DownloadProgress.none()));
+        assertEquals("--data-revision v1.0 names a revision of nyu-mll/glue on the hub; it applies to --data hub,"
+                + " not to the directory " + dir, e.getMessage());
+        assertTrue(DataSources.resolve(dir.toString(), "main", dir.resolve("cache"), Env.system(), DownloadProgress.none())
+                instanceof SplitLocator);
+    }
 }

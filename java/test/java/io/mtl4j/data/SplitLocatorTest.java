@@ -65,15 +65,26 @@ class SplitLocatorTest {
     @Test
     void hubSourceFetchesOnceIntoParquetLayout() throws Exception {
         int[] calls = {0};
-        HubFetcher fake = (task, split, target) -> {
+        String commit = "4".repeat(40);
+        HubFetcher fake = (task, split) -> {
             calls[0]++;
-            ParquetFixtures.writeSst2(target, new Object[][] {{"good".getBytes(), 1}});
+            return new HubFetcher.Fetched() {
+                @Override
+                public String commit() {
+                    return commit;
+                }
+
+                @Override
+                public void placeAt(java.nio.file.Path target) throws java.io.IOException {
+                    ParquetFixtures.writeSst2(target, new Object[][] {{"good".getBytes(), 1}});
+                }
+            };
         };
         HubDataSource hub = new HubDataSource(fake, dir.resolve("hub"));
         TaskSpec sst2 = TaskRegistry.glue().get("sst2");
         SplitData d = SplitLoader.load(hub, sst2, "validation", BadRowPolicy.ERROR);
         assertEquals(1, d.examples().size());
-        assertEquals(dir.resolve("hub/sst2/validation-00000-of-00001.parquet"), d.file());
+        assertEquals(dir.resolve("hub/" + commit + "/sst2/validation-00000-of-00001.parquet"), d.file());
         SplitLoader.load(hub, sst2, "validation", BadRowPolicy.ERROR);
         assertEquals(1, calls[0]);
     }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code --data hub}: GlueHubFetcher behind HubDataSource, against a loopback hub. */
 class GlueHubFetcherTest {
     static final String COMMIT = "4444444444444444444444444444444444444444";
+    static final String COMMIT_V1 = "1111111111111111111111111111111111111111";
     static final String GLUE = "datasets/nyu-mll/glue";
 
     @TempDir
@@ -62,7 +64,7 @@ class GlueHubFetcherTest {
 
         SplitData data = SplitLoader.load(source, sst2, "train", BadRowPolicy.ERROR);
 
-        assertEquals(tmp.resolve("hub-data/sst2/train-00000-of-00001.parquet"), data.file());
+        assertEquals(tmp.resolve("hub-data/" + COMMIT + "/sst2/train-00000-of-00001.parquet"), data.file());
         assertEquals(List.of("a good movie", "a bad movie", "great fun"),
                 data.examples().stream().map(e -> e.textA()).toList());
         assertArrayEquals(new long[] {1, 2}, data.labelCounts(2));
@@ -129,11 +131,11 @@ class GlueHubFetcherTest {
         SplitData data = SplitLoader.load(source, TaskRegistry.glue().get("sst2"), "validation", BadRowPolicy.ERROR);
 
         assertEquals(List.of("fine", "dull", "superb"), data.examples().stream().map(e -> e.textA()).toList());
-        assertEquals(tmp.resolve("hub-data/sst2/validation-00000-of-00001.parquet"), data.file());
+        assertEquals(tmp.resolve("hub-data/" + COMMIT + "/sst2/validation-00000-of-00001.parquet"), data.file());
         Path snapshot = tmp.resolve("hf/hub/datasets--nyu-mll--glue/snapshots/" + COMMIT + "/sst2");
         assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(snapshot.resolve("validation-00000-of-00002.parquet")));
         assertArrayEquals(Files.readAllBytes(second), Files.readAllBytes(snapshot.resolve("validation-00001-of-00002.parquet")));
-        try (var leftovers = Files.list(tmp.resolve("hub-data/sst2"))) {
+        try (var leftovers = Files.list(tmp.resolve("hub-data/" + COMMIT + "/sst2"))) {
             assertEquals(List.of(data.file()), leftovers.toList(), "no temporary files left behind");
         }
     }
@@ -172,7 +174,7 @@ class GlueHubFetcherTest {
 
         assertTrue(e.getMessage().contains("validation-00001-of-00002.parquet"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
-        try (var left = Files.list(tmp.resolve("hub-data/sst2"))) {
+        try (var left = Files.list(tmp.resolve("hub-data/" + COMMIT + "/sst2"))) {
             assertEquals(List.of(), left.toList(), "no partial joined file");
         }
     }
@@ -211,7 +213,7 @@ class GlueHubFetcherTest {
 
         SplitData data = SplitLoader.load(source, TaskRegistry.glueDiagnostic(), "test", BadRowPolicy.ERROR);
 
-        assertEquals(tmp.resolve("hub-data/ax/test-00000-of-00001.parquet"), data.file());
+        assertEquals(tmp.resolve("hub-data/" + COMMIT + "/ax/test-00000-of-00001.parquet"), data.file());
         assertEquals(List.of("No dog ran.", "A dog ran."),
                 List.of(data.examples().get(1).textA(), data.examples().get(1).textB()));
     }
@@ -223,6 +225,134 @@ class GlueHubFetcherTest {
                 () -> source.locate(TaskRegistry.glueDiagnostic(), "test"));
         assertTrue(e.getMessage().startsWith("the hub has no ax/test") && e.getMessage().contains("ax/test-00000-of-00001.parquet"),
                 e.getMessage());
+    }
+
+    // --data-revision: the linked splits are keyed by the commit the revision resolves to, which is
+    // looked up again on every run (one HEAD per split), as a model's files are.
+
+    @Test
+    void aPinnedRevisionFetchesThatRevisionsFile() throws IOException {
+        byte[] v1 = sst2Train("an old review");
+        hub.put(GLUE, COMMIT_V1, "sst2/train-00000-of-00001.parquet", v1, true, "v1.0");
+
+        SplitData data = SplitLoader.load(source("v1.0", tmp.resolve("hub-data")), sst2(), "train", BadRowPolicy.ERROR);
+
+        assertEquals(List.of("an old review"), texts(data));
+        assertEquals(tmp.resolve("hub-data/" + COMMIT_V1 + "/sst2/train-00000-of-00001.parquet"), data.file());
+    }
+
+    @Test
+    void aMovedMainIsSeenByTheNextRun() throws IOException {
+        SplitData before = SplitLoader.load(source(null, tmp.resolve("hub-data")), sst2(), "train", BadRowPolicy.ERROR);
+        assertEquals(3, before.examples().size());
+        hub.put(GLUE, COMMIT_V1, "sst2/train-00000-of-00001.parquet", sst2Train("a newer review"), true, "main");
+
+        SplitData after = SplitLoader.load(source(null, tmp.resolve("hub-data")), sst2(), "train", BadRowPolicy.ERROR);
+
+        assertEquals(List.of("a newer review"), texts(after));
+        assertEquals(tmp.resolve("hub-data/" + COMMIT_V1 + "/sst2/train-00000-of-00001.parquet"), after.file());
+    }
+
+    @Test
+    void twoRevisionsDoNotShareACachedSplit() throws IOException {
+        hub.put(GLUE, COMMIT_V1, "sst2/train-00000-of-00001.parquet", sst2Train("an old review"), true, "v1.0");
+        Path dir = tmp.resolve("hub-data");
+
+        SplitData main = SplitLoader.load(source(null, dir), sst2(), "train", BadRowPolicy.ERROR);
+        SplitData v1 = SplitLoader.load(source("v1.0", dir), sst2(), "train", BadRowPolicy.ERROR);
+        SplitData mainAgain = SplitLoader.load(source("main", dir), sst2(), "train", BadRowPolicy.ERROR);
+
+        assertEquals(3, main.examples().size());
+        assertEquals(List.of("an old review"), texts(v1));
+        assertEquals(texts(main), texts(mainAgain));
+        assertFalse(main.file().equals(v1.file()), main.file() + " shared");
+    }
+
+    @Test
+    void offlineTheCachedSplitOfThatRevisionIsUsedWithoutARequest() throws IOException {
+        hub.put(GLUE, COMMIT_V1, "sst2/train-00000-of-00001.parquet", sst2Train("an old review"), true, "v1.0");
+        Path dir = tmp.resolve("hub-data");
+        SplitLoader.load(source(null, dir), sst2(), "train", BadRowPolicy.ERROR);
+        SplitLoader.load(source("v1.0", dir), sst2(), "train", BadRowPolicy.ERROR);
+        int requests = hub.requests().size();
+
+        Env offline = Env.of(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HOME", tmp.resolve("hf").toString(),
+                "HF_HUB_OFFLINE", "1"));
+        SplitData v1 = SplitLoader.load(new HubDataSource(GlueHubFetcher.fromEnv(offline, DownloadProgress.none(), "v1.0"), dir),
+                sst2(), "train", BadRowPolicy.ERROR);
+        SplitData main = SplitLoader.load(new HubDataSource(GlueHubFetcher.fromEnv(offline, DownloadProgress.none(), null), dir),
+                sst2(), "train", BadRowPolicy.ERROR);
+
+        assertEquals(List.of("an old review"), texts(v1));
+        assertEquals(3, main.examples().size());
+        assertEquals(requests, hub.requests().size(), "no request offline");
+        io.mtl4j.util.UserError never = assertThrows(io.mtl4j.util.UserError.class, () -> SplitLoader.load(
+                new HubDataSource(GlueHubFetcher.fromEnv(offline, DownloadProgress.none(), "v2.0"), dir),
+                sst2(), "train", BadRowPolicy.ERROR));
+        assertTrue(never.getMessage().contains("offline"), never.getMessage());
+    }
+
+    @Test
+    void anUnreachableHubFallsBackToTheCachedSplitWithOneWarning() throws IOException {
+        Path dir = tmp.resolve("hub-data");
+        Path file = tmp.resolve("validation.parquet");
+        ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00001.parquet", Files.readAllBytes(file), true, "main");
+        SplitLoader.load(source(null, dir), sst2(), "train", BadRowPolicy.ERROR);
+        SplitLoader.load(source(null, dir), sst2(), "validation", BadRowPolicy.ERROR);
+        hub.close();
+
+        StringWriter log = new StringWriter();
+        HubDataSource again = source(null, dir);
+        try (AutoCloseable capture = io.mtl4j.testing.LogCapture.into(log)) {
+            assertEquals(3, SplitLoader.load(again, sst2(), "train", BadRowPolicy.ERROR).examples().size());
+            assertEquals(1, SplitLoader.load(again, sst2(), "validation", BadRowPolicy.ERROR).examples().size());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        assertEquals(1, log.toString().split("cannot connect", -1).length - 1, "one warning, not one per split: " + log);
+    }
+
+    @Test
+    void anUnknownRevisionIsAOneLineErrorNamingIt() {
+        io.mtl4j.util.UserError e = assertThrows(io.mtl4j.util.UserError.class,
+                () -> source("no-such-tag", tmp.resolve("hub-data")).locate(sst2(), "validation"));
+
+        assertFalse(e instanceof MissingSplitError, "not passed over as a missing split: " + e.getMessage());
+        assertTrue(e.getMessage().contains("no-such-tag"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void dataSourcesGiveTheHubTheDataRevision() throws IOException {
+        hub.put(GLUE, COMMIT_V1, "sst2/train-00000-of-00001.parquet", sst2Train("an old review"), true, "v1.0");
+        Env env = Env.of(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HOME", tmp.resolve("hf").toString()));
+        Path tokens = tmp.resolve("tokens");
+
+        SplitData data = SplitLoader.load(io.mtl4j.data.DataSources.resolve("hub", "v1.0", tokens, env, DownloadProgress.none()),
+                sst2(), "train", BadRowPolicy.ERROR);
+
+        assertEquals(List.of("an old review"), texts(data));
+        assertEquals(tokens.resolve("hub-data/" + COMMIT_V1 + "/sst2/train-00000-of-00001.parquet"), data.file());
+    }
+
+    private HubDataSource source(String revision, Path dir) {
+        Env env = Env.of(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HOME", tmp.resolve("hf").toString()));
+        return new HubDataSource(GlueHubFetcher.fromEnv(env, DownloadProgress.none(), revision), dir);
+    }
+
+    private static TaskSpec sst2() {
+        return TaskRegistry.glue().get("sst2");
+    }
+
+    private static List<String> texts(SplitData data) {
+        return data.examples().stream().map(e -> e.textA()).toList();
+    }
+
+    private byte[] sst2Train(String text) throws IOException {
+        Path file = tmp.resolve("train-" + System.nanoTime() + ".parquet");
+        ParquetFixtures.writeSst2(file, new Object[][] {{utf8(text), 1}});
+        return Files.readAllBytes(file);
     }
 
     private static byte[] utf8(String s) {
