@@ -10,7 +10,7 @@ final class RowErrors {
     /** How many skipped-row locations are kept for reporting. */
     static final int KEEP = 5;
 
-    private final Path file;
+    private Path file;
     private final BadRowPolicy policy;
     private long count;
     private final List<String> first = new ArrayList<>();
@@ -18,6 +18,11 @@ final class RowErrors {
     RowErrors(Path file, BadRowPolicy policy) {
         this.file = file;
         this.policy = policy;
+    }
+
+    /** The file the rows reported next come from (the next shard of a split in several). */
+    void readingFrom(Path file) {
+        this.file = file;
     }
 
     /** Throws under ERROR; counts and remembers the location under SKIP. */

@@ -12,7 +12,9 @@ import java.util.stream.Collectors;
  * Finds a split's file under a data directory. For a built-in (GLUE) task it tries, in order:
  * <ol>
  *   <li>{@code DIR/<task>/<split>.jsonl} (HF {@code datasets} JSON Lines, as in ../shared/glue)</li>
- *   <li>{@code DIR/<task>/<split>-00000-of-00001.parquet} (HF hub layout of nyu-mll/glue)</li>
+ *   <li>{@code DIR/<task>/<split>-00000-of-00001.parquet} (HF hub layout of nyu-mll/glue), or the
+ *       shards {@code <split>-00000-of-0000N.parquet}, ... of a split the hub publishes in several,
+ *       read in shard order (see {@link ParquetShardSet})</li>
  *   <li>{@code DIR/<GLUE dir>/<glue name>.tsv} (original GLUE: {@code SST-2/dev.tsv},
  *       {@code MNLI/dev_matched.tsv}, ...)</li>
  *   <li>{@code DIR/<task>/<split>.csv}</li>
@@ -36,8 +38,14 @@ public final class SplitLocator implements DataSource {
                     + String.join(", ", task.splits()));
         }
         List<SplitFile> candidates = candidates(task, split);
+        boolean hubLayout = task.splitFiles().get(split) == null;
         for (SplitFile c : candidates) {
-            if (Files.isRegularFile(c.path())) {
+            if (hubLayout && c.format() == DataFormat.PARQUET) {
+                var shards = ParquetShardSet.find(c.path().getParent(), split);
+                if (shards.isPresent()) {
+                    return new SplitFile(shards.get().get(0), DataFormat.PARQUET, shards.get());
+                }
+            } else if (Files.isRegularFile(c.path())) {
                 return c;
             }
         }
