@@ -210,6 +210,39 @@ class DataStatsCommandTest {
     }
 
     @Test
+    void aTrainSplitInParquetShardsIsReadWhole() throws IOException {
+        String before = stats("--json").out();
+        Files.delete(data.resolve("sst2/train.jsonl"));
+        // The rows of writeFixtures' train split, in three shards as the hub publishes a large split.
+        writeShard("sst2/train-00000-of-00003.parquet", new Object[][] {{"good", 1}, {"the movie is good", 1}});
+        writeShard("sst2/train-00001-of-00003.parquet", new Object[][] {{"bad", 0}});
+        writeShard("sst2/train-00002-of-00003.parquet", new Object[][] {{"the film was very boring", 0}, {"i liked it", 1}});
+        CliRunner r = stats("--json");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(JSON.readTree(before), JSON.readTree(r.out()));
+    }
+
+    @Test
+    void anOptionalSplitWithAShardMissingIsAnErrorNotLeftOut() throws IOException {
+        Files.delete(data.resolve("sst2/test.jsonl"));
+        writeShard("sst2/test-00000-of-00002.parquet", new Object[][] {{"a movie", -1}});
+        CliRunner r = stats("--json");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: " + data.resolve("sst2") + ": split test is in 2 Parquet shards, but"
+                + " test-00001-of-00002.parquet is missing"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    private void writeShard(String relative, Object[][] rows) throws IOException {
+        Object[][] bytes = new Object[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            bytes[i] = new Object[] {((String) rows[i][0]).getBytes(StandardCharsets.UTF_8), rows[i][1]};
+        }
+        Files.createDirectories(data.resolve(relative).getParent());
+        io.mtl4j.data.ParquetFixtures.writeSst2(data.resolve(relative), bytes);
+    }
+
+    @Test
     void missingDataDirectoryAndBadPolicyAreErrors() {
         CliRunner noDir = CliRunner.run("data", "stats", "--task", "sst2", "--data", tmp.resolve("absent").toString(),
                 "--model", model.toString(), "--cache-dir", cache.toString());
