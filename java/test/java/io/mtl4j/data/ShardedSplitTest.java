@@ -107,6 +107,27 @@ class ShardedSplitTest {
     }
 
     @Test
+    void aShardNumberedBeyondItsSetIsAnErrorNamingIt() throws Exception {
+        writeThreeShards();
+        writeShard(3, 3, "d0");
+        UserError e = assertThrows(UserError.class, () -> load(BadRowPolicy.ERROR));
+        assertTrue(e.getMessage().contains("train-00003-of-00003.parquet cannot be a shard of 3"), e.getMessage());
+        Files.delete(shard(3, 3));
+        writeShard(0, 0, "none");
+        e = assertThrows(UserError.class, () -> load(BadRowPolicy.ERROR));
+        assertTrue(e.getMessage().contains("train-00000-of-00000.parquet"), e.getMessage());
+    }
+
+    @Test
+    void shardsOfAnotherSplitOrNotInTheLayoutAreNotRead() throws Exception {
+        writeShard(0, 1, "train row");
+        Files.writeString(dir.resolve("sst2/train-0001-of-0003.parquet"), "not five digits");
+        Files.writeString(dir.resolve("sst2/train-00001-of-00003.parquet.incomplete"), "partial download");
+        Files.writeString(dir.resolve("sst2/validation-00001-of-00002.parquet"), "another split");
+        assertEquals(List.of("train row"), load(BadRowPolicy.ERROR).examples().stream().map(Example::textA).toList());
+    }
+
+    @Test
     void aBadRowIsReportedAtItsShardAndRow() throws Exception {
         writeShard(0, 2, "a0");
         writeShard(1, 2, "b0", null);
