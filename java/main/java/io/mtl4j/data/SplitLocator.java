@@ -50,7 +50,9 @@ public final class SplitLocator implements DataSource {
             }
         }
         throw new MissingSplitError(split, "no file for task " + task.name() + " split " + split + "; looked for: "
-                + candidates.stream().map(c -> c.path().toString()).collect(Collectors.joining(", ")));
+                + candidates.stream().map(c -> hubLayout && c.format() == DataFormat.PARQUET
+                        ? c.path().resolveSibling(split + "-NNNNN-of-NNNNN.parquet") + " (one file or shards)"
+                        : c.path().toString()).collect(Collectors.joining(", ")));
     }
 
     /** Every path {@link #locate} would try, in order. */

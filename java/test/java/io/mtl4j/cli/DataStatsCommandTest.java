@@ -196,7 +196,7 @@ class DataStatsCommandTest {
         CliRunner r = stats("--json");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().startsWith("mtl4j: error: no file for task sst2 split train; looked for: "
-                + data.resolve("sst2/train.jsonl") + ", " + data.resolve("sst2/train-00000-of-00001.parquet")
+                + data.resolve("sst2/train.jsonl") + ", " + data.resolve("sst2/train-NNNNN-of-NNNNN.parquet") + " (one file or shards)"
                 + ", " + data.resolve("SST-2/train.tsv")), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
     }

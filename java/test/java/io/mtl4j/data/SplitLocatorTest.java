@@ -21,7 +21,7 @@ class SplitLocatorTest {
         UserError e = assertThrows(UserError.class, () -> new SplitLocator(dir).locate(mnli, "validation_matched"));
         assertEquals("no file for task mnli split validation_matched; looked for: "
                 + dir.resolve("mnli/validation_matched.jsonl") + ", "
-                + dir.resolve("mnli/validation_matched-00000-of-00001.parquet") + ", "
+                + dir.resolve("mnli/validation_matched-NNNNN-of-NNNNN.parquet") + " (one file or shards), "
                 + dir.resolve("MNLI/dev_matched.tsv") + ", "
                 + dir.resolve("mnli/validation_matched.csv"), e.getMessage());
     }
