@@ -111,7 +111,7 @@ public final class DataStatsCommand implements Callable<Integer> {
         }
         PrintWriter out = this.spec.commandLine().getOut();
         if (json) {
-            out.println(DataStatsOutput.json(stats));
+            out.println(DataStatsOutput.json(stats, spec));
         } else {
             out.print(DataStatsOutput.table(stats, spec, data, maxLength));
         }

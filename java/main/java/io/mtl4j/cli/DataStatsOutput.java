@@ -1,6 +1,7 @@
 package io.mtl4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.data.DataStats;
 import io.mtl4j.data.SplitStats;
@@ -21,13 +22,19 @@ final class DataStatsOutput {
     }
 
     /**
-     * {@code {"task":..,"splits":{"train":{"rows":N,"labels":{"0":n0,..},"tokens":{"mean":..,"p50":..,
+     * {@code {"task":..,"label_names":[name0,..] (null for regression),"splits":{"train":{"rows":N,"labels":{"0":n0,..},"tokens":{"mean":..,"p50":..,
      * "p95":..,"max":..},"skipped":k},..},"padding_efficiency":x}}; mean to 2 decimals, efficiency
      * to 4; token fields are null for a split with no rows.
      */
-    static String json(DataStats stats) {
+    static String json(DataStats stats, TaskSpec task) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("task", stats.task());
+        if (task.isRegression()) {
+            root.putNull("label_names");
+        } else {
+            ArrayNode names = root.putArray("label_names");
+            task.labelNames().forEach(names::add);
+        }
         ObjectNode splits = root.putObject("splits");
         for (SplitStats s : stats.splits()) {
             ObjectNode split = splits.putObject(s.split());

@@ -55,8 +55,10 @@ class DataStatsCommandTest {
         CliRunner r = stats("--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode root = JSON.readTree(r.out());
-        assertEquals(List.of("task", "splits", "padding_efficiency"), fieldNames(root));
+        assertEquals(List.of("task", "label_names", "splits", "padding_efficiency"), fieldNames(root));
         assertEquals("sst2", root.get("task").asText());
+        // the label counts are keyed by id; label_names[id] is the name the table shows
+        assertEquals(JSON.readTree("[\"negative\",\"positive\"]"), root.get("label_names"));
         assertEquals(List.of("train", "validation", "test"), fieldNames(root.get("splits")));
 
         JsonNode train = root.get("splits").get("train");
