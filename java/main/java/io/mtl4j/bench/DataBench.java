@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -139,7 +140,7 @@ public final class DataBench implements Callable<Integer> {
             }
         }
         long tokens = Arrays.stream(TokenizedSplits.lengths(cold)).asLongStream().sum();
-        LOG.info("{}/train: {} examples, cold {} s, cached {} s", task.name(), cold.size(), coldSeconds, cachedSeconds);
+        LOG.info(String.format(Locale.ROOT, "%s/train: %d examples, cold %.3f s, cached %.3f s", task.name(), cold.size(), coldSeconds, cachedSeconds));
         results.add(new TokenizationResult(task.name(), "train", cold.size(), tokens, readSeconds, coldSeconds, cachedSeconds));
         return cold;
     }
