@@ -70,7 +70,7 @@ public final class DataBench implements Callable<Integer> {
     @Option(names = "--revision", defaultValue = "main", description = "Hub revision for a hub model id. Default: ${DEFAULT-VALUE}.")
     String revision;
 
-    @Option(names = "--tasks", defaultValue = "sst2,mnli", split = ",", description = "Tasks to measure. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--tasks", defaultValue = "sst2,mnli", split = ",", paramLabel = "TASK", description = "Tasks to measure. Default: ${DEFAULT-VALUE}.")
     List<String> tasks;
 
     @Option(names = "--max-length", defaultValue = "128", description = "Truncate to this many tokens. Default: ${DEFAULT-VALUE}.")

@@ -88,10 +88,10 @@ public final class EvalBench implements Callable<Integer> {
     String task;
     @Option(names = "--split", description = "Split to run (default: the task's first dev split, e.g. MNLI's matched).")
     String split;
-    @Option(names = "--batch-sizes", defaultValue = "32,128", split = ",", paramLabel = "B1,B2",
+    @Option(names = "--batch-sizes", defaultValue = "32,128", split = ",", paramLabel = "B",
             description = "Batch sizes. Default: ${DEFAULT-VALUE}.")
     List<Integer> batchSizes;
-    @Option(names = "--orders", defaultValue = "longest-first,shortest-first", split = ",", paramLabel = "O1,O2",
+    @Option(names = "--orders", defaultValue = "longest-first,shortest-first", split = ",", paramLabel = "ORDER",
             description = "Batch orders. Default: ${DEFAULT-VALUE}.")
     List<String> orders;
     @Option(names = "--repeats", defaultValue = "1", description = "Processes per batch size and order; the median is reported. Default: ${DEFAULT-VALUE}.")

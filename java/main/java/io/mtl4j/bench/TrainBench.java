@@ -73,7 +73,7 @@ public final class TrainBench implements Callable<Integer> {
     String data;
     @Option(names = "--task", paramLabel = "T", description = "The task to train (default sst2 unless --tasks).")
     String task;
-    @Option(names = "--tasks", split = ",", paramLabel = "T1,T2", description = "Several tasks, sampled as mtl4j train does.")
+    @Option(names = "--tasks", split = ",", paramLabel = "TASK", description = "Several tasks, sampled as mtl4j train does.")
     List<String> tasks;
     @Option(names = "--steps", defaultValue = "100", description = "Timed optimizer steps. Default: ${DEFAULT-VALUE}.")
     int steps;

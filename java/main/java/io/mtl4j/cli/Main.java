@@ -182,7 +182,7 @@ public final class Main implements Runnable {
                 continue;
             }
             String given = optionAndValue[0] + " " + optionAndValue[1];
-            if (option.paramLabel().contains(",")) {
+            if (option.paramLabel().contains(",") || !option.splitRegex().isEmpty()) {
                 StringBuilder list = new StringBuilder(optionAndValue[1]);
                 for (int next = at; next < args.length && !args[next].startsWith("-"); next++) {
                     list.append(',').append(args[next]);
