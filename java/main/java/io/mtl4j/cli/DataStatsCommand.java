@@ -128,8 +128,10 @@ public final class DataStatsCommand implements Callable<Integer> {
             try {
                 file = source.locate(task, split);
             } catch (MissingSplitError e) {
-                if (split.equals("train")) {
-                    throw e; // the padding efficiency is measured on train
+                if (split.equals("train") || task.splitFiles().containsKey(split)) {
+                    // The padding efficiency is measured on train; a file the task file names is there by
+                    // declaration (a typo in it must not make the split silently vanish from the stats).
+                    throw e;
                 }
                 LOG.debug("{}: {}", split, e.getMessage());
                 continue;

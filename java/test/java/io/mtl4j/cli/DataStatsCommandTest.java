@@ -124,6 +124,24 @@ class DataStatsCommandTest {
     }
 
     @Test
+    void aFileTheTaskFileNamesThatIsNotThereIsAnErrorNotASplitLeftOut() throws IOException {
+        // Only layout-found splits may be missing: a file declared by name (a typo) must not vanish from the stats.
+        Path decl = tmp.resolve("tasks.yaml");
+        Files.writeString(decl, """
+                tasks:
+                  - name: reviews
+                    text_fields: [sentence]
+                    labels: [neg, pos]
+                    files: {train: data/sst2/train.jsonl, validation: data/sst2/dev-typo.jsonl}
+                """);
+        CliRunner r = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
+                "--data", data.toString(), "--model", model.toString(), "--cache-dir", cache.toString(), "--json");
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("dev-typo.jsonl"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
     void secondRunReadsTheCacheAndPrintsTheSameJson() {
         CliRunner first = stats("--json");
         CliRunner second = stats("--json");
