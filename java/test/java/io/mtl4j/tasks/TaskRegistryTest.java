@@ -140,6 +140,25 @@ class TaskRegistryTest {
         assertEquals(List.of("train", "validation", "dev"), glue.withTasksFrom(both).get("ok").splits());
     }
 
+    @Test
+    void aValueOfTheWrongShapeIsNamedByItsKeyInTheFileTermsNotJavaTypes() throws IOException {
+        String head = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:2: invalid task declaration: 'labels' must be a list (e.g. [neg, pos])",
+                declError(head.replace("labels: [a, b]", "labels: a")));
+        assertEquals("bad.yaml:2: invalid task declaration: 'text_fields' must be a list (e.g. [sentence1, sentence2])",
+                declError(head.replace("text_fields: [x]", "text_fields: x")));
+        assertEquals("bad.yaml:2: invalid task declaration: 'labels' must be a list of names, not of lists or mappings",
+                declError(head.replace("labels: [a, b]", "labels: [a, [b]]")));
+        assertEquals("bad.yaml:2: invalid task declaration: 'files' must map each split to one file name (e.g. train: data/train.csv)",
+                declError(head.replace("{train: t.csv}", "{train: [t.csv, u.csv]}")));
+        assertEquals("bad.yaml:2: invalid task declaration: 'regression' must be true or false",
+                declError(head.replace("labels: [a, b]", "regression: maybe")));
+        for (String message : List.of(declError(head.replace("labels: [a, b]", "labels: a")),
+                declError(head.replace("{train: t.csv}", "{train: [t.csv]}")))) {
+            assertTrue(!message.contains("java.") && !message.contains("JsonToken"), message);
+        }
+    }
+
     private String declError(String yaml) throws IOException {
         Path decl = dir.resolve("bad.yaml");
         Files.writeString(decl, yaml);
@@ -167,8 +186,8 @@ class TaskRegistryTest {
                 declError(head.replace("    files: {train: t.csv}\n", "")));
         assertEquals("bad.yaml:2: task 'sst2' is already defined", declError(head.replace("name: ok", "name: sst2")));
         assertEquals("bad.yaml:6: task 'ok' is declared twice", declError(head + head.replace("tasks:\n", "")));
-        assertTrue(declError(head.replace("labels:", "lables:")).startsWith("bad.yaml:2: invalid task declaration: Unrecognized field \"lables\""),
-                declError(head.replace("labels:", "lables:")));
+        assertEquals("bad.yaml:2: invalid task declaration: unknown key 'lables'; did you mean labels? (keys: name, text_fields,"
+                + " labels, regression, metrics, main_metric, label_field, files)", declError(head.replace("labels:", "lables:")));
         assertEquals("bad.yaml:1: expected the key 'tasks'", declError("task:\n  - name: x\n"));
     }
 }
