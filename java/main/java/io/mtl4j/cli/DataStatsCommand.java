@@ -113,7 +113,9 @@ public final class DataStatsCommand implements Callable<Integer> {
         if (json) {
             out.println(DataStatsOutput.json(stats));
         } else {
-            out.print(DataStatsOutput.table(stats, spec, data, maxLength));
+            // A user task's splits are the files its declaration names; --data is not read for it.
+            String from = spec.splitFiles().isEmpty() ? data : "the files " + taskFile + " names";
+            out.print(DataStatsOutput.table(stats, spec, from, maxLength));
         }
         out.flush();
         return 0;

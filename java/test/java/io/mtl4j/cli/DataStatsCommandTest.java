@@ -142,6 +142,25 @@ class DataStatsCommandTest {
     }
 
     @Test
+    void theTableOfAUserTaskNamesTheTaskFileItsFilesComeFromNotTheUnreadDataDirectory() throws IOException {
+        Path decl = tmp.resolve("tasks.yaml");
+        Files.writeString(decl, """
+                tasks:
+                  - name: reviews
+                    text_fields: [sentence]
+                    labels: [neg, pos]
+                    files: {train: data/sst2/train.jsonl}
+                """);
+        Path unread = Files.createDirectories(tmp.resolve("unread"));
+        CliRunner r = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
+                "--data", unread.toString(), "--model", model.toString(), "--cache-dir", cache.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String header = r.out().lines().findFirst().orElseThrow();
+        assertTrue(header.startsWith("task reviews from the files " + decl + " names "), header);
+        assertFalse(header.contains(unread.toString()), header);
+    }
+
+    @Test
     void secondRunReadsTheCacheAndPrintsTheSameJson() {
         CliRunner first = stats("--json");
         CliRunner second = stats("--json");
