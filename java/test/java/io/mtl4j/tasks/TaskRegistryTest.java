@@ -159,6 +159,19 @@ class TaskRegistryTest {
         }
     }
 
+    @Test
+    void aNameThatIsTheResultKeyOfAnotherTasksDevSplitIsAnError() throws IOException {
+        // eval.json and the best checkpoint's scores are keyed by it: mnli's mismatched dev split is 'mnli-mm'.
+        String task = "tasks:\n  - name: mnli-mm\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:2: task 'mnli-mm' clashes with the name under which task mnli's validation_mismatched"
+                + " split is scored (eval.json, metrics); choose another name", declError(task));
+        String both = "tasks:\n  - name: qa\n    text_fields: [x]\n    labels: [a, b]\n"
+                + "    files: {train: t.csv, validation: d.csv, validation_mismatched: m.csv}\n"
+                + "  - name: qa-validation_mismatched\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:6: task 'qa-validation_mismatched' clashes with the name under which task qa's"
+                + " validation_mismatched split is scored (eval.json, metrics); choose another name", declError(both));
+    }
+
     private String declError(String yaml) throws IOException {
         Path decl = dir.resolve("bad.yaml");
         Files.writeString(decl, yaml);
