@@ -158,6 +158,13 @@ class DataStatsCommandTest {
         String header = r.out().lines().findFirst().orElseThrow();
         assertTrue(header.startsWith("task reviews from the files " + decl + " names "), header);
         assertFalse(header.contains(unread.toString()), header);
+        CliRunner noData = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
+                "--model", model.toString(), "--cache-dir", cache.toString());
+        assertEquals(0, noData.exitCode(), noData.err());
+        assertEquals(r.out(), noData.out());
+        CliRunner glue = CliRunner.run("data", "stats", "--task", "sst2", "--model", model.toString());
+        assertEquals(2, glue.exitCode(), glue.err());
+        assertTrue(glue.err().contains("missing --data: task sst2 is read from a data directory"), glue.err());
     }
 
     @Test
