@@ -169,6 +169,19 @@ public final class TaskFileLoader {
         return ParseErrors.describe(e);
     }
 
+    /** A label name's value if it is a plain decimal number (as the data readers take it), else null. */
+    private static java.math.BigDecimal number(String name) {
+        String t = name.trim();
+        if (!t.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?")) {
+            return null;
+        }
+        try {
+            return new java.math.BigDecimal(t);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     private static void expect(JsonParser p, boolean ok, Path file, String reason) {
         if (!ok) {
             throw UserError.at(file, p.currentTokenLocation().getLineNr(), reason);
@@ -198,6 +211,20 @@ public final class TaskFileLoader {
             }
             if (new HashSet<>(labels).size() != labels.size() || labels.stream().anyMatch(s -> s == null || s.isBlank())) {
                 throw UserError.at(file, line, where + ": 'labels' must be distinct, non-empty names");
+            }
+            // Data values match a name as text or as a number (3, 3.0 and "3" are the label 3): names that are
+            // the same number would make a value mean one label as text and another as a number.
+            // Compared as doubles, as the readers compare them (io.mtl4j.data.ExampleBuilder); + 0.0 makes -0 equal 0.
+            Map<Double, String> byValue = new LinkedHashMap<>();
+            for (String label : labels) {
+                java.math.BigDecimal value = number(label);
+                if (value != null) {
+                    String other = byValue.putIfAbsent(value.doubleValue() + 0.0, label);
+                    if (other != null) {
+                        throw UserError.at(file, line, where + ": labels '" + other + "' and '" + label + "' are the same number;"
+                                + " a value " + value.stripTrailingZeros().toPlainString() + " could mean either");
+                    }
+                }
             }
         }
         ProblemType type = regression ? ProblemType.REGRESSION : ProblemType.CLASSIFICATION;

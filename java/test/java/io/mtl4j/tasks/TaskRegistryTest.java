@@ -172,6 +172,16 @@ class TaskRegistryTest {
                 + " validation_mismatched split is scored (eval.json, metrics); choose another name", declError(both));
     }
 
+    @Test
+    void labelNamesThatAreTheSameNumberAreAnErrorSinceAValueCouldNotSayWhichItMeans() throws IOException {
+        // A value is a label when it equals a name as text or as a number: 1.0 would be both '1' and '1.0'.
+        String task = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: %s\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:2: task 'ok': labels '1' and '1.0' are the same number; a value 1 could mean either",
+                declError(task.formatted("[1, '1.0', 2]")));
+        assertEquals("bad.yaml:2: task 'ok': labels '01' and '1' are the same number; a value 1 could mean either",
+                declError(task.formatted("['01', '1']")));
+    }
+
     private String declError(String yaml) throws IOException {
         Path decl = dir.resolve("bad.yaml");
         Files.writeString(decl, yaml);
