@@ -19,6 +19,7 @@ import io.mtl4j.hub.Env;
 import io.mtl4j.model.BertConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.UserError;
 import io.mtl4j.tokenize.BertBatchEncoder;
 import io.mtl4j.tokenize.BertTokenizer;
 import org.apache.logging.log4j.LogManager;
@@ -60,8 +61,9 @@ public final class DataStatsCommand implements Callable<Integer> {
     @Option(names = "--task-file", paramLabel = "FILE", description = "YAML/JSON file declaring your own tasks, as for train.")
     Path taskFile;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR|hub",
-            description = "A data directory (see docs/data.md for the layouts) or 'hub' for nyu-mll/glue on the Hugging Face hub.")
+    @Option(names = "--data", paramLabel = "DIR|hub",
+            description = "A data directory (see docs/data.md for the layouts) or 'hub' for nyu-mll/glue on the Hugging Face hub"
+                    + " (not needed for a task of --task-file: it names its own files).")
     String data;
 
     @Option(names = "--data-revision", paramLabel = "REV",
@@ -96,7 +98,11 @@ public final class DataStatsCommand implements Callable<Integer> {
         BadRowPolicy policy = BadRowPolicy.parse(onBadRow);
         TaskSpec spec = (taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile)).get(task);
         Path tokenCache = CacheDirs.tokens(cacheDir, Env.system());
-        DataSource source = DataSources.resolve(data, dataRevision, tokenCache, Env.system(), new ModelArgument.DownloadBars());
+        if (data == null && spec.splitFiles().isEmpty()) {
+            throw new UserError("missing --data: task " + spec.name() + " is read from a data directory (DIR or hub)");
+        }
+        DataSource source = data == null ? new io.mtl4j.data.SplitLocator(Path.of(""))
+                : DataSources.resolve(data, dataRevision, tokenCache, Env.system(), new ModelArgument.DownloadBars());
         Path modelDir = ModelArgument.resolve(model, revision);
         // Only the tokenizer is needed; a model's config.json, where there is one, caps the length as train does.
         int positions = java.nio.file.Files.isRegularFile(modelDir.resolve(BertConfig.FILE_NAME))
@@ -113,7 +119,9 @@ public final class DataStatsCommand implements Callable<Integer> {
         if (json) {
             out.println(DataStatsOutput.json(stats, spec));
         } else {
-            out.print(DataStatsOutput.table(stats, spec, data, maxLength));
+            // A user task's splits are the files its declaration names; --data is not read for it.
+            String from = spec.splitFiles().isEmpty() ? data : "the files " + taskFile + " names";
+            out.print(DataStatsOutput.table(stats, spec, from, maxLength));
         }
         out.flush();
         return 0;
@@ -128,8 +136,10 @@ public final class DataStatsCommand implements Callable<Integer> {
             try {
                 file = source.locate(task, split);
             } catch (MissingSplitError e) {
-                if (split.equals("train")) {
-                    throw e; // the padding efficiency is measured on train
+                if (split.equals("train") || task.splitFiles().containsKey(split)) {
+                    // The padding efficiency is measured on train; a file the task file names is there by
+                    // declaration (a typo in it must not make the split silently vanish from the stats).
+                    throw e;
                 }
                 LOG.debug("{}: {}", split, e.getMessage());
                 continue;

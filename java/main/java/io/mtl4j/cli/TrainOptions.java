@@ -11,7 +11,8 @@ public final class TrainOptions {
     String model;
     @Option(names = "--revision", description = "Hub revision for hub ids (default main).")
     String revision;
-    @Option(names = "--data", paramLabel = "DIR|hub", description = "GLUE data directory (HF JSONL/Parquet, GLUE TSV, CSV) or 'hub'.")
+    @Option(names = "--data", paramLabel = "DIR|hub", description = "GLUE data directory (HF JSONL/Parquet, GLUE TSV, CSV) or 'hub'"
+            + " (not needed when every task comes from --task-file: those name their own files).")
     String data;
     @Option(names = "--data-revision", paramLabel = "REV", description = "With --data hub: the revision of nyu-mll/glue "
             + "(branch, tag or commit) to read (default main).")

@@ -149,7 +149,9 @@ public final class ConfigLoader {
         TrainConfig config = new TrainConfig(
                 r.required("model"),
                 r.string("revision"),
-                r.required("data"),
+                // User tasks name their own files: with a task file, a run of them alone needs no data directory
+                // (TrainSession asks for one if a task is read by layout).
+                r.string("task-file") == null ? r.required("data") : r.string("data"),
                 r.string("data-revision"),
                 tasks,
                 r.string("task-file"),
@@ -224,7 +226,7 @@ public final class ConfigLoader {
     static List<String> unusedSettings(TrainConfig c, Set<String> given, Map<String, String> origin) {
         List<String> unused = new ArrayList<>();
         Map<String, String> reasons = new LinkedHashMap<>();
-        if (!"hub".equals(c.data())) {
+        if (c.data() != null && !"hub".equals(c.data())) {
             reasons.put("data-revision", "only --data hub uses it (data is the directory " + c.data() + ")");
         }
         if (c.patience() > 0 && c.evalEvery() == 0) {

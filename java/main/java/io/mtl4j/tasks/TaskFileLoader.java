@@ -9,6 +9,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.mtl4j.util.ParseErrors;
 import io.mtl4j.util.UserError;
@@ -100,7 +102,7 @@ public final class TaskFileLoader {
                     // unless the parser itself failed (a repeated key), where it stood is exact.
                     long at = e.getCause() instanceof JsonParseException cause && cause.getLocation() != null
                             ? cause.getLocation().getLineNr() : line;
-                    throw UserError.at(file, at, "invalid task declaration: " + ParseErrors.describe(e));
+                    throw UserError.at(file, at, "invalid task declaration: " + describe(e));
                 }
                 TaskSpec spec = toSpec(d, file, line);
                 if (!seen.add(spec.name())) {
@@ -121,6 +123,63 @@ public final class TaskFileLoader {
             throw new UserError(file + ": declares no tasks");
         }
         return out;
+    }
+
+    /** The keys of a task declaration, in the order the docs give them. */
+    static final List<String> KEYS = List.of("name", "text_fields", "labels", "regression", "metrics", "main_metric",
+            "label_field", "files");
+
+    /**
+     * A mapping error in the terms of the task file (its keys and what they hold), not of the Java types it is
+     * read into; Jackson's own sentence for anything else.
+     */
+    static String describe(JsonMappingException e) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            String key = u.getPropertyName();
+            return "unknown key '" + key + "'" + io.mtl4j.util.Suggestions.didYouMean(key, KEYS)
+                    + " (keys: " + String.join(", ", KEYS) + ")";
+        }
+        List<JsonMappingException.Reference> path = e.getPath();
+        if (e instanceof MismatchedInputException && !path.isEmpty() && path.get(0).getFieldName() != null) {
+            String key = path.get(0).getFieldName();
+            boolean element = path.size() > 1;
+            switch (key) {
+                case "labels", "text_fields", "metrics" -> {
+                    String example = switch (key) {
+                        case "labels" -> "[neg, pos]";
+                        case "text_fields" -> "[sentence1, sentence2]";
+                        default -> "[accuracy, f1]";
+                    };
+                    return element ? "'" + key + "' must be a list of names, not of lists or mappings"
+                            : "'" + key + "' must be a list (e.g. " + example + ")";
+                }
+                case "files" -> {
+                    return "'files' must map each split to one file name (e.g. train: data/train.csv)";
+                }
+                case "regression" -> {
+                    return "'regression' must be true or false";
+                }
+                case "name", "main_metric", "label_field" -> {
+                    return "'" + key + "' must be a single name, not a list or mapping";
+                }
+                default -> {
+                }
+            }
+        }
+        return ParseErrors.describe(e);
+    }
+
+    /** A label name's value if it is a plain decimal number (as the data readers take it), else null. */
+    private static java.math.BigDecimal number(String name) {
+        String t = name.trim();
+        if (!t.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?")) {
+            return null;
+        }
+        try {
+            return new java.math.BigDecimal(t);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static void expect(JsonParser p, boolean ok, Path file, String reason) {
@@ -152,6 +211,20 @@ public final class TaskFileLoader {
             }
             if (new HashSet<>(labels).size() != labels.size() || labels.stream().anyMatch(s -> s == null || s.isBlank())) {
                 throw UserError.at(file, line, where + ": 'labels' must be distinct, non-empty names");
+            }
+            // Data values match a name as text or as a number (3, 3.0 and "3" are the label 3): names that are
+            // the same number would make a value mean one label as text and another as a number.
+            // Compared as doubles, as the readers compare them (io.mtl4j.data.ExampleBuilder); + 0.0 makes -0 equal 0.
+            Map<Double, String> byValue = new LinkedHashMap<>();
+            for (String label : labels) {
+                java.math.BigDecimal value = number(label);
+                if (value != null) {
+                    String other = byValue.putIfAbsent(value.doubleValue() + 0.0, label);
+                    if (other != null) {
+                        throw UserError.at(file, line, where + ": labels '" + other + "' and '" + label + "' are the same number;"
+                                + " a value " + value.stripTrailingZeros().toPlainString() + " could mean either");
+                    }
+                }
             }
         }
         ProblemType type = regression ? ProblemType.REGRESSION : ProblemType.CLASSIFICATION;

@@ -90,13 +90,43 @@ public final class TaskRegistry {
      */
     public TaskRegistry withTasksFrom(Path file) {
         Map<String, TaskSpec> m = new LinkedHashMap<>(tasks);
+        Map<String, Long> lines = new LinkedHashMap<>();
         for (TaskFileLoader.Declared d : TaskFileLoader.load(file)) {
             if (m.containsKey(d.spec().name())) {
                 throw UserError.at(file, d.line(), "task '" + d.spec().name() + "' is already defined");
             }
             m.put(d.spec().name(), d.spec());
+            lines.put(d.spec().name(), d.line());
+        }
+        for (TaskSpec t : m.values()) {
+            for (Map.Entry<String, String> e : secondaryDevKeys(t).entrySet()) {
+                if (lines.containsKey(e.getKey())) {
+                    throw UserError.at(file, lines.get(e.getKey()), "task '" + e.getKey() + "' clashes with the name under which task "
+                            + t.name() + "'s " + e.getValue() + " split is scored (eval.json, metrics); choose another name");
+                }
+            }
         }
         return new TaskRegistry(Map.copyOf(m));
+    }
+
+    /**
+     * The keys that a task's dev splits other than its first are scored under, each with its split, as
+     * {@code io.mtl4j.train.TaskData.resultKey} makes them: {@code mnli-mm} for MNLI's mismatched split,
+     * otherwise {@code <task>-<split>}. No other task may be called so, or its scores and these would share a key.
+     */
+    static Map<String, String> secondaryDevKeys(TaskSpec t) {
+        Map<String, String> out = new LinkedHashMap<>();
+        boolean first = true;
+        for (String split : List.of("validation", "validation_matched", "validation_mismatched")) {
+            if (!t.hasSplit(split)) {
+                continue;
+            }
+            if (!first) {
+                out.put(t.name().equals("mnli") && split.equals("validation_mismatched") ? "mnli-mm" : t.name() + "-" + split, split);
+            }
+            first = false;
+        }
+        return out;
     }
 
     /** The task called {@code name}; a {@link UserError} listing the known tasks otherwise. */

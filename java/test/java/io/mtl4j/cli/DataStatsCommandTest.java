@@ -126,6 +126,50 @@ class DataStatsCommandTest {
     }
 
     @Test
+    void aFileTheTaskFileNamesThatIsNotThereIsAnErrorNotASplitLeftOut() throws IOException {
+        // Only layout-found splits may be missing: a file declared by name (a typo) must not vanish from the stats.
+        Path decl = tmp.resolve("tasks.yaml");
+        Files.writeString(decl, """
+                tasks:
+                  - name: reviews
+                    text_fields: [sentence]
+                    labels: [neg, pos]
+                    files: {train: data/sst2/train.jsonl, validation: data/sst2/dev-typo.jsonl}
+                """);
+        CliRunner r = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
+                "--data", data.toString(), "--model", model.toString(), "--cache-dir", cache.toString(), "--json");
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("dev-typo.jsonl"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void theTableOfAUserTaskNamesTheTaskFileItsFilesComeFromNotTheUnreadDataDirectory() throws IOException {
+        Path decl = tmp.resolve("tasks.yaml");
+        Files.writeString(decl, """
+                tasks:
+                  - name: reviews
+                    text_fields: [sentence]
+                    labels: [neg, pos]
+                    files: {train: data/sst2/train.jsonl}
+                """);
+        Path unread = Files.createDirectories(tmp.resolve("unread"));
+        CliRunner r = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
+                "--data", unread.toString(), "--model", model.toString(), "--cache-dir", cache.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String header = r.out().lines().findFirst().orElseThrow();
+        assertTrue(header.startsWith("task reviews from the files " + decl + " names "), header);
+        assertFalse(header.contains(unread.toString()), header);
+        CliRunner noData = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
+                "--model", model.toString(), "--cache-dir", cache.toString());
+        assertEquals(0, noData.exitCode(), noData.err());
+        assertEquals(r.out(), noData.out());
+        CliRunner glue = CliRunner.run("data", "stats", "--task", "sst2", "--model", model.toString());
+        assertEquals(2, glue.exitCode(), glue.err());
+        assertTrue(glue.err().contains("missing --data: task sst2 is read from a data directory"), glue.err());
+    }
+
+    @Test
     void secondRunReadsTheCacheAndPrintsTheSameJson() {
         CliRunner first = stats("--json");
         CliRunner second = stats("--json");

@@ -140,6 +140,48 @@ class TaskRegistryTest {
         assertEquals(List.of("train", "validation", "dev"), glue.withTasksFrom(both).get("ok").splits());
     }
 
+    @Test
+    void aValueOfTheWrongShapeIsNamedByItsKeyInTheFileTermsNotJavaTypes() throws IOException {
+        String head = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:2: invalid task declaration: 'labels' must be a list (e.g. [neg, pos])",
+                declError(head.replace("labels: [a, b]", "labels: a")));
+        assertEquals("bad.yaml:2: invalid task declaration: 'text_fields' must be a list (e.g. [sentence1, sentence2])",
+                declError(head.replace("text_fields: [x]", "text_fields: x")));
+        assertEquals("bad.yaml:2: invalid task declaration: 'labels' must be a list of names, not of lists or mappings",
+                declError(head.replace("labels: [a, b]", "labels: [a, [b]]")));
+        assertEquals("bad.yaml:2: invalid task declaration: 'files' must map each split to one file name (e.g. train: data/train.csv)",
+                declError(head.replace("{train: t.csv}", "{train: [t.csv, u.csv]}")));
+        assertEquals("bad.yaml:2: invalid task declaration: 'regression' must be true or false",
+                declError(head.replace("labels: [a, b]", "regression: maybe")));
+        for (String message : List.of(declError(head.replace("labels: [a, b]", "labels: a")),
+                declError(head.replace("{train: t.csv}", "{train: [t.csv]}")))) {
+            assertTrue(!message.contains("java.") && !message.contains("JsonToken"), message);
+        }
+    }
+
+    @Test
+    void aNameThatIsTheResultKeyOfAnotherTasksDevSplitIsAnError() throws IOException {
+        // eval.json and the best checkpoint's scores are keyed by it: mnli's mismatched dev split is 'mnli-mm'.
+        String task = "tasks:\n  - name: mnli-mm\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:2: task 'mnli-mm' clashes with the name under which task mnli's validation_mismatched"
+                + " split is scored (eval.json, metrics); choose another name", declError(task));
+        String both = "tasks:\n  - name: qa\n    text_fields: [x]\n    labels: [a, b]\n"
+                + "    files: {train: t.csv, validation: d.csv, validation_mismatched: m.csv}\n"
+                + "  - name: qa-validation_mismatched\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:6: task 'qa-validation_mismatched' clashes with the name under which task qa's"
+                + " validation_mismatched split is scored (eval.json, metrics); choose another name", declError(both));
+    }
+
+    @Test
+    void labelNamesThatAreTheSameNumberAreAnErrorSinceAValueCouldNotSayWhichItMeans() throws IOException {
+        // A value is a label when it equals a name as text or as a number: 1.0 would be both '1' and '1.0'.
+        String task = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: %s\n    files: {train: t.csv}\n";
+        assertEquals("bad.yaml:2: task 'ok': labels '1' and '1.0' are the same number; a value 1 could mean either",
+                declError(task.formatted("[1, '1.0', 2]")));
+        assertEquals("bad.yaml:2: task 'ok': labels '01' and '1' are the same number; a value 1 could mean either",
+                declError(task.formatted("['01', '1']")));
+    }
+
     private String declError(String yaml) throws IOException {
         Path decl = dir.resolve("bad.yaml");
         Files.writeString(decl, yaml);
@@ -167,8 +209,8 @@ class TaskRegistryTest {
                 declError(head.replace("    files: {train: t.csv}\n", "")));
         assertEquals("bad.yaml:2: task 'sst2' is already defined", declError(head.replace("name: ok", "name: sst2")));
         assertEquals("bad.yaml:6: task 'ok' is declared twice", declError(head + head.replace("tasks:\n", "")));
-        assertTrue(declError(head.replace("labels:", "lables:")).startsWith("bad.yaml:2: invalid task declaration: Unrecognized field \"lables\""),
-                declError(head.replace("labels:", "lables:")));
+        assertEquals("bad.yaml:2: invalid task declaration: unknown key 'lables'; did you mean labels? (keys: name, text_fields,"
+                + " labels, regression, metrics, main_metric, label_field, files)", declError(head.replace("labels:", "lables:")));
         assertEquals("bad.yaml:1: expected the key 'tasks'", declError("task:\n  - name: x\n"));
     }
 }
