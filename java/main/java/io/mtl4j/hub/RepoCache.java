@@ -5,6 +5,7 @@ import io.mtl4j.util.UserError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,6 +120,8 @@ final class RepoCache {
             if (!Files.exists(marker)) {
                 Files.createFile(marker);
             }
+        } catch (FileAlreadyExistsException e) {
+            // another process (another rank) recorded the same missing file between the look and the create
         } catch (IOException e) {
             throw new UncheckedIOException(marker + ": cannot write: " + e.getMessage(), e);
         }
