@@ -129,22 +129,42 @@ final class RepoCache {
 
     /**
      * Points {@code snapshots/{commit}/{filename}} at {@code blobs/{etag}} with a relative
-     * symlink; copies the blob where the file system has no symlinks.
+     * symlink; copies the blob where the file system has no symlinks. A link already pointing there
+     * is kept; any other is replaced by a rename, so a process reading the snapshot file (another
+     * rank that linked it first) never finds it missing.
      */
     Path linkSnapshot(String commit, String filename, String etag) {
         Path link = snapshotFile(commit, filename);
         Path blob = blob(etag);
         try {
             Files.createDirectories(link.getParent());
-            Files.deleteIfExists(link);
+            Path target = link.getParent().relativize(blob);
+            if (Files.isSymbolicLink(link) && target.equals(readLink(link))) {
+                return link;
+            }
+            Path tmp = link.resolveSibling(link.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
+                    + System.nanoTime());
             try {
-                Files.createSymbolicLink(link, link.getParent().relativize(blob));
-            } catch (UnsupportedOperationException | FileSystemException e) {
-                Files.copy(blob, link, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    Files.createSymbolicLink(tmp, target);
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
             }
             return link;
         } catch (IOException e) {
             throw new UncheckedIOException(link + ": cannot link to " + blob + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path readLink(Path link) {
+        try {
+            return Files.readSymbolicLink(link);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null; // gone meanwhile, or not a link: made anew
         }
     }
 
