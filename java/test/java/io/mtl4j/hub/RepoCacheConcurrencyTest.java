@@ -106,4 +106,23 @@ class RepoCacheConcurrencyTest {
         assertTrue(Files.isSymbolicLink(snapshot) || Files.isRegularFile(snapshot));
         assertEquals("{\"hidden_size\": 8}", Files.readString(snapshot, StandardCharsets.UTF_8));
     }
+
+    /**
+     * A hub cache shared by two users ({@code HF_HOME} on a shared disk, as {@code huggingface_hub}
+     * allows): {@code refs/main} is an ordinary 0644 file, not the 0600 of its temporary file, or
+     * the other user's offline run cannot read which commit main is.
+     */
+    @Test
+    void aRefIsReadableByAnotherUserOfASharedCache() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                hub.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        RepoCache cache = new RepoCache(hub, RepoId.model("org/tiny"));
+        cache.writeRef("main", "d".repeat(40));
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+                Files.getPosixFilePermissions(cache.dir().resolve("refs").resolve("main"));
+        assertTrue(perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+                && perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ),
+                "refs/main is " + java.nio.file.attribute.PosixFilePermissions.toString(perms));
+        assertEquals("d".repeat(40), cache.knownCommit("main").orElseThrow());
+    }
 }
