@@ -3,6 +3,7 @@ package io.mtl4j.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.Hashing;
 import io.mtl4j.util.UserError;
 import java.io.IOException;
@@ -10,10 +11,8 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -113,7 +112,7 @@ public final class TokenCache {
         }
     }
 
-    /** Writes the cache atomically (temporary file, then rename). */
+    /** Writes the cache atomically (temporary file, then rename; see {@link AtomicFiles}). */
     public static void write(Path file, String key, List<TokenizedExample> examples) throws IOException {
         byte[] keyBytes = HexFormat.of().parseHex(key);
         if (keyBytes.length != 32) {
@@ -166,18 +165,8 @@ public final class TokenCache {
         CRC32 crc = new CRC32();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue());
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, b.array());
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        // An ordinary 0644 file (not its temporary file's 0600), so other users of a shared cache read it.
+        AtomicFiles.write(file, out -> out.write(b.array()));
     }
 
     /** The key stored in a cache file, or null if the file is too short or not a cache. */
