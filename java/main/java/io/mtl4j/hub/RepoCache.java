@@ -1,5 +1,6 @@
 package io.mtl4j.hub;
 
+import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.UserError;
 
 import java.io.IOException;
@@ -104,10 +105,8 @@ final class RepoCache {
         }
         Path ref = dir.resolve("refs").resolve(revision);
         try {
-            Files.createDirectories(ref.getParent());
-            Path tmp = Files.createTempFile(ref.getParent(), ".ref", ".tmp");
-            Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-            Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // An ordinary 0644 file (not its temporary file's 0600): a hub cache may be shared by users.
+            AtomicFiles.write(ref, out -> out.write(commit.getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new UncheckedIOException(ref + ": cannot write hub cache ref: " + e.getMessage(), e);
         }
