@@ -76,7 +76,9 @@ class TokenCacheKillTest {
         assertEquals(1, examples.size());
         assertEquals(1, examples.get(0).label());
 
-        // A day later, no run can be writing that file any more: the next use of the split removes it.
+        // A day later, no run can be writing that file any more: the next use of the split removes it,
+        // and one named as temporary files were before (<name>.tok<digits>.tmp).
+        Files.writeString(file.resolveSibling(file.getFileName() + "4242.tmp"), "killed before");
         for (Path p : leftovers(file.getParent())) {
             Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() - TimeUnit.DAYS.toMillis(1)));
         }
