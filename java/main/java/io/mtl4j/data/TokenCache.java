@@ -3,6 +3,7 @@ package io.mtl4j.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.Hashing;
 import io.mtl4j.util.UserError;
 import java.io.IOException;
@@ -10,10 +11,8 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -113,7 +112,7 @@ public final class TokenCache {
         }
     }
 
-    /** Writes the cache atomically (temporary file, then rename). */
+    /** Writes the cache atomically (temporary file, then rename; see {@link AtomicFiles}). */
     public static void write(Path file, String key, List<TokenizedExample> examples) throws IOException {
         byte[] keyBytes = HexFormat.of().parseHex(key);
         if (keyBytes.length != 32) {
@@ -166,18 +165,8 @@ public final class TokenCache {
         CRC32 crc = new CRC32();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue());
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, b.array());
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        // An ordinary 0644 file (not its temporary file's 0600), so other users of a shared cache read it.
+        AtomicFiles.write(file, out -> out.write(b.array()));
     }
 
     /** The key stored in a cache file, or null if the file is too short or not a cache. */
@@ -350,6 +339,7 @@ public final class TokenCache {
      * logged, not thrown.
      */
     static void prune(Path dir, String prefix, int keep) {
+        removeLeftoverWrites(dir, prefix);
         List<Path> files;
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> {
@@ -366,6 +356,39 @@ public final class TokenCache {
                 LOG.debug("{}: removed from the token cache (least recently used)", old);
             } catch (IOException e) {
                 LOG.debug("{}: cannot remove: {}", old, e.toString());
+            }
+        }
+    }
+
+    /** How old a temporary file must be to be taken for that of a writer that died: no write takes this long. */
+    static final java.time.Duration LEFTOVER_AGE = java.time.Duration.ofHours(1);
+
+    /**
+     * Removes the temporary files of cache files in {@code dir} starting with {@code prefix} that no
+     * run can still be writing (older than {@link #LEFTOVER_AGE}): those of a run killed mid-write,
+     * which would otherwise stay for ever. Also those named as before {@link AtomicFiles} wrote the
+     * cache ({@code <name>.tok<digits>.tmp}).
+     */
+    private static void removeLeftoverWrites(Path dir, String prefix) {
+        long before = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
+        List<Path> leftovers;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            leftovers = s.filter(p -> {
+                String name = p.getFileName().toString();
+                boolean temporary = name.startsWith("." + prefix) && name.endsWith(AtomicFiles.TEMP_SUFFIX)
+                        || name.startsWith(prefix) && name.matches(".*\\.tok-?\\d+\\.tmp");
+                return temporary && Files.isRegularFile(p) && lastUsed(p).toMillis() < before;
+            }).toList();
+        } catch (IOException e) {
+            LOG.debug("{}: cannot list the token cache: {}", dir, e.toString());
+            return;
+        }
+        for (Path p : leftovers) {
+            try {
+                Files.deleteIfExists(p);
+                LOG.debug("{}: removed, the temporary file of a run that stopped while writing it", p);
+            } catch (IOException e) {
+                LOG.debug("{}: cannot remove: {}", p, e.toString());
             }
         }
     }

@@ -3,8 +3,11 @@ package io.mtl4j.hub;
 import io.mtl4j.data.HubFetcher;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -89,15 +92,40 @@ public final class GlueHubFetcher implements HubFetcher {
 
     /** The rows of a split's shards, in order, written to {@code target} under a temporary name and renamed. */
     private static void join(List<Path> shards, Path target) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path tmp = temporaryFor(target);
         try {
             ParquetShards.concat(shards, tmp);
             moveInto(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** How old a temporary file must be to be taken for that of a run that died placing it: no placing takes this long. */
+    static final Duration LEFTOVER_AGE = Duration.ofHours(1);
+
+    /**
+     * A new temporary name for {@code target} in its directory, whose directory it creates; first removes the
+     * temporary files of {@code target} older than {@link #LEFTOVER_AGE}, left by runs killed while
+     * placing it (a sharded split's is a whole Parquet file), which would otherwise stay for ever.
+     */
+    private static Path temporaryFor(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        String prefix = target.getFileName() + ".tmp-";
+        long before = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path p : leftovers) {
+                try {
+                    if (Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < before) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile, or not ours to remove: it only costs disk space
+                }
+            }
+        }
+        return dir.resolve(prefix + ProcessHandle.current().pid() + "-" + System.nanoTime());
     }
 
     private static void moveInto(Path tmp, Path target) throws IOException {
@@ -109,9 +137,7 @@ public final class GlueHubFetcher implements HubFetcher {
     }
 
     private static void place(Path source, Path target) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path tmp = temporaryFor(target);
         try {
             try {
                 Files.createSymbolicLink(tmp, source);

@@ -1,10 +1,12 @@
 package io.mtl4j.hub;
 
+import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.UserError;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,10 +105,8 @@ final class RepoCache {
         }
         Path ref = dir.resolve("refs").resolve(revision);
         try {
-            Files.createDirectories(ref.getParent());
-            Path tmp = Files.createTempFile(ref.getParent(), ".ref", ".tmp");
-            Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-            Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // An ordinary 0644 file (not its temporary file's 0600): a hub cache may be shared by users.
+            AtomicFiles.write(ref, out -> out.write(commit.getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new UncheckedIOException(ref + ": cannot write hub cache ref: " + e.getMessage(), e);
         }
@@ -119,6 +119,8 @@ final class RepoCache {
             if (!Files.exists(marker)) {
                 Files.createFile(marker);
             }
+        } catch (FileAlreadyExistsException e) {
+            // another process (another rank) recorded the same missing file between the look and the create
         } catch (IOException e) {
             throw new UncheckedIOException(marker + ": cannot write: " + e.getMessage(), e);
         }
@@ -126,22 +128,42 @@ final class RepoCache {
 
     /**
      * Points {@code snapshots/{commit}/{filename}} at {@code blobs/{etag}} with a relative
-     * symlink; copies the blob where the file system has no symlinks.
+     * symlink; copies the blob where the file system has no symlinks. A link already pointing there
+     * is kept; any other is replaced by a rename, so a process reading the snapshot file (another
+     * rank that linked it first) never finds it missing.
      */
     Path linkSnapshot(String commit, String filename, String etag) {
         Path link = snapshotFile(commit, filename);
         Path blob = blob(etag);
         try {
             Files.createDirectories(link.getParent());
-            Files.deleteIfExists(link);
+            Path target = link.getParent().relativize(blob);
+            if (Files.isSymbolicLink(link) && target.equals(readLink(link))) {
+                return link;
+            }
+            Path tmp = link.resolveSibling(link.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
+                    + System.nanoTime());
             try {
-                Files.createSymbolicLink(link, link.getParent().relativize(blob));
-            } catch (UnsupportedOperationException | FileSystemException e) {
-                Files.copy(blob, link, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    Files.createSymbolicLink(tmp, target);
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
             }
             return link;
         } catch (IOException e) {
             throw new UncheckedIOException(link + ": cannot link to " + blob + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path readLink(Path link) {
+        try {
+            return Files.readSymbolicLink(link);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null; // gone meanwhile, or not a link: made anew
         }
     }
 

@@ -54,6 +54,24 @@ class TokenCacheTest {
         assertEquals(TokenCache.HEADER + 12 + 3 * 3 + 4, Files.size(cache)); // uint16 ids
     }
 
+    /**
+     * Two users sharing one token cache ({@code --cache-dir} or {@code $MTL4J_CACHE} on a shared disk):
+     * a cache file is an ordinary 0644 file like every other mtl4j writes, not the 0600 of its
+     * temporary file, or the other user's run fails to read it ("token cache I/O error").
+     */
+    @Test
+    void cacheFileIsReadableByOtherUsersOfASharedCache() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        Path data = Files.writeString(dir.resolve("train.jsonl"), "x");
+        Path cache = dir.resolve("c/train.tok");
+        TokenCache.write(cache, key(data, "tok", 128), sample());
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(cache);
+        assertTrue(perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+                && perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ),
+                "token cache file is " + java.nio.file.attribute.PosixFilePermissions.toString(perms));
+    }
+
     @Test
     void keyChangesWithEveryInput() throws IOException {
         Path data = Files.writeString(dir.resolve("train.jsonl"), "a");

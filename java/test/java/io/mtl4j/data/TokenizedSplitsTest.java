@@ -146,4 +146,47 @@ class TokenizedSplitsTest {
         TokenizedSplits.cached(cache, "fp", 128, sst2, dataDirs.get(0), enc);
         assertEquals(calls, enc.calls);
     }
+
+    /**
+     * Two processes (ranks, or two users' runs) using one cache with more inputs for a split than it
+     * keeps: one's pruning deletes files the other is about to read or has just written. Each must
+     * still get its split's rows, never an error.
+     */
+    @Test
+    void twoUsersOfOneCacheEvictingEachOthersFilesBothGetTheirRows() throws Exception {
+        TaskSpec sst2 = TaskRegistry.glue().get("sst2");
+        Path cache = dir.resolve("cache");
+        List<SplitData> dataDirs = new ArrayList<>();
+        for (int i = 0; i < TokenizedSplits.KEEP_PER_SPLIT + 3; i++) {
+            Path jsonl = dir.resolve("data" + i + "/sst2/train.jsonl");
+            Files.createDirectories(jsonl.getParent());
+            Files.writeString(jsonl, ("{\"sentence\": \"s" + i + "\", \"label\": 1, \"idx\": 0}\n").repeat(i + 1));
+            dataDirs.add(SplitLoader.load(new SplitLocator(dir.resolve("data" + i)), sst2, "train", BadRowPolicy.ERROR));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int seed = t;
+                runs.add(pool.submit(() -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    CharEncoder enc = new CharEncoder();
+                    for (int round = 0; round < 300; round++) {
+                        int i = random.nextInt(dataDirs.size());
+                        List<TokenizedExample> got = TokenizedSplits.cached(cache, "fp", 128, sst2, dataDirs.get(i), enc);
+                        assertEquals(i + 1, got.size(), "rows of data" + i);
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> run : runs) {
+                run.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var files = Files.list(cache.resolve("sst2"))) {
+            assertTrue(files.filter(p -> p.toString().endsWith(".tok")).count() <= TokenizedSplits.KEEP_PER_SPLIT + 1);
+        }
+    }
 }

@@ -70,6 +70,31 @@ class GlueHubFetcherTest {
         assertArrayEquals(new long[] {1, 2}, data.labelCounts(2));
     }
 
+    /**
+     * A run killed while placing a split (SIGKILL between writing its temporary file and the rename;
+     * a sharded split's is a whole Parquet file) left that file beside the split for ever. The next
+     * run that places the split removes those no run can still be writing, and keeps a fresh one.
+     */
+    @Test
+    void placingASplitRemovesTheTemporaryFilesOfRunsKilledWhilePlacingIt() throws IOException {
+        TaskSpec sst2 = TaskRegistry.glue().get("sst2");
+        Path dir = Files.createDirectories(tmp.resolve("hub-data/" + COMMIT + "/sst2"));
+        Path killed = Files.writeString(dir.resolve("train-00000-of-00001.parquet.tmp-4242-123456"), "half a file");
+        Files.setLastModifiedTime(killed, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - java.util.concurrent.TimeUnit.DAYS.toMillis(1)));
+        Path live = Files.writeString(dir.resolve("train-00000-of-00001.parquet.tmp-4343-654321"), "being written");
+        Path otherSplit = Files.writeString(dir.resolve("validation-00000-of-00001.parquet.tmp-4242-1"), "another split");
+        Files.setLastModifiedTime(otherSplit, Files.getLastModifiedTime(killed));
+
+        SplitData data = SplitLoader.load(new HubDataSource(fetcher, tmp.resolve("hub-data")), sst2, "train",
+                BadRowPolicy.ERROR);
+
+        assertEquals(3, data.examples().size());
+        assertFalse(Files.exists(killed), "the killed run's temporary file is still there");
+        assertTrue(Files.exists(live), "a temporary file a live run may be writing is kept");
+        assertTrue(Files.exists(otherSplit), "only the placed split's own temporary files go");
+    }
+
     @Test
     void targetLinksIntoTheHubCacheAndASecondFetchOnlyAsksWhereMainPoints() throws IOException {
         Path first = tmp.resolve("out/a/train.parquet");
