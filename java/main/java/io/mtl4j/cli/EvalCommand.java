@@ -44,6 +44,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR|hub", description = "Data directory in any supported layout, or 'hub' "
             + "(default: the data the checkpoint was trained on).")
     String data;
+    @Option(names = "--task-file", paramLabel = "FILE", description = "YAML/JSON file declaring the checkpoint's own tasks"
+            + " (as for train), e.g. where a moved project's file is now: its declaration of a task the checkpoint has must give"
+            + " the labels the head was trained with, in order; its split files are the ones scored. Default: the file the checkpoint was trained with,"
+            + " if it is still there.")
+    Path taskFile;
     @Option(names = "--data-revision", paramLabel = "REV",
             description = "With --data hub: the revision of nyu-mll/glue (branch, tag or commit) to read. Default: main, or the checkpoint's with its training data.")
     String dataRevision;
@@ -72,7 +77,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<String> asked = tasks == null ? null : taskNames(tasks);
         Device dev = Devices.resolve(device);
-        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile);
         List<String> names = asked == null ? new ArrayList<>(ckpt.tasks().keySet()) : asked;
         // User tasks read the files their task file names, never the data directory: without --data, a run of
         // user tasks alone needs no data directory here (the one it was trained with may be gone).

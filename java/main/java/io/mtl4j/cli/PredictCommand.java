@@ -85,6 +85,11 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--data-revision", paramLabel = "REV",
             description = "With --data hub: the revision of nyu-mll/glue (branch, tag or commit) to read. Default: main, or the checkpoint's with its training data.")
     String dataRevision;
+    @Option(names = "--task-file", paramLabel = "FILE", description = "YAML/JSON file declaring the checkpoint's own tasks"
+            + " (as for train), e.g. where a moved project's file is now: its declaration of a task the checkpoint has must give"
+            + " the labels the head was trained with, in order; its text fields name the JSON lines' texts. Default: the file the checkpoint was trained with,"
+            + " if it is still there.")
+    Path taskFile;
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Token cache for --glue-submission's test splits. Default: $MTL4J_CACHE, else ~/.cache/mtl4j/tokens.")
     Path cacheDir;
@@ -108,7 +113,7 @@ public final class PredictCommand implements Callable<Integer> {
             throw new UserError("give --input FILE|- (one task's predictions) or --glue-submission DIR (test-split TSVs)");
         }
         Device dev = Devices.resolve(device);
-        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev);
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile);
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
         try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
             if (submission != null) {

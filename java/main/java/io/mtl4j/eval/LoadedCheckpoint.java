@@ -27,8 +27,18 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
                                Map<String, Object> meta) {
     private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(LoadedCheckpoint.class);
 
-    @SuppressWarnings("unchecked")
     public static LoadedCheckpoint load(Path dir, Device device) {
+        return load(dir, device, null);
+    }
+
+    /**
+     * Loads the checkpoint in {@code dir}; its user tasks that {@code taskFile} (may be null) declares are taken
+     * from it, files included, when it declares them as the checkpoint's heads were trained (same kind, same
+     * labels in the same order); its other tasks are ignored. The checkpoint's other tasks come from the
+     * task file it recorded, or, when that is gone, from what it recorded of them.
+     */
+    @SuppressWarnings("unchecked")
+    public static LoadedCheckpoint load(Path dir, Device device, Path taskFile) {
         if (!Files.isDirectory(dir)) {
             throw new UserError(dir + (Files.exists(dir) ? ": a file, not a checkpoint directory"
                     : ": checkpoint directory does not exist"));
@@ -38,8 +48,13 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
             throw new UserError(dir.resolve(Checkpoints.META) + ": missing config or tasks");
         }
         TrainConfig config = ConfigLoader.fromSaved((Map<String, Object>) saved, dir.resolve(Checkpoints.META).toString());
+        TaskRegistry given = taskFile == null ? null : TaskRegistry.glue().withTasksFrom(taskFile);
+        java.util.function.Predicate<Object> notGiven = t -> !(t instanceof Map<?, ?> m) || given == null
+                || TaskRegistry.glue().contains(String.valueOf(m.get("name"))) || !given.contains(String.valueOf(m.get("name")));
         TaskRegistry registry = TaskRegistry.glue();
-        if (config.taskFile() != null && Files.isRegularFile(Path.of(config.taskFile()))) {
+        // The recorded task file is read only for tasks --task-file does not declare: an edited or broken
+        // file the user points away from must not stand in the way.
+        if (config.taskFile() != null && Files.isRegularFile(Path.of(config.taskFile())) && taskList.stream().anyMatch(notGiven)) {
             registry = registry.withTasksFrom(Path.of(config.taskFile()));
         }
         Map<String, TaskSpec> tasks = new LinkedHashMap<>();
@@ -51,6 +66,10 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
             }
             String name = String.valueOf(t.get("name"));
             TaskSpec spec = registry.contains(name) ? registry.get(name) : null;
+            if (!notGiven.test(t)) {
+                spec = given.get(name);
+                requireSameHead(dir, taskFile, spec, t);
+            }
             if (spec == null && taskFileGone) {
                 spec = SavedTasks.rebuild(t).orElse(null);
                 if (spec != null) {
@@ -62,7 +81,8 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
             if (spec == null) {
                 throw new UserError(dir + ": checkpoint task " + name + " is not a known task"
                         + (config.taskFile() == null ? "" : " (it was declared in " + config.taskFile()
-                        + (taskFileGone ? ", which is not there now)" : ")")));
+                        + (taskFileGone ? ", which is not there now)" : ")"))
+                        + (taskFile == null ? "" : "; --task-file " + taskFile + " does not declare it"));
             }
             tasks.put(name, spec);
             heads.add(new HeadSpec(name, spec.numLabels(), spec.isRegression(), spec.labelNames()));
@@ -79,6 +99,21 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
                 HeadInput.parse(String.valueOf(meta.getOrDefault("head_input", "pooler"))),
                 MultiTaskModel.Freezing.NONE, uncertainty, config.seed(), device);
         return new LoadedCheckpoint(dir, model, tasks, config, meta);
+    }
+
+    /** Throws a one-line error naming the task, the file and what differs when {@code spec} is not what the head was trained as. */
+    private static void requireSameHead(Path dir, Path taskFile, TaskSpec spec, Map<?, ?> recorded) {
+        boolean regression = recorded.get("regression") instanceof Boolean r ? r : spec.isRegression();
+        List<String> labels = recorded.get("labels") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : spec.labelNames();
+        if (regression != spec.isRegression() || !labels.equals(spec.labelNames())) {
+            throw new UserError("--task-file " + taskFile + " declares task " + spec.name() + " with " + describe(spec.labelNames(),
+                    spec.isRegression()) + ", but the checkpoint's head for it (" + dir + ") was trained with " + describe(labels, regression)
+                    + ": declare the task with the labels it was trained with, in the same order");
+        }
+    }
+
+    private static String describe(List<String> labels, boolean regression) {
+        return regression ? "a regression score" : "labels " + labels;
     }
 
     /** The data the checkpoint was trained on, if it can be found from here; else an error asking for --data. */
