@@ -112,6 +112,9 @@ public final class PredictCommand implements Callable<Integer> {
         if (input == null && submission == null) {
             throw new UserError("give --input FILE|- (one task's predictions) or --glue-submission DIR (test-split TSVs)");
         }
+        if (input != null) {
+            textInput.refuseCsv(input, "predict");
+        }
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile);
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
