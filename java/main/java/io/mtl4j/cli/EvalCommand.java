@@ -35,9 +35,13 @@ import java.util.concurrent.Callable;
                 "[0, 1]; Matthews (CoLA), Pearson and Spearman (STS-B) are correlations in [-1, 1].",
                 "Without --split each task's dev split(s) are used; for MNLI, 'validation' means matched, and",
                 "mismatched is reported as mnli-mm when present.",
+                "A checkpoint's own tasks (train --task-file) read the files their task file names; when the",
+                "project has moved, --task-file FILE points at the task file now: its declaration of each task",
+                "must give the labels the head was trained with, in order, and its split files are scored.",
                 "",
                 "Example:",
-                "  mtl4j eval --checkpoint runs/mtl/best --data ../shared/glue --tasks sst2,qqp --json"})
+                "  mtl4j eval --checkpoint runs/mtl/best --data ../shared/glue --tasks sst2,qqp --json",
+                "  mtl4j eval --checkpoint runs/mtl/best --tasks reviews --task-file ~/moved/tasks.yaml"})
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best).")
     Path checkpoint;
