@@ -81,6 +81,7 @@ public final class EncodeCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new UserError("--batch-size must be at least 1, got " + batchSize);
         }
+        textInput.refuseCsv(input, "encode", "text_a and text_b");
         Path modelDir = ModelArgument.resolve(model, revision);
         List<TextPairFile.Pair> pairs = textInput.read(input, List.of());
         // An mtl4j checkpoint also holds task heads and loss weights; the encoder needs neither.

@@ -115,7 +115,7 @@ public final class PredictCommand implements Callable<Integer> {
             throw new UserError("give --input FILE|- (one task's predictions) or --glue-submission DIR (test-split TSVs)");
         }
         if (input != null) {
-            textInput.refuseCsv(input, "predict");
+            textInput.refuseCsv(input, "predict", "text_a and text_b, or the task's own fields");
         }
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile);

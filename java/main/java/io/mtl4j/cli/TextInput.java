@@ -128,10 +128,10 @@ final class TextInput {
      * A one-line error naming a .csv {@code input} read by extension: {@code command} does not read CSV, and read as
      * text lines, its header would be predicted and its commas taken as text.
      */
-    void refuseCsv(String input, String command) {
+    void refuseCsv(String input, String command, String jsonFields) {
         if (format.equalsIgnoreCase("auto") && !input.equals("-") && input.toLowerCase(Locale.ROOT).endsWith(".csv")) {
             throw new UserError(Path.of(input) + ": " + command + " does not read CSV; --input takes JSON lines (.jsonl or .json:"
-                    + " objects with text_a and text_b, or the task's own fields) or text lines (text_a or text_a<TAB>text_b,"
+                    + " objects with " + jsonFields + ") or text lines (text_a or text_a<TAB>text_b,"
                     + " one input a line); convert the file, or give --input-format text to read its lines as they are");
         }
     }

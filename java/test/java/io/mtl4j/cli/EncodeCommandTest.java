@@ -287,6 +287,20 @@ class EncodeCommandTest {
 
     /** encode reads an mtl4j checkpoint (its description says so); the --model line must not say otherwise. */
     @Test
+    void aCsvInputIsRefusedByNameInsteadOfEncodingItsHeader() throws Exception {
+        Path csv = Files.writeString(dir.resolve("pairs.csv"), "sentence1,sentence2\n\"a cat\",\"a dog\"\n");
+        CliRunner r = CliRunner.run("encode", "--model", model.toString(), "--input", csv.toString(),
+                "--output", dir.resolve("out.jsonl").toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("mtl4j: error: " + csv + ": encode does not read CSV;"), r.err());
+        assertFalse(Files.exists(dir.resolve("out.jsonl")));
+        // the way out the message offers: read the lines as text
+        assertEquals(0, CliRunner.run("encode", "--model", model.toString(), "--input", csv.toString(), "--input-format", "text",
+                "--output", dir.resolve("out.jsonl").toString(), "--device", "cpu").exitCode());
+    }
+
+    @Test
     void modelHelpNamesCheckpoints() {
         CliRunner r = CliRunner.run("encode", "--help");
         assertEquals(0, r.exitCode(), r.err());
