@@ -225,10 +225,10 @@ public final class Trainer {
         try {
             relinkBest("best", best.bestStep(), checkpoint);
             if (best.bestStep() >= 0 && checkpointAtStep(run.runDir().resolve("best"), best.bestStep())
-                    && !evalJsonHoldsTheBest()) {
+                    && !EvalJson.holdsTheBest(run.runDir(), best)) {
                 LOG.warn("the run stopped before writing eval.json for its best checkpoint (step {}): writing it now",
                         best.bestStep());
-                writeEvalJson();
+                EvalJson.write(run.runDir(), best);
             }
             for (Map.Entry<String, Long> e : best.bestTaskSteps().entrySet()) {
                 relinkBest("best-" + e.getKey(), e.getValue(), checkpoint);
@@ -761,24 +761,12 @@ public final class Trainer {
         Path saved = saveStep();
         if (update.improved()) {
             Checkpoints.link(run.runDir(), saved, "best");
-            writeEvalJson();
+            EvalJson.write(run.runDir(), best);
         }
         for (String task : update.improvedTasks()) {
             Checkpoints.link(run.runDir(), saved, "best-" + task);
         }
         return stoppingEarly;
-    }
-
-    /** Compared as bytes: eval.json is only ever written by {@link #writeEvalJson}. */
-    private boolean evalJsonHoldsTheBest() throws IOException {
-        Path file = run.runDir().resolve("eval.json");
-        return Files.isRegularFile(file)
-                && java.util.Arrays.equals(Files.readAllBytes(file), Checkpoints.JSON.writeValueAsBytes(best.bestMetrics()));
-    }
-
-    private void writeEvalJson() throws IOException {
-        byte[] json = Checkpoints.JSON.writeValueAsBytes(best.bestMetrics());
-        io.mtl4j.util.AtomicFiles.write(run.runDir().resolve("eval.json"), out -> out.write(json));
     }
 
     /** Saves {@code step-N}, links it as {@code last}, and drops old step checkpoints. */
