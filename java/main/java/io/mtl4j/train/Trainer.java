@@ -344,53 +344,24 @@ public final class Trainer {
 
     /**
      * Before the first step, one forward and backward (no update) of a batch of every padded length
-     * each task can produce, longest first. The allocator then holds the run's working set for every
-     * shape from the start, so resident memory does not creep up over the first hundreds of steps as
-     * rarer lengths turn up (measured with bench soak), and a batch too big for memory fails now, not
-     * hours in. Every step zeroes the gradients and reseeds dropout, so training is unchanged (tested
-     * bit for bit). Costs one pass per distinct length: 12 s for SST-2 at batch 8, 5 minutes for
-     * SST-2 + MNLI + QQP at batch 32 on a 2-core CPU; {@code memory-warmup: false} skips it.
-     * Runs once; public so that a benchmark can run it before it starts timing steps.
+     * each task can produce, so that memory does not creep up as rarer lengths turn up and a batch
+     * too big for memory fails now (see {@link MemoryWarmUp}); training is unchanged.
+     * {@code memory-warmup: false} skips it. Runs once; public so that a benchmark can run it before
+     * it starts timing steps.
      */
     public void warmUpMemory() {
         if (memoryWarmedUp || !config.memoryWarmup()) {
             return;
         }
         memoryWarmedUp = true;
-        long started = System.nanoTime();
-        int batches = 0;
         StepTimer stepTimer = timer;
         timer = StepTimer.NONE; // not a step: keep it out of bench figures
-        Map<String, List<Batch>> shapes = new LinkedHashMap<>();
-        for (String task : tasks) {
-            shapes.put(task, streams.get(task).shapeCoveringBatches());
-        }
-        long total = shapes.values().stream().mapToLong(List::size).sum();
-        if (dist.isMain()) {
-            LOG.info("memory warm-up: one forward and backward of each of {} batch shapes before step 1"
-                    + " (--memory-warmup false skips it)", total);
-        }
-        try (ProgressBar bar = dist.isMain() ? new ProgressBar("warm-up", total) : ProgressBar.silent("warm-up", total)) {
-            shapes:
-            for (Map.Entry<String, List<Batch>> e : shapes.entrySet()) {
-                for (Batch batch : e.getValue()) {
-                    if (stopRequested) {
-                        LOG.warn("stop requested during the memory warm-up");
-                        break shapes;
-                    }
-                    try (PointerScope scope = new PointerScope()) {
-                        backward(e.getKey(), List.of(batch), batch.batchSize());
-                    }
-                    batches++;
-                    bar.step(1);
-                }
-            }
+        try {
+            MemoryWarmUp.run(tasks, streams, model, dist.isMain(), () -> stopRequested,
+                    (task, batch) -> backward(task, List.of(batch), batch.batchSize()));
         } finally {
             timer = stepTimer;
         }
-        model.shared().zeroGrad();
-        model.heads().zeroGrad();
-        LOG.info("memory warm-up: {} batch shapes in {} ms", batches, (System.nanoTime() - started) / 1_000_000);
     }
 
     /** Dropout masks differ across ranks (they see different examples); rank 0 matches a single process. */
