@@ -12,7 +12,6 @@ import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.nativelib.Pcgrad;
 import io.mtl4j.optim.FlatAdamW;
 import io.mtl4j.optim.LrSchedule;
-import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.bytedeco.javacpp.PointerScope;
@@ -24,7 +23,6 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -159,120 +157,14 @@ public final class Trainer {
 
     /** Restores everything a checkpoint saved, so the run continues as if never interrupted. */
     public void restore(Path checkpoint) {
-        TrainerState s = Checkpoints.readState(checkpoint);
-        Object savedWorld = Checkpoints.readMeta(checkpoint).getOrDefault("world_size", 1);
-        if (((Number) savedWorld).intValue() != dist.worldSize()) {
-            throw new UserError("cannot resume " + checkpoint + " with world size " + dist.worldSize()
-                    + ": it was trained with " + savedWorld + " rank(s), and the batches each rank reads depend on it");
-        }
-        Checkpoints.restoreOptimizers(checkpoint, sharedOptimizer, headsOptimizer);
-        step = s.step();
-        if (plans != null) {
-            throw new IllegalStateException("restore() after training started");
-        }
-        sampler.restore(new TaskSampler.State(s.samplerRngState(), s.samplerStep()));
-        s.cursors().forEach((task, cursor) -> {
-            TaskStream stream = streams.get(task);
-            if (stream == null) {
-                throw new UserError(checkpoint + ": checkpoint has task " + task + " that this run does not train");
-            }
-            stream.restore(cursor);
-        });
+        Resumption.Resumed resumed = new Resumption(config, run.runDir(), dist, sharedOptimizer, headsOptimizer,
+                sampler, streams, guard, best).restore(checkpoint, plans != null);
+        step = resumed.step();
         consumedSampler = sampler.state();
         consumedCursors = currentCursors();
-        taskSteps = new LinkedHashMap<>(s.taskSteps());
-        guard.restore(s.badSteps(), s.skippedSteps(), s.badStepsOfTask());
-        Map<String, Map<String, Double>> bestMetrics = s.bestMetrics();
-        if (bestMetrics == null && s.bestStep() >= 0) { // a checkpoint older than TrainerState.bestMetrics
-            bestMetrics = s.bestStep() == s.step() ? s.metrics() : Checkpoints.readState(run.runDir().resolve("best")).metrics();
-        }
-        best.restore(s, bestMetrics);
-        // Checkpoints older than the flag: only an early stop saves a state whose patience ran out
-        // before the last step (with the patience the run had then).
-        resumedAfterEarlyStop = s.earlyStopped() != null ? s.earlyStopped()
-                : s.step() < config.steps() && best.patienceExhausted(SavedConfig.of(checkpoint).patience());
-        if (dist.worldSize() > 1) {
-            requireSameStepAsRankZero(checkpoint);
-        }
-        if (dist.isMain()) {
-            relinkBestCheckpoints(checkpoint);
-            savedWhenResumed = checkpointAtStep(run.runDir().resolve("last"), step) ? step : -1;
-        }
-        LOG.info("resumed from {} at step {}", checkpoint, step);
-    }
-
-    /**
-     * Every rank reads the run on its own: one that sees an older checkpoint (a node-local copy, a
-     * stale network file system) would train on other weights and data without any collective failing.
-     */
-    private void requireSameStepAsRankZero(Path checkpoint) {
-        long mainStep = (long) dist.allReduceSum(new double[]{dist.isMain() ? step : 0}, "the resumed step")[0];
-        if (dist.anyTrue(step != mainStep, "the resumed steps' check")) {
-            throw new UserError(step != mainStep
-                    ? "rank " + dist.rank() + " resumed at step " + step + ", rank 0 at step " + mainStep + " (" + checkpoint
-                    + "): every rank must see the same run directory, on a shared file system"
-                    : "rank " + dist.rank() + ": another rank resumed at a step other than rank 0's (" + mainStep
-                    + "; its log says which): every rank must see the same run directory, on a shared file system");
-        }
-    }
-
-    /**
-     * A run that died after saving {@code step-N} but before linking it as {@code best} (or
-     * {@code best-<task>}), or before writing eval.json, resumes from that very checkpoint: link and
-     * write them now, or they would stay missing or stale for the rest of the run.
-     */
-    private void relinkBestCheckpoints(Path checkpoint) {
-        try {
-            relinkBest("best", best.bestStep(), checkpoint);
-            if (best.bestStep() >= 0 && checkpointAtStep(run.runDir().resolve("best"), best.bestStep())
-                    && !evalJsonHoldsTheBest()) {
-                LOG.warn("the run stopped before writing eval.json for its best checkpoint (step {}): writing it now",
-                        best.bestStep());
-                writeEvalJson();
-            }
-            for (Map.Entry<String, Long> e : best.bestTaskSteps().entrySet()) {
-                relinkBest("best-" + e.getKey(), e.getValue(), checkpoint);
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Makes {@code RUN/name} hold the checkpoint of {@code bestStep} again when the run died before linking it
-     * (then it is the resumed {@code checkpoint}), or when it holds a checkpoint from after the resumed step: one
-     * the resume passed over as damaged, of a trajectory this run does not continue (on a GPU, whose steps are
-     * not bit-reproducible, the redone steps need not score as well and link it anew).
-     */
-    private void relinkBest(String name, long bestStep, Path checkpoint) throws IOException {
-        Path link = run.runDir().resolve(name);
-        if (bestStep < 0 || checkpointAtStep(link, bestStep)) {
-            return;
-        }
-        if (bestStep == step) {
-            LOG.warn("the run stopped before linking {} (step {}): linking it now",
-                    name.equals("best") ? "its best checkpoint" : name, step);
-            Checkpoints.link(run.runDir(), checkpoint, name);
-            return;
-        }
-        long linked = Checkpoints.stepOrMinusOne(link);
-        if (Files.exists(link) && linked <= step && linked >= 0) {
-            return;
-        }
-        String held = Files.exists(link) ? name + " held " + (linked < 0 ? "a damaged checkpoint" : "step " + linked
-                + ", from after the resumed step " + step) : name + " was missing";
-        java.util.Optional<Path> source = Checkpoints.intactAtStep(run.runDir(), bestStep);
-        if (source.isPresent()) {
-            LOG.warn("{}: linking {} (step {}), the best of the run as resumed", held, source.get().getFileName(), bestStep);
-            Checkpoints.link(run.runDir(), source.get(), name);
-        } else if (Files.exists(link)) {
-            LOG.warn("{}, and no intact checkpoint of step {}, the best of the run as resumed, is left: {} stays as it "
-                    + "is until an evaluation improves on step {}", held, bestStep, name, bestStep);
-        }
-    }
-
-    private static boolean checkpointAtStep(Path checkpoint, long step) {
-        return Files.isRegularFile(checkpoint.resolve(Checkpoints.STATE)) && Checkpoints.readState(checkpoint).step() == step;
+        taskSteps = resumed.taskSteps();
+        resumedAfterEarlyStop = resumed.afterEarlyStop();
+        savedWhenResumed = resumed.savedWhenResumed();
     }
 
     /** Called after every completed step with the step count (e.g. to sample memory during a soak). */
@@ -452,53 +344,24 @@ public final class Trainer {
 
     /**
      * Before the first step, one forward and backward (no update) of a batch of every padded length
-     * each task can produce, longest first. The allocator then holds the run's working set for every
-     * shape from the start, so resident memory does not creep up over the first hundreds of steps as
-     * rarer lengths turn up (measured with bench soak), and a batch too big for memory fails now, not
-     * hours in. Every step zeroes the gradients and reseeds dropout, so training is unchanged (tested
-     * bit for bit). Costs one pass per distinct length: 12 s for SST-2 at batch 8, 5 minutes for
-     * SST-2 + MNLI + QQP at batch 32 on a 2-core CPU; {@code memory-warmup: false} skips it.
-     * Runs once; public so that a benchmark can run it before it starts timing steps.
+     * each task can produce, so that memory does not creep up as rarer lengths turn up and a batch
+     * too big for memory fails now (see {@link MemoryWarmUp}); training is unchanged.
+     * {@code memory-warmup: false} skips it. Runs once; public so that a benchmark can run it before
+     * it starts timing steps.
      */
     public void warmUpMemory() {
         if (memoryWarmedUp || !config.memoryWarmup()) {
             return;
         }
         memoryWarmedUp = true;
-        long started = System.nanoTime();
-        int batches = 0;
         StepTimer stepTimer = timer;
         timer = StepTimer.NONE; // not a step: keep it out of bench figures
-        Map<String, List<Batch>> shapes = new LinkedHashMap<>();
-        for (String task : tasks) {
-            shapes.put(task, streams.get(task).shapeCoveringBatches());
-        }
-        long total = shapes.values().stream().mapToLong(List::size).sum();
-        if (dist.isMain()) {
-            LOG.info("memory warm-up: one forward and backward of each of {} batch shapes before step 1"
-                    + " (--memory-warmup false skips it)", total);
-        }
-        try (ProgressBar bar = dist.isMain() ? new ProgressBar("warm-up", total) : ProgressBar.silent("warm-up", total)) {
-            shapes:
-            for (Map.Entry<String, List<Batch>> e : shapes.entrySet()) {
-                for (Batch batch : e.getValue()) {
-                    if (stopRequested) {
-                        LOG.warn("stop requested during the memory warm-up");
-                        break shapes;
-                    }
-                    try (PointerScope scope = new PointerScope()) {
-                        backward(e.getKey(), List.of(batch), batch.batchSize());
-                    }
-                    batches++;
-                    bar.step(1);
-                }
-            }
+        try {
+            MemoryWarmUp.run(tasks, streams, model, dist.isMain(), () -> stopRequested,
+                    (task, batch) -> backward(task, List.of(batch), batch.batchSize()));
         } finally {
             timer = stepTimer;
         }
-        model.shared().zeroGrad();
-        model.heads().zeroGrad();
-        LOG.info("memory warm-up: {} batch shapes in {} ms", batches, (System.nanoTime() - started) / 1_000_000);
     }
 
     /** Dropout masks differ across ranks (they see different examples); rank 0 matches a single process. */
@@ -761,24 +624,12 @@ public final class Trainer {
         Path saved = saveStep();
         if (update.improved()) {
             Checkpoints.link(run.runDir(), saved, "best");
-            writeEvalJson();
+            EvalJson.write(run.runDir(), best);
         }
         for (String task : update.improvedTasks()) {
             Checkpoints.link(run.runDir(), saved, "best-" + task);
         }
         return stoppingEarly;
-    }
-
-    /** Compared as bytes: eval.json is only ever written by {@link #writeEvalJson}. */
-    private boolean evalJsonHoldsTheBest() throws IOException {
-        Path file = run.runDir().resolve("eval.json");
-        return Files.isRegularFile(file)
-                && java.util.Arrays.equals(Files.readAllBytes(file), Checkpoints.JSON.writeValueAsBytes(best.bestMetrics()));
-    }
-
-    private void writeEvalJson() throws IOException {
-        byte[] json = Checkpoints.JSON.writeValueAsBytes(best.bestMetrics());
-        io.mtl4j.util.AtomicFiles.write(run.runDir().resolve("eval.json"), out -> out.write(json));
     }
 
     /** Saves {@code step-N}, links it as {@code last}, and drops old step checkpoints. */
