@@ -2,7 +2,6 @@ package io.mtl4j.hub;
 
 import com.sun.jna.Library;
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -26,7 +25,8 @@ final class Flock implements AutoCloseable {
     private static final int LOCK_UN = 8;
     private static final int EINTR = 4;
     private static final int EWOULDBLOCK = Platform.isMac() ? 35 : 11;
-    private static final LibC LIBC = load();
+    private static final LibC LIBC = io.mtl4j.util.LibC.load(LibC.class, LOG,
+            "the hub cache's blob locks exclude only other mtl4j processes");
 
     private interface LibC extends Library {
         int open(String path, int flags) throws LastErrorException;
@@ -113,18 +113,6 @@ final class Flock implements AutoCloseable {
             LIBC.close(fd);
         } catch (LastErrorException ignored) {
             // nothing was written through it
-        }
-    }
-
-    private static LibC load() {
-        if (!Platform.isLinux() && !Platform.isMac()) {
-            return null;
-        }
-        try {
-            return Native.load(Platform.C_LIBRARY_NAME, LibC.class);
-        } catch (LinkageError | RuntimeException e) {
-            LOG.debug("no flock from libc ({}); the hub cache's blob locks exclude only other mtl4j processes", e.toString());
-            return null;
         }
     }
 }

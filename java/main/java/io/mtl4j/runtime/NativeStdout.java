@@ -1,8 +1,6 @@
 package io.mtl4j.runtime;
 
 import com.sun.jna.Library;
-import com.sun.jna.Native;
-import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -18,7 +16,7 @@ public final class NativeStdout {
     private static final Logger LOG = LogManager.getLogger(NativeStdout.class);
     private static final int STDOUT = 1;
     private static final int STDERR = 2;
-    private static final LibC LIBC = load();
+    private static final LibC LIBC = io.mtl4j.util.LibC.load(LibC.class, LOG, "native messages may reach stdout");
 
     private interface LibC extends Library {
         int dup(int fd);
@@ -53,18 +51,6 @@ public final class NativeStdout {
             LIBC.fflush(null); // what native code buffered belongs to the stderr period
             LIBC.dup2(saved, STDOUT);
             LIBC.close(saved);
-        }
-    }
-
-    private static LibC load() {
-        if (!Platform.isLinux() && !Platform.isMac()) {
-            return null;
-        }
-        try {
-            return Native.load(Platform.C_LIBRARY_NAME, LibC.class);
-        } catch (LinkageError | RuntimeException e) {
-            LOG.debug("no dup2 from libc ({}); native messages may reach stdout", e.toString());
-            return null;
         }
     }
 }

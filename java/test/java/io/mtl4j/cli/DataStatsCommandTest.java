@@ -106,19 +106,28 @@ class DataStatsCommandTest {
         assertTrue(table.out().contains("truncated to 64"), table.out());
     }
 
-    @Test
-    void aUserTaskFromATaskFile() throws IOException {
-        Path decl = tmp.resolve("tasks.yaml");
-        Files.writeString(decl, """
+    /** A task file declaring the user task 'reviews' (SST-2's rows) with the given {@code files:} entries. */
+    private Path reviewsTaskFile(String files) throws IOException {
+        return Files.writeString(tmp.resolve("tasks.yaml"), """
                 tasks:
                   - name: reviews
                     text_fields: [sentence]
                     labels: [neg, pos]
-                    files: {train: data/sst2/train.jsonl}
-                """);
-        List<String> args = new ArrayList<>(List.of("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
-                "--data", data.toString(), "--model", model.toString(), "--cache-dir", cache.toString(), "--json"));
-        CliRunner r = CliRunner.run(args.toArray(String[]::new));
+                    files: {%s}
+                """.formatted(files));
+    }
+
+    private CliRunner reviewsStats(Path taskFile, String... more) {
+        List<String> args = new ArrayList<>(List.of("data", "stats", "--task", "reviews", "--task-file", taskFile.toString(),
+                "--model", model.toString(), "--cache-dir", cache.toString()));
+        args.addAll(List.of(more));
+        return CliRunner.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void aUserTaskFromATaskFile() throws IOException {
+        Path decl = reviewsTaskFile("train: data/sst2/train.jsonl");
+        CliRunner r = reviewsStats(decl, "--data", data.toString(), "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode root = JSON.readTree(r.out());
         assertEquals("reviews", root.get("task").asText());
@@ -128,16 +137,8 @@ class DataStatsCommandTest {
     @Test
     void aFileTheTaskFileNamesThatIsNotThereIsAnErrorNotASplitLeftOut() throws IOException {
         // Only layout-found splits may be missing: a file declared by name (a typo) must not vanish from the stats.
-        Path decl = tmp.resolve("tasks.yaml");
-        Files.writeString(decl, """
-                tasks:
-                  - name: reviews
-                    text_fields: [sentence]
-                    labels: [neg, pos]
-                    files: {train: data/sst2/train.jsonl, validation: data/sst2/dev-typo.jsonl}
-                """);
-        CliRunner r = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
-                "--data", data.toString(), "--model", model.toString(), "--cache-dir", cache.toString(), "--json");
+        Path decl = reviewsTaskFile("train: data/sst2/train.jsonl, validation: data/sst2/dev-typo.jsonl");
+        CliRunner r = reviewsStats(decl, "--data", data.toString(), "--json");
         assertEquals(2, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().contains("dev-typo.jsonl"), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
@@ -145,23 +146,14 @@ class DataStatsCommandTest {
 
     @Test
     void theTableOfAUserTaskNamesTheTaskFileItsFilesComeFromNotTheUnreadDataDirectory() throws IOException {
-        Path decl = tmp.resolve("tasks.yaml");
-        Files.writeString(decl, """
-                tasks:
-                  - name: reviews
-                    text_fields: [sentence]
-                    labels: [neg, pos]
-                    files: {train: data/sst2/train.jsonl}
-                """);
+        Path decl = reviewsTaskFile("train: data/sst2/train.jsonl");
         Path unread = Files.createDirectories(tmp.resolve("unread"));
-        CliRunner r = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
-                "--data", unread.toString(), "--model", model.toString(), "--cache-dir", cache.toString());
+        CliRunner r = reviewsStats(decl, "--data", unread.toString());
         assertEquals(0, r.exitCode(), r.err());
         String header = r.out().lines().findFirst().orElseThrow();
         assertTrue(header.startsWith("task reviews from the files " + decl + " names "), header);
         assertFalse(header.contains(unread.toString()), header);
-        CliRunner noData = CliRunner.run("data", "stats", "--task", "reviews", "--task-file", decl.toString(),
-                "--model", model.toString(), "--cache-dir", cache.toString());
+        CliRunner noData = reviewsStats(decl);
         assertEquals(0, noData.exitCode(), noData.err());
         assertEquals(r.out(), noData.out());
         CliRunner glue = CliRunner.run("data", "stats", "--task", "sst2", "--model", model.toString());
