@@ -15,10 +15,9 @@ class UserTasksDataDirTest {
     @TempDir
     Path dir;
 
-    @Test
-    void evalOfUserTasksDoesNotNeedTheDataDirectoryTheRunWasGiven() throws Exception {
-        Path glue = TinyGlue.write(dir.resolve("glue"), 32, 8, 3);
-        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), """
+    /** The user task 'senti': SST-2's rows under dir/glue, named by path. */
+    private Path sentiTaskFile() throws java.io.IOException {
+        return Files.writeString(dir.resolve("tasks.yaml"), """
                 tasks:
                   - name: senti
                     text_fields: [sentence]
@@ -27,6 +26,12 @@ class UserTasksDataDirTest {
                       train: glue/sst2/train.jsonl
                       validation: glue/sst2/validation.jsonl
                 """);
+    }
+
+    @Test
+    void evalOfUserTasksDoesNotNeedTheDataDirectoryTheRunWasGiven() throws Exception {
+        Path glue = TinyGlue.write(dir.resolve("glue"), 32, 8, 3);
+        Path tasks = sentiTaskFile();
         Path unused = Files.createDirectories(dir.resolve("unused"));
         Path run = TinyRuns.train(dir, "run", unused, "senti", "--task-file", tasks.toString(), "--steps", "2",
                 "--eval-every", "2");
@@ -42,15 +47,7 @@ class UserTasksDataDirTest {
     @Test
     void trainingUserTasksAloneNeedsNoDataDirectoryButAGlueTaskStillDoes() throws Exception {
         TinyGlue.write(dir.resolve("glue"), 32, 8, 3);
-        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), """
-                tasks:
-                  - name: senti
-                    text_fields: [sentence]
-                    labels: [negative, positive]
-                    files:
-                      train: glue/sst2/train.jsonl
-                      validation: glue/sst2/validation.jsonl
-                """);
+        Path tasks = sentiTaskFile();
         Path model = dir.resolve("model");
         io.mtl4j.testing.TinyModels.write(model, 3);
         String[] common = {"train", "--model", model.toString(), "--task-file", tasks.toString(), "--steps", "2",
