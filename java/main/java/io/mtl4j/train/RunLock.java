@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * An exclusive lock on a run directory, held while a run trains into it, so that a second
@@ -24,14 +25,17 @@ public final class RunLock implements AutoCloseable {
     private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(RunLock.class);
     public static final String FILE_NAME = ".mtl4j-run.lock";
     /** For ranks other than 0, which never write the run directory. */
-    public static final RunLock NONE = new RunLock(null, null);
+    public static final RunLock NONE = new RunLock(null, null, null);
 
     private final FileChannel channel;
     private final FileLock lock;
+    /** The locked file's device and inode; null where the file system gives none or it was created under us. */
+    private final Object identity;
 
-    private RunLock(FileChannel channel, FileLock lock) {
+    private RunLock(FileChannel channel, FileLock lock, Object identity) {
         this.channel = channel;
         this.lock = lock;
+        this.identity = identity;
     }
 
     /**
@@ -40,10 +44,39 @@ public final class RunLock implements AutoCloseable {
      * warning: refusing would make training there impossible.
      */
     public static RunLock acquire(Path runDir) throws IOException {
+        // A new run that fails to start removes the lock file while holding it. A process that opened the
+        // file just before would then lock the removed file while a third locks the new one, both
+        // "holding" the directory: the lock counts only if the path still names the file locked.
+        for (int attempt = 1; ; attempt++) {
+            RunLock held = lockTheFileAt(runDir);
+            if (held == NONE || held.isTheFileAt(runDir.resolve(FILE_NAME)) || attempt == 5) {
+                return held;
+            }
+            held.close();
+        }
+    }
+
+    /**
+     * The file system's identity of {@code file} (device and inode), from its attributes: opening it
+     * to compare would be wrong, since closing any descriptor of a file drops the process's POSIX locks on it.
+     */
+    private static Object identity(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static RunLock lockTheFileAt(Path runDir) throws IOException {
         Path file = runDir.resolve(FILE_NAME);
         FileChannel channel;
+        Object identity;
         try {
+            // the file at the path both before and after opening it is the one opened (a removed file never returns)
+            Object before = identity(file);
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            identity = before != null && before.equals(identity(file)) ? before : null;
         } catch (IOException e) {
             throw new UserError(file + ": cannot open the run's lock file: " + io.mtl4j.util.IoErrors.reason(e));
         }
@@ -65,7 +98,7 @@ public final class RunLock implements AutoCloseable {
         }
         channel.truncate(0);
         channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-        return new RunLock(channel, lock);
+        return new RunLock(channel, lock, identity);
     }
 
     /**
@@ -102,6 +135,11 @@ public final class RunLock implements AutoCloseable {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /** Whether {@code file} names the file this lock holds (not known: no, so that acquire opens it again). */
+    boolean isTheFileAt(Path file) {
+        return identity != null && identity.equals(identity(file));
     }
 
     /** True for the lock file, which does not make a run directory non-empty. */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,19 @@ class RunLockTest {
         first.close();
         first.close(); // closing twice is harmless
         RunLock.acquire(dir).close();
+    }
+
+    @Test
+    void aLockOnAFileRemovedAndReplacedAtItsPathIsNotTheRunsLock() throws Exception {
+        // What a process that opened the lock file just before a failed start removed it would hold.
+        try (RunLock lock = RunLock.acquire(dir)) {
+            Path file = dir.resolve(RunLock.FILE_NAME);
+            assertTrue(lock.isTheFileAt(file));
+            Files.delete(file);
+            assertFalse(lock.isTheFileAt(file));
+            Files.writeString(file, "4242424\n"); // another process's lock file now
+            assertFalse(lock.isTheFileAt(file));
+        }
     }
 
     private Process startHolder() throws Exception {
