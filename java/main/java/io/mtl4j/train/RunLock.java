@@ -19,7 +19,8 @@ import java.nio.file.attribute.BasicFileAttributes;
  * of interleaving its checkpoints and metrics with the first. The OS releases it when the process
  * dies, so a crashed run never leaves the directory locked. The lock file stays behind, empty of
  * meaning once unlocked (removing it would let two processes lock different files); only a new run
- * that fails before training removes it, while still holding it.
+ * that fails before training removes it, while still holding it, and {@link #acquire} checks that the
+ * file it locked is still the one at the path.
  */
 public final class RunLock implements AutoCloseable {
     private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(RunLock.class);
