@@ -1,6 +1,7 @@
 package io.mtl4j.hub;
 
 import io.mtl4j.data.HubFetcher;
+import io.mtl4j.util.AtomicFiles;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -90,31 +91,38 @@ public final class GlueHubFetcher implements HubFetcher {
         fetch(task, split).placeAt(target);
     }
 
-    /** The rows of a split's shards, in order, written to {@code target} under a temporary name and renamed. */
+    /** The rows of a split's shards, in order, written to {@code target} atomically ({@link AtomicFiles}). */
     private static void join(List<Path> shards, Path target) throws IOException {
-        Path tmp = temporaryFor(target);
-        try {
-            ParquetShards.concat(shards, tmp);
-            moveInto(tmp, target);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        removeLeftovers(target);
+        AtomicFiles.writePath(target, tmp -> ParquetShards.concat(shards, tmp));
     }
 
     /** How old a temporary file must be to be taken for that of a run that died placing it: no placing takes this long. */
     static final Duration LEFTOVER_AGE = Duration.ofHours(1);
 
     /**
-     * A new temporary name for {@code target} in its directory, whose directory it creates; first removes the
-     * temporary files of {@code target} older than {@link #LEFTOVER_AGE}, left by runs killed while
-     * placing it (a sharded split's is a whole Parquet file), which would otherwise stay for ever.
+     * A new temporary name for {@code target}'s link, in its directory (created); first removes the
+     * leftovers of runs killed while placing it ({@link #removeLeftovers}).
      */
     private static Path temporaryFor(Path target) throws IOException {
+        removeLeftovers(target);
+        return target.toAbsolutePath().getParent().resolve(target.getFileName() + ".tmp-" + ProcessHandle.current().pid()
+                + "-" + System.nanoTime());
+    }
+
+    /**
+     * Removes {@code target}'s temporary files older than {@link #LEFTOVER_AGE}, left by runs killed while
+     * placing it (a sharded split's is a whole Parquet file), which would otherwise stay for ever: those
+     * of its link ({@code <target>.tmp-*}) and of its join ({@link AtomicFiles}'s {@code .<target>*.mtl4j-tmp}).
+     */
+    private static void removeLeftovers(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        String prefix = target.getFileName() + ".tmp-";
+        String link = target.getFileName() + ".tmp-";
+        String joined = "." + target.getFileName();
         long before = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(link)
+                || p.getFileName().toString().startsWith(joined) && p.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))) {
             for (Path p : leftovers) {
                 try {
                     if (Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < before) {
@@ -125,7 +133,6 @@ public final class GlueHubFetcher implements HubFetcher {
                 }
             }
         }
-        return dir.resolve(prefix + ProcessHandle.current().pid() + "-" + System.nanoTime());
     }
 
     private static void moveInto(Path tmp, Path target) throws IOException {

@@ -25,7 +25,7 @@ final class ParquetShards {
     }
 
     /**
-     * Writes the rows of {@code shards}, in order, to the new file {@code out}. A shard that is
+     * Writes the rows of {@code shards}, in order, to {@code out} (replaced if it exists). A shard that is
      * not a Parquet file is a one-line {@link UserError} naming it.
      */
     static void concat(List<Path> shards, Path out) throws IOException {
@@ -51,7 +51,7 @@ final class ParquetShards {
             keyValues = meta.getKeyValueMetaData();
         }
         @SuppressWarnings("deprecation")
-        ParquetFileWriter writer = new ParquetFileWriter(new LocalOutputFile(out), schema, ParquetFileWriter.Mode.CREATE,
+        ParquetFileWriter writer = new ParquetFileWriter(new LocalOutputFile(out), schema, ParquetFileWriter.Mode.OVERWRITE,
                 128L * 1024 * 1024, 0);
         writer.start();
         for (Path shard : shards) {

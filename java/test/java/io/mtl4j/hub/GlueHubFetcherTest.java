@@ -85,12 +85,17 @@ class GlueHubFetcherTest {
         Path live = Files.writeString(dir.resolve("train-00000-of-00001.parquet.tmp-4343-654321"), "being written");
         Path otherSplit = Files.writeString(dir.resolve("validation-00000-of-00001.parquet.tmp-4242-1"), "another split");
         Files.setLastModifiedTime(otherSplit, Files.getLastModifiedTime(killed));
+        // a sharded split's join is written through AtomicFiles, under its temporary-file name
+        Path killedJoin = Files.writeString(dir.resolve(".train-00000-of-00001.parquet123" + io.mtl4j.util.AtomicFiles.TEMP_SUFFIX),
+                "half a join");
+        Files.setLastModifiedTime(killedJoin, Files.getLastModifiedTime(killed));
 
         SplitData data = SplitLoader.load(new HubDataSource(fetcher, tmp.resolve("hub-data")), sst2, "train",
                 BadRowPolicy.ERROR);
 
         assertEquals(3, data.examples().size());
         assertFalse(Files.exists(killed), "the killed run's temporary file is still there");
+        assertFalse(Files.exists(killedJoin), "the killed join's temporary file is still there");
         assertTrue(Files.exists(live), "a temporary file a live run may be writing is kept");
         assertTrue(Files.exists(otherSplit), "only the placed split's own temporary files go");
     }
