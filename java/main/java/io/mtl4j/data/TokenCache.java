@@ -360,37 +360,14 @@ public final class TokenCache {
         }
     }
 
-    /** How old a temporary file must be to be taken for that of a writer that died: no write takes this long. */
-    static final java.time.Duration LEFTOVER_AGE = java.time.Duration.ofHours(1);
-
     /**
      * Removes the temporary files of cache files in {@code dir} starting with {@code prefix} that no
-     * run can still be writing (older than {@link #LEFTOVER_AGE}): those of a run killed mid-write,
-     * which would otherwise stay for ever. Also those named as before {@link AtomicFiles} wrote the
-     * cache ({@code <name>.tok<digits>.tmp}).
+     * run can still be writing ({@link AtomicFiles#removeLeftovers}): those of a run killed mid-write.
+     * Also those named as before {@link AtomicFiles} wrote the cache ({@code <name>.tok<digits>.tmp}).
      */
     private static void removeLeftoverWrites(Path dir, String prefix) {
-        long before = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
-        List<Path> leftovers;
-        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            leftovers = s.filter(p -> {
-                String name = p.getFileName().toString();
-                boolean temporary = name.startsWith("." + prefix) && name.endsWith(AtomicFiles.TEMP_SUFFIX)
-                        || name.startsWith(prefix) && name.matches(".*\\.tok-?\\d+\\.tmp");
-                return temporary && Files.isRegularFile(p) && lastUsed(p).toMillis() < before;
-            }).toList();
-        } catch (IOException e) {
-            LOG.debug("{}: cannot list the token cache: {}", dir, e.toString());
-            return;
-        }
-        for (Path p : leftovers) {
-            try {
-                Files.deleteIfExists(p);
-                LOG.debug("{}: removed, the temporary file of a run that stopped while writing it", p);
-            } catch (IOException e) {
-                LOG.debug("{}: cannot remove: {}", p, e.toString());
-            }
-        }
+        AtomicFiles.removeLeftovers(dir, name -> name.startsWith("." + prefix) && name.endsWith(AtomicFiles.TEMP_SUFFIX)
+                || name.startsWith(prefix) && name.matches(".*\\.tok-?\\d+\\.tmp"));
     }
 
     private static java.nio.file.attribute.FileTime lastUsed(Path p) {

@@ -4,11 +4,8 @@ import io.mtl4j.data.HubFetcher;
 import io.mtl4j.util.AtomicFiles;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -97,9 +94,6 @@ public final class GlueHubFetcher implements HubFetcher {
         AtomicFiles.writePath(target, tmp -> ParquetShards.concat(shards, tmp));
     }
 
-    /** How old a temporary file must be to be taken for that of a run that died placing it: no placing takes this long. */
-    static final Duration LEFTOVER_AGE = Duration.ofHours(1);
-
     /**
      * A new temporary name for {@code target}'s link, in its directory (created); first removes the
      * leftovers of runs killed while placing it ({@link #removeLeftovers}).
@@ -111,7 +105,7 @@ public final class GlueHubFetcher implements HubFetcher {
     }
 
     /**
-     * Removes {@code target}'s temporary files older than {@link #LEFTOVER_AGE}, left by runs killed while
+     * Removes {@code target}'s temporary files older than {@link AtomicFiles#LEFTOVER_AGE}, left by runs killed while
      * placing it (a sharded split's is a whole Parquet file), which would otherwise stay for ever: those
      * of its link ({@code <target>.tmp-*}) and of its join ({@link AtomicFiles}'s {@code .<target>*.mtl4j-tmp}).
      */
@@ -120,19 +114,8 @@ public final class GlueHubFetcher implements HubFetcher {
         Files.createDirectories(dir);
         String link = target.getFileName() + ".tmp-";
         String joined = "." + target.getFileName();
-        long before = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(link)
-                || p.getFileName().toString().startsWith(joined) && p.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))) {
-            for (Path p : leftovers) {
-                try {
-                    if (Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < before) {
-                        Files.deleteIfExists(p);
-                    }
-                } catch (IOException e) {
-                    // gone meanwhile, or not ours to remove: it only costs disk space
-                }
-            }
-        }
+        AtomicFiles.removeLeftovers(dir, name -> name.startsWith(link)
+                || name.startsWith(joined) && name.endsWith(AtomicFiles.TEMP_SUFFIX));
     }
 
     private static void moveInto(Path tmp, Path target) throws IOException {

@@ -81,6 +81,32 @@ public final class AtomicFiles {
         write(target, out -> Files.copy(source, out));
     }
 
+    /** How old a temporary file must be to be taken for that of a writer that died: no write takes this long. */
+    public static final java.time.Duration LEFTOVER_AGE = java.time.Duration.ofHours(1);
+
+    /**
+     * Removes the files of {@code dir} whose names {@code temporary} accepts and that are older than
+     * {@link #LEFTOVER_AGE}: temporary files of writers killed before their rename, which would
+     * otherwise stay for ever. A fresh one may be a live writer's and is kept. Failures only cost disk space.
+     */
+    public static void removeLeftovers(Path dir, java.util.function.Predicate<String> temporary) {
+        long before = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir,
+                p -> temporary.test(p.getFileName().toString()))) {
+            for (Path p : files) {
+                try {
+                    if (Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis() < before) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile, or not ours to remove
+                }
+            }
+        } catch (IOException e) {
+            // cannot list: nothing removed
+        }
+    }
+
     /** Temp files are created 0600; the files they become are ordinary 0644 files. */
     private static void makeWorldReadable(Path file) {
         try {
