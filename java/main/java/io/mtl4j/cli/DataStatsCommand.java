@@ -19,7 +19,6 @@ import io.mtl4j.hub.Env;
 import io.mtl4j.model.BertConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
-import io.mtl4j.util.UserError;
 import io.mtl4j.tokenize.BertBatchEncoder;
 import io.mtl4j.tokenize.BertTokenizer;
 import org.apache.logging.log4j.LogManager;
@@ -98,11 +97,8 @@ public final class DataStatsCommand implements Callable<Integer> {
         BadRowPolicy policy = BadRowPolicy.parse(onBadRow);
         TaskSpec spec = (taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile)).get(task);
         Path tokenCache = CacheDirs.tokens(cacheDir, Env.system());
-        if (data == null && spec.splitFiles().isEmpty()) {
-            throw new UserError("missing --data: task " + spec.name() + " is read from a data directory (DIR or hub)");
-        }
-        DataSource source = data == null ? new io.mtl4j.data.SplitLocator(Path.of(""))
-                : DataSources.resolve(data, dataRevision, tokenCache, Env.system(), new ModelArgument.DownloadBars());
+        DataSource source = DataSources.forTasks(data, dataRevision, List.of(spec), tokenCache, Env.system(),
+                new ModelArgument.DownloadBars());
         Path modelDir = ModelArgument.resolve(model, revision);
         // Only the tokenizer is needed; a model's config.json, where there is one, caps the length as train does.
         int positions = java.nio.file.Files.isRegularFile(modelDir.resolve(BertConfig.FILE_NAME))

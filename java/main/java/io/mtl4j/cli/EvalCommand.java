@@ -9,7 +9,6 @@ import io.mtl4j.eval.LoadedCheckpoint;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
-import io.mtl4j.data.DataSources;
 import io.mtl4j.data.CacheDirs;
 import io.mtl4j.data.DataSource;
 import io.mtl4j.train.TaskData;
@@ -83,18 +82,11 @@ public final class EvalCommand implements Callable<Integer> {
         Device dev = Devices.resolve(device);
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile);
         List<String> names = asked == null ? new ArrayList<>(ckpt.tasks().keySet()) : asked;
-        // User tasks read the files their task file names, never the data directory: without --data, a run of
-        // user tasks alone needs no data directory here (the one it was trained with may be gone).
-        boolean declaredFilesOnly = this.data == null
-                && names.stream().allMatch(n -> !ckpt.task(n.trim()).splitFiles().isEmpty());
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
         Path cache = CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system());
-        // Without --data, the data and its revision are the checkpoint's.
-        String dataRevision = this.dataRevision != null || this.data != null ? this.dataRevision : ckpt.config().dataRevision();
-        String data = this.data != null ? this.data : declaredFilesOnly ? null : ckpt.trainingData();
-        DataSource source = declaredFilesOnly ? new io.mtl4j.data.SplitLocator(checkpoint)
-                : DataSources.resolve(data, DataSources.HUB.equals(data) ? dataRevision : this.dataRevision, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
+        DataSource source = ckpt.dataSource(data, dataRevision, names.stream().map(n -> ckpt.task(n.trim())).toList(), cache,
+                new ModelArgument.DownloadBars());
         try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
             for (String name : names) {
                 TaskSpec task = ckpt.task(name.trim());

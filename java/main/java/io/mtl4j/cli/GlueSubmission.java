@@ -3,7 +3,6 @@ package io.mtl4j.cli;
 import io.mtl4j.data.BadRowPolicy;
 import io.mtl4j.data.CacheDirs;
 import io.mtl4j.data.DataSource;
-import io.mtl4j.data.DataSources;
 import io.mtl4j.data.MissingSplitError;
 import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.eval.Evaluator;
@@ -97,10 +96,7 @@ final class GlueSubmission {
         // and predicted before any file is written: a missing test_mismatched must not leave
         // MNLI-m.tsv alone, a submission that looks complete.
         Path cache = CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system());
-        // Without --data, the data and its revision are the checkpoint's.
-        String testData = data != null ? data : ckpt.trainingData();
-        String revision = dataRevision != null || data != null ? dataRevision : ckpt.config().dataRevision();
-        DataSource source = DataSources.resolve(testData, DataSources.HUB.equals(testData) ? revision : dataRevision, cache, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
+        DataSource source = ckpt.dataSource(data, dataRevision, tasks, cache, new ModelArgument.DownloadBars());
         List<SubmissionFile> planned = new ArrayList<>();
         for (TaskSpec taskSpec : tasks) {
             boolean mnli = taskSpec.name().equals("mnli");

@@ -3,11 +3,13 @@ package io.mtl4j.data;
 import io.mtl4j.hub.DownloadProgress;
 import io.mtl4j.hub.Env;
 import io.mtl4j.hub.GlueHubFetcher;
+import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.util.Files2;
 import io.mtl4j.util.UserError;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 
 /** Resolves a {@code --data} argument: {@code hub} (nyu-mll/glue on the Hugging Face hub) or a local directory. */
 public final class DataSources {
@@ -19,6 +21,25 @@ public final class DataSources {
     /** @param tokenCache the token cache directory; {@code --data hub} keeps its split links below it */
     public static DataSource resolve(String data, Path tokenCache, Env env, DownloadProgress progress) {
         return resolve(data, null, tokenCache, env, progress);
+    }
+
+    /**
+     * The source of {@code tasks}' splits: {@code data} as {@link #resolve} reads it; or, when no data was
+     * given (null), only the files user tasks declare, which is an error naming the first task that is read
+     * from a data directory.
+     */
+    public static DataSource forTasks(String data, String dataRevision, Collection<TaskSpec> tasks, Path tokenCache,
+                                      Env env, DownloadProgress progress) {
+        if (data != null) {
+            return resolve(data, dataRevision, tokenCache, env, progress);
+        }
+        for (TaskSpec task : tasks) {
+            if (task.splitFiles().isEmpty()) {
+                throw new UserError("missing --data: task " + task.name() + " is read from a data directory;"
+                        + " give --data DIR or --data hub");
+            }
+        }
+        return new SplitLocator(Path.of("")); // never asked for a file of its own: user tasks name theirs
     }
 
     /**

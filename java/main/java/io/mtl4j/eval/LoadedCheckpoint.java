@@ -2,6 +2,10 @@ package io.mtl4j.eval;
 
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
+import io.mtl4j.data.DataSource;
+import io.mtl4j.data.DataSources;
+import io.mtl4j.hub.DownloadProgress;
+import io.mtl4j.hub.Env;
 import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.model.HeadInput;
 import io.mtl4j.model.HeadSpec;
@@ -17,6 +21,7 @@ import org.bytedeco.pytorch.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +129,23 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
                     : "'" + saved + "', which is not a directory from here"));
         }
         return saved;
+    }
+
+    /**
+     * Where to read {@code tasks}' data: {@code data} at {@code dataRevision} when --data is given. Without it,
+     * the data the checkpoint was trained on, at the revision it was trained at (only {@code --data hub} reads
+     * one), or, when every task is a user task, only the files they declare: the training data directory
+     * may be gone, and user tasks never read it.
+     */
+    public DataSource dataSource(String data, String dataRevision, Collection<TaskSpec> tasks, Path tokenCache,
+                                 DownloadProgress progress) {
+        if (data == null && tasks.stream().allMatch(t -> !t.splitFiles().isEmpty())) {
+            return DataSources.forTasks(null, null, tasks, tokenCache, Env.system(), progress);
+        }
+        String source = data != null ? data : trainingData();
+        String revision = data != null || dataRevision != null ? dataRevision
+                : DataSources.HUB.equals(source) ? config.dataRevision() : null;
+        return DataSources.forTasks(source, revision, tasks, tokenCache, Env.system(), progress);
     }
 
     public TaskSpec task(String name) {

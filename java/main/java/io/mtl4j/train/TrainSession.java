@@ -280,19 +280,8 @@ public final class TrainSession {
         Path cacheDir = CacheDirs.tokens(config.cacheDir() == null ? null : Path.of(config.cacheDir()), Env.system());
         // Only --data hub reads data-revision; with a directory the config loader has warned of it.
         String dataRevision = DataSources.HUB.equals(config.data()) ? config.dataRevision() : null;
-        DataSource source;
-        if (config.data() == null) {
-            // No --data: allowed when every task is a user task, which reads the files its task file names.
-            for (TaskSpec spec : specs) {
-                if (spec.splitFiles().isEmpty()) {
-                    throw new UserError("missing data: task " + spec.name() + " is read from a data directory: give --data"
-                            + " DIR|hub or set it in the config file");
-                }
-            }
-            source = new io.mtl4j.data.SplitLocator(Path.of(""));
-        } else {
-            source = DataSources.resolve(config.data(), dataRevision, cacheDir, Env.system(), DownloadProgress.none());
-        }
+        // Without --data, every task must be a user task, which reads the files its task file names.
+        DataSource source = DataSources.forTasks(config.data(), dataRevision, specs, cacheDir, Env.system(), DownloadProgress.none());
         Map<String, TaskData> data = new LinkedHashMap<>();
         try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, maxLength)) {
             for (TaskSpec spec : specs) {

@@ -54,7 +54,7 @@ class UserTasksDataDirTest {
                 "--eval-every", "2", "--batch-size", "16", "--device", "cpu", "--cache-dir", dir.resolve("cache").toString()};
         CliRunner glue = CliRunner.run(concat(common, "--tasks", "senti,sst2", "--output", dir.resolve("mixed").toString()));
         assertEquals(2, glue.exitCode(), glue.err());
-        assertTrue(glue.err().contains("missing data: task sst2 is read from a data directory: give --data"), glue.err());
+        assertTrue(glue.err().contains("missing --data: task sst2 is read from a data directory; give --data"), glue.err());
 
         CliRunner r = CliRunner.run(concat(common, "--tasks", "senti", "--output", dir.resolve("run").toString()));
         assertEquals(0, r.exitCode(), r.err());

@@ -2,12 +2,18 @@ package io.mtl4j.data;
 
 import io.mtl4j.hub.DownloadProgress;
 import io.mtl4j.hub.Env;
+import io.mtl4j.tasks.Metric;
+import io.mtl4j.tasks.ProblemType;
+import io.mtl4j.tasks.TaskRegistry;
+import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -40,5 +46,19 @@ class DataSourcesTest {
                 + " not to the directory " + dir, e.getMessage());
         assertTrue(DataSources.resolve(dir.toString(), "main", dir.resolve("cache"), Env.system(), DownloadProgress.none())
                 instanceof SplitLocator);
+    }
+
+    @Test
+    void withoutDataOnlyUserTasksAreReadAndAGlueTaskIsNamed() throws Exception {
+        Path declared = Files.writeString(dir.resolve("reviews.csv"), "text,label\ngood,pos\n");
+        TaskSpec reviews = new TaskSpec("reviews", List.of("text"), List.of("neg", "pos"), ProblemType.CLASSIFICATION,
+                List.of(Metric.ACCURACY), Metric.ACCURACY, List.of("train"), "label", Map.of("train", declared));
+        DataSource source = DataSources.forTasks(null, null, List.of(reviews), dir.resolve("cache"), Env.system(), DownloadProgress.none());
+        assertEquals(declared, source.locate(reviews, "train").path());
+        UserError e = assertThrows(UserError.class, () -> DataSources.forTasks(null, null,
+                List.of(reviews, TaskRegistry.glue().get("sst2")), dir.resolve("cache"), Env.system(), DownloadProgress.none()));
+        assertEquals("missing --data: task sst2 is read from a data directory; give --data DIR or --data hub", e.getMessage());
+        assertTrue(DataSources.forTasks(dir.toString(), null, List.of(TaskRegistry.glue().get("sst2")), dir.resolve("cache"),
+                Env.system(), DownloadProgress.none()) instanceof SplitLocator);
     }
 }
