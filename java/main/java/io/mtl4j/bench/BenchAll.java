@@ -42,8 +42,8 @@ public final class BenchAll implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "Model directory or hub id.")
     String model;
-    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory (or 'hub').")
-    String data;
+    @CommandLine.Mixin
+    BenchData data;
     @Option(names = "--output", defaultValue = "bench", paramLabel = "DIR", description = "Where to write bench.json and bench.md. Default: ${DEFAULT-VALUE}.")
     Path output;
     @Option(names = "--task", defaultValue = "sst2", description = "Task of bench data, train and eval. Default: ${DEFAULT-VALUE}.")
@@ -73,24 +73,27 @@ public final class BenchAll implements Callable<Integer> {
     public Integer call() throws IOException {
         // Bad input is a usage error before the parts run, not four failed parts after minutes of benchmarks.
         io.mtl4j.tasks.TaskRegistry.glue().get(task);
-        io.mtl4j.data.DataSources.resolve(data, io.mtl4j.data.CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system()),
-                io.mtl4j.hub.Env.system(), io.mtl4j.hub.DownloadProgress.none());
+        data.resolve(io.mtl4j.data.CacheDirs.tokens(cacheDir, io.mtl4j.hub.Env.system()));
         double[] loadStart = ProcessMemory.loadAverage();
         List<Part> parts = new ArrayList<>();
         PrintWriter log = spec.commandLine().getErr();
-        parts.add(run(log, "data", "bench", "data", "--data", data, "--model", model, "--tasks", task,
+        List<String> dataPart = new ArrayList<>(List.of("bench", "data", "--model", model, "--tasks", task,
                 "--batch-size", Integer.toString(batchSize), "--json"));
+        dataPart.addAll(data.args());
+        parts.add(run(log, "data", dataPart.toArray(String[]::new)));
         parts.add(run(log, "pcgrad", "bench", "pcgrad", "--tasks", Integer.toString(pcgradTasks), "--params",
                 Long.toString(pcgradParams), "--device", device, "--json"));
-        List<String> train = new ArrayList<>(List.of("bench", "train", "--model", model, "--data", data, "--task", task,
+        List<String> train = new ArrayList<>(List.of("bench", "train", "--model", model, "--task", task,
                 "--batch-size", Integer.toString(batchSize), "--device", device,
                 "--memory-warmup", Boolean.toString(memoryWarmup), "--json"));
+        train.addAll(data.args());
         if (cacheDir != null) {
             train.addAll(List.of("--cache-dir", cacheDir.toString()));
         }
         parts.add(run(log, "train", train.toArray(String[]::new)));
-        List<String> eval = new ArrayList<>(List.of("bench", "eval", "--model", model, "--data", data, "--task", task,
+        List<String> eval = new ArrayList<>(List.of("bench", "eval", "--model", model, "--task", task,
                 "--batch-sizes", Integer.toString(batchSize), "--device", device, "--json"));
+        eval.addAll(data.args());
         if (cacheDir != null) {
             eval.addAll(List.of("--cache-dir", cacheDir.toString()));
         }

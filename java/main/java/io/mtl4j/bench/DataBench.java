@@ -1,6 +1,5 @@
 package io.mtl4j.bench;
 
-import io.mtl4j.data.DataSources;
 import io.mtl4j.data.CacheDirs;
 
 import io.mtl4j.cli.ModelArgument;
@@ -61,8 +60,8 @@ public final class DataBench implements Callable<Integer> {
     static final long PLAN_SEED = 0;
     private static final Logger LOG = LogManager.getLogger(DataBench.class);
 
-    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory (or 'hub').")
-    String data;
+    @CommandLine.Mixin
+    BenchData data;
 
     @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "The model whose tokenizer.json to use.")
     String model;
@@ -92,12 +91,12 @@ public final class DataBench implements Callable<Integer> {
         }
         TaskRegistry registry = TaskRegistry.glue();
         List<TaskSpec> specs = tasks.stream().map(registry::get).toList();
+        DataSource source = data.resolve(CacheDirs.tokens(null, Env.system()));
         Path modelDir = ModelArgument.resolve(model, revision);
         Path tempCache = Files.createTempDirectory("mtl4j-bench-tokens-");
         List<TokenizationResult> tokenization = new ArrayList<>();
         List<PaddingResult> padding = new ArrayList<>();
         try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, maxLength)) {
-            DataSource source = DataSources.resolve(data, CacheDirs.tokens(null, Env.system()), Env.system(), io.mtl4j.hub.DownloadProgress.none());
             for (TaskSpec task : specs) {
                 long t0 = System.nanoTime();
                 SplitData train = SplitLoader.load(source, task, "train", BadRowPolicy.ERROR);

@@ -9,7 +9,6 @@ import io.mtl4j.data.BadRowPolicy;
 import io.mtl4j.data.Batcher;
 import io.mtl4j.data.BatchingConfig;
 import io.mtl4j.data.CacheDirs;
-import io.mtl4j.data.DataSources;
 import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.data.TokenizedSplits;
 import io.mtl4j.eval.Evaluator;
@@ -82,8 +81,8 @@ public final class EvalBench implements Callable<Integer> {
     String model;
     @Option(names = "--revision", defaultValue = "main", description = "Hub revision for a hub model id. Default: ${DEFAULT-VALUE}.")
     String revision;
-    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory (or 'hub').")
-    String data;
+    @CommandLine.Mixin
+    BenchData data;
     @Option(names = "--task", defaultValue = "sst2", description = "Task whose split to run. Default: ${DEFAULT-VALUE}.")
     String task;
     @Option(names = "--split", description = "Split to run (default: the task's first dev split, e.g. MNLI's matched).")
@@ -166,6 +165,7 @@ public final class EvalBench implements Callable<Integer> {
                 throw new UserError("--batch-sizes must all be at least 1, got " + b);
             }
         }
+        data.resolve(CacheDirs.tokens(cacheDir, Env.system())); // a bad --data is one usage error, not a failed child per run
     }
 
     private String splitOf(TaskSpec taskSpec) {
@@ -186,8 +186,9 @@ public final class EvalBench implements Callable<Integer> {
     private EvalBenchReport.Run runChild(String splitName, InferenceOrder order, int batch, Path outputs, int repeat)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(ThisJvm.command(Main.class));
-        command.addAll(List.of("bench", "eval", "--model", model, "--revision", revision, "--data", data,
-                "--task", task, "--split", splitName, "--limit", Integer.toString(limit),
+        command.addAll(List.of("bench", "eval", "--model", model, "--revision", revision));
+        command.addAll(data.args());
+        command.addAll(List.of("--task", task, "--split", splitName, "--limit", Integer.toString(limit),
                 "--max-length", Integer.toString(maxLength), "--device", device, "--threads", Integer.toString(threads),
                 "--measure", order.id() + ":" + batch, "--outputs", outputs.toString()));
         if (cacheDir != null) {
@@ -246,7 +247,7 @@ public final class EvalBench implements Callable<Integer> {
         int length = Math.min(maxLength, pretrained.model().config().maxPositionEmbeddings());
         List<TokenizedExample> examples;
         try (BertTokenizer tokenizer = BertTokenizer.load(modelDir, length)) {
-            TaskData loaded = TaskData.load(taskSpec, DataSources.resolve(data, cache, Env.system(), io.mtl4j.hub.DownloadProgress.none()),
+            TaskData loaded = TaskData.load(taskSpec, data.resolve(cache),
                     List.of(splitName), List.of(), tokenizer, cache, BadRowPolicy.ERROR);
             examples = loaded.splits().get(splitName);
         }

@@ -69,8 +69,8 @@ public final class TrainBench implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "Model directory or hub id.")
     String model;
-    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory (or 'hub').")
-    String data;
+    @CommandLine.Mixin
+    BenchData data;
     @Option(names = "--task", paramLabel = "T", description = "The task to train (default sst2 unless --tasks).")
     String task;
     @Option(names = "--tasks", split = ",", paramLabel = "TASK", description = "Several tasks, sampled as mtl4j train does.")
@@ -194,7 +194,7 @@ public final class TrainBench implements Callable<Integer> {
     private TrainConfig config(int batch, int accum, String pad, int length, long totalSteps) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model);
-        o.put("data", data);
+        data.putInto(o);
         o.put("tasks", String.join(",", taskList()));
         o.put("steps", Math.max(1, totalSteps));
         o.put("batch-size", batch);

@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
 public final class BenchSoakCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "Model directory or hub id.")
     String model;
-    @Option(names = "--data", required = true, paramLabel = "DIR|hub", description = "Data directory or 'hub'.")
-    String data;
+    @picocli.CommandLine.Mixin
+    io.mtl4j.bench.BenchData data;
     @Option(names = "--tasks", defaultValue = "sst2", description = "Tasks. Default: ${DEFAULT-VALUE}.")
     String tasks;
     @Option(names = "--steps", defaultValue = "2000", description = "Training steps. Default: ${DEFAULT-VALUE}.")
@@ -53,7 +53,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model);
-        o.put("data", data);
+        data.putInto(o);
         o.put("tasks", tasks);
         o.put("batch-size", batchSize);
         o.put("device", device);

@@ -23,6 +23,14 @@ public final class DataSources {
         return resolve(data, null, tokenCache, env, progress);
     }
 
+    /** Refuses a data revision other than {@code main} (or none) for a data directory: only the hub has revisions. */
+    public static void checkRevision(String data, String dataRevision) {
+        if (!HUB.equals(data) && dataRevision != null && !dataRevision.equals(io.mtl4j.hub.HubClient.DEFAULT_REVISION)) {
+            throw new UserError("--data-revision " + dataRevision + " names a revision of nyu-mll/glue on the hub;"
+                    + " it applies to --data hub, not to the directory " + data);
+        }
+    }
+
     /**
      * The source of {@code tasks}' splits: {@code data} as {@link #resolve} reads it; or, when no data was
      * given (null), only the files user tasks declare, which is an error naming the first task that is read
@@ -52,10 +60,7 @@ public final class DataSources {
             return new HubDataSource(GlueHubFetcher.fromEnv(env, progress, dataRevision),
                     CacheDirs.hubData(tokenCache));
         }
-        if (dataRevision != null && !dataRevision.equals(io.mtl4j.hub.HubClient.DEFAULT_REVISION)) {
-            throw new UserError("--data-revision " + dataRevision + " names a revision of nyu-mll/glue on the hub;"
-                    + " it applies to --data hub, not to the directory " + data);
-        }
+        checkRevision(data, dataRevision);
         Path dir = Path.of(data);
         if (!Files.isDirectory(dir)) {
             throw new UserError("data directory " + data + (Files.exists(dir) ? " is a file" : " does not exist" + Files2.whereRelative(data))

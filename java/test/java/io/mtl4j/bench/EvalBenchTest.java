@@ -20,6 +20,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code mtl4j bench eval} on a tiny model and a dev split of known token lengths. */
@@ -85,8 +86,9 @@ class EvalBenchTest {
     }
 
     @Test
-    void aFailedMeasurementIsOneLineNamingIt() {
-        CliRunner r = CliRunner.run("bench", "eval", "--model", model.toString(), "--data", tmp.resolve("missing").toString(),
+    void aFailedMeasurementIsOneLineNamingIt() throws Exception {
+        Path noSst2 = java.nio.file.Files.createDirectories(tmp.resolve("no-sst2")); // the child finds no split to read
+        CliRunner r = CliRunner.run("bench", "eval", "--model", model.toString(), "--data", noSst2.toString(),
                 "--task", "sst2", "--batch-sizes", "4", "--orders", "shortest-first", "--device", "cpu");
         assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("the shortest-first batch 4 measurement failed (exit code 2)"), r.err());
@@ -104,6 +106,10 @@ class EvalBenchTest {
         CliRunner order = CliRunner.run("bench", "eval", "--model", model.toString(), "--data", data.toString(),
                 "--orders", "random");
         assertTrue(order.err().contains("unknown order 'random'"), order.err());
+        CliRunner missing = CliRunner.run("bench", "eval", "--model", model.toString(), "--data", tmp.resolve("missing").toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains("data directory " + tmp.resolve("missing") + " does not exist"), missing.err());
+        assertFalse(missing.err().contains("measurement failed"), missing.err());
     }
 
     @Test
