@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /**
  * Downloads one split from the Hugging Face hub ({@code --data hub}). Implemented by
  * {@code io.mtl4j.hub.GlueHubFetcher}; the data layer only needs to know the commit the split
- * came from and to have its file appear at a target path.
+ * came from and to have its files appear in a directory, under the names the hub gives them.
  */
 public interface HubFetcher {
     /**
@@ -27,9 +27,13 @@ public interface HubFetcher {
         String commit();
 
         /**
-         * Makes {@code target} the split's Parquet file (the rows of its shards in order, for a
-         * sharded split). Must write atomically (temporary file + rename) so a partial file is never read.
+         * Makes {@code dir} (created if absent) hold every file of the split under its hub name
+         * ({@code <split>-00000-of-00001.parquet}, or each shard {@code <split>-0000i-of-0000n.parquet}),
+         * so that {@link SplitLocator} finds the split there as in a local data directory. Files
+         * already present are kept, so a split partly placed by a killed run is completed; any other
+         * file of the split's layout is removed, so the directory never holds two sets of it. Each file
+         * must appear atomically (temporary name + rename) so a partial file is never read.
          */
-        void placeAt(Path target) throws IOException;
+        void placeIn(Path dir) throws IOException;
     }
 }

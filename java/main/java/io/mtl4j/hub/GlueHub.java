@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * most often) may be missing.
  *
  * <p>For the CLI: {@code --data hub} goes through {@link GlueHubFetcher}, which fetches one split
- * at a time with {@link #downloadSplit}; {@link #download} fetches a whole task.
+ * at a time with {@link #downloadSplitFiles}; {@link #download} fetches a whole task.
  */
 public final class GlueHub {
     public static final String REPO = "nyu-mll/glue";

@@ -5,21 +5,25 @@ import io.mtl4j.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The {@link HubFetcher} of {@code --data hub}: downloads the requested split's Parquet file from
- * {@code nyu-mll/glue} into the Hugging Face hub cache ({@link GlueHub#downloadSplit}) and places it
- * at the target path as a symbolic link into that cache (a copy where links are
- * not supported), so the data is stored once. A split the hub publishes in shards is kept in the
- * cache as its shards and placed at the target as one Parquet file of their rows in shard order
- * ({@link ParquetShards}). Links are created under a temporary name and
- * renamed, so the target is never half-written; a link left dangling by a cleaned hub cache no
- * longer counts as a file and the split is fetched again.
+ * {@code nyu-mll/glue} into the Hugging Face hub cache ({@link GlueHub#downloadSplitFiles}), or every
+ * shard of a split the hub publishes in several, and places each file in the target directory under
+ * its own name, as a symbolic link into that cache (a copy where links are not supported), so the
+ * data is stored once and the directory reads as a local {@code --data} directory of the split.
+ * Links are created under a temporary name and renamed, so a file is never half-written; a file
+ * already placed is kept, while one missing (a run killed before placing every shard) or a link left
+ * dangling by a cleaned hub cache is placed again.
  *
  * <p>Files already in the hub cache for the revision are not downloaded again, only looked up
  * (one HEAD request each, so a moved branch is seen; none offline, where the cache's
@@ -73,49 +77,46 @@ public final class GlueHubFetcher implements HubFetcher {
             }
 
             @Override
-            public void placeAt(Path target) throws IOException {
-                if (files.size() == 1) {
-                    place(files.get(0).toRealPath(), target);
-                } else {
-                    join(files, target);
-                }
+            public void placeIn(Path dir) throws IOException {
+                placeAll(files, split, dir);
             }
         };
     }
 
-    /** Fetches a split and places it at {@code target}, whatever commit it came from. */
-    public void fetch(String task, String split, Path target) throws IOException {
-        fetch(task, split).placeAt(target);
-    }
-
-    /** The rows of a split's shards, in order, written to {@code target} atomically ({@link AtomicFiles}). */
-    private static void join(List<Path> shards, Path target) throws IOException {
-        removeLeftovers(target);
-        AtomicFiles.writePath(target, tmp -> ParquetShards.concat(shards, tmp));
-    }
-
     /**
-     * A new temporary name for {@code target}'s link, in its directory (created); first removes the
-     * leftovers of runs killed while placing it ({@link #removeLeftovers}).
+     * Places each of {@code files} in {@code dir} under its own name unless it is there already (a
+     * dangling link is not), then removes the other files of {@code split}'s layout there, which
+     * would make a second set of it.
      */
-    private static Path temporaryFor(Path target) throws IOException {
-        removeLeftovers(target);
-        return target.toAbsolutePath().getParent().resolve(target.getFileName() + ".tmp-" + ProcessHandle.current().pid()
-                + "-" + System.nanoTime());
-    }
-
-    /**
-     * Removes {@code target}'s temporary files older than {@link AtomicFiles#LEFTOVER_AGE}, left by runs killed while
-     * placing it (a sharded split's is a whole Parquet file), which would otherwise stay for ever: those
-     * of its link ({@code <target>.tmp-*}) and of its join ({@link AtomicFiles}'s {@code .<target>*.mtl4j-tmp}).
-     */
-    private static void removeLeftovers(Path target) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
+    private static void placeAll(List<Path> files, String split, Path dir) throws IOException {
         Files.createDirectories(dir);
-        String link = target.getFileName() + ".tmp-";
-        String joined = "." + target.getFileName();
-        AtomicFiles.removeLeftovers(dir, name -> name.startsWith(link)
-                || name.startsWith(joined) && name.endsWith(AtomicFiles.TEMP_SUFFIX));
+        Set<String> names = new HashSet<>();
+        for (Path source : files) {
+            Path target = dir.resolve(source.getFileName().toString());
+            names.add(target.getFileName().toString());
+            if (!Files.isRegularFile(target)) {
+                place(source.toRealPath(), target);
+            }
+        }
+        Pattern layout = Pattern.compile(Pattern.quote(split) + "-\\d{5}-of-\\d{5}\\.parquet");
+        try (DirectoryStream<Path> others = Files.newDirectoryStream(dir, p -> layout.matcher(p.getFileName().toString())
+                .matches() && !names.contains(p.getFileName().toString()))) {
+            for (Path other : others) {
+                Files.deleteIfExists(other);
+            }
+        }
+    }
+
+    /**
+     * A new temporary name for {@code target}'s link, in its directory; first removes the leftovers
+     * of runs killed while placing it ({@code <target>.tmp-*} older than {@link AtomicFiles#LEFTOVER_AGE}),
+     * which would otherwise stay for ever.
+     */
+    private static Path temporaryFor(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        String prefix = target.getFileName() + ".tmp-";
+        AtomicFiles.removeLeftovers(dir, name -> name.startsWith(prefix));
+        return dir.resolve(prefix + ProcessHandle.current().pid() + "-" + System.nanoTime());
     }
 
     private static void moveInto(Path tmp, Path target) throws IOException {

@@ -75,8 +75,10 @@ class SplitLocatorTest {
                 }
 
                 @Override
-                public void placeAt(java.nio.file.Path target) throws java.io.IOException {
-                    ParquetFixtures.writeSst2(target, new Object[][] {{"good".getBytes(), 1}});
+                public void placeIn(java.nio.file.Path dir) throws java.io.IOException {
+                    Files.createDirectories(dir);
+                    ParquetFixtures.writeSst2(dir.resolve(split + "-00000-of-00001.parquet"),
+                            new Object[][] {{"good".getBytes(), 1}});
                 }
             };
         };

@@ -71,9 +71,9 @@ class GlueHubFetcherTest {
     }
 
     /**
-     * A run killed while placing a split (SIGKILL between writing its temporary file and the rename;
-     * a sharded split's is a whole Parquet file) left that file beside the split for ever. The next
-     * run that places the split removes those no run can still be writing, and keeps a fresh one.
+     * A run killed while placing a split (SIGKILL between making its temporary link or copy and the
+     * rename) left that file beside the split for ever. The next run that places the split removes
+     * those no run can still be writing, and keeps a fresh one.
      */
     @Test
     void placingASplitRemovesTheTemporaryFilesOfRunsKilledWhilePlacingIt() throws IOException {
@@ -85,25 +85,20 @@ class GlueHubFetcherTest {
         Path live = Files.writeString(dir.resolve("train-00000-of-00001.parquet.tmp-4343-654321"), "being written");
         Path otherSplit = Files.writeString(dir.resolve("validation-00000-of-00001.parquet.tmp-4242-1"), "another split");
         Files.setLastModifiedTime(otherSplit, Files.getLastModifiedTime(killed));
-        // a sharded split's join is written through AtomicFiles, under its temporary-file name
-        Path killedJoin = Files.writeString(dir.resolve(".train-00000-of-00001.parquet123" + io.mtl4j.util.AtomicFiles.TEMP_SUFFIX),
-                "half a join");
-        Files.setLastModifiedTime(killedJoin, Files.getLastModifiedTime(killed));
 
         SplitData data = SplitLoader.load(new HubDataSource(fetcher, tmp.resolve("hub-data")), sst2, "train",
                 BadRowPolicy.ERROR);
 
         assertEquals(3, data.examples().size());
         assertFalse(Files.exists(killed), "the killed run's temporary file is still there");
-        assertFalse(Files.exists(killedJoin), "the killed join's temporary file is still there");
         assertTrue(Files.exists(live), "a temporary file a live run may be writing is kept");
         assertTrue(Files.exists(otherSplit), "only the placed split's own temporary files go");
     }
 
     @Test
     void targetLinksIntoTheHubCacheAndASecondFetchOnlyAsksWhereMainPoints() throws IOException {
-        Path first = tmp.resolve("out/a/train.parquet");
-        fetcher.fetch("sst2", "train", first);
+        Path first = tmp.resolve("out/a/train-00000-of-00001.parquet");
+        fetcher.fetch("sst2", "train").placeIn(first.getParent());
         int requests = hub.requests().size();
         assertTrue(requests > 0);
         assertArrayEquals(train, Files.readAllBytes(first));
@@ -111,8 +106,8 @@ class GlueHubFetcherTest {
         Path blobs = tmp.resolve("hf/hub/datasets--nyu-mll--glue/blobs").toRealPath();
         assertTrue(Files.readSymbolicLink(first).startsWith(blobs), Files.readSymbolicLink(first).toString());
 
-        Path second = tmp.resolve("out/b/train.parquet");
-        fetcher.fetch("sst2", "train", second);
+        Path second = tmp.resolve("out/b/train-00000-of-00001.parquet");
+        fetcher.fetch("sst2", "train").placeIn(second.getParent());
         assertArrayEquals(train, Files.readAllBytes(second));
         assertEquals(List.of("HEAD"), hub.requests().stream().skip(requests).map(r -> r.method()).toList(),
                 "served from the hub cache after asking where main points");
@@ -127,8 +122,8 @@ class GlueHubFetcherTest {
         Path file = tmp.resolve("validation.parquet");
         ParquetFixtures.writeSst2(file, new Object[][] {{utf8("fine"), 1}});
         hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00001.parquet", Files.readAllBytes(file), true, "main");
-        fetcher.fetch("sst2", "validation", tmp.resolve("out/validation.parquet"));
-        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(tmp.resolve("out/validation.parquet")));
+        fetcher.fetch("sst2", "validation").placeIn(tmp.resolve("out"));
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(tmp.resolve("out/validation-00000-of-00001.parquet")));
         List<String> asked = hub.requests().stream().map(r -> r.path()).toList();
         assertTrue(asked.stream().noneMatch(p -> p.contains("train-00000")), asked.toString());
     }
@@ -136,7 +131,7 @@ class GlueHubFetcherTest {
     @Test
     void splitAbsentFromTheHubIsAMissingSplit() {
         NoSuchFileException direct = assertThrows(NoSuchFileException.class,
-                () -> fetcher.fetch("sst2", "validation", tmp.resolve("v.parquet")));
+                () -> fetcher.fetch("sst2", "validation"));
         assertTrue(direct.getMessage().contains("sst2/validation-00000-of-00001.parquet"), direct.getMessage());
 
         HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
@@ -146,9 +141,10 @@ class GlueHubFetcherTest {
     }
 
     @Test
-    void aSplitPublishedInSeveralShardsIsReadWholeWithShardsInOrder() throws IOException {
-        // A split in two shards was refused; the hub publishes large splits that way. The shards
-        // stay in the hub cache as published, and the split reads as their rows in shard order.
+    void aSplitPublishedInSeveralShardsIsPlacedAsItsShardsAndReadWholeInShardOrder() throws IOException {
+        // The shards were joined into one copy of the split, a second way of reading shards that
+        // hashed the same rows differently from a local directory of them. Each shard is now linked
+        // under its own name and the split is read as a local directory of shards is.
         Path first = tmp.resolve("v0.parquet");
         Path second = tmp.resolve("v1.parquet");
         ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}, {utf8("dull"), 0}});
@@ -160,14 +156,93 @@ class GlueHubFetcherTest {
 
         SplitData data = SplitLoader.load(source, TaskRegistry.glue().get("sst2"), "validation", BadRowPolicy.ERROR);
 
-        assertEquals(List.of("fine", "dull", "superb"), data.examples().stream().map(e -> e.textA()).toList());
-        assertEquals(tmp.resolve("hub-data/" + COMMIT + "/sst2/validation-00000-of-00001.parquet"), data.file());
-        Path snapshot = tmp.resolve("hf/hub/datasets--nyu-mll--glue/snapshots/" + COMMIT + "/sst2");
-        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(snapshot.resolve("validation-00000-of-00002.parquet")));
-        assertArrayEquals(Files.readAllBytes(second), Files.readAllBytes(snapshot.resolve("validation-00001-of-00002.parquet")));
-        try (var leftovers = Files.list(tmp.resolve("hub-data/" + COMMIT + "/sst2"))) {
-            assertEquals(List.of(data.file()), leftovers.toList(), "no temporary files left behind");
+        assertEquals(List.of("fine", "dull", "superb"), texts(data));
+        Path dir = tmp.resolve("hub-data/" + COMMIT + "/sst2");
+        List<Path> shards = List.of(dir.resolve("validation-00000-of-00002.parquet"), dir.resolve("validation-00001-of-00002.parquet"));
+        assertEquals(shards.get(0), data.file());
+        try (var placed = Files.list(dir)) {
+            assertEquals(shards, placed.sorted().toList(), "the shards under their own names; no joined file, no temporary files");
         }
+        Path blobs = tmp.resolve("hf/hub/datasets--nyu-mll--glue/blobs").toRealPath();
+        for (Path shard : shards) {
+            assertTrue(Files.isSymbolicLink(shard) && Files.readSymbolicLink(shard).startsWith(blobs), shard + " is not linked");
+        }
+        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(shards.get(0)));
+        assertArrayEquals(Files.readAllBytes(second), Files.readAllBytes(shards.get(1)));
+
+        // the same shards in a local --data directory: the same rows and the same hash
+        Path local = Files.createDirectories(tmp.resolve("local/sst2"));
+        Files.copy(first, local.resolve("validation-00000-of-00002.parquet"));
+        Files.copy(second, local.resolve("validation-00001-of-00002.parquet"));
+        SplitData fromDisk = SplitLoader.load(new io.mtl4j.data.SplitLocator(tmp.resolve("local")),
+                TaskRegistry.glue().get("sst2"), "validation", BadRowPolicy.ERROR);
+        assertEquals(texts(fromDisk), texts(data));
+        assertEquals(fromDisk.fileSha256(), data.fileSha256());
+    }
+
+    /**
+     * A run killed while placing a sharded split's links may leave only some of them; the split
+     * then reads as an incomplete set of shards. The next fetch places the missing ones.
+     */
+    @Test
+    void aShardedSplitPartlyPlacedByAKilledRunIsCompletedOnTheNextFetch() throws IOException {
+        Path first = tmp.resolve("v0.parquet");
+        Path second = tmp.resolve("v1.parquet");
+        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}, {utf8("dull"), 0}});
+        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        Path dir = Files.createDirectories(tmp.resolve("hub-data/" + COMMIT + "/sst2"));
+        Files.copy(first, dir.resolve("validation-00000-of-00002.parquet")); // only shard 0 was placed
+
+        SplitData data = SplitLoader.load(new HubDataSource(fetcher, tmp.resolve("hub-data")), sst2(), "validation",
+                BadRowPolicy.ERROR);
+
+        assertEquals(List.of("fine", "dull", "superb"), texts(data));
+        assertArrayEquals(Files.readAllBytes(second), Files.readAllBytes(dir.resolve("validation-00001-of-00002.parquet")));
+    }
+
+    /**
+     * An earlier version joined a sharded split into one file, {@code <split>-00000-of-00001.parquet},
+     * in the same directory; beside the shards it would be a second set of the split.
+     */
+    @Test
+    void aJoinedFileOfAnEarlierVersionIsReplacedByTheShards() throws IOException {
+        Path first = tmp.resolve("v0.parquet");
+        Path second = tmp.resolve("v1.parquet");
+        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}});
+        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        Path dir = Files.createDirectories(tmp.resolve("hub-data/" + COMMIT + "/sst2"));
+        ParquetFixtures.writeSst2(dir.resolve("validation-00000-of-00001.parquet"),
+                new Object[][] {{utf8("fine"), 1}, {utf8("superb"), 1}});
+        Path otherSplit = Files.copy(first, dir.resolve("train-00000-of-00001.parquet"));
+
+        SplitData data = SplitLoader.load(new HubDataSource(fetcher, tmp.resolve("hub-data")), sst2(), "validation",
+                BadRowPolicy.ERROR);
+
+        assertEquals(List.of("fine", "superb"), texts(data));
+        assertFalse(Files.exists(dir.resolve("validation-00000-of-00001.parquet")), "the joined file is still there");
+        assertTrue(Files.exists(otherSplit), "only the split's own files go");
+    }
+
+    /** A link left dangling by a cleaned hub cache counts as missing and is placed again. */
+    @Test
+    void aPlacedShardWhoseHubCacheWasCleanedIsPlacedAgain() throws IOException {
+        Path first = tmp.resolve("v0.parquet");
+        Path second = tmp.resolve("v1.parquet");
+        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}});
+        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        SplitLoader.load(new HubDataSource(fetcher, tmp.resolve("hub-data")), sst2(), "validation", BadRowPolicy.ERROR);
+        deleteTree(tmp.resolve("hf/hub/datasets--nyu-mll--glue"));
+
+        SplitData data = SplitLoader.load(new HubDataSource(fetcher, tmp.resolve("hub-data")), sst2(), "validation",
+                BadRowPolicy.ERROR);
+
+        assertEquals(List.of("fine", "superb"), texts(data));
     }
 
     @Test
@@ -178,7 +253,7 @@ class GlueHubFetcherTest {
         ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
         hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
         hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
-        fetcher.fetch("sst2", "validation", tmp.resolve("online/validation.parquet"));
+        fetcher.fetch("sst2", "validation").placeIn(tmp.resolve("online"));
         int requests = hub.requests().size();
 
         GlueHubFetcher offline = GlueHubFetcher.fromEnv(Env.of(Map.of("HF_ENDPOINT", hub.endpoint(),
@@ -200,13 +275,10 @@ class GlueHubFetcherTest {
         HubDataSource source = new HubDataSource(fetcher, tmp.resolve("hub-data"));
 
         io.mtl4j.util.UserError e = assertThrows(io.mtl4j.util.UserError.class,
-                () -> source.locate(TaskRegistry.glue().get("sst2"), "validation"));
+                () -> SplitLoader.load(source, TaskRegistry.glue().get("sst2"), "validation", BadRowPolicy.ERROR));
 
         assertTrue(e.getMessage().contains("validation-00001-of-00002.parquet"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
-        try (var left = Files.list(tmp.resolve("hub-data/" + COMMIT + "/sst2"))) {
-            assertEquals(List.of(), left.toList(), "no partial joined file");
-        }
     }
 
     @Test
@@ -373,6 +445,14 @@ class GlueHubFetcherTest {
 
     private static TaskSpec sst2() {
         return TaskRegistry.glue().get("sst2");
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static List<String> texts(SplitData data) {
