@@ -42,7 +42,9 @@ record ConfigValues(Map<String, Object> v, Map<String, String> origin) {
     String oneOf(String key, Set<String> allowed) {
         String s = string(key);
         if (s == null || !allowed.contains(s)) {
-            throw new UserError(origin.get(key) + " is " + s + "; expected one of " + String.join(", ", new TreeSet<>(allowed)));
+            String yaml = v.get(key) instanceof Boolean ? " (YAML reads an unquoted yes, no, on or off as " + s
+                    + ": quote the value)" : "";
+            throw new UserError(origin.get(key) + " is " + s + yaml + "; expected one of " + String.join(", ", new TreeSet<>(allowed)));
         }
         return s;
     }

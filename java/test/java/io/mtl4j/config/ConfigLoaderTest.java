@@ -51,6 +51,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anUnquotedNoReadAsABooleanByYamlIsExplained() throws Exception {
+        Path file = dir.resolve("no.yaml");
+        Files.writeString(file, "sampler: off\nhead-input: pooler\n");
+        UserError e = assertThrows(UserError.class, () -> ConfigLoader.load(file, Map.of("model", "m", "tasks", "sst2", "data", "d")));
+        assertEquals(file + ":1: sampler is false (YAML reads an unquoted yes, no, on or off as false: quote the value);"
+                + " expected one of annealed, proportional, round-robin, temperature, uniform", e.getMessage());
+        Files.writeString(file, "sampler: 'off'\n");
+        UserError quoted = assertThrows(UserError.class, () -> ConfigLoader.load(file, Map.of("model", "m", "tasks", "sst2", "data", "d")));
+        assertEquals(file + ":1: sampler is off; expected one of annealed, proportional, round-robin, temperature, uniform",
+                quoted.getMessage());
+    }
+
+    @Test
     void theDataRevisionIsARecipeKeyDefaultingToMain() throws Exception {
         Map<String, Object> o = required();
         o.put("data", "hub");
