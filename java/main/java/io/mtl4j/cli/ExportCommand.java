@@ -22,9 +22,14 @@ import java.util.concurrent.Callable;
                 "classifier.*, tokenizer.json, and tokenizer_config.json (so that Python tokenizes exactly as",
                 "tokenizer.json does).",
                 "Load it in Python with AutoModelForSequenceClassification.from_pretrained(DIR).",
+                "A checkpoint's own tasks (train --task-file) take their labels from the task file it was trained",
+                "with; when that file has moved or changed, --task-file FILE points at a declaration of the task",
+                "with the labels the head was trained with, in order.",
                 "",
                 "Example:",
-                "  mtl4j export --checkpoint runs/mtl/best --task sst2 --output exported/sst2"})
+                "  mtl4j export --checkpoint runs/mtl/best --task sst2 --output exported/sst2",
+                "  mtl4j export --checkpoint runs/mtl/best --task reviews --task-file ~/moved/tasks.yaml \\",
+                "      --output exported/reviews"})
 public final class ExportCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(ExportCommand.class);
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint.")
@@ -33,6 +38,10 @@ public final class ExportCommand implements Callable<Integer> {
     String task;
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "New directory to write.")
     Path output;
+    @Option(names = "--task-file", paramLabel = "FILE", description = "YAML/JSON file declaring the checkpoint's own tasks"
+            + " (as for train), e.g. where a moved project's file is now: its declaration of the task must give the labels the"
+            + " head was trained with, in order. Default: the file the checkpoint was trained with, if it is still there.")
+    Path taskFile;
 
     @Override
     public Integer call() throws Exception {
@@ -40,7 +49,7 @@ public final class ExportCommand implements Callable<Integer> {
             throw new UserError("--output " + output + " is a file, not a directory; nothing was overwritten");
         }
         io.mtl4j.util.Files2.requireCreatableDirectory(output);
-        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, Devices.resolve("cpu"));
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, Devices.resolve("cpu"), taskFile);
         Exporter.export(ckpt, task.toLowerCase(Locale.ROOT), output);
         LOG.info("wrote {}: task {} as a Hugging Face BertForSequenceClassification", output, task.toLowerCase(Locale.ROOT));
         return 0;

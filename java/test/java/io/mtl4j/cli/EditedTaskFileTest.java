@@ -51,6 +51,27 @@ class EditedTaskFileTest {
     }
 
     @Test
+    void exportTakesATaskFileWhereTheRecordedOneWasEdited() throws Exception {
+        Path data = TinyGlue.write(dir.resolve("glue"), 64, 16, 3);
+        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), taskFile("[negative, positive]"));
+        Path run = TinyRuns.train(dir, "run", data, "senti,qqp", "--task-file", tasks.toString(), "--steps", "4",
+                "--eval-every", "2");
+        Path kept = Files.writeString(dir.resolve("kept.yaml"), taskFile("[negative, positive]"));
+        Files.writeString(tasks, taskFile("[positive, negative]"));
+
+        CliRunner export = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "senti",
+                "--task-file", kept.toString(), "--output", dir.resolve("exported").toString());
+        assertEquals(0, export.exitCode(), export.err());
+        String config = Files.readString(dir.resolve("exported/config.json"));
+        assertTrue(config.indexOf("\"negative\"") < config.indexOf("\"positive\""), config);
+        CliRunner wrong = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", "senti",
+                "--task-file", tasks.toString(), "--output", dir.resolve("wrong").toString());
+        assertEquals(2, wrong.exitCode(), wrong.err());
+        assertTrue(wrong.err().contains("--task-file " + tasks + " declares task senti with labels [positive, negative]"),
+                wrong.err());
+    }
+
+    @Test
     void aCheckpointWhoseTaskFileIsGonePredictsAndExportsFromWhatItRecorded() throws Exception {
         Path data = TinyGlue.write(dir.resolve("glue"), 64, 16, 3);
         Path tasks = Files.writeString(dir.resolve("tasks.yaml"), taskFile("[negative, positive]"));
