@@ -37,6 +37,8 @@ import java.util.concurrent.Callable;
                 "so a GLUE data file reads as is. Every line is one input: a blank line is an error, not skipped.",
                 "Predictions are printed in chunks as input arrives (stdin: as soon as lines are there). A bad line",
                 "stops predict with an error naming it; the predictions of the lines before it are printed already.",
+                "Inputs are batched by length, so an input's probabilities can differ around the 7th digit with",
+                "the inputs that share its batch (float32 rounding of a different padded shape), as in PyTorch.",
                 "A checkpoint's own tasks (train --task-file) are as it recorded them; when the project has moved,",
                 "--task-file FILE points at its task file now (its declarations must match the heads' labels).",
                 "",
