@@ -27,12 +27,18 @@ class EditedTaskFileTest {
                 """.formatted(labels);
     }
 
-    @Test
-    void reorderedLabelsAreRefusedByEvalPredictExportAndResume() throws Exception {
+    /** Trains senti (declared in DIR/tasks.yaml with labels [negative, positive]) and qqp for 4 steps; returns the run. */
+    private Path trainSentiAndQqp() throws Exception {
         Path data = TinyGlue.write(dir.resolve("glue"), 64, 16, 3);
         Path tasks = Files.writeString(dir.resolve("tasks.yaml"), taskFile("[negative, positive]"));
-        Path run = TinyRuns.train(dir, "run", data, "senti,qqp", "--task-file", tasks.toString(), "--steps", "4",
+        return TinyRuns.train(dir, "run", data, "senti,qqp", "--task-file", tasks.toString(), "--steps", "4",
                 "--eval-every", "2");
+    }
+
+    @Test
+    void reorderedLabelsAreRefusedByEvalPredictExportAndResume() throws Exception {
+        Path run = trainSentiAndQqp();
+        Path tasks = dir.resolve("tasks.yaml");
         assertEquals(2, TinyRuns.predict(dir, run.resolve("best"), "senti", "a fun film\nboring\n").size());
 
         Files.writeString(tasks, taskFile("[positive, negative]"));
@@ -52,10 +58,8 @@ class EditedTaskFileTest {
 
     @Test
     void exportTakesATaskFileWhereTheRecordedOneWasEdited() throws Exception {
-        Path data = TinyGlue.write(dir.resolve("glue"), 64, 16, 3);
-        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), taskFile("[negative, positive]"));
-        Path run = TinyRuns.train(dir, "run", data, "senti,qqp", "--task-file", tasks.toString(), "--steps", "4",
-                "--eval-every", "2");
+        Path run = trainSentiAndQqp();
+        Path tasks = dir.resolve("tasks.yaml");
         Path kept = Files.writeString(dir.resolve("kept.yaml"), taskFile("[negative, positive]"));
         Files.writeString(tasks, taskFile("[positive, negative]"));
 
@@ -73,10 +77,9 @@ class EditedTaskFileTest {
 
     @Test
     void aCheckpointWhoseTaskFileIsGonePredictsAndExportsFromWhatItRecorded() throws Exception {
-        Path data = TinyGlue.write(dir.resolve("glue"), 64, 16, 3);
-        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), taskFile("[negative, positive]"));
-        Path run = TinyRuns.train(dir, "run", data, "senti,qqp", "--task-file", tasks.toString(), "--steps", "4",
-                "--eval-every", "2");
+        Path run = trainSentiAndQqp();
+        Path tasks = dir.resolve("tasks.yaml");
+        Path data = dir.resolve("glue");
         var before = TinyRuns.predict(dir, run.resolve("best"), "senti", "a fun film\nboring\n");
         Files.delete(tasks); // as on another machine, with the checkpoint copied alone
 

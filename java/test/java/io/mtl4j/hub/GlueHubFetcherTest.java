@@ -186,12 +186,10 @@ class GlueHubFetcherTest {
      */
     @Test
     void aShardedSplitPartlyPlacedByAKilledRunIsCompletedOnTheNextFetch() throws IOException {
-        Path first = tmp.resolve("v0.parquet");
-        Path second = tmp.resolve("v1.parquet");
-        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}, {utf8("dull"), 0}});
-        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
-        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
-        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        List<Path> published = publishValidationShards(new Object[][] {{utf8("fine"), 1}, {utf8("dull"), 0}},
+                new Object[][] {{utf8("superb"), 1}});
+        Path first = published.get(0);
+        Path second = published.get(1);
         Path dir = Files.createDirectories(tmp.resolve("hub-data/" + COMMIT + "/sst2"));
         Files.copy(first, dir.resolve("validation-00000-of-00002.parquet")); // only shard 0 was placed
 
@@ -208,12 +206,10 @@ class GlueHubFetcherTest {
      */
     @Test
     void aJoinedFileOfAnEarlierVersionIsReplacedByTheShards() throws IOException {
-        Path first = tmp.resolve("v0.parquet");
-        Path second = tmp.resolve("v1.parquet");
-        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}});
-        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
-        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
-        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        List<Path> published = publishValidationShards(new Object[][] {{utf8("fine"), 1}},
+                new Object[][] {{utf8("superb"), 1}});
+        Path first = published.get(0);
+        Path second = published.get(1);
         Path dir = Files.createDirectories(tmp.resolve("hub-data/" + COMMIT + "/sst2"));
         ParquetFixtures.writeSst2(dir.resolve("validation-00000-of-00001.parquet"),
                 new Object[][] {{utf8("fine"), 1}, {utf8("superb"), 1}});
@@ -230,12 +226,10 @@ class GlueHubFetcherTest {
     /** A link left dangling by a cleaned hub cache counts as missing and is placed again. */
     @Test
     void aPlacedShardWhoseHubCacheWasCleanedIsPlacedAgain() throws IOException {
-        Path first = tmp.resolve("v0.parquet");
-        Path second = tmp.resolve("v1.parquet");
-        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}});
-        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
-        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
-        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        List<Path> published = publishValidationShards(new Object[][] {{utf8("fine"), 1}},
+                new Object[][] {{utf8("superb"), 1}});
+        Path first = published.get(0);
+        Path second = published.get(1);
         SplitLoader.load(new HubDataSource(fetcher, tmp.resolve("hub-data")), sst2(), "validation", BadRowPolicy.ERROR);
         deleteTree(tmp.resolve("hf/hub/datasets--nyu-mll--glue"));
 
@@ -247,12 +241,10 @@ class GlueHubFetcherTest {
 
     @Test
     void aShardedSplitOnceFetchedIsReadOfflineFromTheHubCache() throws IOException {
-        Path first = tmp.resolve("v0.parquet");
-        Path second = tmp.resolve("v1.parquet");
-        ParquetFixtures.writeSst2(first, new Object[][] {{utf8("fine"), 1}});
-        ParquetFixtures.writeSst2(second, new Object[][] {{utf8("superb"), 1}});
-        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
-        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        List<Path> published = publishValidationShards(new Object[][] {{utf8("fine"), 1}},
+                new Object[][] {{utf8("superb"), 1}});
+        Path first = published.get(0);
+        Path second = published.get(1);
         fetcher.fetch("sst2", "validation").placeIn(tmp.resolve("online"));
         int requests = hub.requests().size();
 
@@ -441,6 +433,17 @@ class GlueHubFetcherTest {
     private HubDataSource source(String revision, Path dir) {
         Env env = Env.of(Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HOME", tmp.resolve("hf").toString()));
         return new HubDataSource(GlueHubFetcher.fromEnv(env, DownloadProgress.none(), revision), dir);
+    }
+
+    /** Publishes sst2/validation on the hub as two shards of these rows; returns local copies of the shards. */
+    private List<Path> publishValidationShards(Object[][] rows0, Object[][] rows1) throws IOException {
+        Path first = tmp.resolve("v0.parquet");
+        Path second = tmp.resolve("v1.parquet");
+        ParquetFixtures.writeSst2(first, rows0);
+        ParquetFixtures.writeSst2(second, rows1);
+        hub.put(GLUE, COMMIT, "sst2/validation-00000-of-00002.parquet", Files.readAllBytes(first), true, "main");
+        hub.put(GLUE, COMMIT, "sst2/validation-00001-of-00002.parquet", Files.readAllBytes(second), true, "main");
+        return List.of(first, second);
     }
 
     private static TaskSpec sst2() {
