@@ -136,6 +136,7 @@ class ResumeMatrixTest {
         }
     }
 
+    /** The tiny model's tensors are mostly below LibTorch's parallel grain: this checks the setting more than parallel sums. */
     @Test
     void aRunOnTwoThreadsResumesExactly() throws Exception {
         int threads = org.bytedeco.pytorch.global.torch.get_num_threads();
