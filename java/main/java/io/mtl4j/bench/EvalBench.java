@@ -236,9 +236,7 @@ public final class EvalBench implements Callable<Integer> {
         InferenceOrder order = InferenceOrder.parse(parts[0]);
         int batch = Integer.parseInt(parts[1]);
         NativeRuntime.ensureLoaded();
-        if (threads > 0) {
-            torch.set_num_threads(threads);
-        }
+        io.mtl4j.runtime.Threads.use(threads);
         Device dev = Devices.resolve(device);
         Path modelDir = ModelArgument.resolve(model, revision);
         Path cache = CacheDirs.tokens(cacheDir, Env.system());

@@ -13,7 +13,6 @@ import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -57,9 +56,7 @@ public final class BenchTrainer implements AutoCloseable {
     public static BenchTrainer create(TrainConfig config, Path scratchDir, Map<String, TaskData> data,
                                       io.mtl4j.dist.Collectives dist) throws IOException {
         NativeRuntime.ensureLoaded();
-        if (config.threads() > 0) {
-            torch.set_num_threads(config.threads());
-        }
+        io.mtl4j.runtime.Threads.use(config.threads());
         Device device = dist.worldSize() > 1 ? io.mtl4j.dist.DistEnv.fromEnvironment().device(config.device())
                 : Devices.resolve(config.device());
         Path modelDir = ModelSource.resolve(config.model(), config.revision(), Env.system());

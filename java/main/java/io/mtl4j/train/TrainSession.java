@@ -29,7 +29,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -132,9 +131,7 @@ public final class TrainSession {
             } else {
                 runDir = Objects.requireNonNull(output, "output");
             }
-            if (config.threads() > 0) {
-                torch.set_num_threads(config.threads());
-            }
+            io.mtl4j.runtime.Threads.use(config.threads());
             Device device = env.device(config.device());
             boolean created = resume == null && env.isMain() && !Files.exists(runDir);
             try (Collectives dist = distSettings.join(env, device);

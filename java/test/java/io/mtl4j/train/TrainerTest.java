@@ -195,6 +195,20 @@ class TrainerTest {
     }
 
     @Test
+    void aRunWithThreadsZeroGetsLibTorchsDefaultAfterARunThatSetAnother() throws Exception {
+        int libTorchDefault = io.mtl4j.runtime.Threads.libTorchDefault();
+        int other = libTorchDefault == 1 ? 2 : 1;
+        try {
+            train("set", Map.of("threads", other, "steps", 1L));
+            assertEquals(other, org.bytedeco.pytorch.global.torch.get_num_threads());
+            train("default", Map.of("threads", 0, "steps", 1L)); // set_num_threads is process-wide
+            assertEquals(libTorchDefault, org.bytedeco.pytorch.global.torch.get_num_threads());
+        } finally {
+            org.bytedeco.pytorch.global.torch.set_num_threads(libTorchDefault);
+        }
+    }
+
+    @Test
     void resumeEqualsAnUninterruptedRun() throws Exception {
         Path full = train("full", Map.of()).runDir();
         TrainSession.Outcome stopped = trainStoppingAt(3, "resumed", Map.of());
