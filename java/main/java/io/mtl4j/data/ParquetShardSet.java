@@ -20,8 +20,13 @@ import java.util.stream.Stream;
  * of a split the hub publishes in several, as {@code git clone} of a dataset repository or
  * {@code huggingface-cli download} leaves them.
  */
-final class ParquetShardSet {
+public final class ParquetShardSet {
     private ParquetShardSet() {}
+
+    /** Matches the name of any file of {@code split} in this layout; groups 1 and 2 are {@code i} and {@code n}. */
+    public static Pattern filesOf(String split) {
+        return Pattern.compile(Pattern.quote(split) + "-(\\d{5})-of-(\\d{5})\\.parquet");
+    }
 
     /** The file name of shard {@code i} of {@code n} of {@code split}. */
     static String name(String split, int i, int n) {
@@ -38,7 +43,7 @@ final class ParquetShardSet {
         if (!Files.isDirectory(taskDir)) {
             return Optional.empty();
         }
-        Pattern pattern = Pattern.compile(Pattern.quote(split) + "-(\\d{5})-of-(\\d{5})\\.parquet");
+        Pattern pattern = filesOf(split);
         Map<Integer, TreeMap<Integer, Path>> sets = new TreeMap<>();
         try (Stream<Path> files = Files.list(taskDir)) {
             for (Path f : (Iterable<Path>) files::iterator) {

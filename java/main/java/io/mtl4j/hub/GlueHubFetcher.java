@@ -1,6 +1,7 @@
 package io.mtl4j.hub;
 
 import io.mtl4j.data.HubFetcher;
+import io.mtl4j.data.ParquetShardSet;
 import io.mtl4j.util.AtomicFiles;
 
 import java.io.IOException;
@@ -98,7 +99,7 @@ public final class GlueHubFetcher implements HubFetcher {
                 place(source.toRealPath(), target);
             }
         }
-        Pattern layout = Pattern.compile(Pattern.quote(split) + "-\\d{5}-of-\\d{5}\\.parquet");
+        Pattern layout = ParquetShardSet.filesOf(split);
         try (DirectoryStream<Path> others = Files.newDirectoryStream(dir, p -> layout.matcher(p.getFileName().toString())
                 .matches() && !names.contains(p.getFileName().toString()))) {
             for (Path other : others) {

@@ -285,7 +285,6 @@ class EncodeCommandTest {
                 "encoded with the checkpoint's trained weights");
     }
 
-    /** encode reads an mtl4j checkpoint (its description says so); the --model line must not say otherwise. */
     @Test
     void aCsvInputIsRefusedByNameInsteadOfEncodingItsHeader() throws Exception {
         Path csv = Files.writeString(dir.resolve("pairs.csv"), "sentence1,sentence2\n\"a cat\",\"a dog\"\n");
@@ -300,6 +299,7 @@ class EncodeCommandTest {
                 "--output", dir.resolve("out.jsonl").toString(), "--device", "cpu").exitCode());
     }
 
+    /** encode reads an mtl4j checkpoint (its description says so); the --model line must not say otherwise. */
     @Test
     void modelHelpNamesCheckpoints() {
         CliRunner r = CliRunner.run("encode", "--help");
