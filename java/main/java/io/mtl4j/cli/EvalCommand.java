@@ -37,12 +37,17 @@ import java.util.concurrent.Callable;
                 "A checkpoint's own tasks (train --task-file) read the files their task file names; when the",
                 "project has moved, --task-file FILE points at the task file now: its declaration of each task",
                 "must give the labels the head was trained with, in order, and its split files are scored.",
+                "--checkpoint may also be a Hugging Face BertForSequenceClassification directory (an export, or a",
+                "model fine-tuned with transformers): its task is config.json's finetuning_task, else the one task",
+                "named here; its id2label must be the task's labels in order (transformers' LABEL_0, LABEL_1, ...",
+                "are read in the task's order), and it truncates at tokenizer_config.json's model_max_length.",
                 "",
                 "Example:",
                 "  mtl4j eval --checkpoint runs/mtl/best --data ../shared/glue --tasks sst2,qqp --json",
+                "  mtl4j eval --checkpoint exported/sst2 --data ../shared/glue --json",
                 "  mtl4j eval --checkpoint runs/mtl/best --tasks reviews --task-file ~/moved/tasks.yaml"})
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best).")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best), or a Hugging Face BertForSequenceClassification directory (an export, or a model fine-tuned with transformers).")
     Path checkpoint;
     @Option(names = "--data", paramLabel = "DIR|hub", description = "Data directory in any supported layout, or 'hub' "
             + "(default: the data the checkpoint was trained on).")
@@ -80,7 +85,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<String> asked = tasks == null ? null : taskNames(tasks);
         Device dev = Devices.resolve(device);
-        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile);
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile, asked == null ? List.of() : asked);
         List<String> names = asked == null ? new ArrayList<>(ckpt.tasks().keySet()) : asked;
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());

@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -49,7 +50,7 @@ public final class ExportCommand implements Callable<Integer> {
             throw new UserError("--output " + output + " is a file, not a directory; nothing was overwritten");
         }
         io.mtl4j.util.Files2.requireCreatableDirectory(output);
-        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, Devices.resolve("cpu"), taskFile);
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, Devices.resolve("cpu"), taskFile, List.of(task));
         Exporter.export(ckpt, task.toLowerCase(Locale.ROOT), output);
         LOG.info("wrote {}: task {} as a Hugging Face BertForSequenceClassification", output, task.toLowerCase(Locale.ROOT));
         return 0;

@@ -41,6 +41,10 @@ import java.util.concurrent.Callable;
                 "the inputs that share its batch (float32 rounding of a different padded shape), as in PyTorch.",
                 "A checkpoint's own tasks (train --task-file) are as it recorded them; when the project has moved,",
                 "--task-file FILE points at its task file now (its declarations must match the heads' labels).",
+                "--checkpoint may also be a Hugging Face BertForSequenceClassification directory (an export, or a",
+                "model fine-tuned with transformers): its task is config.json's finetuning_task, else the one task",
+                "named here; its id2label must be the task's labels in order (transformers' LABEL_0, LABEL_1, ...",
+                "are read in the task's order), and it truncates at tokenizer_config.json's model_max_length.",
                 "",
                 "--glue-submission DIR instead writes the GLUE leaderboard TSVs of the task's test split(s),",
                 "read from --data; without --task, of every GLUE head of the checkpoint. MNLI gives MNLI-m.tsv,",
@@ -57,7 +61,7 @@ import java.util.concurrent.Callable;
 public final class PredictCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best).")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "An mtl4j checkpoint (e.g. RUN/best), or a Hugging Face BertForSequenceClassification directory (an export, or a model fine-tuned with transformers).")
     Path checkpoint;
     @Option(names = "--task", description = "The task head to use (may be left out when the checkpoint has one,"
             + " and with --glue-submission).")
@@ -105,7 +109,7 @@ public final class PredictCommand implements Callable<Integer> {
             textInput.refuseCsv(input, "predict", "text_a and text_b, or the task's own fields");
         }
         Device dev = Devices.resolve(device);
-        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile);
+        LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile, task == null ? List.of() : List.of(task));
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
         try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {
             if (submission != null) {

@@ -117,10 +117,10 @@ public final class ConfigLoader {
                 given.add(k);
             }
         });
-        return build(merged, origin, given);
+        return build(merged, origin, given, true);
     }
 
-    /** Rebuilds a config saved beside a checkpoint (its keys are complete). */
+    /** Rebuilds a config saved beside a checkpoint (its keys are complete), or one with only what inference reads. */
     public static TrainConfig fromSaved(Map<String, Object> saved, String where) {
         Map<String, Object> merged = new LinkedHashMap<>(DEFAULTS);
         Map<String, String> origin = new LinkedHashMap<>();
@@ -135,11 +135,15 @@ public final class ConfigLoader {
             merged.put("loss-weight-lr", saved.get("head-lr"));
         }
         DEFAULTS.keySet().forEach(k -> origin.put(k, where + ": " + k));
-        return build(merged, origin, Set.of());
+        return build(merged, origin, Set.of(), false);
     }
 
-    /** {@code given}: the keys set by this file or command line, not inherited from a saved config. */
-    private static TrainConfig build(Map<String, Object> v, Map<String, String> origin, Set<String> given) {
+    /**
+     * {@code given}: the keys set by this file or command line, not inherited from a saved config.
+     * {@code dataRequired}: a run to start needs its data; a saved config was checked when its run started, and
+     * one describing a model directory for inference (a Hugging Face export) has none to record.
+     */
+    private static TrainConfig build(Map<String, Object> v, Map<String, String> origin, Set<String> given, boolean dataRequired) {
         ConfigValues r = new ConfigValues(v, origin);
         List<String> tasks = r.stringList("tasks");
         long steps = r.longIn("steps", 1, Long.MAX_VALUE);
@@ -151,7 +155,7 @@ public final class ConfigLoader {
                 r.string("revision"),
                 // User tasks name their own files: with a task file, a run of them alone needs no data directory
                 // (TrainSession asks for one if a task is read by layout).
-                r.string("task-file") == null ? r.required("data") : r.string("data"),
+                r.string("task-file") == null && dataRequired ? r.required("data") : r.string("data"),
                 r.string("data-revision"),
                 tasks,
                 r.string("task-file"),

@@ -27,7 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** A trained mtl4j checkpoint ready for inference: the model, its tasks and its saved config. */
+/**
+ * A trained mtl4j checkpoint ready for inference: the model, its tasks and its saved config; or a Hugging Face
+ * BertForSequenceClassification directory read as one (see {@link HfClassifierDirectory}).
+ */
 public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskSpec> tasks, TrainConfig config,
                                Map<String, Object> meta) {
     private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(LoadedCheckpoint.class);
@@ -42,11 +45,24 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
      * labels in the same order); its other tasks are ignored. The checkpoint's other tasks come from the
      * task file it recorded, or, when that is gone, from what it recorded of them.
      */
-    @SuppressWarnings("unchecked")
     public static LoadedCheckpoint load(Path dir, Device device, Path taskFile) {
+        return load(dir, device, taskFile, List.of());
+    }
+
+    /**
+     * As {@link #load(Path, Device, Path)}; {@code dir} may also be a Hugging Face BertForSequenceClassification
+     * directory (an export, or a model fine-tuned with transformers), read as a checkpoint with one task: the
+     * one its config.json's finetuning_task names, else the one task in {@code asked} (the tasks the command
+     * was asked for).
+     */
+    @SuppressWarnings("unchecked")
+    public static LoadedCheckpoint load(Path dir, Device device, Path taskFile, List<String> asked) {
         if (!Files.isDirectory(dir)) {
             throw new UserError(dir + (Files.exists(dir) ? ": a file, not a checkpoint directory"
                     : ": checkpoint directory does not exist"));
+        }
+        if (HfClassifierDirectory.isOne(dir)) {
+            return HfClassifierDirectory.load(dir, device, taskFile, asked);
         }
         Map<String, Object> meta = Checkpoints.readMeta(dir);
         if (!(meta.get("config") instanceof Map<?, ?> saved) || !(meta.get("tasks") instanceof List<?> taskList)) {
@@ -124,6 +140,10 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
     /** The data the checkpoint was trained on, if it can be found from here; else an error asking for --data. */
     public String trainingData() {
         String saved = config.data();
+        if (HfClassifierDirectory.FORMAT.equals(meta.get("format"))) {
+            throw new UserError("give --data: " + dir + " is a Hugging Face model directory, which does not record"
+                    + " the data it was trained on");
+        }
         if (saved == null || (!saved.equals("hub") && !Files.isDirectory(Path.of(saved)))) {
             throw new UserError("give --data: the checkpoint was trained on " + (saved == null ? "unrecorded data"
                     : "'" + saved + "', which is not a directory from here"));

@@ -1,0 +1,159 @@
+package io.mtl4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtl4j.testing.TinyGlue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * eval and predict read a Hugging Face BertForSequenceClassification directory (an export, or a model
+ * fine-tuned with transformers) as a one-task checkpoint.
+ */
+class HfClassifierDirectoryTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String INPUT = "a great film\nthe plot was boring\nthe dog was fun\n";
+
+    @TempDir
+    static Path dir;
+    static Path run;
+    static Path data;
+    static Path sst2;
+    static Path stsb;
+
+    @BeforeAll
+    static void trainAndExport() throws Exception {
+        data = TinyGlue.writeStsb(TinyGlue.write(dir.resolve("glue"), 64, 24, 9), 64, 24, 10);
+        run = TinyRuns.train(dir, "run", data, "sst2,stsb", "--steps", "20", "--eval-every", "20");
+        sst2 = export("sst2");
+        stsb = export("stsb");
+    }
+
+    private static Path export(String task) {
+        Path out = dir.resolve("export-" + task);
+        CliRunner r = CliRunner.run("export", "--checkpoint", run.resolve("best").toString(), "--task", task, "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        return out;
+    }
+
+    @Test
+    void anExportPredictsAndScoresAsItsCheckpoint() throws Exception {
+        assertEquals(TinyRuns.predict(dir, run.resolve("best"), "sst2", INPUT), TinyRuns.predict(dir, sst2, "sst2", INPUT));
+        assertEquals(TinyRuns.predict(dir, run.resolve("best"), "stsb", INPUT.replace("\n", "\tthe dog\n")),
+                TinyRuns.predict(dir, stsb, "stsb", INPUT.replace("\n", "\tthe dog\n")));
+
+        CliRunner fromRun = CliRunner.run("eval", "--checkpoint", run.resolve("best").toString(), "--data", data.toString(),
+                "--tasks", "sst2", "--json", "--device", "cpu");
+        CliRunner fromExport = CliRunner.run("eval", "--checkpoint", sst2.toString(), "--data", data.toString(), "--json", "--device", "cpu");
+        assertEquals(0, fromRun.exitCode(), fromRun.err());
+        assertEquals(0, fromExport.exitCode(), fromExport.err());
+        assertEquals(JSON.readTree(fromRun.out()), JSON.readTree(fromExport.out()), "no --tasks: the export's one task");
+    }
+
+    @Test
+    void transformersDefaultLabelNamesAndOlderTaskNamesAreRead() throws Exception {
+        Path python = edited("python-style", c -> {
+            c.putObject("id2label").put("0", "LABEL_0").put("1", "LABEL_1");
+            c.put("finetuning_task", "sst-2");
+        });
+        List<String> expected = TinyRuns.predict(dir, sst2, "sst2", INPUT);
+        assertEquals(expected, TinyRuns.predict(dir, python, "sst2", INPUT), "labels named as the task's, in its order");
+
+        Path upper = edited("upper-case-labels", c -> c.putObject("id2label").put("0", "NEGATIVE").put("1", "POSITIVE"));
+        assertEquals(expected, TinyRuns.predict(dir, upper, "sst2", INPUT));
+
+        Path unnamed = edited("no-finetuning-task", c -> c.remove("finetuning_task"));
+        assertEquals(expected, TinyRuns.predict(dir, unnamed, "sst2", INPUT), "--task names the classifier's task");
+        CliRunner eval = CliRunner.run("eval", "--checkpoint", unnamed.toString(), "--data", data.toString(), "--device", "cpu");
+        assertEquals(2, eval.exitCode());
+        assertTrue(eval.err().contains("finetuning_task") && eval.err().contains("--tasks"), eval.err());
+    }
+
+    @Test
+    void aClassifierOverOtherLabelsIsRefused() throws Exception {
+        Path swapped = edited("swapped-labels", c -> c.putObject("id2label").put("0", "positive").put("1", "negative"));
+        CliRunner r = predict(swapped, "sst2");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("id2label") && r.err().contains("[negative, positive]"), r.err());
+        assertEquals("", r.out());
+
+        CliRunner regression = predict(stsb, "sst2");
+        assertEquals(2, regression.exitCode());
+        assertTrue(regression.err().contains("has no head for task sst2 (it has stsb)"), regression.err());
+
+        Path mislabeled = edited("stsb-as-sst2", c -> c.put("finetuning_task", "stsb"));
+        CliRunner outputs = predict(mislabeled, "stsb");
+        assertEquals(2, outputs.exitCode());
+        assertTrue(outputs.err().contains("2 outputs") && outputs.err().contains("stsb"), outputs.err());
+    }
+
+    @Test
+    void aDirectoryWithoutAClassifierOrDataSaysWhat() throws Exception {
+        CliRunner encoder = predict(dir.resolve("model"), "sst2");
+        assertEquals(2, encoder.exitCode());
+        assertTrue(encoder.err().contains("classifier.weight") && encoder.err().contains("BertForSequenceClassification"), encoder.err());
+
+        Path damaged = dir.resolve("checkpoint-without-meta");
+        copyFlat(run.resolve("best"), damaged);
+        Files.delete(damaged.resolve("mtl4j.json"));
+        CliRunner lost = predict(damaged, "sst2");
+        assertEquals(2, lost.exitCode());
+        assertTrue(lost.err().contains("no mtl4j.json"), "an mtl4j checkpoint that lost its mtl4j.json is not read as an export: " + lost.err());
+
+        CliRunner noData = CliRunner.run("eval", "--checkpoint", sst2.toString(), "--device", "cpu");
+        assertEquals(2, noData.exitCode());
+        assertTrue(noData.err().contains("--data") && noData.err().contains("Hugging Face"), noData.err());
+    }
+
+    @Test
+    void aRawClsHeadIsScoredAsTrained() throws Exception {
+        Path cls = TinyRuns.train(dir, "run-cls", data, "sst2", "--steps", "10", "--eval-every", "10", "--head-input", "cls");
+        Path out = dir.resolve("export-cls");
+        assertEquals(0, CliRunner.run("export", "--checkpoint", cls.resolve("best").toString(), "--task", "sst2",
+                "--output", out.toString()).exitCode());
+        List<String> expected = TinyRuns.predict(dir, cls.resolve("best"), "sst2", INPUT);
+        assertEquals(expected, TinyRuns.predict(dir, out, "sst2", INPUT), "mtl4j_head_input in config.json is honoured");
+        Path asPooler = dir.resolve("export-cls-as-pooler");
+        copyFlat(out, asPooler);
+        ObjectNode config = (ObjectNode) JSON.readTree(asPooler.resolve("config.json").toFile());
+        config.remove("mtl4j_head_input");
+        JSON.writeValue(asPooler.resolve("config.json").toFile(), config);
+        assertNotEquals(expected, TinyRuns.predict(dir, asPooler, "sst2", INPUT), "without it the pooler is applied, as in transformers");
+    }
+
+    private static CliRunner predict(Path checkpoint, String task) throws Exception {
+        Path file = Files.createTempFile(dir, "predict-", ".tsv");
+        Files.writeString(file, INPUT);
+        return CliRunner.run("predict", "--checkpoint", checkpoint.toString(), "--task", task, "--input", file.toString(), "--device", "cpu");
+    }
+
+    /** A copy of the sst2 export whose config.json {@code edit} changed. */
+    private static Path edited(String name, Consumer<ObjectNode> edit) throws Exception {
+        Path copy = dir.resolve(name);
+        copyFlat(sst2, copy);
+        ObjectNode config = (ObjectNode) JSON.readTree(copy.resolve("config.json").toFile());
+        edit.accept(config);
+        JSON.writeValue(copy.resolve("config.json").toFile(), config);
+        return copy;
+    }
+
+    /** Copies an export (a directory of files) to {@code to}. */
+    private static void copyFlat(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+}
