@@ -51,6 +51,22 @@ public final class ModelSource {
         }
     }
 
+    /**
+     * For an argument that names a local directory first, as eval's and predict's {@code --checkpoint}: an
+     * existing path is returned as is, and so is one that is not a hub id, for the caller's own error; a hub
+     * id that is not a local path is downloaded as {@link #resolve} does.
+     */
+    public static Path resolveLocalFirst(String arg, String revision, Env env, DownloadProgress progress) {
+        Path local = asPath(arg);
+        if (local != null && (Files.exists(local) || !RepoId.isValid(arg))) {
+            return local;
+        }
+        if (!RepoId.isValid(arg)) {
+            throw new UserError(arg + " is neither a path nor a hub id (name or org/name)");
+        }
+        return resolve(arg, revision, env, progress);
+    }
+
     private static Path asPath(String arg) {
         try {
             return Path.of(arg);

@@ -25,7 +25,7 @@ class UsageErrorTest {
                 "train", "--steps", "ten");
         assertOneLine("mtl4j: error: option '--lr' (<lr>) should be specified only once. Run 'mtl4j train --help' for usage.",
                 "train", "--lr", "1e-4", "--lr", "2e-4");
-        assertOneLine("mtl4j: error: Missing required option: '--checkpoint=DIR'. Run 'mtl4j predict --help' for usage.",
+        assertOneLine("mtl4j: error: Missing required option: '--checkpoint=DIR|HUB_ID'. Run 'mtl4j predict --help' for usage.",
                 "predict", "--input", "-");
         assertOneLine("mtl4j: error: Missing required options: '--input=G.safetensors', '--output=O.safetensors'. "
                 + "Run 'mtl4j pcgrad apply --help' for usage.", "pcgrad", "apply");
