@@ -63,6 +63,10 @@ final class HfClassifierDirectory {
         JsonNode config = readJson(configFile);
         TaskRegistry registry = taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile);
         TaskSpec task = registry.get(taskName(configFile, config, registry, asked));
+        if ("multi_label_classification".equals(config.path("problem_type").asText())) {
+            throw new UserError(configFile + ": problem_type multi_label_classification (a sigmoid per label) is not"
+                    + " a kind of task mtl4j scores; its tasks are single-label (softmax) or regression");
+        }
         HeadInput headInput = config.hasNonNull("mtl4j_head_input")
                 ? HeadInput.parse(config.get("mtl4j_head_input").asText()) : HeadInput.POOLER;
 

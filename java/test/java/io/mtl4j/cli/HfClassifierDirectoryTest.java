@@ -91,6 +91,11 @@ class HfClassifierDirectoryTest {
         assertEquals(2, regression.exitCode());
         assertTrue(regression.err().contains("has no head for task sst2 (it has stsb)"), regression.err());
 
+        Path multiLabel = edited("multi-label", c -> c.put("problem_type", "multi_label_classification"));
+        CliRunner sigmoid = predict(multiLabel, "sst2");
+        assertEquals(2, sigmoid.exitCode());
+        assertTrue(sigmoid.err().contains("multi_label_classification"), sigmoid.err());
+
         Path mislabeled = edited("stsb-as-sst2", c -> c.put("finetuning_task", "stsb"));
         CliRunner outputs = predict(mislabeled, "stsb");
         assertEquals(2, outputs.exitCode());
