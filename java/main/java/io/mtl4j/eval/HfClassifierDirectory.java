@@ -28,8 +28,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -40,12 +42,13 @@ import java.util.stream.Stream;
  * config.json's {@code finetuning_task}, else the one task asked for; the classifier's outputs must be that
  * task's labels in order.
  */
-final class HfClassifierDirectory {
+public final class HfClassifierDirectory {
     /** {@code meta.format} of a checkpoint read from such a directory. */
     static final String FORMAT = "transformers";
     private static final Logger LOG = LogManager.getLogger(HfClassifierDirectory.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CLASSIFIER = "classifier.";
+    /** Where a BertForSequenceClassification keeps its head: load a model directory with this extra prefix for {@link #headsFor}. */
+    public static final String CLASSIFIER = "classifier.";
     /** transformers' names for labels nobody named: LABEL_0, LABEL_1, ... */
     private static final Pattern DEFAULT_LABEL = Pattern.compile("LABEL_\\d+");
 
@@ -62,13 +65,8 @@ final class HfClassifierDirectory {
         Path configFile = dir.resolve(BertConfig.FILE_NAME);
         JsonNode config = readJson(configFile);
         TaskRegistry registry = taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile);
-        TaskSpec task = registry.get(taskName(configFile, config, registry, asked));
-        if ("multi_label_classification".equals(config.path("problem_type").asText())) {
-            throw new UserError(configFile + ": problem_type multi_label_classification (a sigmoid per label) is not"
-                    + " a kind of task mtl4j scores; its tasks are single-label (softmax) or regression");
-        }
-        HeadInput headInput = config.hasNonNull("mtl4j_head_input")
-                ? HeadInput.parse(config.get("mtl4j_head_input").asText()) : HeadInput.POOLER;
+        TaskSpec task = registry.get(declaredTask(config, registry::contains).orElseGet(() -> askedTask(configFile, config, asked)));
+        HeadInput headInput = headInput(config);
 
         CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir, Set.of(CLASSIFIER));
         Tensor weight = loaded.extras().get(CLASSIFIER + "weight");
@@ -81,22 +79,12 @@ final class HfClassifierDirectory {
             throw new UserError(dir + ": no pooler weights, but its classifier reads the pooler output"
                     + " (BertForSequenceClassification's): it cannot be scored as it was trained");
         }
-        long outputs = weight.dim() == 2 ? weight.size(0) : -1;
-        if (outputs != task.numLabels() || bias.dim() != 1 || bias.size(0) != outputs
-                || weight.size(1) != loaded.model().config().hiddenSize()) {
-            throw new UserError(dir + ": its classifier has " + (outputs < 0 ? "a weight of the wrong rank" : outputs + " outputs")
-                    + ", but task " + task.name() + " needs " + (task.isRegression() ? "1 (a regression score)"
-                    : task.numLabels() + " (labels " + task.labelNames() + ")"));
-        }
-        if (!task.isRegression()) {
-            requireTaskLabels(configFile, config, task);
-        }
-        Map<String, Tensor> head = Map.of(
-                MultiTaskModel.HEADS_PREFIX + task.name() + ".weight", weight.to(torch.ScalarType.Float),
-                MultiTaskModel.HEADS_PREFIX + task.name() + ".bias", bias.to(torch.ScalarType.Float));
+        misfit(configFile, config, task, weight, bias, loaded.model().config().hiddenSize()).ifPresent(why -> {
+            throw new UserError(why);
+        });
         HeadSpec spec = new HeadSpec(task.name(), task.numLabels(), task.isRegression(), task.labelNames());
         TrainConfig trainConfig = config(dir, task, headInput, taskFile, loaded.model().config().maxPositionEmbeddings());
-        MultiTaskModel model = MultiTaskModel.create(loaded.model(), head, List.of(spec), headInput,
+        MultiTaskModel model = MultiTaskModel.create(loaded.model(), head(task, weight, bias), List.of(spec), headInput,
                 MultiTaskModel.Freezing.NONE, false, trainConfig.seed(), device);
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -104,52 +92,111 @@ final class HfClassifierDirectory {
         return new LoadedCheckpoint(dir, model, Map.of(task.name(), task), trainConfig, meta);
     }
 
-    /** The task config.json's finetuning_task names (transformers' older names, e.g. sst-2, included), else the one asked for. */
-    private static String taskName(Path configFile, JsonNode config, TaskRegistry registry, List<String> asked) {
-        String declared = config.path("finetuning_task").isTextual() ? config.get("finetuning_task").asText() : null;
-        if (declared != null) {
-            String name = declared.toLowerCase(Locale.ROOT);
-            if (registry.contains(name)) {
-                return name;
-            }
-            if (registry.contains(name.replace("-", ""))) {
-                return name.replace("-", "");
-            }
+    /**
+     * For a run starting from a model directory: its classifier ({@code classifier.*} in {@code extras}) as the head
+     * of the run's task that config.json's finetuning_task names, when it fits that task and the run's head input,
+     * as transformers' from_pretrained keeps a classifier of the same shape. Otherwise no head, and the reason logged.
+     */
+    public static Map<String, Tensor> headsFor(Path modelDir, Map<String, Tensor> extras, List<TaskSpec> tasks,
+                                               HeadInput runHeadInput, int hiddenSize) {
+        Tensor weight = extras.get(CLASSIFIER + "weight");
+        Tensor bias = extras.get(CLASSIFIER + "bias");
+        if (weight == null || bias == null || Files.exists(modelDir.resolve(Checkpoints.META))) {
+            return Map.of();
         }
+        Path configFile = modelDir.resolve(BertConfig.FILE_NAME);
+        JsonNode config = readJson(configFile);
+        Map<String, TaskSpec> byName = new LinkedHashMap<>();
+        tasks.forEach(t -> byName.put(t.name(), t));
+        Optional<String> declared = declaredTask(config, byName::containsKey);
+        if (declared.isEmpty()) {
+            LOG.info("{}: its classifier (classifier.*) is for {}, not a task of this run: not used",
+                    modelDir, config.path("finetuning_task").isTextual() ? "task " + config.get("finetuning_task").asText()
+                            : "a task its config.json does not name (no finetuning_task)");
+            return Map.of();
+        }
+        TaskSpec task = byName.get(declared.get());
+        Optional<String> misfit = misfit(configFile, config, task, weight, bias, hiddenSize);
+        if (misfit.isEmpty() && headInput(config) != runHeadInput) {
+            misfit = Optional.of(configFile + ": its classifier reads the " + headInput(config).id() + " output, this run's heads the "
+                    + runHeadInput.id() + " output");
+        }
+        if (misfit.isPresent()) {
+            LOG.warn("{}; task {}'s head starts afresh instead", misfit.get(), task.name());
+            return Map.of();
+        }
+        LOG.info("{}: task {}'s head starts from its classifier (config.json's finetuning_task)", modelDir, task.name());
+        return head(task, weight, bias);
+    }
+
+    private static Map<String, Tensor> head(TaskSpec task, Tensor weight, Tensor bias) {
+        return Map.of(
+                MultiTaskModel.HEADS_PREFIX + task.name() + ".weight", weight.to(torch.ScalarType.Float),
+                MultiTaskModel.HEADS_PREFIX + task.name() + ".bias", bias.to(torch.ScalarType.Float));
+    }
+
+    private static HeadInput headInput(JsonNode config) {
+        return config.hasNonNull("mtl4j_head_input") ? HeadInput.parse(config.get("mtl4j_head_input").asText()) : HeadInput.POOLER;
+    }
+
+    /** The task config.json's finetuning_task names, among {@code known} (transformers' older names, e.g. sst-2, included). */
+    private static Optional<String> declaredTask(JsonNode config, Predicate<String> known) {
+        if (!config.path("finetuning_task").isTextual()) {
+            return Optional.empty();
+        }
+        String name = config.get("finetuning_task").asText().toLowerCase(Locale.ROOT);
+        return Stream.of(name, name.replace("-", "")).filter(known).findFirst();
+    }
+
+    private static String askedTask(Path configFile, JsonNode config, List<String> asked) {
         if (asked.size() == 1) {
             return asked.get(0).trim().toLowerCase(Locale.ROOT);
         }
-        throw new UserError(configFile + (declared == null ? " names no finetuning_task"
-                : ": finetuning_task '" + declared + "' is not a known task") + ", so the task its classifier predicts"
-                + " is not known: name it, as --task T for predict and export or --tasks T for eval");
+        throw new UserError(configFile + (config.path("finetuning_task").isTextual()
+                ? ": finetuning_task '" + config.get("finetuning_task").asText() + "' is not a known task" : " names no finetuning_task")
+                + ", so the task its classifier predicts is not known: name it, as --task T for predict and export or --tasks T for eval");
+    }
+
+    /** Why the classifier cannot be read as {@code task}'s head, if it cannot: its kind, its shape, or its labels. */
+    private static Optional<String> misfit(Path configFile, JsonNode config, TaskSpec task, Tensor weight, Tensor bias, int hiddenSize) {
+        if ("multi_label_classification".equals(config.path("problem_type").asText())) {
+            return Optional.of(configFile + ": problem_type multi_label_classification (a sigmoid per label) is not"
+                    + " a kind of task mtl4j trains or scores; its tasks are single-label (softmax) or regression");
+        }
+        long outputs = weight.dim() == 2 ? weight.size(0) : -1;
+        if (outputs != task.numLabels() || bias.dim() != 1 || bias.size(0) != outputs || weight.size(1) != hiddenSize) {
+            return Optional.of(configFile.getParent() + ": its classifier has " + (outputs < 0 ? "a weight of the wrong rank"
+                    : outputs + " outputs") + ", but task " + task.name() + " needs " + (task.isRegression()
+                    ? "1 (a regression score)" : task.numLabels() + " (labels " + task.labelNames() + ")"));
+        }
+        return task.isRegression() ? Optional.empty() : labelMisfit(configFile, config, task);
     }
 
     /** config.json's id2label must name the task's labels in order (case aside), or be transformers' LABEL_i defaults. */
-    private static void requireTaskLabels(Path configFile, JsonNode config, TaskSpec task) {
+    private static Optional<String> labelMisfit(Path configFile, JsonNode config, TaskSpec task) {
         JsonNode id2label = config.path("id2label");
         if (!id2label.isObject() || id2label.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         Map<Integer, String> byId = new TreeMap<>();
-        id2label.fields().forEachRemaining(e -> {
+        for (var it = id2label.fields(); it.hasNext(); ) {
+            var e = it.next();
             try {
                 byId.put(Integer.parseInt(e.getKey()), e.getValue().asText());
             } catch (NumberFormatException notAnId) {
-                throw new UserError(configFile + ": id2label key '" + e.getKey() + "' is not a label id");
+                return Optional.of(configFile + ": id2label key '" + e.getKey() + "' is not a label id");
             }
-        });
+        }
         List<String> labels = new ArrayList<>(byId.values());
         if (labels.stream().allMatch(l -> DEFAULT_LABEL.matcher(l).matches())) {
             LOG.info("{}: id2label has transformers' default names {}; reading the outputs as task {}'s labels {}, in that order",
                     configFile, labels, task.name(), task.labelNames());
-            return;
+            return Optional.empty();
         }
         List<String> lower = labels.stream().map(l -> l.toLowerCase(Locale.ROOT)).toList();
         List<String> expected = task.labelNames().stream().map(l -> l.toLowerCase(Locale.ROOT)).toList();
-        if (!lower.equals(expected)) {
-            throw new UserError(configFile + ": id2label " + labels + " is not task " + task.name() + "'s labels "
-                    + task.labelNames() + " in that order: the classifier's outputs would be read as the wrong labels");
-        }
+        return lower.equals(expected) ? Optional.empty() : Optional.of(configFile + ": id2label " + labels + " is not task "
+                + task.name() + "'s labels " + task.labelNames() + " in that order: the classifier's outputs would be read as the wrong labels");
     }
 
     /**

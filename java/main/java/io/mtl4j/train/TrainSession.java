@@ -15,6 +15,7 @@ import io.mtl4j.dist.DistSettings;
 import io.mtl4j.hub.DownloadProgress;
 import io.mtl4j.hub.Env;
 import io.mtl4j.hub.ModelSource;
+import io.mtl4j.eval.HfClassifierDirectory;
 import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.model.HeadInput;
 import io.mtl4j.model.HeadSpec;
@@ -29,6 +30,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -166,7 +168,7 @@ public final class TrainSession {
             SavedTasks.requireSameDefinitions(checkpoint, meta, specs, startAgain);
         }
         CheckpointLoader.Loaded pretrained = CheckpointLoader.load(checkpoint != null ? checkpoint : modelDir,
-                Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
+                Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX, HfClassifierDirectory.CLASSIFIER));
         int maxLength = Math.min(config.maxLength(), pretrained.model().config().maxPositionEmbeddings());
         if (maxLength < config.maxLength() && dist.isMain()) {
             LOG.warn("max-length {} exceeds the model's {} positions: sequences are truncated to {}", config.maxLength(),
@@ -186,7 +188,12 @@ public final class TrainSession {
         }
 
         List<HeadSpec> heads = specs.stream().map(s -> new HeadSpec(s.name(), s.numLabels(), s.isRegression(), s.labelNames())).toList();
-        MultiTaskModel model = MultiTaskModel.create(pretrained.model(), pretrained.extras(), heads,
+        Map<String, Tensor> headTensors = new LinkedHashMap<>(pretrained.extras());
+        if (checkpoint == null) {
+            headTensors.putAll(HfClassifierDirectory.headsFor(modelDir, pretrained.extras(), specs, HeadInput.parse(config.headInput()),
+                    pretrained.model().config().hiddenSize()));
+        }
+        MultiTaskModel model = MultiTaskModel.create(pretrained.model(), headTensors, heads,
                 HeadInput.parse(config.headInput()), new MultiTaskModel.Freezing(config.freezeEmbeddings(), config.freezeLayers()),
                 config.lossWeighting().equals("uncertainty"), config.seed(), device);
         long[] sizes = specs.stream().mapToLong(s -> data.get(s.name()).splits().get("train").size()).toArray();

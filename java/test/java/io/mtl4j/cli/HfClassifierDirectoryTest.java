@@ -2,7 +2,10 @@ package io.mtl4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtl4j.model.CheckpointLoader;
+import io.mtl4j.testing.CheckpointTensors;
 import io.mtl4j.testing.TinyGlue;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,6 +138,32 @@ class HfClassifierDirectoryTest {
         config.remove("mtl4j_head_input");
         JSON.writeValue(asPooler.resolve("config.json").toFile(), config);
         assertNotEquals(expected, TinyRuns.predict(dir, asPooler, "sst2", INPUT), "without it the pooler is applied, as in transformers");
+    }
+
+    @Test
+    void trainingFromAClassifierDirectoryStartsTheNamedTasksHeadFromItsClassifier() throws Exception {
+        Tensor classifier = CheckpointLoader.load(sst2, Set.of("classifier.")).extras().get("classifier.weight");
+        Tensor kept = headAfterOneTinyStep("from-export", sst2);
+        assertTrue(maxAbsDiff(classifier, kept) < 1e-6, "the sst2 head starts from classifier.*: " + maxAbsDiff(classifier, kept));
+
+        Path swapped = edited("swapped-labels-model", c -> c.putObject("id2label").put("0", "positive").put("1", "negative"));
+        Tensor fresh = headAfterOneTinyStep("from-swapped", swapped);
+        assertTrue(maxAbsDiff(classifier, fresh) > 1e-2, "a classifier over other labels is not taken as the sst2 head: " + maxAbsDiff(classifier, fresh));
+    }
+
+    /** heads.sst2.weight after one step at the smallest learning rate from {@code model}, with sst2 and stsb. */
+    private static Tensor headAfterOneTinyStep(String name, Path model) {
+        Path out = dir.resolve(name);
+        CliRunner r = CliRunner.run("train", "--model", model.toString(), "--data", data.toString(), "--tasks", "sst2,stsb",
+                "--batch-size", "16", "--lr", "1e-9", "--steps", "1", "--eval-every", "0", "--dropout", "false", "--device", "cpu",
+                "--seed", "7", // not the exported run's: a fresh head differs from its classifier by more than its training did
+                "--cache-dir", dir.resolve("cache").toString(), "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        return CheckpointTensors.all(out.resolve("last")).get("heads.sst2.weight");
+    }
+
+    private static double maxAbsDiff(Tensor a, Tensor b) {
+        return a.sub(b).abs().max().item_double();
     }
 
     private static CliRunner predict(Path checkpoint, String task) throws Exception {
