@@ -25,7 +25,7 @@ import java.util.Map;
 /**
  * Writes one task of a checkpoint as a Hugging Face {@code BertForSequenceClassification}
  * directory: config.json with id2label/label2id, model.safetensors with {@code bert.*} and
- * {@code classifier.*}, and tokenizer.json. With pooler heads (the default) Python's
+ * {@code classifier.*}, tokenizer.json, and a model card (README.md). With pooler heads (the default) Python's
  * transformers computes the same logits; a [CLS] head is not exact there, because HF applies
  * the pooler, and the export says so in config.json ({@code "mtl4j_head_input": "cls"}).
  */
@@ -98,6 +98,8 @@ public final class Exporter {
         }
         byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(config);
         AtomicFiles.write(output.resolve("config.json"), out -> out.write(json));
+        byte[] card = ModelCard.render(ckpt, task).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        AtomicFiles.write(output.resolve("README.md"), out -> out.write(card));
         Path tokenizer = ckpt.dir().resolve("tokenizer.json");
         if (Files.isRegularFile(tokenizer)) {
             AtomicFiles.copy(tokenizer, output.resolve("tokenizer.json"));

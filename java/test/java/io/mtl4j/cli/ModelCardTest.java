@@ -1,0 +1,76 @@
+package io.mtl4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.testing.TinyGlue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** An export's README.md, the model card the hub shows. */
+class ModelCardTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static Path run;
+
+    @BeforeAll
+    static void trainSmallRun() throws Exception {
+        Path data = TinyGlue.write(dir.resolve("glue"), 64, 24, 9);
+        run = TinyRuns.train(dir, "run", data, "sst2,qqp", "--steps", "20", "--eval-every", "10");
+    }
+
+    @Test
+    void anExportsCardGivesItsLabelsScoresTrainingAndProvenance() throws Exception {
+        String card = exportCard(run.resolve("best"), "sst2", "card");
+        assertTrue(card.startsWith("---\nlibrary_name: transformers\npipeline_tag: text-classification\n"), card);
+        assertTrue(card.contains("datasets:\n  - nyu-mll/glue\n") && card.contains("metrics:\n  - accuracy\n"), card);
+        assertTrue(card.contains("trained jointly on sst2, qqp"), card);
+        assertTrue(card.contains("| 0 | negative |\n| 1 | positive |\n"), card);
+
+        double best = JSON.readTree(run.resolve("eval.json").toFile()).get("sst2").get("accuracy").asDouble();
+        assertTrue(card.contains(String.format(Locale.ROOT, "| validation | accuracy | %.4f |", best)),
+                "the dev score measured at the exported step, as eval.json holds it: " + card);
+        assertTrue(card.contains("| learning rate | 0.001 |") && card.contains("| sampler | temperature (T=2) |"), card);
+
+        JsonNode provenance = JSON.readTree(run.resolve("best/mtl4j.json").toFile()).get("provenance");
+        assertTrue(card.contains("\"git_sha\" : \"" + provenance.get("git_sha").asText() + "\""), card);
+        assertFalse(card.contains("\"host\""), "a published card does not name the machine");
+        assertTrue(card.contains("max_length=128"), card);
+    }
+
+    @Test
+    void aCheckpointAwayFromItsRunHasNoScoresAndAClsHeadSaysItIsNotExact() throws Exception {
+        Path moved = dir.resolve("elsewhere/best");
+        Files.createDirectories(moved);
+        try (var files = Files.list(run.resolve("best"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, moved.resolve(f.getFileName()));
+            }
+        }
+        assertFalse(exportCard(moved, "qqp", "moved").contains("Dev scores"), "no metrics.jsonl beside it: no scores claimed");
+
+        Path data = dir.resolve("glue");
+        Path cls = TinyRuns.train(dir, "run-cls", data, "sst2", "--steps", "4", "--eval-every", "0", "--head-input", "cls");
+        String card = exportCard(cls.resolve("last"), "sst2", "cls");
+        assertTrue(card.contains("**Not exact in transformers:**") && card.contains("\"mtl4j_head_input\": \"cls\""), card);
+        assertTrue(card.contains("# sst2 head of an mtl4j single-task model") && !card.contains("| sampler |"), card);
+        assertFalse(card.contains("Dev scores"), "not evaluated at that step: " + card);
+    }
+
+    private static String exportCard(Path checkpoint, String task, String name) throws Exception {
+        Path out = dir.resolve("export-" + name);
+        CliRunner r = CliRunner.run("export", "--checkpoint", checkpoint.toString(), "--task", task, "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        return Files.readString(out.resolve("README.md"));
+    }
+}
