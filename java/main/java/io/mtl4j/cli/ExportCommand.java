@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
         description = {
                 "Exports one task of a checkpoint as a Hugging Face BertForSequenceClassification.",
                 "The directory holds config.json with id2label/label2id, model.safetensors with bert.* and",
-                "classifier.*, tokenizer.json, and tokenizer_config.json (so that Python tokenizes exactly as",
+                "classifier.*, tokenizer.json, tokenizer_config.json (so that Python tokenizes exactly as",
                 "tokenizer.json does), and README.md, a model card for the hub: labels, the dev scores measured at",
                 "the exported step (from the run's metrics.jsonl beside the checkpoint), training settings, provenance.",
                 "Load it in Python with AutoModelForSequenceClassification.from_pretrained(DIR).",
