@@ -6,7 +6,6 @@ import io.mtl4j.data.BadRowPolicy;
 import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.eval.Evaluator;
 import io.mtl4j.eval.LoadedCheckpoint;
-import io.mtl4j.hub.ModelSource;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
@@ -48,12 +47,8 @@ import java.util.concurrent.Callable;
                 "  mtl4j eval --checkpoint exported/sst2 --data ../shared/glue --json",
                 "  mtl4j eval --checkpoint runs/mtl/best --tasks reviews --task-file ~/moved/tasks.yaml"})
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR|HUB_ID", description = "An mtl4j checkpoint (e.g. RUN/best),"
-            + " or a Hugging Face BertForSequenceClassification directory (an export, or a model fine-tuned with transformers)"
-            + " or hub id (downloaded into the HF cache, as train's --model).")
-    String checkpointArg;
-    @Option(names = "--revision", description = "With a hub id as --checkpoint: the branch, tag or commit to download. Default: main.")
-    String revision;
+    @picocli.CommandLine.Mixin
+    CheckpointOptions checkpointOptions;
     @Option(names = "--data", paramLabel = "DIR|hub", description = "Data directory in any supported layout, or 'hub' "
             + "(default: the data the checkpoint was trained on).")
     String data;
@@ -90,7 +85,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<String> asked = tasks == null ? null : taskNames(tasks);
         Device dev = Devices.resolve(device);
-        Path checkpoint = ModelSource.resolveLocalFirst(checkpointArg, revision, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
+        Path checkpoint = checkpointOptions.resolve();
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile, asked == null ? List.of() : asked);
         List<String> names = asked == null ? new ArrayList<>(ckpt.tasks().keySet()) : asked;
         Map<String, Map<String, Double>> results = new LinkedHashMap<>();

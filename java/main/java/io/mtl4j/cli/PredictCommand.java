@@ -7,7 +7,6 @@ import io.mtl4j.data.TextPairFile;
 import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.eval.Evaluator;
 import io.mtl4j.eval.LoadedCheckpoint;
-import io.mtl4j.hub.ModelSource;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.BertTokenizer;
@@ -62,12 +61,8 @@ import java.util.concurrent.Callable;
 public final class PredictCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR|HUB_ID", description = "An mtl4j checkpoint (e.g. RUN/best),"
-            + " or a Hugging Face BertForSequenceClassification directory (an export, or a model fine-tuned with transformers)"
-            + " or hub id (downloaded into the HF cache, as train's --model).")
-    String checkpointArg;
-    @Option(names = "--revision", description = "With a hub id as --checkpoint: the branch, tag or commit to download. Default: main.")
-    String revision;
+    @picocli.CommandLine.Mixin
+    CheckpointOptions checkpointOptions;
     @Option(names = "--task", description = "The task head to use (may be left out when the checkpoint has one,"
             + " and with --glue-submission).")
     String task;
@@ -114,7 +109,7 @@ public final class PredictCommand implements Callable<Integer> {
             textInput.refuseCsv(input, "predict", "text_a and text_b, or the task's own fields");
         }
         Device dev = Devices.resolve(device);
-        Path checkpoint = ModelSource.resolveLocalFirst(checkpointArg, revision, io.mtl4j.hub.Env.system(), new ModelArgument.DownloadBars());
+        Path checkpoint = checkpointOptions.resolve();
         LoadedCheckpoint ckpt = LoadedCheckpoint.load(checkpoint, dev, taskFile, task == null ? List.of() : List.of(task));
         int maxLength = Math.min(ckpt.config().maxLength(), ckpt.model().config().maxPositionEmbeddings());
         try (BertTokenizer tokenizer = BertTokenizer.load(checkpoint, maxLength)) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.testing.CheckpointTensors;
+import io.mtl4j.testing.TestFiles;
 import io.mtl4j.testing.TinyGlue;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
@@ -113,7 +114,7 @@ class HfClassifierDirectoryTest {
         assertTrue(encoder.err().contains("classifier.weight") && encoder.err().contains("BertForSequenceClassification"), encoder.err());
 
         Path damaged = dir.resolve("checkpoint-without-meta");
-        copyFlat(run.resolve("best"), damaged);
+        TestFiles.copyTree(run.resolve("best"), damaged);
         Files.delete(damaged.resolve("mtl4j.json"));
         CliRunner lost = predict(damaged, "sst2");
         assertEquals(2, lost.exitCode());
@@ -133,7 +134,7 @@ class HfClassifierDirectoryTest {
         List<String> expected = TinyRuns.predict(dir, cls.resolve("best"), "sst2", INPUT);
         assertEquals(expected, TinyRuns.predict(dir, out, "sst2", INPUT), "mtl4j_head_input in config.json is honoured");
         Path asPooler = dir.resolve("export-cls-as-pooler");
-        copyFlat(out, asPooler);
+        TestFiles.copyTree(out, asPooler);
         ObjectNode config = (ObjectNode) JSON.readTree(asPooler.resolve("config.json").toFile());
         config.remove("mtl4j_head_input");
         JSON.writeValue(asPooler.resolve("config.json").toFile(), config);
@@ -175,20 +176,10 @@ class HfClassifierDirectoryTest {
     /** A copy of the sst2 export whose config.json {@code edit} changed. */
     private static Path edited(String name, Consumer<ObjectNode> edit) throws Exception {
         Path copy = dir.resolve(name);
-        copyFlat(sst2, copy);
+        TestFiles.copyTree(sst2, copy);
         ObjectNode config = (ObjectNode) JSON.readTree(copy.resolve("config.json").toFile());
         edit.accept(config);
         JSON.writeValue(copy.resolve("config.json").toFile(), config);
         return copy;
-    }
-
-    /** Copies an export (a directory of files) to {@code to}. */
-    private static void copyFlat(Path from, Path to) throws Exception {
-        Files.createDirectories(to);
-        try (var files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()));
-            }
-        }
     }
 }

@@ -9,6 +9,7 @@ import io.mtl4j.model.InputBatch;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.runtime.Tensors;
 import io.mtl4j.testing.LogCapture;
+import io.mtl4j.testing.TestFiles;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.tokenize.Encoding;
@@ -401,13 +402,7 @@ class InferenceCommandsTest {
     /** A head with NaN weights: eval scores NaN (not argmax's class 0), predict refuses to print NaN. */
     @Test
     void nonFiniteOutputsScoreNaNAndStopPredict() throws Exception {
-        Path broken = dir.resolve("broken");
-        Files.createDirectories(broken);
-        try (var files = Files.list(run.resolve("best"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, broken.resolve(f.getFileName()));
-            }
-        }
+        Path broken = TestFiles.copyTree(run.resolve("best"), dir.resolve("broken"));
         Path weights = broken.resolve("model.safetensors");
         List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
         try (SafeTensorsFile file = SafeTensorsFile.open(run.resolve("best/model.safetensors"))) {

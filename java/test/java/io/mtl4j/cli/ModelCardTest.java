@@ -2,6 +2,7 @@ package io.mtl4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.testing.TestFiles;
 import io.mtl4j.testing.TinyGlue;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,13 +51,7 @@ class ModelCardTest {
 
     @Test
     void aCheckpointAwayFromItsRunHasNoScoresAndAClsHeadSaysItIsNotExact() throws Exception {
-        Path moved = dir.resolve("elsewhere/best");
-        Files.createDirectories(moved);
-        try (var files = Files.list(run.resolve("best"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, moved.resolve(f.getFileName()));
-            }
-        }
+        Path moved = TestFiles.copyTree(run.resolve("best"), dir.resolve("elsewhere/best"));
         assertFalse(exportCard(moved, "qqp", "moved").contains("Dev scores"), "no metrics.jsonl beside it: no scores claimed");
 
         Path data = dir.resolve("glue");

@@ -6,6 +6,7 @@ import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.runtime.Tensors;
+import io.mtl4j.testing.TestFiles;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
 import io.mtl4j.util.UserError;
@@ -444,8 +445,8 @@ class TrainerTest {
     @Test
     void resumesFromMovedInputsButNotFromChangedOnes() throws Exception {
         Path run = train("inputs", Map.of()).runDir();
-        Path movedData = copyTree(data, dir.resolve("glue-moved"));
-        Path movedModel = copyTree(model, dir.resolve("model-moved"));
+        Path movedData = TestFiles.copyTree(data, dir.resolve("glue-moved"));
+        Path movedModel = TestFiles.copyTree(model, dir.resolve("model-moved"));
         Map<String, Object> moved = Map.of("data", movedData.toString(), "model", movedModel.toString());
         TrainSession.run(config(moved), null, run, List.of());
 
@@ -494,14 +495,6 @@ class TrainerTest {
         assertEquals(6, TrainSession.run(config(pair), null, run, List.of()).result().steps());
     }
 
-    private static Path copyTree(Path from, Path to) throws java.io.IOException {
-        try (var files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(from.relativize(f).toString()));
-            }
-        }
-        return to;
-    }
 
     @Test
     void aNonFiniteLossStopsTheRunAfterSavingTheLastGoodState() throws Exception {
