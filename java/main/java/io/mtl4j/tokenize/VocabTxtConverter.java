@@ -28,6 +28,8 @@ import java.util.Map;
 public final class VocabTxtConverter {
     public static final String VOCAB_FILE = "vocab.txt";
     public static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
+    /** Every file the generated tokenizer.json depends on. */
+    public static final List<String> SOURCE_FILES = List.of(VOCAB_FILE, HfTokenizerConfig.FILE_NAME, SPECIAL_TOKENS_MAP);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** transformers' special token attributes BERT uses, with BertTokenizer's defaults. */
     private static final Map<String, String> SPECIAL_TOKEN_DEFAULTS = orderedMap(
