@@ -28,6 +28,8 @@ import java.util.Map;
 public final class VocabTxtConverter {
     public static final String VOCAB_FILE = "vocab.txt";
     public static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
+    /** The optional files with the slow tokenizer's settings and special tokens. */
+    public static final List<String> SETTINGS_FILES = List.of(HfTokenizerConfig.FILE_NAME, SPECIAL_TOKENS_MAP);
     /** Every file the generated tokenizer.json depends on. */
     public static final List<String> SOURCE_FILES = List.of(VOCAB_FILE, HfTokenizerConfig.FILE_NAME, SPECIAL_TOKENS_MAP);
     private static final ObjectMapper JSON = new ObjectMapper();
