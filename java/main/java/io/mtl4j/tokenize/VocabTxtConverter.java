@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Builds the tokenizer.json that transformers' fast tokenizer derives (its {@code BertConverter})
@@ -37,6 +39,16 @@ public final class VocabTxtConverter {
     private static final Map<String, String> SPECIAL_TOKEN_DEFAULTS = orderedMap(
             "unk_token", "[UNK]", "sep_token", "[SEP]", "pad_token", "[PAD]", "cls_token", "[CLS]", "mask_token", "[MASK]");
 
+    /** The slow tokenizer classes transformers converts with its BertConverter (each also with a "Fast" suffix). */
+    private static final Set<String> BERT_CONVERTER_CLASSES = Set.of("BertTokenizer", "ConvBertTokenizer",
+            "DistilBertTokenizer", "DPRReaderTokenizer", "DPRQuestionEncoderTokenizer", "DPRContextEncoderTokenizer",
+            "ElectraTokenizer", "LayoutLMTokenizer", "LayoutLMv2Tokenizer", "LxmertTokenizer", "MobileBertTokenizer",
+            "RealmTokenizer", "RetriBertTokenizer", "SqueezeBertTokenizer");
+    /** Tokens added after training, which the generated tokenizer.json does not hold. */
+    private static final String ADDED_TOKENS_FILE = "added_tokens.json";
+    private static final org.apache.logging.log4j.Logger LOG =
+            org.apache.logging.log4j.LogManager.getLogger(VocabTxtConverter.class);
+
     private VocabTxtConverter() {
     }
 
@@ -48,14 +60,26 @@ public final class VocabTxtConverter {
     /** The generated tokenizer.json, as UTF-8 bytes; the same files always give the same bytes. */
     public static byte[] toTokenizerJson(Path modelDir) {
         Map<String, Integer> vocab = readVocab(modelDir.resolve(VOCAB_FILE));
-        JsonNode config = readOptional(modelDir.resolve(HfTokenizerConfig.FILE_NAME));
+        Path configFile = modelDir.resolve(HfTokenizerConfig.FILE_NAME);
+        JsonNode config = readOptional(configFile);
+        String tokenizerClass = config.path("tokenizer_class").asText("BertTokenizer").replaceFirst("Fast$", "");
+        if (!BERT_CONVERTER_CLASSES.contains(tokenizerClass)) {
+            // e.g. MPNet, Funnel or RoFormer: a WordPiece vocab.txt too, but other special tokens or pre-tokenizers
+            throw new UserError(configFile + ": tokenizer_class " + config.path("tokenizer_class").asText()
+                    + " is not one mtl4j can build from vocab.txt (BERT's WordPiece only); the model needs a tokenizer.json");
+        }
+        if (Files.isRegularFile(modelDir.resolve(ADDED_TOKENS_FILE))) {
+            LOG.warn("{}: mtl4j ignores tokens added to the vocabulary; Python's tokenizer would use them",
+                    modelDir.resolve(ADDED_TOKENS_FILE));
+        }
         JsonNode specialTokensMap = readOptional(modelDir.resolve(SPECIAL_TOKENS_MAP));
         Map<String, String> specials = specialTokens(config, specialTokensMap);
+        List<String> additional = additionalSpecialTokens(config, specialTokensMap);
 
         // A special token missing from vocab.txt is appended after it, as transformers' add_special_tokens does.
         Map<String, Integer> added = new LinkedHashMap<>();
         int nextId = vocab.size();
-        for (String token : specials.values()) {
+        for (String token : Stream.concat(specials.values().stream(), additional.stream()).toList()) {
             if (!added.containsKey(token)) {
                 Integer id = vocab.get(token);
                 added.put(token, id != null ? id : nextId++);
@@ -165,6 +189,19 @@ public final class VocabTxtConverter {
             specials.put(name, token != null ? token : attribute.getValue());
         }
         return specials;
+    }
+
+    private static List<String> additionalSpecialTokens(JsonNode config, JsonNode specialTokensMap) {
+        JsonNode list = specialTokensMap.has("additional_special_tokens")
+                ? specialTokensMap.path("additional_special_tokens") : config.path("additional_special_tokens");
+        List<String> tokens = new ArrayList<>();
+        for (JsonNode token : list) {
+            String content = tokenContent(token);
+            if (content != null) {
+                tokens.add(content);
+            }
+        }
+        return tokens;
     }
 
     /** A special token is saved either as its string or as an AddedToken object with "content". */

@@ -87,6 +87,27 @@ class VocabTxtTokenizerTest {
     }
 
     @Test
+    void additionalSpecialTokensAreMatchedWholeAsTransformersAddsThem() throws Exception {
+        Files.writeString(tmp.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n[E1]\n");
+        Files.writeString(tmp.resolve("special_tokens_map.json"), "{\"additional_special_tokens\": [\"[E1]\", {\"content\": \"[E2]\"}]}");
+        try (BertTokenizer tok = BertTokenizer.load(tmp, 64)) {
+            // [E2] is not in vocab.txt: added after it, as add_special_tokens does
+            assertArrayEquals(new int[]{2, 6, 5, 7, 3}, tok.encode("[E1]hello [E2]", null).inputIds());
+        }
+    }
+
+    @Test
+    void aTokenizerClassBertConverterDoesNotHandleIsRefused() throws Exception {
+        Files.writeString(tmp.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n");
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"tokenizer_class\": \"MPNetTokenizer\"}");
+        UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(tmp, 64));
+        assertTrue(e.getMessage().startsWith(tmp.resolve("tokenizer_config.json") + ": tokenizer_class MPNetTokenizer"),
+                e.getMessage());
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"tokenizer_class\": \"DistilBertTokenizerFast\"}");
+        BertTokenizer.load(tmp, 64).close();
+    }
+
+    @Test
     void fingerprintIsTheHashOfTheGeneratedTokenizerJson() throws Exception {
         TinyModels.writeTokenizer(tmp);
         TinyModels.replaceTokenizerJsonWithVocabTxt(tmp, "{}");
