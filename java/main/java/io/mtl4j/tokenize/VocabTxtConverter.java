@@ -89,7 +89,16 @@ public final class VocabTxtConverter {
         boolean lowercase = config.path("do_lower_case").asBoolean(true);
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
-        root.putNull("truncation");
+        if ("left".equals(config.path("truncation_side").asText())) {
+            // Python truncates on truncation_side; BertTokenizer keeps a stored direction (and overrides the rest)
+            ObjectNode truncation = root.putObject("truncation");
+            truncation.put("direction", "Left");
+            truncation.put("max_length", 512);
+            truncation.put("strategy", "LongestFirst");
+            truncation.put("stride", 0);
+        } else {
+            root.putNull("truncation");
+        }
         root.putNull("padding");
         ArrayNode addedTokens = root.putArray("added_tokens");
         added.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(e -> {

@@ -108,6 +108,17 @@ class VocabTxtTokenizerTest {
     }
 
     @Test
+    void truncationSideLeftIsHonouredAsPythonHonoursIt() throws Exception {
+        TinyModels.writeTokenizer(tmp);
+        TinyModels.replaceTokenizerJsonWithVocabTxt(tmp, "{\"truncation_side\": \"left\"}");
+        try (BertTokenizer tok = BertTokenizer.load(tmp, 5)) {
+            List<String> vocab = TinyModels.VOCAB;
+            assertArrayEquals(new int[]{vocab.indexOf("[CLS]"), vocab.indexOf("very"), vocab.indexOf("very"),
+                    vocab.indexOf("good"), vocab.indexOf("[SEP]")}, tok.encode("the movie is very very good", null).inputIds());
+        }
+    }
+
+    @Test
     void fingerprintIsTheHashOfTheGeneratedTokenizerJson() throws Exception {
         TinyModels.writeTokenizer(tmp);
         TinyModels.replaceTokenizerJsonWithVocabTxt(tmp, "{}");
