@@ -63,7 +63,7 @@ public final class DataBench implements Callable<Integer> {
     @CommandLine.Mixin
     BenchData data;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "The model whose tokenizer.json to use.")
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "The model whose tokenizer (tokenizer.json, or vocab.txt) to use.")
     String model;
 
     @Option(names = "--revision", defaultValue = "main", description = "Hub revision for a hub model id. Default: ${DEFAULT-VALUE}.")

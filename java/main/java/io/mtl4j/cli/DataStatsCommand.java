@@ -69,7 +69,7 @@ public final class DataStatsCommand implements Callable<Integer> {
             description = "With --data hub: the revision of nyu-mll/glue (branch, tag or commit) to read. Default: main.")
     String dataRevision;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "The model whose tokenizer.json to use.")
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", description = "The model whose tokenizer (tokenizer.json, or vocab.txt) to use.")
     String model;
 
     @Option(names = "--revision", defaultValue = "main", description = "Hub revision for a hub model id. Default: ${DEFAULT-VALUE}.")

@@ -7,6 +7,7 @@ import io.mtl4j.model.CheckpointWriter;
 import io.mtl4j.model.HeadInput;
 import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.tokenize.HfTokenizerConfig;
 import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.Files2;
@@ -100,9 +101,11 @@ public final class Exporter {
         AtomicFiles.write(output.resolve("config.json"), out -> out.write(json));
         byte[] card = ModelCard.render(ckpt, task).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         AtomicFiles.write(output.resolve("README.md"), out -> out.write(card));
-        Path tokenizer = ckpt.dir().resolve("tokenizer.json");
-        if (Files.isRegularFile(tokenizer)) {
-            AtomicFiles.copy(tokenizer, output.resolve("tokenizer.json"));
+        Path tokenizer = output.resolve(BertTokenizer.FILE_NAME);
+        if (BertTokenizer.hasTokenizer(ckpt.dir())) {
+            // mtl4j's checkpoints carry a tokenizer.json; a Hugging Face directory may have only vocab.txt
+            byte[] tokenizerJson = BertTokenizer.tokenizerJson(ckpt.dir());
+            AtomicFiles.write(tokenizer, out -> out.write(tokenizerJson));
             byte[] tokenizerConfig = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(
                     HfTokenizerConfig.of(tokenizer, model.config().maxPositionEmbeddings()));
             AtomicFiles.write(output.resolve(HfTokenizerConfig.FILE_NAME), out -> out.write(tokenizerConfig));

@@ -1,5 +1,6 @@
 package io.mtl4j.hub;
 
+import io.mtl4j.tokenize.VocabTxtConverter;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -102,9 +103,10 @@ public final class HubClient {
     }
 
     /**
-     * A model for mtl4j: {@code config.json}, {@code tokenizer.json} and the weights, either
-     * {@code model.safetensors} or, when the repo has none, {@code model.safetensors.index.json}
-     * and every shard it lists.
+     * A model for mtl4j: {@code config.json}, {@code tokenizer.json} (or, when the repo has none,
+     * {@code vocab.txt} with {@code tokenizer_config.json} and {@code special_tokens_map.json}, as
+     * older BERT repos ship) and the weights, either {@code model.safetensors} or, when the repo
+     * has none, {@code model.safetensors.index.json} and every shard it lists.
      *
      * @param revision a branch, tag or commit sha; null means {@code main}
      * @return the snapshot directory, usable as a local model directory
@@ -113,7 +115,7 @@ public final class HubClient {
         RepoId repo = RepoId.model(repoId);
         CachedFile config = fetch(repo, orMain(revision), CONFIG);
         String commit = config.commit();
-        fetch(repo, commit, TOKENIZER);
+        fetchTokenizer(repo, commit, orMain(revision));
         try {
             fetch(repo, commit, WEIGHTS);
         } catch (HubFileNotFoundError noSingleFile) {
@@ -131,6 +133,28 @@ public final class HubClient {
             }
         }
         return cache(repo).snapshotDir(commit);
+    }
+
+    private void fetchTokenizer(RepoId repo, String commit, String revision) {
+        try {
+            fetch(repo, commit, TOKENIZER);
+            return;
+        } catch (HubFileNotFoundError noTokenizerJson) {
+            LOG.debug("{} has no {} at {}; looking for {}", repo, TOKENIZER, revision, VocabTxtConverter.VOCAB_FILE);
+        }
+        try {
+            fetch(repo, commit, VocabTxtConverter.VOCAB_FILE);
+        } catch (HubFileNotFoundError noVocab) {
+            throw new UserError(repo + " at revision " + revision + " has neither " + TOKENIZER + " nor "
+                    + VocabTxtConverter.VOCAB_FILE + " (mtl4j reads a tokenizer.json, or builds one from a BERT vocab.txt)");
+        }
+        for (String file : VocabTxtConverter.SETTINGS_FILES) {
+            try {
+                fetch(repo, commit, file);
+            } catch (HubFileNotFoundError e) {
+                LOG.debug("{} has no {} at {}", repo, file, revision);
+            }
+        }
     }
 
     /**

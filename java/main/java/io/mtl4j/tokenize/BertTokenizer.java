@@ -14,7 +14,7 @@ import java.util.Objects;
 
 /**
  * WordPiece tokenization through DJL's binding of Hugging Face {@code tokenizers}, driven by a
- * model's {@code tokenizer.json}.
+ * model's {@code tokenizer.json}, or by the one transformers would build from its {@code vocab.txt}.
  *
  * <p>Truncation is longest-first to {@code maxLength}, as in Hugging Face's
  * {@code truncation=True}. The length, strategy and stride of a truncation stored in
@@ -44,21 +44,33 @@ public final class BertTokenizer implements AutoCloseable {
         this.fingerprint = fingerprint;
     }
 
-    /** Loads {@code modelDir/tokenizer.json}. */
+    /**
+     * Loads {@code modelDir/tokenizer.json} or, for a model that ships only the slow tokenizer's
+     * files, the tokenizer.json built from its vocab.txt ({@link VocabTxtConverter}).
+     */
     public static BertTokenizer load(Path modelDir, int maxLength) {
         Path file = modelDir.resolve(FILE_NAME);
-        if (!Files.isRegularFile(file)) {
-            throw new UserError(file + ": tokenizer not found (mtl4j needs the model's tokenizer.json)");
-        }
+        byte[] json = tokenizerJson(modelDir);
         // Below a pair's 3 special tokens the library does not truncate pairs at all (its limit underflows).
         if (maxLength < 3) {
             throw new UserError("--max-length must be at least 3 (room for a sentence pair's [CLS] and two [SEP]), got "
                     + maxLength);
         }
+        boolean fromVocab = !Files.isRegularFile(file);
+        if (fromVocab) {
+            LOG.info("{} has no {}: built its tokenizer from {} as transformers' BertConverter does", modelDir,
+                    FILE_NAME, VocabTxtConverter.VOCAB_FILE);
+        }
+        Path generatedDir = null;
         try {
-            byte[] bytes = Files.readAllBytes(file);
+            Path source = file;
+            if (fromVocab) {
+                // DJL loads tokenizers from files only; a directory of its own keeps it from reading anything beside it.
+                generatedDir = Files.createTempDirectory("mtl4j-tokenizer");
+                source = Files.write(generatedDir.resolve(FILE_NAME), json);
+            }
             HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder()
-                    .optTokenizerPath(file)
+                    .optTokenizerPath(source)
                     .optAddSpecialTokens(true)
                     .optTruncation(true)
                     .optMaxLength(maxLength)
@@ -72,11 +84,56 @@ public final class BertTokenizer implements AutoCloseable {
             // (for a model with more positions) would be truncated at 512 while mtl4j counted on more.
             builder.configure(java.util.Map.of("modelMaxLength", maxLength));
             HuggingFaceTokenizer tokenizer = builder.build();
-            String fingerprint = Hashing.sha256Hex(bytes) + ":max" + maxLength;
-            warnWherePythonTokenizesDifferently(modelDir);
+            String fingerprint = Hashing.sha256Hex(json) + ":max" + maxLength;
+            if (!fromVocab) {
+                warnWherePythonTokenizesDifferently(modelDir);
+            }
             return new BertTokenizer(tokenizer, maxLength, fingerprint);
         } catch (IOException | RuntimeException e) {
-            throw new UserError(file + ": cannot load tokenizer: " + e.getMessage(), e);
+            if (e instanceof UserError userError) {
+                throw userError;
+            }
+            throw new UserError((fromVocab ? modelDir.resolve(VocabTxtConverter.VOCAB_FILE) : file)
+                    + ": cannot load tokenizer: " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(generatedDir);
+        }
+    }
+
+    /**
+     * The bytes of {@code modelDir/tokenizer.json} or, without one, of the tokenizer.json built
+     * from its vocab.txt: what a checkpoint or an export of a model from {@code modelDir} carries.
+     */
+    public static byte[] tokenizerJson(Path modelDir) {
+        Path file = modelDir.resolve(FILE_NAME);
+        if (Files.isRegularFile(file)) {
+            try {
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+            }
+        }
+        if (VocabTxtConverter.canConvert(modelDir)) {
+            return VocabTxtConverter.toTokenizerJson(modelDir);
+        }
+        throw new UserError(file + ": tokenizer not found (mtl4j needs the model's tokenizer.json, or a vocab.txt "
+                + "for a BERT WordPiece tokenizer)");
+    }
+
+    /** True when {@code modelDir} has a tokenizer.json or a vocab.txt to build one from. */
+    public static boolean hasTokenizer(Path modelDir) {
+        return Files.isRegularFile(modelDir.resolve(FILE_NAME)) || VocabTxtConverter.canConvert(modelDir);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve(FILE_NAME));
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            LOG.debug("cannot delete {}: {}", dir, e.getMessage());
         }
     }
 
@@ -102,7 +159,7 @@ public final class BertTokenizer implements AutoCloseable {
         return maxLength;
     }
 
-    /** sha256 of tokenizer.json plus the max length: the key of any cache of encodings. */
+    /** sha256 of tokenizer.json (or the one built from vocab.txt) plus the max length: the key of any cache of encodings. */
     public String fingerprint() {
         return fingerprint;
     }

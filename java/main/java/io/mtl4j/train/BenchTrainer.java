@@ -72,7 +72,8 @@ public final class BenchTrainer implements AutoCloseable {
         long[] sizes = specs.stream().mapToLong(s -> taskData.get(s.name()).splits().get("train").size()).toArray();
         MetricsLog metrics = new MetricsLog(scratchDir.resolve(MetricsLog.FILE_NAME));
         Trainer trainer = new Trainer(config, new Trainer.RunContext(scratchDir, modelDir,
-                modelDir.resolve(BertTokenizer.FILE_NAME), Map.of(), metrics), model, taskData,
+                // a benchmark given tokenized data may run a model without a tokenizer; its scratch checkpoints then have none
+                BertTokenizer.hasTokenizer(modelDir) ? BertTokenizer.tokenizerJson(modelDir) : null, Map.of(), metrics), model, taskData,
                 TrainSession.sampler(config, sizes), device, dist);
         return new BenchTrainer(trainer, taskData, metrics, device);
     }

@@ -7,6 +7,7 @@ import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.model.safetensors.SafeTensorsFile;
 import io.mtl4j.model.TensorBridge;
 import io.mtl4j.optim.FlatAdamW;
+import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.util.AtomicFiles;
 import io.mtl4j.util.UserError;
 import org.bytedeco.pytorch.Tensor;
@@ -48,7 +49,7 @@ public final class Checkpoints {
     }
 
     /** What to write into a checkpoint. Optimizers and state are null for weights-only checkpoints. */
-    public record Contents(MultiTaskModel model, Path tokenizerJson, Map<String, Object> meta,
+    public record Contents(MultiTaskModel model, byte[] tokenizerJson, Map<String, Object> meta,
                            FlatAdamW sharedOptimizer, HeadOptimizers headsOptimizer, TrainerState state) {
     }
 
@@ -58,8 +59,9 @@ public final class Checkpoints {
         Files.createDirectories(tmp);
         try {
             CheckpointWriter.save(c.model().encoder(), c.model().heads().tensors(), tmp);
-            if (c.tokenizerJson() != null && Files.isRegularFile(c.tokenizerJson())) {
-                AtomicFiles.copy(c.tokenizerJson(), tmp.resolve("tokenizer.json"));
+            if (c.tokenizerJson() != null) {
+                byte[] tokenizer = c.tokenizerJson();
+                AtomicFiles.write(tmp.resolve(BertTokenizer.FILE_NAME), out -> out.write(tokenizer));
             }
             byte[] meta = JSON.writeValueAsBytes(c.meta());
             AtomicFiles.write(tmp.resolve(META), out -> out.write(meta));

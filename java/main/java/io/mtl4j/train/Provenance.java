@@ -1,6 +1,8 @@
 package io.mtl4j.train;
 
 import io.mtl4j.cli.VersionProvider;
+import io.mtl4j.tokenize.BertTokenizer;
+import io.mtl4j.tokenize.VocabTxtConverter;
 import io.mtl4j.util.Hashing;
 import org.bytedeco.javacpp.Loader;
 
@@ -62,6 +64,15 @@ public final class Provenance {
             Path f = modelDir.resolve(name);
             if (Files.isRegularFile(f)) {
                 out.put(name, Hashing.sha256Hex(f));
+            }
+        }
+        if (!out.containsKey(BertTokenizer.FILE_NAME)) {
+            // the tokenizer was built from these (BertTokenizer.load)
+            for (String name : VocabTxtConverter.SOURCE_FILES) {
+                Path f = modelDir.resolve(name);
+                if (Files.isRegularFile(f)) {
+                    out.put(name, Hashing.sha256Hex(f));
+                }
             }
         }
         return out;

@@ -1,6 +1,7 @@
 package io.mtl4j.train;
 
 import io.mtl4j.tokenize.BertTokenizer;
+import io.mtl4j.tokenize.VocabTxtConverter;
 import io.mtl4j.util.Hashing;
 import io.mtl4j.util.UserError;
 
@@ -27,7 +28,8 @@ final class ResumeInputs {
      * {@code startAgain} is the alternative it offers to pointing --model at the original.
      */
     static void checkTokenizer(Path checkpoint, Path modelDir, String startAgain) {
-        Object saved = savedModelHashes(checkpoint).get(BertTokenizer.FILE_NAME);
+        Map<?, ?> savedHashes = savedModelHashes(checkpoint);
+        Object saved = savedHashes.get(BertTokenizer.FILE_NAME);
         Path tokenizer = modelDir.resolve(BertTokenizer.FILE_NAME);
         if (saved != null && Files.isRegularFile(tokenizer)) {
             String now = Hashing.sha256Hex(tokenizer);
@@ -36,6 +38,33 @@ final class ResumeInputs {
                         + "started with (sha256 " + shortHash(saved) + " -> " + shortHash(now) + "); point --model at "
                         + "the original model, or " + startAgain);
             }
+        }
+        if (savedHashes.containsKey(VocabTxtConverter.VOCAB_FILE)) {
+            checkVocabTxtSources(checkpoint, savedHashes, modelDir, startAgain);
+        }
+    }
+
+    /**
+     * A tokenizer built from vocab.txt depends on all of the slow tokenizer's files: one added,
+     * changed or removed since (tokenizer_config.json's do_lower_case, say) tokenizes differently.
+     */
+    private static void checkVocabTxtSources(Path checkpoint, Map<?, ?> savedHashes, Path modelDir, String startAgain) {
+        if (Files.isRegularFile(modelDir.resolve(BertTokenizer.FILE_NAME))) {
+            return; // the model now has a tokenizer.json of its own; the tokenizer cache key tells the rest
+        }
+        List<String> changed = new ArrayList<>();
+        for (String name : VocabTxtConverter.SOURCE_FILES) {
+            Path f = modelDir.resolve(name);
+            Object was = savedHashes.get(name);
+            String now = Files.isRegularFile(f) ? Hashing.sha256Hex(f) : null;
+            if (!Objects.equals(was, now)) {
+                changed.add(f + " (" + describe(was) + " -> " + describe(now) + ")");
+            }
+        }
+        if (!changed.isEmpty()) {
+            throw new UserError("cannot resume " + checkpoint + ": the tokenizer built from " + VocabTxtConverter.VOCAB_FILE
+                    + " is not the tokenizer the run started with: " + String.join(", ", changed)
+                    + "; point --model at the original model, or " + startAgain);
         }
     }
 

@@ -207,7 +207,7 @@ public final class TrainSession {
         meta.put("effective_batch_size", (long) config.batchSize() * config.gradAccum() * dist.worldSize());
         try (MetricsLog metrics = dist.isMain() ? RunDirectory.openMetrics(runDir, checkpoint) : MetricsLog.discard()) {
             Trainer trainer = new Trainer(config, new Trainer.RunContext(runDir, modelDir,
-                    modelDir.resolve(BertTokenizer.FILE_NAME), meta, metrics), model, data, sampler, device, dist);
+                    BertTokenizer.tokenizerJson(modelDir), meta, metrics), model, data, sampler, device, dist);
             if (checkpoint != null) {
                 trainer.restore(checkpoint);
             }

@@ -91,8 +91,12 @@ public final class Trainer {
     /** The step {@code last} holds when this run resumed (-1 if none): a run resumed at its end saves nothing again. */
     private long savedWhenResumed = -1;
 
-    /** What the trainer needs beyond the config: where to write, the model files, the data. */
-    public record RunContext(Path runDir, Path modelDir, Path tokenizerJson, Map<String, Object> meta,
+    /**
+     * What the trainer needs beyond the config: where to write, the model files, the data.
+     * {@code tokenizerJson} is what every checkpoint carries: the model's tokenizer.json, or the one
+     * built from its vocab.txt (null for none).
+     */
+    public record RunContext(Path runDir, Path modelDir, byte[] tokenizerJson, Map<String, Object> meta,
                              MetricsLog metrics) {
     }
 

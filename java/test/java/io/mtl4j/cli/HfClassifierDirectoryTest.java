@@ -173,6 +173,22 @@ class HfClassifierDirectoryTest {
         return CliRunner.run("predict", "--checkpoint", checkpoint.toString(), "--task", task, "--input", file.toString(), "--device", "cpu");
     }
 
+    /** A transformers fine-tune of an older model may carry only vocab.txt (and its tokenizer_config.json). */
+    @Test
+    void aDirectoryWithVocabTxtInsteadOfTokenizerJsonPredictsAndExportsAsWithIt() throws Exception {
+        Path slow = dir.resolve("vocab-txt-only");
+        copyFlat(sst2, slow);
+        io.mtl4j.testing.TinyModels.replaceTokenizerJsonWithVocabTxt(slow, null); // keeps the export's tokenizer_config.json
+        assertEquals(TinyRuns.predict(dir, sst2, "sst2", INPUT), TinyRuns.predict(dir, slow, "sst2", INPUT));
+
+        Path reexport = dir.resolve("vocab-txt-only-export");
+        CliRunner r = CliRunner.run("export", "--checkpoint", slow.toString(), "--task", "sst2", "--output", reexport.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(io.mtl4j.tokenize.VocabTxtConverter.toTokenizerJson(slow),
+                Files.readAllBytes(reexport.resolve("tokenizer.json")));
+        assertEquals(TinyRuns.predict(dir, sst2, "sst2", INPUT), TinyRuns.predict(dir, reexport, "sst2", INPUT));
+    }
+
     /** A copy of the sst2 export whose config.json {@code edit} changed. */
     private static Path edited(String name, Consumer<ObjectNode> edit) throws Exception {
         Path copy = dir.resolve(name);

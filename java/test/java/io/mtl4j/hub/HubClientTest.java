@@ -545,6 +545,42 @@ class HubClientTest {
                 "the missing model.safetensors must be remembered for the commit: " + requestsSince(requests));
     }
 
+    /** Older hub models ship the slow tokenizer's files only; mtl4j builds tokenizer.json from them. */
+    @Test
+    void aModelWithVocabTxtInsteadOfTokenizerJsonDownloadsThatAndLoads() throws IOException {
+        Path original = tmp.resolve("original");
+        io.mtl4j.testing.TinyModels.writeTokenizer(Files.createDirectories(original));
+        Path slow = tmp.resolve("slow");
+        io.mtl4j.testing.TinyModels.writeTokenizer(Files.createDirectories(slow));
+        io.mtl4j.testing.TinyModels.replaceTokenizerJsonWithVocabTxt(slow, "{\"do_lower_case\": true}");
+        String repo = "textattack/tiny-bert-sst2";
+        hub.put(repo, MAIN, "config.json", config, false, "main");
+        hub.put(repo, MAIN, "vocab.txt", Files.readAllBytes(slow.resolve("vocab.txt")), false);
+        hub.put(repo, MAIN, "tokenizer_config.json", Files.readAllBytes(slow.resolve("tokenizer_config.json")), false);
+        hub.put(repo, MAIN, "model.safetensors", weights, true);
+
+        Path snapshot = client().downloadModel(repo, null);
+        assertTrue(Files.exists(snapshot.resolve("vocab.txt")));
+        assertTrue(Files.exists(snapshot.resolve("tokenizer_config.json")));
+        assertFalse(Files.exists(snapshot.resolve("tokenizer.json"), LinkOption()));
+        assertEquals(snapshot, client("HF_HUB_OFFLINE", "1").downloadModel(repo, null),
+                "offline, the cache remembers that tokenizer.json and special_tokens_map.json are missing");
+        try (var expected = io.mtl4j.tokenize.BertTokenizer.load(original, 64);
+             var actual = io.mtl4j.tokenize.BertTokenizer.load(snapshot, 64)) {
+            for (String text : List.of("The movie was GOOD!", "who liked the [MASK] story?")) {
+                assertArrayEquals(expected.encode(text, "a dog").inputIds(), actual.encode(text, "a dog").inputIds(), text);
+            }
+        }
+    }
+
+    @Test
+    void aModelWithNeitherTokenizerJsonNorVocabTxtIsAClearError() {
+        hub.put("acme/no-tokenizer", MAIN, "config.json", config, false, "main");
+        hub.put("acme/no-tokenizer", MAIN, "model.safetensors", weights, true);
+        UserError e = assertThrows(UserError.class, () -> client().downloadModel("acme/no-tokenizer", null));
+        assertTrue(e.getMessage().contains("neither tokenizer.json nor vocab.txt"), e.getMessage());
+    }
+
     @Test
     void modelWithoutSafetensorsIsAClearError() {
         hub.put("acme/old", MAIN, "config.json", config, false, "main");

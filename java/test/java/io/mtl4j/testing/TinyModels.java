@@ -36,12 +36,17 @@ public final class TinyModels {
     }
 
     public static void writeTokenizer(Path dir) throws IOException {
+        writeTokenizer(dir, VOCAB);
+    }
+
+    /** A tokenizer.json over {@code words}, whose first five must be TinyModels' special tokens. */
+    public static void writeTokenizer(Path dir, List<String> words) throws IOException {
         StringBuilder vocab = new StringBuilder();
-        for (int i = 0; i < VOCAB.size(); i++) {
+        for (int i = 0; i < words.size(); i++) {
             if (i > 0) {
                 vocab.append(',');
             }
-            vocab.append('"').append(VOCAB.get(i)).append("\":").append(i);
+            vocab.append('"').append(words.get(i)).append("\":").append(i);
         }
         StringBuilder added = new StringBuilder();
         for (int i = 0; i < 5; i++) {
@@ -67,6 +72,23 @@ public final class TinyModels {
                    "vocab":{%s}}}
                 """.formatted(added, vocab);
         Files.writeString(dir.resolve("tokenizer.json"), json, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Turns a model directory with tokenizer.json into one with only the slow tokenizer's files, as
+     * older hub models ship: vocab.txt (the vocabulary in id order) and {@code tokenizerConfig} as
+     * tokenizer_config.json (none when null); tokenizer.json is deleted.
+     */
+    public static void replaceTokenizerJsonWithVocabTxt(Path dir, String tokenizerConfig) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode vocab = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("tokenizer.json").toFile()).path("model").path("vocab");
+        String[] tokens = new String[vocab.size()];
+        vocab.fields().forEachRemaining(e -> tokens[e.getValue().asInt()] = e.getKey());
+        Files.writeString(dir.resolve("vocab.txt"), String.join("\n", tokens) + "\n", StandardCharsets.UTF_8);
+        if (tokenizerConfig != null) {
+            Files.writeString(dir.resolve("tokenizer_config.json"), tokenizerConfig, StandardCharsets.UTF_8);
+        }
+        Files.delete(dir.resolve("tokenizer.json"));
     }
 
     /** The shared folder beside the repo ({@code ../shared}), or null when this clone has none. */
