@@ -6,6 +6,8 @@ import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.testing.CheckpointTensors;
 import io.mtl4j.testing.TestFiles;
 import io.mtl4j.testing.TinyGlue;
+import io.mtl4j.testing.TinyModels;
+import io.mtl4j.tokenize.VocabTxtConverter;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -176,15 +179,14 @@ class HfClassifierDirectoryTest {
     /** A transformers fine-tune of an older model may carry only vocab.txt (and its tokenizer_config.json). */
     @Test
     void aDirectoryWithVocabTxtInsteadOfTokenizerJsonPredictsAndExportsAsWithIt() throws Exception {
-        Path slow = dir.resolve("vocab-txt-only");
-        copyFlat(sst2, slow);
-        io.mtl4j.testing.TinyModels.replaceTokenizerJsonWithVocabTxt(slow, null); // keeps the export's tokenizer_config.json
+        Path slow = TestFiles.copyTree(sst2, dir.resolve("vocab-txt-only"));
+        TinyModels.replaceTokenizerJsonWithVocabTxt(slow, null); // keeps the export's tokenizer_config.json
         assertEquals(TinyRuns.predict(dir, sst2, "sst2", INPUT), TinyRuns.predict(dir, slow, "sst2", INPUT));
 
         Path reexport = dir.resolve("vocab-txt-only-export");
         CliRunner r = CliRunner.run("export", "--checkpoint", slow.toString(), "--task", "sst2", "--output", reexport.toString());
         assertEquals(0, r.exitCode(), r.err());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(io.mtl4j.tokenize.VocabTxtConverter.toTokenizerJson(slow),
+        assertArrayEquals(VocabTxtConverter.toTokenizerJson(slow),
                 Files.readAllBytes(reexport.resolve("tokenizer.json")));
         assertEquals(TinyRuns.predict(dir, sst2, "sst2", INPUT), TinyRuns.predict(dir, reexport, "sst2", INPUT));
     }
