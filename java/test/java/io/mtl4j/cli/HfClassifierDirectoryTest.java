@@ -177,7 +177,7 @@ class HfClassifierDirectoryTest {
     @Test
     void aDirectoryWithVocabTxtInsteadOfTokenizerJsonPredictsAndExportsAsWithIt() throws Exception {
         Path slow = dir.resolve("vocab-txt-only");
-        copyFlat(sst2, slow);
+        TestFiles.copyTree(sst2, slow);
         io.mtl4j.testing.TinyModels.replaceTokenizerJsonWithVocabTxt(slow, null); // keeps the export's tokenizer_config.json
         assertEquals(TinyRuns.predict(dir, sst2, "sst2", INPUT), TinyRuns.predict(dir, slow, "sst2", INPUT));
 
