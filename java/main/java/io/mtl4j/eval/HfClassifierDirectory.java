@@ -66,7 +66,7 @@ public final class HfClassifierDirectory {
         JsonNode config = readJson(configFile);
         TaskRegistry registry = taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile);
         TaskSpec task = registry.get(declaredTask(config, registry::contains).orElseGet(() -> askedTask(configFile, config, asked)));
-        HeadInput headInput = headInput(config);
+        HeadInput headInput = headInput(configFile, config);
 
         CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir, Set.of(CLASSIFIER));
         Tensor weight = loaded.extras().get(CLASSIFIER + "weight");
@@ -117,8 +117,9 @@ public final class HfClassifierDirectory {
         }
         TaskSpec task = byName.get(declared.get());
         Optional<String> misfit = misfit(configFile, config, task, weight, bias, hiddenSize);
-        if (misfit.isEmpty() && headInput(config) != runHeadInput) {
-            misfit = Optional.of(configFile + ": its classifier reads the " + headInput(config).id() + " output, this run's heads the "
+        HeadInput classifierInput = headInput(configFile, config);
+        if (misfit.isEmpty() && classifierInput != runHeadInput) {
+            misfit = Optional.of(configFile + ": its classifier reads the " + classifierInput.id() + " output, this run's heads the "
                     + runHeadInput.id() + " output");
         }
         if (misfit.isPresent()) {
@@ -135,8 +136,13 @@ public final class HfClassifierDirectory {
                 MultiTaskModel.HEADS_PREFIX + task.name() + ".bias", bias.to(torch.ScalarType.Float));
     }
 
-    private static HeadInput headInput(JsonNode config) {
-        return config.hasNonNull("mtl4j_head_input") ? HeadInput.parse(config.get("mtl4j_head_input").asText()) : HeadInput.POOLER;
+    private static HeadInput headInput(Path configFile, JsonNode config) {
+        if (!config.hasNonNull("mtl4j_head_input")) {
+            return HeadInput.POOLER;
+        }
+        String id = config.get("mtl4j_head_input").asText();
+        return java.util.Arrays.stream(HeadInput.values()).filter(h -> h.id().equals(id)).findFirst().orElseThrow(() ->
+                new UserError(configFile + ": mtl4j_head_input must be pooler, cls or mean, got '" + id + "'"));
     }
 
     /** The task config.json's finetuning_task names, among {@code known} (transformers' older names, e.g. sst-2, included). */
@@ -186,6 +192,11 @@ public final class HfClassifierDirectory {
             } catch (NumberFormatException notAnId) {
                 return Optional.of(configFile + ": id2label key '" + e.getKey() + "' is not a label id");
             }
+        }
+        if (!byId.keySet().equals(new java.util.TreeSet<>(java.util.stream.IntStream.range(0, task.numLabels()).boxed().toList()))) {
+            // transformers reads id2label[output index]: an output without an id has no label there
+            return Optional.of(configFile + ": id2label ids " + byId.keySet() + " are not 0 to " + (task.numLabels() - 1)
+                    + ", one for each of the classifier's " + task.numLabels() + " outputs");
         }
         List<String> labels = new ArrayList<>(byId.values());
         if (labels.stream().allMatch(l -> DEFAULT_LABEL.matcher(l).matches())) {

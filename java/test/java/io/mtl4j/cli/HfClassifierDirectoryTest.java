@@ -108,6 +108,31 @@ class HfClassifierDirectoryTest {
     }
 
     @Test
+    void id2labelMustNumberTheOutputsFromZero() throws Exception {
+        // transformers reads id2label[argmax]: with ids 0 and 5 the second output has no label
+        Path gap = edited("id-gap", c -> c.putObject("id2label").put("0", "negative").put("5", "positive"));
+        CliRunner r = predict(gap, "sst2");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains(gap.resolve("config.json").toString()) && r.err().contains("id2label")
+                && r.err().contains("0 to 1"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+
+        Path extra = edited("id-extra", c -> c.putObject("id2label").put("0", "LABEL_0").put("1", "LABEL_1").put("2", "LABEL_2"));
+        CliRunner three = predict(extra, "sst2");
+        assertEquals(2, three.exitCode(), three.out());
+        assertTrue(three.err().contains("id2label") && three.err().contains("0 to 1"), three.err());
+    }
+
+    @Test
+    void anUnknownHeadInputInConfigJsonIsAnErrorNamingTheFile() throws Exception {
+        Path upper = edited("head-input-upper", c -> c.put("mtl4j_head_input", "bogus"));
+        CliRunner r = predict(upper, "sst2");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains(upper.resolve("config.json").toString()) && r.err().contains("mtl4j_head_input")
+                && !r.err().contains("--head-input"), r.err());
+    }
+
+    @Test
     void aDirectoryWithoutAClassifierOrDataSaysWhat() throws Exception {
         CliRunner encoder = predict(dir.resolve("model"), "sst2");
         assertEquals(2, encoder.exitCode());
