@@ -70,7 +70,7 @@ final class ModelCard {
         } else {
             md.append("| id | label |\n|---|---|\n");
             for (int i = 0; i < task.labelNames().size(); i++) {
-                md.append("| ").append(i).append(" | ").append(task.labelNames().get(i)).append(" |\n");
+                md.append("| ").append(i).append(" | ").append(cell(task.labelNames().get(i))).append(" |\n");
             }
             md.append('\n');
         }
@@ -131,7 +131,12 @@ final class ModelCard {
     }
 
     private static void row(StringBuilder md, String setting, String value) {
-        md.append("| ").append(setting).append(" | ").append(value == null ? "" : value.replace("|", "\\|")).append(" |\n");
+        md.append("| ").append(setting).append(" | ").append(value == null ? "" : cell(value)).append(" |\n");
+    }
+
+    /** {@code text} as one Markdown table cell: a | would end the cell, a line break the row. */
+    private static String cell(String text) {
+        return text.replace("|", "\\|").replaceAll("\\R", " ");
     }
 
     /**

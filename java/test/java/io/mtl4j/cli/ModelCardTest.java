@@ -62,6 +62,23 @@ class ModelCardTest {
         assertFalse(card.contains("Dev scores"), "not evaluated at that step: " + card);
     }
 
+    @Test
+    void aUserTasksLabelsWithATablesBarStayInTheirCell() throws Exception {
+        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), """
+                tasks:
+                  - name: senti
+                    text_fields: [sentence]
+                    labels: ["not | good", "good"]
+                    files:
+                      train: glue/sst2/train.jsonl
+                      validation: glue/sst2/validation.jsonl
+                """);
+        Path senti = TinyRuns.train(dir, "run-senti", dir.resolve("glue"), "senti", "--task-file", tasks.toString(),
+                "--steps", "2", "--eval-every", "0");
+        String card = exportCard(senti.resolve("last"), "senti", "senti");
+        assertTrue(card.contains("| 0 | not \\| good |\n| 1 | good |\n"), "a | in a label is escaped, as GitHub's tables need: " + card);
+    }
+
     private static String exportCard(Path checkpoint, String task, String name) throws Exception {
         Path out = dir.resolve("export-" + name);
         CliRunner r = CliRunner.run("export", "--checkpoint", checkpoint.toString(), "--task", task, "--output", out.toString());
