@@ -65,7 +65,8 @@ public final class HfClassifierDirectory {
         Path configFile = dir.resolve(BertConfig.FILE_NAME);
         JsonNode config = readJson(configFile);
         TaskRegistry registry = taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile);
-        TaskSpec task = registry.get(declaredTask(config, registry::contains).orElseGet(() -> askedTask(configFile, config, asked)));
+        TaskSpec task = registry.get(declaredTask(config, registry::contains)
+                .orElseGet(() -> askedTask(configFile, config, asked, registry, taskFile)));
         HeadInput headInput = headInput(configFile, config);
 
         CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir, Set.of(CLASSIFIER));
@@ -154,13 +155,22 @@ public final class HfClassifierDirectory {
         return Stream.of(name, name.replace("-", "")).filter(known).findFirst();
     }
 
-    private static String askedTask(Path configFile, JsonNode config, List<String> asked) {
+    private static String askedTask(Path configFile, JsonNode config, List<String> asked, TaskRegistry registry, Path taskFile) {
+        String declared = config.path("finetuning_task").isTextual() ? config.get("finetuning_task").asText() : null;
+        // a classifier fine-tuned on a task of the user's own names it in finetuning_task, as an export does
+        String ownTask = taskFile == null ? " (a task of your own needs --task-file FILE with its declaration)"
+                : " (--task-file " + taskFile + " does not declare it)";
         if (asked.size() == 1) {
-            return asked.get(0).trim().toLowerCase(Locale.ROOT);
+            String name = asked.get(0).trim().toLowerCase(Locale.ROOT);
+            if (!registry.contains(name)) {
+                throw new UserError(configFile + ": its classifier's task '" + name + "' is not a known task" + ownTask
+                        + io.mtl4j.util.Suggestions.didYouMean(name, registry.names()));
+            }
+            return name;
         }
-        throw new UserError(configFile + (config.path("finetuning_task").isTextual()
-                ? ": finetuning_task '" + config.get("finetuning_task").asText() + "' is not a known task" : " names no finetuning_task")
-                + ", so the task its classifier predicts is not known: name it, as --task T for predict and export or --tasks T for eval");
+        throw new UserError(configFile + (declared != null ? ": finetuning_task '" + declared + "' is not a known task" + ownTask
+                : " names no finetuning_task") + ", so the task its classifier predicts is not known: name it, as --task T"
+                + " for predict and export or --tasks T for eval");
     }
 
     /** Why the classifier cannot be read as {@code task}'s head, if it cannot: its kind, its shape, or its labels. */

@@ -124,6 +124,19 @@ class HfClassifierDirectoryTest {
     }
 
     @Test
+    void aUserTasksClassifierWithoutItsTaskFileSaysToGiveIt() throws Exception {
+        Path user = edited("user-task", c -> c.put("finetuning_task", "senti"));
+        String config = user.resolve("config.json").toString();
+        CliRunner predict = predict(user, "senti");
+        assertEquals(2, predict.exitCode(), predict.out());
+        assertTrue(predict.err().contains(config) && predict.err().contains("'senti'") && predict.err().contains("--task-file"),
+                predict.err());
+        CliRunner eval = CliRunner.run("eval", "--checkpoint", user.toString(), "--data", data.toString(), "--device", "cpu");
+        assertEquals(2, eval.exitCode(), eval.out());
+        assertTrue(eval.err().contains(config) && eval.err().contains("--task-file"), eval.err());
+    }
+
+    @Test
     void anUnknownHeadInputInConfigJsonIsAnErrorNamingTheFile() throws Exception {
         Path upper = edited("head-input-upper", c -> c.put("mtl4j_head_input", "bogus"));
         CliRunner r = predict(upper, "sst2");
