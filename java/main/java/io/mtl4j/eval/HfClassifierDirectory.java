@@ -146,12 +146,15 @@ public final class HfClassifierDirectory {
                 new UserError(configFile + ": mtl4j_head_input must be pooler, cls or mean, got '" + id + "'"));
     }
 
-    /** The task config.json's finetuning_task names, among {@code known} (transformers' older names, e.g. sst-2, included). */
+    /** The task config.json's finetuning_task names, among {@code known} (transformers' older names, e.g. sst-2 or mnli-mm, included). */
     private static Optional<String> declaredTask(JsonNode config, Predicate<String> known) {
         if (!config.path("finetuning_task").isTextual()) {
             return Optional.empty();
         }
         String name = config.get("finetuning_task").asText().toLowerCase(Locale.ROOT);
+        if (name.equals("mnli-mm")) {
+            name = "mnli"; // transformers' MNLI scored on its mismatched dev set: the same classifier
+        }
         return Stream.of(name, name.replace("-", "")).filter(known).findFirst();
     }
 

@@ -124,6 +124,15 @@ class HfClassifierDirectoryTest {
     }
 
     @Test
+    void finetuningTaskMnliMmIsMnli() throws Exception {
+        // transformers' glue tasks include mnli-mm (MNLI, scored on its mismatched dev set); run_glue records it as given
+        Path mm = edited("mnli-mm", c -> c.put("finetuning_task", "MNLI-MM"));
+        CliRunner r = predict(mm, "sst2");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains("task mnli needs 3"), "read as an MNLI classifier, not as the task asked for: " + r.err());
+    }
+
+    @Test
     void aUserTasksClassifierWithoutItsTaskFileSaysToGiveIt() throws Exception {
         Path user = edited("user-task", c -> c.put("finetuning_task", "senti"));
         String config = user.resolve("config.json").toString();
