@@ -39,7 +39,7 @@ final class ModelCard {
         md.append("library_name: transformers\n");
         md.append("pipeline_tag: ").append(task.isRegression() ? "text-classification  # a regression score" : "text-classification").append('\n');
         md.append("tags:\n  - mtl4j\n  - bert\n  - text-classification\n");
-        if (config.model() != null && io.mtl4j.hub.RepoId.isValid(config.model()) && !Files.isDirectory(Path.of(config.model()))) {
+        if (fromHub(config.model(), meta)) {
             md.append("base_model: ").append(config.model()).append('\n');
         }
         if (glue) {
@@ -123,6 +123,22 @@ final class ModelCard {
         md.append(task.isRegression() ? "score = model(**inputs).logits[0, 0]\n" : "probs = model(**inputs).logits.softmax(-1)\n");
         md.append("```\n\nOr with mtl4j: `mtl4j predict --checkpoint DIR --task ").append(task.name()).append(" --input FILE`.\n");
         return md.toString();
+    }
+
+    /**
+     * Whether --model {@code model} was a hub id: the run read it from the hub cache's snapshot of that repo. A local
+     * directory given relative (models/tiny) looks like a hub id too, and from where export runs it may not exist.
+     */
+    private static boolean fromHub(String model, Map<String, Object> meta) {
+        if (model == null || !io.mtl4j.hub.RepoId.isValid(model)) {
+            return false;
+        }
+        if (!(meta.get("provenance") instanceof Map<?, ?> provenance) || !(provenance.get("model_dir") instanceof String read)) {
+            return !Files.isDirectory(Path.of(model));
+        }
+        Path snapshots = Path.of(read).getParent(); // HF_HOME/hub/models--org--name/snapshots/<commit>
+        return snapshots != null && snapshots.getParent() != null && String.valueOf(snapshots.getFileName()).equals("snapshots")
+                && String.valueOf(snapshots.getParent().getFileName()).equals("models--" + model.replace("/", "--"));
     }
 
     /** 5e-5 as 0.00005, 2.0 as 2: no exponent, no trailing zeros. */
