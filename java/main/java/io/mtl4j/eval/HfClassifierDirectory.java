@@ -232,7 +232,8 @@ public final class HfClassifierDirectory {
         Path tokenizerConfig = dir.resolve(HfTokenizerConfig.FILE_NAME);
         if (Files.isRegularFile(tokenizerConfig)) {
             JsonNode length = readJson(tokenizerConfig).path("model_max_length");
-            if (length.isIntegralNumber() && length.asLong() > 0 && length.asLong() < maxPositions) {
+            // canConvertToInt: transformers' "unset" is int(1e30), whose low 64 bits asLong() would keep
+            if (length.isIntegralNumber() && length.canConvertToInt() && length.asInt() > 0 && length.asInt() < maxPositions) {
                 maxLength = length.asInt();
             }
         }

@@ -124,6 +124,20 @@ class HfClassifierDirectoryTest {
     }
 
     @Test
+    void anUnsetOrHugeModelMaxLengthFallsBackToTheModelsPositions() throws Exception {
+        int positions = JSON.readTree(sst2.resolve("config.json").toFile()).get("max_position_embeddings").asInt();
+        // transformers writes int(1e30) for "unset"; 2^64 + 16 is 16 when its low 64 bits are read as a long
+        for (String length : List.of("1000000000000000019884624838656", "18446744073709551632", "1e30", "-1")) {
+            Path dirWith = dir.resolve("max-length-" + length);
+            TestFiles.copyTree(sst2, dirWith);
+            Files.writeString(dirWith.resolve("tokenizer_config.json"), "{\"model_max_length\": " + length + "}");
+            io.mtl4j.eval.LoadedCheckpoint ckpt = io.mtl4j.eval.LoadedCheckpoint.load(dirWith,
+                    io.mtl4j.runtime.Devices.resolve("cpu"), null, List.of());
+            assertEquals(positions, ckpt.config().maxLength(), "model_max_length " + length);
+        }
+    }
+
+    @Test
     void finetuningTaskMnliMmIsMnli() throws Exception {
         // transformers' glue tasks include mnli-mm (MNLI, scored on its mismatched dev set); run_glue records it as given
         Path mm = edited("mnli-mm", c -> c.put("finetuning_task", "MNLI-MM"));
