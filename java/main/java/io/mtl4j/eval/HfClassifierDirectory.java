@@ -178,6 +178,14 @@ public final class HfClassifierDirectory {
 
     /** Why the classifier cannot be read as {@code task}'s head, if it cannot: its kind, its shape, or its labels. */
     private static Optional<String> misfit(Path configFile, JsonNode config, TaskSpec task, Tensor weight, Tensor bias, int hiddenSize) {
+        JsonNode architectures = config.path("architectures");
+        if (architectures.isArray() && !architectures.isEmpty()
+                && java.util.stream.StreamSupport.stream(architectures.spliterator(), false)
+                .noneMatch(a -> a.asText().endsWith("ForSequenceClassification"))) {
+            // BertForTokenClassification and BertForMultipleChoice keep a classifier.* too, over tokens or choices
+            return Optional.of(configFile + ": architectures " + architectures + " has no ...ForSequenceClassification: its"
+                    + " classifier does not score a sentence or pair");
+        }
         if ("multi_label_classification".equals(config.path("problem_type").asText())) {
             return Optional.of(configFile + ": problem_type multi_label_classification (a sigmoid per label) is not"
                     + " a kind of task mtl4j trains or scores; its tasks are single-label (softmax) or regression");

@@ -138,6 +138,19 @@ class HfClassifierDirectoryTest {
     }
 
     @Test
+    void aClassifierOfAnotherArchitectureIsRefused() throws Exception {
+        // a BertForTokenClassification (NER) or BertForMultipleChoice also keeps classifier.*, over tokens or choices
+        Path tokens = edited("token-classification", c -> c.putArray("architectures").add("BertForTokenClassification"));
+        CliRunner r = predict(tokens, "sst2");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains(tokens.resolve("config.json").toString()) && r.err().contains("BertForTokenClassification"), r.err());
+
+        Tensor classifier = CheckpointLoader.load(tokens, Set.of("classifier.")).extras().get("classifier.weight");
+        Tensor head = headAfterOneTinyStep("from-token-classifier", tokens);
+        assertTrue(maxAbsDiff(classifier, head) > 1e-2, "its classifier is not taken as sst2's head: " + maxAbsDiff(classifier, head));
+    }
+
+    @Test
     void finetuningTaskMnliMmIsMnli() throws Exception {
         // transformers' glue tasks include mnli-mm (MNLI, scored on its mismatched dev set); run_glue records it as given
         Path mm = edited("mnli-mm", c -> c.put("finetuning_task", "MNLI-MM"));
