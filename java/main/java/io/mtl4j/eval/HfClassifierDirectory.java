@@ -65,8 +65,9 @@ public final class HfClassifierDirectory {
         Path configFile = dir.resolve(BertConfig.FILE_NAME);
         JsonNode config = readJson(configFile);
         TaskRegistry registry = taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile);
-        TaskSpec task = registry.get(declaredTask(config, registry::contains).orElseGet(() -> askedTask(configFile, config, asked)));
-        HeadInput headInput = headInput(config);
+        TaskSpec task = registry.get(declaredTask(config, registry::contains)
+                .orElseGet(() -> askedTask(configFile, config, asked, registry, taskFile)));
+        HeadInput headInput = headInput(configFile, config);
 
         CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir, Set.of(CLASSIFIER));
         Tensor weight = loaded.extras().get(CLASSIFIER + "weight");
@@ -117,8 +118,9 @@ public final class HfClassifierDirectory {
         }
         TaskSpec task = byName.get(declared.get());
         Optional<String> misfit = misfit(configFile, config, task, weight, bias, hiddenSize);
-        if (misfit.isEmpty() && headInput(config) != runHeadInput) {
-            misfit = Optional.of(configFile + ": its classifier reads the " + headInput(config).id() + " output, this run's heads the "
+        HeadInput classifierInput = headInput(configFile, config);
+        if (misfit.isEmpty() && classifierInput != runHeadInput) {
+            misfit = Optional.of(configFile + ": its classifier reads the " + classifierInput.id() + " output, this run's heads the "
                     + runHeadInput.id() + " output");
         }
         if (misfit.isPresent()) {
@@ -135,30 +137,55 @@ public final class HfClassifierDirectory {
                 MultiTaskModel.HEADS_PREFIX + task.name() + ".bias", bias.to(torch.ScalarType.Float));
     }
 
-    private static HeadInput headInput(JsonNode config) {
-        return config.hasNonNull("mtl4j_head_input") ? HeadInput.parse(config.get("mtl4j_head_input").asText()) : HeadInput.POOLER;
+    private static HeadInput headInput(Path configFile, JsonNode config) {
+        if (!config.hasNonNull("mtl4j_head_input")) {
+            return HeadInput.POOLER;
+        }
+        String id = config.get("mtl4j_head_input").asText();
+        return java.util.Arrays.stream(HeadInput.values()).filter(h -> h.id().equals(id)).findFirst().orElseThrow(() ->
+                new UserError(configFile + ": mtl4j_head_input must be pooler, cls or mean, got '" + id + "'"));
     }
 
-    /** The task config.json's finetuning_task names, among {@code known} (transformers' older names, e.g. sst-2, included). */
+    /** The task config.json's finetuning_task names, among {@code known} (transformers' older names, e.g. sst-2 or mnli-mm, included). */
     private static Optional<String> declaredTask(JsonNode config, Predicate<String> known) {
         if (!config.path("finetuning_task").isTextual()) {
             return Optional.empty();
         }
         String name = config.get("finetuning_task").asText().toLowerCase(Locale.ROOT);
+        if (name.equals("mnli-mm")) {
+            name = "mnli"; // transformers' MNLI scored on its mismatched dev set: the same classifier
+        }
         return Stream.of(name, name.replace("-", "")).filter(known).findFirst();
     }
 
-    private static String askedTask(Path configFile, JsonNode config, List<String> asked) {
+    private static String askedTask(Path configFile, JsonNode config, List<String> asked, TaskRegistry registry, Path taskFile) {
+        String declared = config.path("finetuning_task").isTextual() ? config.get("finetuning_task").asText() : null;
+        // a classifier fine-tuned on a task of the user's own names it in finetuning_task, as an export does
+        String ownTask = taskFile == null ? " (a task of your own needs --task-file FILE with its declaration)"
+                : " (--task-file " + taskFile + " does not declare it)";
         if (asked.size() == 1) {
-            return asked.get(0).trim().toLowerCase(Locale.ROOT);
+            String name = asked.get(0).trim().toLowerCase(Locale.ROOT);
+            if (!registry.contains(name)) {
+                throw new UserError(configFile + ": its classifier's task '" + name + "' is not a known task" + ownTask
+                        + io.mtl4j.util.Suggestions.didYouMean(name, registry.names()));
+            }
+            return name;
         }
-        throw new UserError(configFile + (config.path("finetuning_task").isTextual()
-                ? ": finetuning_task '" + config.get("finetuning_task").asText() + "' is not a known task" : " names no finetuning_task")
-                + ", so the task its classifier predicts is not known: name it, as --task T for predict and export or --tasks T for eval");
+        throw new UserError(configFile + (declared != null ? ": finetuning_task '" + declared + "' is not a known task" + ownTask
+                : " names no finetuning_task") + ", so the task its classifier predicts is not known: name it, as --task T"
+                + " for predict and export or --tasks T for eval");
     }
 
     /** Why the classifier cannot be read as {@code task}'s head, if it cannot: its kind, its shape, or its labels. */
     private static Optional<String> misfit(Path configFile, JsonNode config, TaskSpec task, Tensor weight, Tensor bias, int hiddenSize) {
+        JsonNode architectures = config.path("architectures");
+        if (architectures.isArray() && !architectures.isEmpty()
+                && java.util.stream.StreamSupport.stream(architectures.spliterator(), false)
+                .noneMatch(a -> a.asText().endsWith("ForSequenceClassification"))) {
+            // BertForTokenClassification and BertForMultipleChoice keep a classifier.* too, over tokens or choices
+            return Optional.of(configFile + ": architectures " + architectures + " has no ...ForSequenceClassification: its"
+                    + " classifier does not score a sentence or pair");
+        }
         if ("multi_label_classification".equals(config.path("problem_type").asText())) {
             return Optional.of(configFile + ": problem_type multi_label_classification (a sigmoid per label) is not"
                     + " a kind of task mtl4j trains or scores; its tasks are single-label (softmax) or regression");
@@ -187,6 +214,11 @@ public final class HfClassifierDirectory {
                 return Optional.of(configFile + ": id2label key '" + e.getKey() + "' is not a label id");
             }
         }
+        if (!byId.keySet().equals(new java.util.TreeSet<>(java.util.stream.IntStream.range(0, task.numLabels()).boxed().toList()))) {
+            // transformers reads id2label[output index]: an output without an id has no label there
+            return Optional.of(configFile + ": id2label ids " + byId.keySet() + " are not 0 to " + (task.numLabels() - 1)
+                    + ", one for each of the classifier's " + task.numLabels() + " outputs");
+        }
         List<String> labels = new ArrayList<>(byId.values());
         if (labels.stream().allMatch(l -> DEFAULT_LABEL.matcher(l).matches())) {
             LOG.info("{}: id2label has transformers' default names {}; reading the outputs as task {}'s labels {}, in that order",
@@ -208,7 +240,8 @@ public final class HfClassifierDirectory {
         Path tokenizerConfig = dir.resolve(HfTokenizerConfig.FILE_NAME);
         if (Files.isRegularFile(tokenizerConfig)) {
             JsonNode length = readJson(tokenizerConfig).path("model_max_length");
-            if (length.isIntegralNumber() && length.asLong() > 0 && length.asLong() < maxPositions) {
+            // canConvertToInt: transformers' "unset" is int(1e30), whose low 64 bits asLong() would keep
+            if (length.isIntegralNumber() && length.canConvertToInt() && length.asInt() > 0 && length.asInt() < maxPositions) {
                 maxLength = length.asInt();
             }
         }

@@ -39,7 +39,7 @@ final class ModelCard {
         md.append("library_name: transformers\n");
         md.append("pipeline_tag: ").append(task.isRegression() ? "text-classification  # a regression score" : "text-classification").append('\n');
         md.append("tags:\n  - mtl4j\n  - bert\n  - text-classification\n");
-        if (config.model() != null && io.mtl4j.hub.RepoId.isValid(config.model()) && !Files.isDirectory(Path.of(config.model()))) {
+        if (fromHub(config.model(), meta)) {
             md.append("base_model: ").append(config.model()).append('\n');
         }
         if (glue) {
@@ -70,7 +70,7 @@ final class ModelCard {
         } else {
             md.append("| id | label |\n|---|---|\n");
             for (int i = 0; i < task.labelNames().size(); i++) {
-                md.append("| ").append(i).append(" | ").append(task.labelNames().get(i)).append(" |\n");
+                md.append("| ").append(i).append(" | ").append(cell(task.labelNames().get(i))).append(" |\n");
             }
             md.append('\n');
         }
@@ -125,13 +125,34 @@ final class ModelCard {
         return md.toString();
     }
 
+    /**
+     * Whether --model {@code model} was a hub id: the run read it from the hub cache's snapshot of that repo. A local
+     * directory given relative (models/tiny) looks like a hub id too, and from where export runs it may not exist.
+     */
+    private static boolean fromHub(String model, Map<String, Object> meta) {
+        if (model == null || !io.mtl4j.hub.RepoId.isValid(model)) {
+            return false;
+        }
+        if (!(meta.get("provenance") instanceof Map<?, ?> provenance) || !(provenance.get("model_dir") instanceof String read)) {
+            return !Files.isDirectory(Path.of(model));
+        }
+        Path snapshots = Path.of(read).getParent(); // HF_HOME/hub/models--org--name/snapshots/<commit>
+        return snapshots != null && snapshots.getParent() != null && String.valueOf(snapshots.getFileName()).equals("snapshots")
+                && String.valueOf(snapshots.getParent().getFileName()).equals("models--" + model.replace("/", "--"));
+    }
+
     /** 5e-5 as 0.00005, 2.0 as 2: no exponent, no trailing zeros. */
     private static String number(double x) {
         return new java.math.BigDecimal(Double.toString(x)).stripTrailingZeros().toPlainString();
     }
 
     private static void row(StringBuilder md, String setting, String value) {
-        md.append("| ").append(setting).append(" | ").append(value == null ? "" : value.replace("|", "\\|")).append(" |\n");
+        md.append("| ").append(setting).append(" | ").append(value == null ? "" : cell(value)).append(" |\n");
+    }
+
+    /** {@code text} as one Markdown table cell: a | would end the cell, a line break the row. */
+    private static String cell(String text) {
+        return text.replace("|", "\\|").replaceAll("\\R", " ");
     }
 
     /**

@@ -135,6 +135,25 @@ public final class HubClient {
         return cache(repo).snapshotDir(commit);
     }
 
+    /**
+     * As {@link #downloadModel}, plus the repo's {@code tokenizer_config.json} if it has one: eval and predict
+     * truncate a classifier's inputs at its model_max_length, as they do for the same directory on disk.
+     */
+    public Path downloadClassifier(String repoId, String revision) {
+        Path snapshot = downloadModel(repoId, revision);
+        String file = io.mtl4j.tokenize.HfTokenizerConfig.FILE_NAME;
+        if (!Files.isRegularFile(snapshot.resolve(file))) {
+            try {
+                fetch(RepoId.model(repoId), snapshot.getFileName().toString(), file);
+            } catch (HubFileNotFoundError e) {
+                LOG.debug("{} has no {}", repoId, file);
+            } catch (UserError e) {
+                LOG.warn("{}; inputs are truncated at the model's positions, not at its model_max_length", e.getMessage());
+            }
+        }
+        return snapshot;
+    }
+
     private void fetchTokenizer(RepoId repo, String commit, String revision) {
         try {
             fetch(repo, commit, TOKENIZER);

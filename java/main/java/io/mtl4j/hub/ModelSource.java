@@ -29,6 +29,10 @@ public final class ModelSource {
      *                 Ignored for a local directory.
      */
     public static Path resolve(String modelArg, String revision, Env env, DownloadProgress progress) {
+        return resolve(modelArg, revision, env, progress, false);
+    }
+
+    private static Path resolve(String modelArg, String revision, Env env, DownloadProgress progress, boolean classifier) {
         if (modelArg == null || modelArg.isBlank()) {
             throw new UserError("no model given: pass a model directory or a hub id such as google-bert/bert-base-uncased");
         }
@@ -45,7 +49,7 @@ public final class ModelSource {
         }
         HubClient client = new HubClient(HubConfig.from(env), progress);
         try {
-            return client.downloadModel(modelArg, revision);
+            return classifier ? client.downloadClassifier(modelArg, revision) : client.downloadModel(modelArg, revision);
         } catch (UserError e) {
             throw new UserError("model " + modelArg + " is not a local directory, and as a hub id: " + e.getMessage(), e);
         }
@@ -54,7 +58,8 @@ public final class ModelSource {
     /**
      * For an argument that names a local directory first, as eval's and predict's {@code --checkpoint}: an
      * existing path is returned as is, and so is one that is not a hub id, for the caller's own error; a hub
-     * id that is not a local path is downloaded as {@link #resolve} does.
+     * id that is not a local path is downloaded as {@link #resolve} does, with its tokenizer_config.json
+     * ({@link HubClient#downloadClassifier}).
      */
     public static Path resolveLocalFirst(String arg, String revision, Env env, DownloadProgress progress) {
         Path local = asPath(arg);
@@ -64,7 +69,7 @@ public final class ModelSource {
         if (!RepoId.isValid(arg)) {
             throw new UserError(arg + " is neither a path nor a hub id (name or org/name)");
         }
-        return resolve(arg, revision, env, progress);
+        return resolve(arg, revision, env, progress, true);
     }
 
     private static Path asPath(String arg) {

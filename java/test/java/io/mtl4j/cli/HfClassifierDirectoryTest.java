@@ -111,6 +111,80 @@ class HfClassifierDirectoryTest {
     }
 
     @Test
+    void id2labelMustNumberTheOutputsFromZero() throws Exception {
+        // transformers reads id2label[argmax]: with ids 0 and 5 the second output has no label
+        Path gap = edited("id-gap", c -> c.putObject("id2label").put("0", "negative").put("5", "positive"));
+        CliRunner r = predict(gap, "sst2");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains(gap.resolve("config.json").toString()) && r.err().contains("id2label")
+                && r.err().contains("0 to 1"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+
+        Path extra = edited("id-extra", c -> c.putObject("id2label").put("0", "LABEL_0").put("1", "LABEL_1").put("2", "LABEL_2"));
+        CliRunner three = predict(extra, "sst2");
+        assertEquals(2, three.exitCode(), three.out());
+        assertTrue(three.err().contains("id2label") && three.err().contains("0 to 1"), three.err());
+    }
+
+    @Test
+    void anUnsetOrHugeModelMaxLengthFallsBackToTheModelsPositions() throws Exception {
+        int positions = JSON.readTree(sst2.resolve("config.json").toFile()).get("max_position_embeddings").asInt();
+        // transformers writes int(1e30) for "unset"; 2^64 + 16 is 16 when its low 64 bits are read as a long
+        for (String length : List.of("1000000000000000019884624838656", "18446744073709551632", "1e30", "-1")) {
+            Path dirWith = dir.resolve("max-length-" + length);
+            TestFiles.copyTree(sst2, dirWith);
+            Files.writeString(dirWith.resolve("tokenizer_config.json"), "{\"model_max_length\": " + length + "}");
+            io.mtl4j.eval.LoadedCheckpoint ckpt = io.mtl4j.eval.LoadedCheckpoint.load(dirWith,
+                    io.mtl4j.runtime.Devices.resolve("cpu"), null, List.of());
+            assertEquals(positions, ckpt.config().maxLength(), "model_max_length " + length);
+        }
+    }
+
+    @Test
+    void aClassifierOfAnotherArchitectureIsRefused() throws Exception {
+        // a BertForTokenClassification (NER) or BertForMultipleChoice also keeps classifier.*, over tokens or choices
+        Path tokens = edited("token-classification", c -> c.putArray("architectures").add("BertForTokenClassification"));
+        CliRunner r = predict(tokens, "sst2");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains(tokens.resolve("config.json").toString()) && r.err().contains("BertForTokenClassification"), r.err());
+
+        Tensor classifier = CheckpointLoader.load(tokens, Set.of("classifier.")).extras().get("classifier.weight");
+        Tensor head = headAfterOneTinyStep("from-token-classifier", tokens);
+        assertTrue(maxAbsDiff(classifier, head) > 1e-2, "its classifier is not taken as sst2's head: " + maxAbsDiff(classifier, head));
+    }
+
+    @Test
+    void finetuningTaskMnliMmIsMnli() throws Exception {
+        // transformers' glue tasks include mnli-mm (MNLI, scored on its mismatched dev set); run_glue records it as given
+        Path mm = edited("mnli-mm", c -> c.put("finetuning_task", "MNLI-MM"));
+        CliRunner r = predict(mm, "sst2");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains("task mnli needs 3"), "read as an MNLI classifier, not as the task asked for: " + r.err());
+    }
+
+    @Test
+    void aUserTasksClassifierWithoutItsTaskFileSaysToGiveIt() throws Exception {
+        Path user = edited("user-task", c -> c.put("finetuning_task", "senti"));
+        String config = user.resolve("config.json").toString();
+        CliRunner predict = predict(user, "senti");
+        assertEquals(2, predict.exitCode(), predict.out());
+        assertTrue(predict.err().contains(config) && predict.err().contains("'senti'") && predict.err().contains("--task-file"),
+                predict.err());
+        CliRunner eval = CliRunner.run("eval", "--checkpoint", user.toString(), "--data", data.toString(), "--device", "cpu");
+        assertEquals(2, eval.exitCode(), eval.out());
+        assertTrue(eval.err().contains(config) && eval.err().contains("--task-file"), eval.err());
+    }
+
+    @Test
+    void anUnknownHeadInputInConfigJsonIsAnErrorNamingTheFile() throws Exception {
+        Path upper = edited("head-input-upper", c -> c.put("mtl4j_head_input", "bogus"));
+        CliRunner r = predict(upper, "sst2");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains(upper.resolve("config.json").toString()) && r.err().contains("mtl4j_head_input")
+                && !r.err().contains("--head-input"), r.err());
+    }
+
+    @Test
     void aDirectoryWithoutAClassifierOrDataSaysWhat() throws Exception {
         CliRunner encoder = predict(dir.resolve("model"), "sst2");
         assertEquals(2, encoder.exitCode());

@@ -62,6 +62,44 @@ class ModelCardTest {
         assertFalse(card.contains("Dev scores"), "not evaluated at that step: " + card);
     }
 
+    @Test
+    void aUserTasksLabelsWithATablesBarStayInTheirCell() throws Exception {
+        Path tasks = Files.writeString(dir.resolve("tasks.yaml"), """
+                tasks:
+                  - name: senti
+                    text_fields: [sentence]
+                    labels: ["not | good", "good"]
+                    files:
+                      train: glue/sst2/train.jsonl
+                      validation: glue/sst2/validation.jsonl
+                """);
+        Path senti = TinyRuns.train(dir, "run-senti", dir.resolve("glue"), "senti", "--task-file", tasks.toString(),
+                "--steps", "2", "--eval-every", "0");
+        String card = exportCard(senti.resolve("last"), "senti", "senti");
+        assertTrue(card.contains("| 0 | not \\| good |\n| 1 | good |\n"), "a | in a label is escaped, as GitHub's tables need: " + card);
+    }
+
+    @Test
+    void baseModelIsClaimedOnlyForAModelThatCameFromTheHub() throws Exception {
+        // --model models/tiny (a local directory, relative) reads as a hub id once the card is written from elsewhere
+        Path local = recorded("local", "models/tiny", dir.resolve("model").toString());
+        assertFalse(exportCard(local, "sst2", "local-base").contains("base_model"), "a local directory is no hub model");
+
+        Path hub = recorded("hub", "acme/tiny", dir.resolve("hf/hub/models--acme--tiny/snapshots/" + "3".repeat(40)).toString());
+        assertTrue(exportCard(hub, "sst2", "hub-base").contains("base_model: acme/tiny\n"), "downloaded from the hub: its id");
+    }
+
+    /** A copy of the run's best checkpoint whose mtl4j.json says it was trained from --model {@code model}, read from {@code modelDir}. */
+    private static Path recorded(String name, String model, String modelDir) throws Exception {
+        Path copy = TestFiles.copyTree(run.resolve("best"), dir.resolve("recorded-" + name + "/best"));
+        com.fasterxml.jackson.databind.node.ObjectNode meta = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(
+                copy.resolve("mtl4j.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) meta.get("config")).put("model", model);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) meta.get("provenance")).put("model_dir", modelDir);
+        JSON.writeValue(copy.resolve("mtl4j.json").toFile(), meta);
+        return copy;
+    }
+
     private static String exportCard(Path checkpoint, String task, String name) throws Exception {
         Path out = dir.resolve("export-" + name);
         CliRunner r = CliRunner.run("export", "--checkpoint", checkpoint.toString(), "--task", task, "--output", out.toString());

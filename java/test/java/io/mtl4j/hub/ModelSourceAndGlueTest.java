@@ -152,6 +152,25 @@ class ModelSourceAndGlueTest {
     }
 
     @Test
+    void aClassifierFromTheHubTruncatesAtItsTokenizerConfigsModelMaxLengthAsALocalCopyDoes() throws Exception {
+        Path export = trainAndExport();
+        Files.writeString(export.resolve("tokenizer_config.json"), "{\"model_max_length\": 8}");
+        for (String file : List.of("config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors")) {
+            hub.put("acme/short-sst2", CLASSIFIER_COMMIT, file, Files.readAllBytes(export.resolve(file)), file.endsWith(".safetensors"), "main");
+        }
+        Path downloaded = ModelSource.resolveLocalFirst("acme/short-sst2", null, env, DownloadProgress.none());
+        assertEquals(8, LoadedCheckpoint.load(export, Devices.resolve("cpu"), null, List.of()).config().maxLength());
+        assertEquals(8, LoadedCheckpoint.load(downloaded, Devices.resolve("cpu"), null, List.of()).config().maxLength(),
+                "eval and predict read model_max_length from tokenizer_config.json: it is downloaded with the classifier");
+
+        hub.put("acme/no-config-sst2", CLASSIFIER_COMMIT, "config.json", Files.readAllBytes(export.resolve("config.json")), false, "main");
+        hub.put("acme/no-config-sst2", CLASSIFIER_COMMIT, "tokenizer.json", Files.readAllBytes(export.resolve("tokenizer.json")), false);
+        hub.put("acme/no-config-sst2", CLASSIFIER_COMMIT, "model.safetensors", Files.readAllBytes(export.resolve("model.safetensors")), true);
+        Path without = ModelSource.resolveLocalFirst("acme/no-config-sst2", null, env, DownloadProgress.none());
+        assertFalse(Files.exists(without.resolve("tokenizer_config.json")), "a repo without one is no error");
+    }
+
+    @Test
     void anExistingPathOrOneThatIsNoHubIdIsLeftToTheCaller() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("acme"));
         assertEquals(dir, ModelSource.resolveLocalFirst(dir.toString(), null, env, DownloadProgress.none()));
