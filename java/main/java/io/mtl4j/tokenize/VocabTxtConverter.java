@@ -247,13 +247,21 @@ public final class VocabTxtConverter {
         if (lines.isEmpty()) {
             throw new UserError(file + ": empty vocabulary");
         }
+        // transformers' load_vocab: a token on two lines gets the later line's id (some published vocabularies
+        // have such lines); re-inserting keeps the map in id order, as tokenizers writes its vocab.
         Map<String, Integer> vocab = new LinkedHashMap<>();
+        int duplicates = 0;
+        String firstDuplicate = null;
         for (int i = 0; i < lines.size(); i++) {
-            Integer earlier = vocab.putIfAbsent(lines.get(i), i);
-            if (earlier != null) {
-                throw new UserError(file + ":" + (i + 1) + ": duplicate token \"" + lines.get(i) + "\" (first on line "
-                        + (earlier + 1) + ")");
+            Integer earlier = vocab.remove(lines.get(i));
+            vocab.put(lines.get(i), i);
+            if (earlier != null && duplicates++ == 0) {
+                firstDuplicate = "\"" + lines.get(i) + "\" on lines " + (earlier + 1) + " and " + (i + 1);
             }
+        }
+        if (duplicates > 0) {
+            LOG.warn("{}: {} token(s) appear on more than one line (first {}); each gets its last line's id, as in"
+                    + " transformers", file, duplicates, firstDuplicate);
         }
         return vocab;
     }

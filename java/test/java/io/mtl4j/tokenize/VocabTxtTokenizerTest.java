@@ -1,11 +1,13 @@
 package io.mtl4j.tokenize;
 
+import io.mtl4j.testing.LogCapture;
 import io.mtl4j.testing.TinyModels;
 import io.mtl4j.util.Hashing;
 import io.mtl4j.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,10 +133,13 @@ class VocabTxtTokenizerTest {
     }
 
     @Test
-    void aDuplicateTokenIsAOneLineErrorNamingFileAndLine() throws Exception {
+    void aTokenOnTwoLinesGetsTheLaterId() throws Exception {
         Files.writeString(tmp.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nmovie\nthe\n");
-        UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(tmp, 64));
-        assertEquals(tmp.resolve("vocab.txt") + ":8: duplicate token \"the\" (first on line 6)", e.getMessage());
+        StringWriter log = new StringWriter();
+        try (AutoCloseable capture = LogCapture.into(log); BertTokenizer tok = BertTokenizer.load(tmp, 64)) {
+            assertArrayEquals(new int[]{2, 7, 6, 3}, tok.encode("the movie", null).inputIds(), "transformers' load_vocab: the last line wins");
+        }
+        assertTrue(log.toString().contains("\"the\" on lines 6 and 8"), log.toString());
     }
 
     @Test
