@@ -45,12 +45,22 @@ final class ResumeInputs {
     }
 
     /**
-     * A tokenizer built from vocab.txt depends on all of the slow tokenizer's files: one added,
-     * changed or removed since (tokenizer_config.json's do_lower_case, say) tokenizes differently.
+     * A tokenizer built from vocab.txt depends on the slow tokenizer's files: what they build now must be the
+     * tokenizer.json the checkpoint carries (tokenizer_config.json's do_lower_case changed, say, tokenizes
+     * differently; its model_max_length does not). The message names the files that changed.
      */
     private static void checkVocabTxtSources(Path checkpoint, Map<?, ?> savedHashes, Path modelDir, String startAgain) {
         if (Files.isRegularFile(modelDir.resolve(BertTokenizer.FILE_NAME))) {
             return; // the model now has a tokenizer.json of its own; the tokenizer cache key tells the rest
+        }
+        Path carried = checkpoint.resolve(BertTokenizer.FILE_NAME);
+        try {
+            if (Files.isRegularFile(carried)
+                    && java.util.Arrays.equals(Files.readAllBytes(carried), VocabTxtConverter.toTokenizerJson(modelDir))) {
+                return;
+            }
+        } catch (java.io.IOException e) {
+            throw new UserError(carried + ": cannot read: " + e.getMessage(), e);
         }
         List<String> changed = new ArrayList<>();
         for (String name : VocabTxtConverter.SOURCE_FILES) {

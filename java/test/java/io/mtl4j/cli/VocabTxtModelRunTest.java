@@ -2,6 +2,8 @@ package io.mtl4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtl4j.testing.TestFiles;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
 import io.mtl4j.tokenize.BertTokenizer;
@@ -80,14 +82,17 @@ class VocabTxtModelRunTest {
     }
 
     @Test
-    void resumingRefusesAChangedVocabulary() throws Exception {
-        Path moved = dir.resolve("moved-model");
-        Files.createDirectories(moved);
-        try (var files = Files.list(model)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, moved.resolve(f.getFileName()));
-            }
-        }
+    void resumingRefusesAChangedVocabularyButNotAChangeThatTokenizesAlike() throws Exception {
+        Path settings = TestFiles.copyTree(model, dir.resolve("model-new-max-length"));
+        ObjectNode tokenizerConfig = Files.isRegularFile(settings.resolve("tokenizer_config.json"))
+                ? (ObjectNode) JSON.readTree(settings.resolve("tokenizer_config.json").toFile()) : JSON.createObjectNode();
+        tokenizerConfig.put("model_max_length", 256);
+        JSON.writeValue(settings.resolve("tokenizer_config.json").toFile(), tokenizerConfig);
+        CliRunner same = CliRunner.run("train", "--resume", run.toString(), "--model", settings.toString(),
+                "--device", "cpu", "--cache-dir", dir.resolve("cache").toString());
+        assertFalse(same.err().contains("is not the tokenizer the run started with"), same.err());
+
+        Path moved = TestFiles.copyTree(model, dir.resolve("moved-model"));
         Files.writeString(moved.resolve("vocab.txt"), "extra\n", java.nio.file.StandardOpenOption.APPEND);
         CliRunner r = CliRunner.run("train", "--resume", run.toString(), "--model", moved.toString(),
                 "--device", "cpu", "--cache-dir", dir.resolve("cache").toString());
