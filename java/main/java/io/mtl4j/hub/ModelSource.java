@@ -51,7 +51,8 @@ public final class ModelSource {
         try {
             return classifier ? client.downloadClassifier(modelArg, revision) : client.downloadModel(modelArg, revision);
         } catch (UserError e) {
-            throw new UserError("model " + modelArg + " is not a local directory, and as a hub id: " + e.getMessage(), e);
+            throw new UserError((classifier ? "checkpoint " : "model ") + modelArg + " is not a local directory, and as a hub id: "
+                    + e.getMessage(), e);
         }
     }
 

@@ -178,6 +178,9 @@ class ModelSourceAndGlueTest {
         assertEquals(missing, ModelSource.resolveLocalFirst(missing.toString(), null, env, DownloadProgress.none()),
                 "a missing checkpoint path gets the caller's 'does not exist' error, not a hub lookup");
         assertTrue(hub.requests().isEmpty());
+        UserError absent = assertThrows(UserError.class,
+                () -> ModelSource.resolveLocalFirst("acme/absent", null, env, DownloadProgress.none()));
+        assertTrue(absent.getMessage().startsWith("checkpoint acme/absent is not a local directory"), absent.getMessage());
     }
 
     private Path trainAndExport() throws Exception {
