@@ -99,8 +99,13 @@ public final class Exporter {
         }
         byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(config);
         AtomicFiles.write(output.resolve("config.json"), out -> out.write(json));
-        byte[] card = ModelCard.render(ckpt, task).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        AtomicFiles.write(output.resolve("README.md"), out -> out.write(card));
+        Path sourceCard = ckpt.dir().resolve(ModelCard.FILE_NAME);
+        if (HfClassifierDirectory.FORMAT.equals(ckpt.meta().get("format")) && Files.isRegularFile(sourceCard)) {
+            AtomicFiles.copy(sourceCard, output.resolve(ModelCard.FILE_NAME)); // its author's card says more than mtl4j knows
+        } else {
+            byte[] card = ModelCard.render(ckpt, task).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            AtomicFiles.write(output.resolve(ModelCard.FILE_NAME), out -> out.write(card));
+        }
         Path tokenizer = output.resolve(BertTokenizer.FILE_NAME);
         if (BertTokenizer.hasTokenizer(ckpt.dir())) {
             // mtl4j's checkpoints carry a tokenizer.json; a Hugging Face directory may have only vocab.txt

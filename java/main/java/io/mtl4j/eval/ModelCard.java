@@ -22,6 +22,7 @@ import java.util.Set;
  * its provenance (versions, git SHA, data hashes) and how to load it in Python.
  */
 final class ModelCard {
+    static final String FILE_NAME = "README.md";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The keys of a metrics.jsonl evaluation line that are not scores. */
     private static final Set<String> KEYS = Set.of("step", "split", "task");
@@ -49,14 +50,7 @@ final class ModelCard {
         task.metrics().forEach(m -> md.append("  - ").append(m.id()).append('\n'));
         md.append("---\n\n");
 
-        md.append("# ").append(task.name()).append(" head of an mtl4j ").append(config.tasks().size() > 1 ? "multi-task" : "single-task")
-                .append(" model\n\n");
-        md.append("A BERT encoder with one classification head, exported by mtl4j as a `BertForSequenceClassification`");
-        if (meta.get("step") != null) {
-            md.append(" from the checkpoint of step ").append(meta.get("step"));
-        }
-        md.append(config.tasks().size() > 1 ? "; the encoder was trained jointly on " + String.join(", ", config.tasks()) + "." : ".")
-                .append("\n\n");
+        md.append(HfClassifierDirectory.FORMAT.equals(meta.get("format")) ? reexportIntro(task) : intro(task, config, meta));
         if (headInput != HeadInput.POOLER) {
             md.append("**Not exact in transformers:** the head was trained on ")
                     .append(headInput == HeadInput.CLS ? "the raw [CLS] state" : "the mean of the token states")
@@ -139,6 +133,19 @@ final class ModelCard {
         Path snapshots = Path.of(read).getParent(); // HF_HOME/hub/models--org--name/snapshots/<commit>
         return snapshots != null && snapshots.getParent() != null && String.valueOf(snapshots.getFileName()).equals("snapshots")
                 && String.valueOf(snapshots.getParent().getFileName()).equals("models--" + model.replace("/", "--"));
+    }
+
+    private static String intro(TaskSpec task, TrainConfig config, Map<String, Object> meta) {
+        boolean joint = config.tasks().size() > 1;
+        return "# " + task.name() + " head of an mtl4j " + (joint ? "multi-task" : "single-task") + " model\n\n"
+                + "A BERT encoder with one classification head, exported by mtl4j as a `BertForSequenceClassification`"
+                + (meta.get("step") != null ? " from the checkpoint of step " + meta.get("step") : "")
+                + (joint ? "; the encoder was trained jointly on " + String.join(", ", config.tasks()) + "." : ".") + "\n\n";
+    }
+
+    private static String reexportIntro(TaskSpec task) {
+        return "# " + task.name() + " classifier\n\nA `BertForSequenceClassification` re-exported by mtl4j from a Hugging Face"
+                + " model directory, which records no training run.\n\n";
     }
 
     /** 5e-5 as 0.00005, 2.0 as 2: no exponent, no trailing zeros. */

@@ -100,6 +100,19 @@ class ModelCardTest {
         return copy;
     }
 
+    @Test
+    void aReexportKeepsTheSourcesCardOrSaysItRecordsNoRun() throws Exception {
+        String card = exportCard(run.resolve("best"), "sst2", "source");
+        Path source = dir.resolve("export-source");
+        assertEquals(card, exportCard(source, "sst2", "reexport"), "the author's card, as it was");
+
+        Path withoutCard = TestFiles.copyTree(source, dir.resolve("python-fine-tune"));
+        Files.delete(withoutCard.resolve("README.md"));
+        String written = exportCard(withoutCard, "sst2", "reexport-no-card");
+        assertTrue(written.contains("# sst2 classifier\n") && written.contains("records no training run"), written);
+        assertFalse(written.contains("mtl4j single-task model") || written.contains("## Training"), written);
+    }
+
     private static String exportCard(Path checkpoint, String task, String name) throws Exception {
         Path out = dir.resolve("export-" + name);
         CliRunner r = CliRunner.run("export", "--checkpoint", checkpoint.toString(), "--task", task, "--output", out.toString());
