@@ -67,7 +67,7 @@ public final class CheckpointLoader {
     }
 
     /** As {@link #load(Path, Set)}, converting any {@code pytorch_model.bin} into {@code convertedCache}. */
-    static Loaded load(Path modelDir, Set<String> extraPrefixes, Path convertedCache) {
+    public static Loaded load(Path modelDir, Set<String> extraPrefixes, Path convertedCache) {
         if (!Files.isDirectory(modelDir)) {
             throw new UserError(modelDir + ": model directory does not exist");
         }
