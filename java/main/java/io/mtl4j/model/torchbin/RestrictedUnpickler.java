@@ -79,7 +79,7 @@ final class RestrictedUnpickler {
                     List<Object> items = popMark();
                     Map<Object, Object> dict = new LinkedHashMap<>();
                     for (int i = 0; i + 1 < items.size(); i += 2) {
-                        dict.put(items.get(i), items.get(i + 1));
+                        dict.put(key(items.get(i)), items.get(i + 1));
                     }
                     push(dict);
                 }
@@ -100,13 +100,13 @@ final class RestrictedUnpickler {
                 case 's' -> { // SETITEM
                     Object value = pop();
                     Object key = pop();
-                    dictOnTop("SETITEM").put(key, value);
+                    dictOnTop("SETITEM").put(key(key), value);
                 }
                 case 'u' -> { // SETITEMS
                     List<Object> items = popMark();
                     Map<Object, Object> dict = dictOnTop("SETITEMS");
                     for (int i = 0; i + 1 < items.size(); i += 2) {
-                        dict.put(items.get(i), items.get(i + 1));
+                        dict.put(key(items.get(i)), items.get(i + 1));
                     }
                 }
                 case 'J' -> push((long) (int) readLong(4)); // BININT, signed
@@ -145,6 +145,18 @@ final class RestrictedUnpickler {
                         + "; mtl4j reads plain state dicts only");
             }
         }
+    }
+
+    /**
+     * A dict key must be a scalar, as in a state dict: a list or tuple key could contain itself (the
+     * memo allows cycles) and hashing it would never end.
+     */
+    private Object key(Object key) {
+        if (key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
+                || key instanceof Double || key instanceof Boolean) {
+            return key;
+        }
+        throw malformed("a dict key is a " + key.getClass().getSimpleName());
     }
 
     private UserError malformed(String what) {

@@ -29,6 +29,11 @@ final class StridedCopy {
         if (t.offset() < 0 || Math.multiplyExact(last + 1, es) > storage.length) {
             throw new UserError(file + ": tensor " + name + " reaches past the end of its storage");
         }
+        if (Math.multiplyExact(numel, es) > storage.length) {
+            // Only a broadcast (stride 0) view has more elements than its storage; no parameter is one,
+            // and copying it out would allocate what the file's size fields say rather than its bytes.
+            throw new UserError(file + ": tensor " + name + " has more elements than its storage (a broadcast view)");
+        }
         byte[] out = new byte[Math.toIntExact(Math.multiplyExact(numel, es))];
         if (isContiguous(shape, stride)) {
             System.arraycopy(storage, Math.toIntExact(t.offset() * es), out, 0, out.length);

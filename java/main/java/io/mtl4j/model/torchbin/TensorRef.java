@@ -14,7 +14,7 @@ record TensorRef(StorageRef storage, long offset, long[] shape, long[] stride) {
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])} and {@code _rebuild_tensor}. */
     static TensorRef rebuild(String file, List<Object> args) {
         if (args.size() < 4 || !(args.get(0) instanceof StorageRef storage) || !(args.get(1) instanceof Long offset)) {
-            throw new UserError(file + ": not a torch state dict: malformed tensor " + args);
+            throw new UserError(file + ": not a torch state dict: a tensor's rebuild arguments are malformed");
         }
         long[] shape = longs(file, args.get(2));
         long[] stride = longs(file, args.get(3));
@@ -31,7 +31,7 @@ record TensorRef(StorageRef storage, long offset, long[] shape, long[] stride) {
         long[] out = new long[t.items().size()];
         for (int i = 0; i < out.length; i++) {
             if (!(t.items().get(i) instanceof Long v) || v < 0) {
-                throw new UserError(file + ": not a torch state dict: bad dimension " + t.items().get(i));
+                throw new UserError(file + ": not a torch state dict: a tensor's shape or stride holds something other than a size");
             }
             out[i] = v;
         }

@@ -45,6 +45,8 @@ public final class TorchBinReader {
             return isZip(file) ? readZip(file) : readLegacy(file);
         } catch (EOFException e) {
             throw new UserError(file + ": truncated (" + e.getMessage() + ")");
+        } catch (ArithmeticException e) {
+            throw new UserError(file + ": not a torch state dict: a tensor's size overflows");
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + e.getMessage(), e);
         }
@@ -103,7 +105,7 @@ public final class TorchBinReader {
         List<Object> p = pid.items();
         if (p.size() < 5 || !"storage".equals(p.get(0)) || !(p.get(1) instanceof TorchGlobals.StorageType type)
                 || !(p.get(2) instanceof String key) || !(p.get(4) instanceof Long numel)) {
-            throw new UserError(file + ": not a torch state dict: unexpected persistent id " + p);
+            throw new UserError(file + ": not a torch state dict: a persistent id is not ('storage', type, key, location, numel)");
         }
         return new StorageRef(key, type.dtype(), numel);
     }
@@ -177,12 +179,19 @@ public final class TorchBinReader {
         Map<String, TensorRef> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof TensorRef t)) {
-                throw new UserError(file + ": state dict entry " + e.getKey() + " is a " + typeName(e.getValue())
-                        + ", not a tensor");
+                throw new UserError(file + ": state dict entry " + printable(e.getKey()) + " is a "
+                        + typeName(e.getValue()) + ", not a tensor");
             }
             out.put(name, t);
         }
         return out;
+    }
+
+    private static String printable(Object key) {
+        String text = key instanceof String || key instanceof Number || key instanceof Boolean ? key.toString()
+                : typeName(key);
+        text = text.replaceAll("\\p{Cntrl}", "?");
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
 
     private static String typeName(Object o) {
