@@ -28,14 +28,12 @@ final class RestrictedUnpickler {
     record Tuple(List<Object> items) {
     }
 
-    /** The mark a MARK opcode pushes. */
-    private static final Object MARK = new Object();
-
     private final InputStream in;
     private final String file;
     private final Function<Tuple, Object> persistentLoad;
-    private final List<Object> stack = new ArrayList<>();
-    private final List<Integer> marks = new ArrayList<>();
+    /** The objects since the last MARK; a MARK sets the stack aside, so nothing can pop across it. */
+    private List<Object> stack = new ArrayList<>();
+    private final List<List<Object>> metastack = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
 
     RestrictedUnpickler(InputStream in, String file, Function<Tuple, Object> persistentLoad) {
@@ -57,8 +55,8 @@ final class RestrictedUnpickler {
                     return pop();
                 }
                 case '(' -> { // MARK
-                    marks.add(stack.size());
-                    stack.add(MARK);
+                    metastack.add(stack);
+                    stack = new ArrayList<>();
                 }
                 case 'c' -> push(TorchGlobals.resolve(file, readLine(), readLine())); // GLOBAL
                 case 0x93 -> { // STACK_GLOBAL
@@ -182,11 +180,7 @@ final class RestrictedUnpickler {
 
     private Object pop() {
         checkDepth(1);
-        Object o = stack.remove(stack.size() - 1);
-        if (o == MARK) {
-            throw malformed("unexpected MARK");
-        }
-        return o;
+        return stack.remove(stack.size() - 1);
     }
 
     private Object peek() {
@@ -195,12 +189,11 @@ final class RestrictedUnpickler {
     }
 
     private List<Object> popMark() {
-        if (marks.isEmpty()) {
+        if (metastack.isEmpty()) {
             throw malformed("no MARK");
         }
-        int at = marks.remove(marks.size() - 1);
-        List<Object> items = new ArrayList<>(stack.subList(at + 1, stack.size()));
-        stack.subList(at, stack.size()).clear();
+        List<Object> items = stack;
+        stack = metastack.remove(metastack.size() - 1);
         return items;
     }
 
