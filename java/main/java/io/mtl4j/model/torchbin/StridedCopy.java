@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 
-/** Copies a tensor's elements out of its storage into a fresh row-major buffer, following its strides. */
+/** A tensor's elements as one row-major buffer: a slice of its storage when contiguous, else a copy following its strides. */
 final class StridedCopy {
     private StridedCopy() {
     }
@@ -34,20 +34,23 @@ final class StridedCopy {
             // and copying it out would allocate what the file's size fields say rather than its bytes.
             throw new UserError(file + ": tensor " + name + " has more elements than its storage (a broadcast view)");
         }
-        byte[] out = new byte[Math.toIntExact(Math.multiplyExact(numel, es))];
+        int length = Math.toIntExact(Math.multiplyExact(numel, es));
         if (isContiguous(shape, stride)) {
-            System.arraycopy(storage, Math.toIntExact(t.offset() * es), out, 0, out.length);
-        } else {
-            long[] index = new long[shape.length];
-            for (long i = 0; i < numel; i++) {
-                long at = t.offset();
-                for (int d = 0; d < shape.length; d++) {
-                    at += index[d] * stride[d];
-                }
-                System.arraycopy(storage, (int) (at * es), out, (int) (i * es), es);
-                for (int d = shape.length - 1; d >= 0 && ++index[d] == shape[d]; d--) {
-                    index[d] = 0;
-                }
+            // Most parameters: their bytes as they lie in the storage, not copied, which halves
+            // the memory a conversion needs. Buffers over one storage share it, read-only.
+            return ByteBuffer.wrap(storage, Math.toIntExact(t.offset() * es), length).slice()
+                    .asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        }
+        byte[] out = new byte[length];
+        long[] index = new long[shape.length];
+        for (long i = 0; i < numel; i++) {
+            long at = t.offset();
+            for (int d = 0; d < shape.length; d++) {
+                at += index[d] * stride[d];
+            }
+            System.arraycopy(storage, (int) (at * es), out, (int) (i * es), es);
+            for (int d = shape.length - 1; d >= 0 && ++index[d] == shape[d]; d--) {
+                index[d] = 0;
             }
         }
         return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);

@@ -27,10 +27,13 @@ import java.util.zip.ZipFile;
 /**
  * Reads a state dict written by {@code torch.save}: the zip format (torch ≥ 1.6) or the legacy
  * one (a sequence of pickles followed by the raw storages), through {@link RestrictedUnpickler}.
- * Every tensor comes out contiguous with its own bytes, whatever its strides or storage sharing.
+ * Every tensor comes out contiguous (row-major), whatever its strides or storage sharing.
  */
 public final class TorchBinReader {
-    /** One tensor of the state dict, in file order; {@code data} is little-endian, row-major. */
+    /**
+     * One tensor of the state dict, in file order; {@code data} is little-endian, row-major and
+     * read-only (it may be a slice of a storage another tensor also uses).
+     */
     public record StoredTensor(String name, DType dtype, long[] shape, ByteBuffer data) {
     }
 
