@@ -17,8 +17,8 @@ import java.util.List;
         description = {
                 "Multi-task fine-tuning of BERT-family encoders on LibTorch.",
                 "",
-                "Models are Hugging Face directories (config.json, model.safetensors, tokenizer.json",
-                "or a BERT vocab.txt)",
+                "Models are Hugging Face directories (config.json, model.safetensors or a",
+                "pytorch_model.bin converted once into the cache, tokenizer.json or a BERT vocab.txt)",
                 "or hub ids such as google-bert/bert-large-uncased (downloaded into the HF cache).",
                 "Run 'mtl4j <command> --help' for a command's options and examples."},
         subcommands = {TrainCommand.class, LaunchCommand.class, CompareCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class,

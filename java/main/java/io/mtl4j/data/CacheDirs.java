@@ -24,6 +24,15 @@ public final class CacheDirs {
     }
 
     /**
+     * Where {@code pytorch_model.bin} weights are kept once converted to safetensors:
+     * {@code $MTL4J_CACHE/converted}, else {@code ~/.cache/mtl4j/converted}.
+     */
+    public static Path convertedWeights(Env env) {
+        return env.get(ENV).map(dir -> Path.of(dir, "converted"))
+                .orElseGet(() -> Path.of(System.getProperty("user.home"), ".cache", "mtl4j", "converted"));
+    }
+
+    /**
      * Where {@code --data hub} places its split files (links into the hub cache):
      * {@code <token cache>/hub-data}.
      */

@@ -37,6 +37,9 @@ public final class HubClient {
     public static final String TOKENIZER = "tokenizer.json";
     public static final String WEIGHTS = "model.safetensors";
     public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+    /** Older repos' weights, read by {@code io.mtl4j.model.torchbin} when the repo has no safetensors. */
+    public static final String BIN_WEIGHTS = "pytorch_model.bin";
+    public static final String BIN_WEIGHTS_INDEX = "pytorch_model.bin.index.json";
 
     private static final Logger LOG = LogManager.getLogger(HubClient.class);
 
@@ -105,8 +108,9 @@ public final class HubClient {
     /**
      * A model for mtl4j: {@code config.json}, {@code tokenizer.json} (or, when the repo has none,
      * {@code vocab.txt} with {@code tokenizer_config.json} and {@code special_tokens_map.json}, as
-     * older BERT repos ship) and the weights, either {@code model.safetensors} or, when the repo
-     * has none, {@code model.safetensors.index.json} and every shard it lists.
+     * older BERT repos ship) and the weights: {@code model.safetensors}, else
+     * {@code model.safetensors.index.json} and every shard it lists, else {@code pytorch_model.bin},
+     * else {@code pytorch_model.bin.index.json} and its shards.
      *
      * @param revision a branch, tag or commit sha; null means {@code main}
      * @return the snapshot directory, usable as a local model directory
@@ -116,23 +120,36 @@ public final class HubClient {
         CachedFile config = fetch(repo, orMain(revision), CONFIG);
         String commit = config.commit();
         fetchTokenizer(repo, commit, orMain(revision));
-        try {
-            fetch(repo, commit, WEIGHTS);
-        } catch (HubFileNotFoundError noSingleFile) {
+        fetchWeights(repo, commit, orMain(revision));
+        return cache(repo).snapshotDir(commit);
+    }
+
+    /** The first of the weight layouts the repo has: a file, or an index and every shard it lists. */
+    private void fetchWeights(RepoId repo, String commit, String revision) {
+        List<List<String>> layouts = List.of(List.of(WEIGHTS, WEIGHTS_INDEX), List.of(BIN_WEIGHTS, BIN_WEIGHTS_INDEX));
+        for (List<String> layout : layouts) {
+            try {
+                fetch(repo, commit, layout.get(0));
+                return;
+            } catch (HubFileNotFoundError noSingleFile) {
+                LOG.debug("{} has no {} at {}", repo, layout.get(0), revision);
+            }
             CachedFile index;
             try {
-                index = fetch(repo, commit, WEIGHTS_INDEX);
+                index = fetch(repo, commit, layout.get(1));
             } catch (HubFileNotFoundError noIndex) {
-                throw new UserError(repo + " at revision " + orMain(revision) + " has neither " + WEIGHTS + " nor "
-                        + WEIGHTS_INDEX + " (mtl4j reads safetensors weights only)");
+                continue;
             }
-            List<String> shards = ShardIndex.shards(index.path());
+            String extension = layout.get(0).substring(layout.get(0).lastIndexOf('.'));
+            List<String> shards = ShardIndex.shards(index.path(), extension);
             LOG.info("{} is sharded: {} files", repo, shards.size());
             for (String shard : shards) {
                 fetch(repo, commit, shard);
             }
+            return;
         }
-        return cache(repo).snapshotDir(commit);
+        throw new UserError(repo + " at revision " + revision + " has none of " + WEIGHTS + ", " + WEIGHTS_INDEX + ", "
+                + BIN_WEIGHTS + ", " + BIN_WEIGHTS_INDEX + " (mtl4j reads safetensors, or converts a pytorch_model.bin)");
     }
 
     /**

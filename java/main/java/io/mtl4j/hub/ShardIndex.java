@@ -11,13 +11,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** Reads the shard file names from a {@code model.safetensors.index.json}. */
+/** Reads the shard file names from a {@code model.safetensors.index.json} (or {@code pytorch_model.bin.index.json}). */
 final class ShardIndex {
     private ShardIndex() {
     }
 
     /** The distinct values of {@code weight_map}, sorted. */
     static List<String> shards(Path indexFile) {
+        return shards(indexFile, ".safetensors");
+    }
+
+    /** The distinct values of {@code weight_map}, sorted; each must end in {@code extension}. */
+    static List<String> shards(Path indexFile, String extension) {
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(indexFile.toFile());
@@ -30,9 +35,9 @@ final class ShardIndex {
         }
         TreeSet<String> shards = new TreeSet<>();
         for (Map.Entry<String, JsonNode> entry : weightMap.properties()) {
-            if (!entry.getValue().isTextual() || !entry.getValue().asText().endsWith(".safetensors")) {
+            if (!entry.getValue().isTextual() || !entry.getValue().asText().endsWith(extension)) {
                 throw new UserError(indexFile + ": weight_map[\"" + entry.getKey()
-                        + "\"] is not a .safetensors file name: " + entry.getValue());
+                        + "\"] is not a " + extension + " file name: " + entry.getValue());
             }
             if (!isPlainFileName(entry.getValue().asText())) {
                 // Each shard is written to snapshots/<commit>/<name>: a name with a directory

@@ -2,8 +2,11 @@ package io.mtl4j.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtl4j.data.CacheDirs;
+import io.mtl4j.hub.Env;
 import io.mtl4j.model.safetensors.SafeTensorsFile;
 import io.mtl4j.model.safetensors.TensorInfo;
+import io.mtl4j.model.torchbin.ConvertedWeights;
 import io.mtl4j.runtime.NativeRuntime;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
@@ -26,7 +29,9 @@ import java.util.TreeMap;
 
 /**
  * Loads a Hugging Face BERT checkpoint ({@code config.json} plus {@code model.safetensors} or a
- * sharded {@code model.safetensors.index.json}) into a {@link BertModel}.
+ * sharded {@code model.safetensors.index.json}; failing those, {@code pytorch_model.bin} or its
+ * sharded index, read by a restricted unpickler and converted once, see {@link ConvertedWeights})
+ * into a {@link BertModel}.
  *
  * <p>Names are accepted with or without the {@code bert.} prefix; legacy
  * {@code LayerNorm.gamma/beta} become {@code weight/bias}. Pretraining heads
@@ -58,12 +63,17 @@ public final class CheckpointLoader {
     }
 
     public static Loaded load(Path modelDir, Set<String> extraPrefixes) {
+        return load(modelDir, extraPrefixes, CacheDirs.convertedWeights(Env.system()));
+    }
+
+    /** As {@link #load(Path, Set)}, converting any {@code pytorch_model.bin} into {@code convertedCache}. */
+    public static Loaded load(Path modelDir, Set<String> extraPrefixes, Path convertedCache) {
         if (!Files.isDirectory(modelDir)) {
             throw new UserError(modelDir + ": model directory does not exist");
         }
         NativeRuntime.ensureLoaded();
         BertConfig config = BertConfig.load(modelDir);
-        List<Path> files = weightFiles(modelDir);
+        List<Path> files = weightFiles(modelDir, convertedCache);
 
         Map<String, long[]> expected = new LinkedHashMap<>();
         for (BertModel.ParameterSpec spec : BertModel.parameterSpecs(config, true)) {
@@ -197,8 +207,11 @@ public final class CheckpointLoader {
                 || name.endsWith("position_ids") || name.equals("embeddings.token_type_ids");
     }
 
-    /** The safetensors files of a checkpoint: one file, or every shard an index lists. */
-    static List<Path> weightFiles(Path modelDir) {
+    /**
+     * The safetensors files of a checkpoint: one file, or every shard an index lists; failing those,
+     * {@code pytorch_model.bin} or its shards, each converted once into {@code convertedCache}.
+     */
+    static List<Path> weightFiles(Path modelDir, Path convertedCache) {
         Path single = modelDir.resolve(WEIGHTS);
         if (Files.isRegularFile(single)) {
             return List.of(single);
@@ -207,11 +220,16 @@ public final class CheckpointLoader {
         if (Files.isRegularFile(index)) {
             return shards(index);
         }
-        if (Files.exists(modelDir.resolve("pytorch_model.bin"))) {
-            throw new UserError(modelDir + ": only pytorch_model.bin found; mtl4j reads safetensors "
-                    + "(convert with transformers: model.save_pretrained(dir, safe_serialization=True))");
+        Path bin = modelDir.resolve(ConvertedWeights.BIN);
+        if (Files.isRegularFile(bin)) {
+            return List.of(ConvertedWeights.of(bin, convertedCache));
         }
-        throw new UserError(modelDir + ": no model weights (looked for " + WEIGHTS + " and " + WEIGHTS_INDEX + ")");
+        Path binIndex = modelDir.resolve(ConvertedWeights.BIN_INDEX);
+        if (Files.isRegularFile(binIndex)) {
+            return shards(binIndex).stream().map(shard -> ConvertedWeights.of(shard, convertedCache)).toList();
+        }
+        throw new UserError(modelDir + ": no model weights (looked for " + WEIGHTS + ", " + WEIGHTS_INDEX + ", "
+                + ConvertedWeights.BIN + " and " + ConvertedWeights.BIN_INDEX + ")");
     }
 
     private static List<Path> shards(Path index) {

@@ -3,6 +3,7 @@ package io.mtl4j.train;
 import io.mtl4j.cli.VersionProvider;
 import io.mtl4j.tokenize.BertTokenizer;
 import io.mtl4j.tokenize.VocabTxtConverter;
+import io.mtl4j.model.torchbin.ConvertedWeights;
 import io.mtl4j.util.Hashing;
 import org.bytedeco.javacpp.Loader;
 
@@ -58,12 +59,21 @@ public final class Provenance {
         return entry;
     }
 
-    private static Map<String, String> modelHashes(Path modelDir) {
+    static Map<String, String> modelHashes(Path modelDir) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String name : List.of("config.json", "tokenizer.json", "model.safetensors", "model.safetensors.index.json")) {
             Path f = modelDir.resolve(name);
             if (Files.isRegularFile(f)) {
                 out.put(name, Hashing.sha256Hex(f));
+            }
+        }
+        if (!out.containsKey("model.safetensors") && !out.containsKey("model.safetensors.index.json")) {
+            // the weights were converted from these (CheckpointLoader.weightFiles)
+            for (String name : List.of(ConvertedWeights.BIN, ConvertedWeights.BIN_INDEX)) {
+                Path f = modelDir.resolve(name);
+                if (Files.isRegularFile(f)) {
+                    out.put(name, Hashing.sha256Hex(f));
+                }
             }
         }
         if (!out.containsKey(BertTokenizer.FILE_NAME)) {

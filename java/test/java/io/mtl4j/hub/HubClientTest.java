@@ -581,13 +581,44 @@ class HubClientTest {
         assertTrue(e.getMessage().contains("neither tokenizer.json nor vocab.txt"), e.getMessage());
     }
 
+    /** Older hub models (textattack/*, many community fine-tunes) ship pytorch_model.bin only. */
     @Test
-    void modelWithoutSafetensorsIsAClearError() {
-        hub.put("acme/old", MAIN, "config.json", config, false, "main");
+    void aModelWithOnlyPytorchModelBinDownloadsItAndLoads() throws IOException {
+        Path tiny = io.mtl4j.testing.TestResources.copyTree("/golden/tiny-bert/f32", cache.resolveSibling("tiny"));
+        Path bins = io.mtl4j.testing.TestResources.copyTree("/golden/torch-bin", cache.resolveSibling("torch-bin"));
+        hub.put("acme/old", MAIN, "config.json", Files.readAllBytes(tiny.resolve("config.json")), false, "main");
         hub.put("acme/old", MAIN, "tokenizer.json", tokenizer, false);
-        hub.put("acme/old", MAIN, "pytorch_model.bin", weights, true);
-        UserError e = assertThrows(UserError.class, () -> client().downloadModel("acme/old", null));
-        assertTrue(e.getMessage().contains("neither model.safetensors nor model.safetensors.index.json"), e.getMessage());
+        hub.put("acme/old", MAIN, "pytorch_model.bin", Files.readAllBytes(bins.resolve("zip.bin")), true);
+
+        Path snapshot = client().downloadModel("acme/old", null);
+        assertTrue(Files.exists(snapshot.resolve("pytorch_model.bin")));
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            var loaded = io.mtl4j.model.CheckpointLoader.load(snapshot, java.util.Set.of(), cache.resolveSibling("converted"));
+            assertTrue(loaded.model().hasPooler());
+        }
+    }
+
+    @Test
+    void aShardedPytorchModelBinFetchesEveryShard() throws IOException {
+        byte[] shard = randomBytes(5000, 4);
+        String index = """
+                {"metadata": {}, "weight_map": {"a.weight": "pytorch_model-00001-of-00001.bin"}}""";
+        hub.put("acme/old-sharded", MAIN, "config.json", config, false, "main");
+        hub.put("acme/old-sharded", MAIN, "tokenizer.json", tokenizer, false);
+        hub.put("acme/old-sharded", MAIN, "pytorch_model.bin.index.json", index.getBytes(StandardCharsets.UTF_8), false);
+        hub.put("acme/old-sharded", MAIN, "pytorch_model-00001-of-00001.bin", shard, true);
+
+        Path snapshot = client().downloadModel("acme/old-sharded", null);
+        assertArrayEquals(shard, Files.readAllBytes(snapshot.resolve("pytorch_model-00001-of-00001.bin")));
+    }
+
+    @Test
+    void aModelWithNoWeightsIsAClearError() {
+        hub.put("acme/empty", MAIN, "config.json", config, false, "main");
+        hub.put("acme/empty", MAIN, "tokenizer.json", tokenizer, false);
+        UserError e = assertThrows(UserError.class, () -> client().downloadModel("acme/empty", null));
+        assertTrue(e.getMessage().contains("has none of model.safetensors, model.safetensors.index.json, "
+                + "pytorch_model.bin, pytorch_model.bin.index.json"), e.getMessage());
     }
 
     @Test

@@ -9,6 +9,6 @@ public final class CheckpointLoaderAccess {
     }
 
     public static List<Path> weightFiles(Path modelDir) {
-        return CheckpointLoader.weightFiles(modelDir);
+        return CheckpointLoader.weightFiles(modelDir, modelDir.resolve("converted-weights"));
     }
 }

@@ -23,4 +23,18 @@ class ProvenanceTest {
         assertEquals(List.of("sst2/train", "sst2/validation"), List.copyOf(((Map<?, ?>) entry.get("commits")).keySet()),
                 "sorted, so two runs' provenance compare line by line");
     }
+
+    @Test
+    void modelHashesIncludePytorchModelBinOnlyWhenTheWeightsCameFromIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{}");
+        java.nio.file.Files.writeString(dir.resolve("pytorch_model.bin"), "bin");
+        assertEquals(List.of("config.json", "pytorch_model.bin"), List.copyOf(Provenance.modelHashes(dir).keySet()));
+        assertEquals(io.mtl4j.util.Hashing.sha256Hex("bin".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                Provenance.modelHashes(dir).get("pytorch_model.bin"));
+
+        java.nio.file.Files.writeString(dir.resolve("model.safetensors"), "st");
+        assertEquals(List.of("config.json", "model.safetensors"), List.copyOf(Provenance.modelHashes(dir).keySet()),
+                "beside safetensors the .bin is not read, so it is not what the weights came from");
+    }
 }
