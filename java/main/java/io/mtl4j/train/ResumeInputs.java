@@ -54,9 +54,9 @@ final class ResumeInputs {
             return; // the model now has a tokenizer.json of its own; the tokenizer cache key tells the rest
         }
         Path carried = checkpoint.resolve(BertTokenizer.FILE_NAME);
+        boolean carries = Files.isRegularFile(carried);
         try {
-            if (Files.isRegularFile(carried)
-                    && java.util.Arrays.equals(Files.readAllBytes(carried), VocabTxtConverter.toTokenizerJson(modelDir))) {
+            if (carries && java.util.Arrays.equals(Files.readAllBytes(carried), VocabTxtConverter.toTokenizerJson(modelDir))) {
                 return;
             }
         } catch (java.io.IOException e) {
@@ -70,6 +70,10 @@ final class ResumeInputs {
             if (!Objects.equals(was, now)) {
                 changed.add(f + " (" + describe(was) + " -> " + describe(now) + ")");
             }
+        }
+        if (carries && changed.isEmpty()) {
+            // the files are the run's, but this mtl4j builds another tokenizer from them than the checkpoint carries
+            changed.add("the same files build a tokenizer.json other than " + carried);
         }
         if (!changed.isEmpty()) {
             throw new UserError("cannot resume " + checkpoint + ": the tokenizer built from " + VocabTxtConverter.VOCAB_FILE

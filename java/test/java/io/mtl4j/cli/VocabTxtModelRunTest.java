@@ -99,4 +99,16 @@ class VocabTxtModelRunTest {
         assertTrue(r.exitCode() != 0, r.err());
         assertTrue(r.err().contains("vocab.txt (sha256 ") && r.err().contains("is not the tokenizer the run started with"), r.err());
     }
+
+    /** Same files, another tokenizer: what the checkpoint carries decides, not the files' hashes. */
+    @Test
+    void resumingRefusesWhenTheSameFilesBuildAnotherTokenizerThanTheCheckpointCarries() throws Exception {
+        Path copy = TestFiles.copyTree(run, dir.resolve("run-other-tokenizer"));
+        Path carried = copy.resolve("last").resolve(BertTokenizer.FILE_NAME);
+        Files.write(carried, (Files.readString(carried) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        CliRunner r = CliRunner.run("train", "--resume", copy.toString(), "--model", model.toString(),
+                "--device", "cpu", "--cache-dir", dir.resolve("cache").toString());
+        assertTrue(r.exitCode() != 0, r.err());
+        assertTrue(r.err().contains("is not the tokenizer the run started with"), r.err());
+    }
 }
