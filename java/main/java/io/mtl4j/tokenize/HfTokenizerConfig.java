@@ -21,9 +21,6 @@ import java.util.Set;
 public final class HfTokenizerConfig {
     public static final String FILE_NAME = "tokenizer_config.json";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String[]> SPECIAL_TOKENS = List.of(
-            new String[]{"cls_token", "[CLS]"}, new String[]{"sep_token", "[SEP]"}, new String[]{"pad_token", "[PAD]"},
-            new String[]{"unk_token", "[UNK]"}, new String[]{"mask_token", "[MASK]"});
 
     private HfTokenizerConfig() {
     }
@@ -103,11 +100,11 @@ public final class HfTokenizerConfig {
             config.put("tokenizer_class", "PreTrainedTokenizerFast");
         }
         JsonNode vocab = tokenizer.path("model").path("vocab");
-        for (String[] token : SPECIAL_TOKENS) {
-            if (vocab.has(token[1])) {
-                config.put(token[0], token[1]);
+        VocabTxtConverter.SPECIAL_TOKEN_DEFAULTS.forEach((attribute, token) -> {
+            if (vocab.has(token)) {
+                config.put(attribute, token);
             }
-        }
+        });
         config.put("model_max_length", modelMaxLength);
         config.put("clean_up_tokenization_spaces", true);
         return config;

@@ -35,8 +35,11 @@ public final class VocabTxtConverter {
     /** Every file the generated tokenizer.json depends on. */
     public static final List<String> SOURCE_FILES = List.of(VOCAB_FILE, HfTokenizerConfig.FILE_NAME, SPECIAL_TOKENS_MAP);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** transformers' special token attributes BERT uses, with BertTokenizer's defaults. */
-    private static final Map<String, String> SPECIAL_TOKEN_DEFAULTS = orderedMap(
+    /**
+     * transformers' special token attributes BERT uses, with BertTokenizer's defaults, in transformers' order
+     * (which decides the ids of those a vocab.txt lacks).
+     */
+    static final Map<String, String> SPECIAL_TOKEN_DEFAULTS = orderedMap(
             "unk_token", "[UNK]", "sep_token", "[SEP]", "pad_token", "[PAD]", "cls_token", "[CLS]", "mask_token", "[MASK]");
 
     /** The slow tokenizer classes transformers converts with its BertConverter (each also with a "Fast" suffix). */
