@@ -1,7 +1,6 @@
 package io.mtl4j.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.config.ConfigLoader;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.model.BertConfig;
@@ -13,6 +12,7 @@ import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
 import io.mtl4j.tokenize.HfTokenizerConfig;
 import io.mtl4j.train.Checkpoints;
+import io.mtl4j.util.JsonFiles;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -20,7 +20,6 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +45,6 @@ public final class HfClassifierDirectory {
     /** {@code meta.format} of a checkpoint read from such a directory. */
     static final String FORMAT = "transformers";
     private static final Logger LOG = LogManager.getLogger(HfClassifierDirectory.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Where a BertForSequenceClassification keeps its head: load a model directory with this extra prefix for {@link #headsFor}. */
     public static final String CLASSIFIER = "classifier.";
     /** transformers' names for labels nobody named: LABEL_0, LABEL_1, ... */
@@ -63,7 +61,7 @@ public final class HfClassifierDirectory {
 
     static LoadedCheckpoint load(Path dir, Device device, Path taskFile, List<String> asked) {
         Path configFile = dir.resolve(BertConfig.FILE_NAME);
-        JsonNode config = readJson(configFile);
+        JsonNode config = JsonFiles.readObject(configFile);
         TaskRegistry registry = taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile);
         TaskSpec task = registry.get(declaredTask(config, registry::contains)
                 .orElseGet(() -> askedTask(configFile, config, asked, registry, taskFile)));
@@ -106,7 +104,7 @@ public final class HfClassifierDirectory {
             return Map.of();
         }
         Path configFile = modelDir.resolve(BertConfig.FILE_NAME);
-        JsonNode config = readJson(configFile);
+        JsonNode config = JsonFiles.readObject(configFile);
         Map<String, TaskSpec> byName = new LinkedHashMap<>();
         tasks.forEach(t -> byName.put(t.name(), t));
         Optional<String> declared = declaredTask(config, byName::containsKey);
@@ -239,7 +237,7 @@ public final class HfClassifierDirectory {
         int maxLength = maxPositions;
         Path tokenizerConfig = dir.resolve(HfTokenizerConfig.FILE_NAME);
         if (Files.isRegularFile(tokenizerConfig)) {
-            JsonNode length = readJson(tokenizerConfig).path("model_max_length");
+            JsonNode length = JsonFiles.readObject(tokenizerConfig).path("model_max_length");
             // canConvertToInt: transformers' "unset" is int(1e30), whose low 64 bits asLong() would keep
             if (length.isIntegralNumber() && length.canConvertToInt() && length.asInt() > 0 && length.asInt() < maxPositions) {
                 maxLength = length.asInt();
@@ -257,11 +255,4 @@ public final class HfClassifierDirectory {
         return ConfigLoader.fromSaved(saved, dir.resolve(BertConfig.FILE_NAME).toString());
     }
 
-    private static JsonNode readJson(Path file) {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new UserError(file + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-    }
 }

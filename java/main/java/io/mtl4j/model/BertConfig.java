@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.util.UserError;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -92,16 +91,7 @@ public record BertConfig(
             }
             throw new UserError(file + ": config.json not found");
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new UserError(file + ": not valid JSON: " + firstLine(e.getMessage()));
-        }
-        if (root == null || !root.isObject()) {
-            throw new UserError(file + ": not a JSON object");
-        }
-        return parse(file, (ObjectNode) root);
+        return parse(file, io.mtl4j.util.JsonFiles.readObject(file));
     }
 
     public static BertConfig parse(Path file, ObjectNode root) {
@@ -287,13 +277,5 @@ public record BertConfig(
         root.put("layer_norm_eps", 1e-12);
         root.put("pad_token_id", 0);
         return parse(Path.of("<tiny config>"), root);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtl4j.util.JsonFiles;
 import io.mtl4j.util.UserError;
 
 import java.io.IOException;
@@ -273,15 +274,7 @@ public final class VocabTxtConverter {
         if (!Files.isRegularFile(file)) {
             return JSON.createObjectNode();
         }
-        try {
-            JsonNode node = JSON.readTree(file.toFile());
-            if (node == null || !node.isObject()) {
-                throw new UserError(file + ": not a JSON object");
-            }
-            return node;
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage().lines().findFirst().orElse(""), e);
-        }
+        return JsonFiles.readObject(file);
     }
 
     private static Map<String, String> orderedMap(String... keysAndValues) {
