@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import io.mtl4j.config.TrainConfig;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.train.MetricsLog;
 import io.mtl4j.train.TaskData;
 import io.mtl4j.util.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
@@ -257,7 +258,7 @@ public final class Report {
         String mainSplit = TaskData.devSplits(spec).get(0); // the split the report's rows compare
         List<double[]> points = new ArrayList<>();
         long batches = 0;
-        for (JsonNode n : taskLines(run.dir(), spec.name())) {
+        for (JsonNode n : MetricsLog.taskLines(run.dir(), spec.name())) {
             if (n.has("loss")) {
                 batches += batchesPerStep;
             } else if (n.has(metric) && n.path("split").asText().equals(mainSplit)) {
@@ -267,19 +268,4 @@ public final class Report {
         return points;
     }
 
-    /** The run's metrics.jsonl lines (training and evaluation) of one task, in order. */
-    private static List<JsonNode> taskLines(Path run, String task) {
-        List<JsonNode> out = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-                JsonNode n = JSON.readTree(line);
-                if (task.equals(n.path("task").asText())) {
-                    out.add(n);
-                }
-            }
-        } catch (IOException e) {
-            // a run without metrics contributes no curve
-        }
-        return out;
-    }
 }

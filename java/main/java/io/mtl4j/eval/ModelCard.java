@@ -6,8 +6,8 @@ import io.mtl4j.config.TrainConfig;
 import io.mtl4j.model.HeadInput;
 import io.mtl4j.tasks.TaskRegistry;
 import io.mtl4j.tasks.TaskSpec;
+import io.mtl4j.train.MetricsLog;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,25 +169,12 @@ final class ModelCard {
      */
     private static Map<String, Map<String, Double>> devScores(Path checkpoint, Object step, String task) {
         Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
-        Path parent = checkpoint.toAbsolutePath().normalize().getParent();
-        Path metrics = parent == null ? null : parent.resolve("metrics.jsonl");
-        if (!(step instanceof Number n) || metrics == null || !Files.isRegularFile(metrics)) {
+        Path run = checkpoint.toAbsolutePath().normalize().getParent();
+        if (!(step instanceof Number n) || run == null) {
             return scores;
         }
-        try (BufferedReader in = Files.newBufferedReader(metrics)) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                if (!line.contains("\"split\"")) {
-                    continue;
-                }
-                JsonNode row;
-                try {
-                    row = JSON.readTree(line);
-                } catch (IOException torn) {
-                    continue; // a line cut by a crash: the card leaves it out
-                }
-                if (row.path("step").asLong(-1) != n.longValue() || !task.equals(row.path("task").asText())) {
-                    continue;
-                }
+        for (JsonNode row : MetricsLog.taskLines(run, task)) {
+            if (row.has("split") && row.path("step").asLong(-1) == n.longValue()) {
                 Map<String, Double> values = new LinkedHashMap<>();
                 row.fields().forEachRemaining(e -> {
                     if (!KEYS.contains(e.getKey()) && e.getValue().isNumber()) {
@@ -196,8 +183,6 @@ final class ModelCard {
                 });
                 scores.put(row.path("split").asText(), values);
             }
-        } catch (IOException e) {
-            return Map.of();
         }
         return scores;
     }

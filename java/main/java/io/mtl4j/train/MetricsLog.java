@@ -1,5 +1,6 @@
 package io.mtl4j.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedWriter;
@@ -8,8 +9,11 @@ import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,6 +53,35 @@ public final class MetricsLog implements AutoCloseable {
         out.write(JSON.writeValueAsString(record));
         out.newLine();
         out.flush();
+    }
+
+    /**
+     * The lines of {@code task} (training and evaluation) in {@code runDir}'s metrics.jsonl, in order; none when
+     * the file is not there. A line a crash cut short is left out.
+     */
+    public static List<JsonNode> taskLines(Path runDir, String task) {
+        List<JsonNode> out = new ArrayList<>();
+        Path file = runDir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            return out;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            return out;
+        }
+        for (String line : lines) {
+            try {
+                JsonNode n = JSON.readTree(line);
+                if (n != null && task.equals(n.path("task").asText())) {
+                    out.add(n);
+                }
+            } catch (IOException torn) {
+                // the last line of a run killed mid-write
+            }
+        }
+        return out;
     }
 
     @Override
