@@ -86,8 +86,9 @@ public final class TorchBinReader {
             try (InputStream pkl = new BufferedInputStream(zip.getInputStream(zip.getEntry(prefix + "data.pkl")))) {
                 root = new RestrictedUnpickler(pkl, file.toString(), pid -> zipStorage(file, pid)).load();
             }
+            Map<String, TensorRef> refs = tensors(file, root);
             Map<String, byte[]> storages = new HashMap<>();
-            for (TensorRef t : tensors(file, root).values()) {
+            for (TensorRef t : refs.values()) {
                 String key = t.storage().key();
                 if (!storages.containsKey(key)) {
                     ZipEntry entry = zip.getEntry(prefix + "data/" + key);
@@ -99,7 +100,7 @@ public final class TorchBinReader {
                     }
                 }
             }
-            return materialise(file, tensors(file, root), storages);
+            return materialise(file, refs, storages);
         }
     }
 
