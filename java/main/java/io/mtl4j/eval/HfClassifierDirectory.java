@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  * A Hugging Face {@code BertForSequenceClassification} directory (an mtl4j export, or a model fine-tuned
  * with transformers) read as a checkpoint with one task: {@code bert.*} is the encoder, {@code classifier.*}
  * the task's head on the pooler (or on what {@code "mtl4j_head_input"} in config.json names). The task is
- * config.json's {@code finetuning_task}, else the one task asked for; the classifier's outputs must be that
+ * the one task asked for, else config.json's {@code finetuning_task}; the classifier's outputs must be that
  * task's labels in order.
  */
 public final class HfClassifierDirectory {
@@ -63,8 +63,7 @@ public final class HfClassifierDirectory {
         Path configFile = dir.resolve(BertConfig.FILE_NAME);
         JsonNode config = JsonFiles.readObject(configFile);
         TaskRegistry registry = taskFile == null ? TaskRegistry.glue() : TaskRegistry.glue().withTasksFrom(taskFile);
-        TaskSpec task = registry.get(declaredTask(config, registry::contains)
-                .orElseGet(() -> askedTask(configFile, config, asked, registry, taskFile)));
+        TaskSpec task = registry.get(task(configFile, config, asked, registry, taskFile));
         HeadInput headInput = headInput(configFile, config);
 
         CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir, Set.of(CLASSIFIER));
@@ -156,8 +155,13 @@ public final class HfClassifierDirectory {
         return Stream.of(name, name.replace("-", "")).filter(known).findFirst();
     }
 
-    private static String askedTask(Path configFile, JsonNode config, List<String> asked, TaskRegistry registry, Path taskFile) {
+    /**
+     * The one task the command was asked for, else the one finetuning_task names. transformers never reads
+     * finetuning_task back, so a task named on the command line wins (its labels must still fit the classifier).
+     */
+    private static String task(Path configFile, JsonNode config, List<String> asked, TaskRegistry registry, Path taskFile) {
         String declared = config.path("finetuning_task").isTextual() ? config.get("finetuning_task").asText() : null;
+        Optional<String> known = declaredTask(config, registry::contains);
         // a classifier fine-tuned on a task of the user's own names it in finetuning_task, as an export does
         String ownTask = taskFile == null ? " (a task of your own needs --task-file FILE with its declaration)"
                 : " (--task-file " + taskFile + " does not declare it)";
@@ -167,7 +171,13 @@ public final class HfClassifierDirectory {
                 throw new UserError(configFile + ": its classifier's task '" + name + "' is not a known task" + ownTask
                         + io.mtl4j.util.Suggestions.didYouMean(name, registry.names()));
             }
+            if (declared != null && !known.equals(Optional.of(name))) {
+                LOG.warn("{}: finetuning_task is '{}'; its classifier is read as task {}, the task asked for", configFile, declared, name);
+            }
             return name;
+        }
+        if (known.isPresent()) {
+            return known.get();
         }
         throw new UserError(configFile + (declared != null ? ": finetuning_task '" + declared + "' is not a known task" + ownTask
                 : " names no finetuning_task") + ", so the task its classifier predicts is not known: name it, as --task T"

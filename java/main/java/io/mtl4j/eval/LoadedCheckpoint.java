@@ -52,8 +52,8 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
     /**
      * As {@link #load(Path, Device, Path)}; {@code dir} may also be a Hugging Face BertForSequenceClassification
      * directory (an export, or a model fine-tuned with transformers), read as a checkpoint with one task: the
-     * one its config.json's finetuning_task names, else the one task in {@code asked} (the tasks the command
-     * was asked for).
+     * one task in {@code asked} (the tasks the command was asked for) if it holds one, else the one its
+     * config.json's finetuning_task names.
      */
     @SuppressWarnings("unchecked")
     public static LoadedCheckpoint load(Path dir, Device device, Path taskFile, List<String> asked) {

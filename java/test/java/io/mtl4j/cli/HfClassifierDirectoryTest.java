@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.testing.CheckpointTensors;
+import io.mtl4j.testing.LogCapture;
 import io.mtl4j.testing.TestFiles;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -97,7 +99,7 @@ class HfClassifierDirectoryTest {
 
         CliRunner regression = predict(stsb, "sst2");
         assertEquals(2, regression.exitCode());
-        assertTrue(regression.err().contains("has no head for task sst2 (it has stsb)"), regression.err());
+        assertTrue(regression.err().contains("1 outputs, but task sst2 needs 2"), regression.err());
 
         Path multiLabel = edited("multi-label", c -> c.put("problem_type", "multi_label_classification"));
         CliRunner sigmoid = predict(multiLabel, "sst2");
@@ -157,9 +159,46 @@ class HfClassifierDirectoryTest {
     void finetuningTaskMnliMmIsMnli() throws Exception {
         // transformers' glue tasks include mnli-mm (MNLI, scored on its mismatched dev set); run_glue records it as given
         Path mm = edited("mnli-mm", c -> c.put("finetuning_task", "MNLI-MM"));
-        CliRunner r = predict(mm, "sst2");
+        CliRunner r = CliRunner.run("eval", "--checkpoint", mm.toString(), "--data", data.toString(), "--device", "cpu");
         assertEquals(2, r.exitCode(), r.out());
-        assertTrue(r.err().contains("task mnli needs 3"), "read as an MNLI classifier, not as the task asked for: " + r.err());
+        assertTrue(r.err().contains("task mnli needs 3"), "read as an MNLI classifier: " + r.err());
+    }
+
+    /** transformers never reads finetuning_task back: a task named on the command line decides what the classifier is. */
+    @Test
+    void theOneTaskAskedForWinsOverFinetuningTask() throws Exception {
+        Path senti = Files.writeString(dir.resolve("senti.yaml"), """
+                tasks:
+                  - name: senti
+                    text_fields: [sentence]
+                    labels: [negative, positive]
+                    files:
+                      validation: %s
+                """.formatted(data.resolve("sst2/validation.jsonl")));
+        Path file = Files.writeString(dir.resolve("senti-input.tsv"), INPUT);
+        StringWriter log = new StringWriter();
+        CliRunner asSenti;
+        try (AutoCloseable capture = LogCapture.into(log)) {
+            asSenti = CliRunner.run("predict", "--checkpoint", sst2.toString(), "--task", "senti", "--task-file",
+                    senti.toString(), "--input", file.toString(), "--device", "cpu");
+        }
+        assertEquals(0, asSenti.exitCode(), asSenti.err());
+        assertEquals(TinyRuns.predict(dir, sst2, "sst2", INPUT), asSenti.out().lines().toList(), "the same classifier, read as senti");
+        assertTrue(log.toString().contains(sst2.resolve("config.json") + ": finetuning_task is 'sst2'; its classifier is read as"
+                + " task senti, the task asked for"), log.toString());
+
+        CliRunner evalSenti = CliRunner.run("eval", "--checkpoint", sst2.toString(), "--tasks", "senti", "--task-file",
+                senti.toString(), "--data", data.toString(), "--device", "cpu", "--json");
+        CliRunner evalSst2 = CliRunner.run("eval", "--checkpoint", sst2.toString(), "--tasks", "sst2", "--data", data.toString(),
+                "--device", "cpu", "--json");
+        assertEquals(0, evalSenti.exitCode(), evalSenti.err());
+        assertEquals(0, evalSst2.exitCode(), evalSst2.err());
+        assertEquals(JSON.readTree(evalSst2.out()).get("sst2"), JSON.readTree(evalSenti.out()).get("senti"));
+
+        Path asQqp = edited("sst2-as-qqp", c -> c.put("finetuning_task", "qqp"));
+        CliRunner qqp = predict(asQqp, "qqp");
+        assertEquals(2, qqp.exitCode(), qqp.out());
+        assertTrue(qqp.err().contains("id2label"), "an asked task must still fit the classifier's labels: " + qqp.err());
     }
 
     @Test
