@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +28,24 @@ import java.util.stream.Stream;
  * from a model that ships only the slow tokenizer's files: {@code vocab.txt} and, optionally,
  * {@code tokenizer_config.json} and {@code special_tokens_map.json}. The slow BertTokenizer's
  * defaults apply where they are silent: lowercasing, splitting CJK characters, and stripping
- * accents exactly when lowercasing.
+ * accents exactly when lowercasing. Tokens added after training ({@code added_tokens.json}, or
+ * tokenizer_config.json's {@code added_tokens_decoder}) become the tokenizer.json's added tokens, as
+ * transformers' fast tokenizer adds them. tokenizer_config.json's {@code never_split} is ignored, as
+ * transformers' BertConverter ignores it: the fast tokenizer splits those words at punctuation like any other
+ * (only the slow BasicTokenizer reads it).
  */
 public final class VocabTxtConverter {
     public static final String VOCAB_FILE = "vocab.txt";
     public static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
-    /** The optional files with the slow tokenizer's settings and special tokens. */
-    public static final List<String> SETTINGS_FILES = List.of(HfTokenizerConfig.FILE_NAME, SPECIAL_TOKENS_MAP);
+    /** Tokens added to the vocabulary after training, {"token": id, ...}, as the slow tokenizer saved them. */
+    public static final String ADDED_TOKENS_FILE = "added_tokens.json";
+    /** The optional files with the slow tokenizer's settings, special tokens and added tokens. */
+    public static final List<String> SETTINGS_FILES = List.of(HfTokenizerConfig.FILE_NAME, SPECIAL_TOKENS_MAP, ADDED_TOKENS_FILE);
     /** Every file the generated tokenizer.json depends on. */
-    public static final List<String> SOURCE_FILES = List.of(VOCAB_FILE, HfTokenizerConfig.FILE_NAME, SPECIAL_TOKENS_MAP);
+    public static final List<String> SOURCE_FILES = List.of(VOCAB_FILE, HfTokenizerConfig.FILE_NAME, SPECIAL_TOKENS_MAP,
+            ADDED_TOKENS_FILE);
+    /** tokenizer_config.json's added tokens, {"id": {"content", "lstrip", "normalized", ...}}, as transformers 4.34+ saves them. */
+    private static final String ADDED_TOKENS_DECODER = "added_tokens_decoder";
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * transformers' special token attributes BERT uses, with BertTokenizer's defaults, in transformers' order
@@ -48,8 +59,6 @@ public final class VocabTxtConverter {
             "DistilBertTokenizer", "DPRReaderTokenizer", "DPRQuestionEncoderTokenizer", "DPRContextEncoderTokenizer",
             "ElectraTokenizer", "LayoutLMTokenizer", "LayoutLMv2Tokenizer", "LxmertTokenizer", "MobileBertTokenizer",
             "RealmTokenizer", "RetriBertTokenizer", "SqueezeBertTokenizer");
-    /** Tokens added after training, which the generated tokenizer.json does not hold. */
-    private static final String ADDED_TOKENS_FILE = "added_tokens.json";
     private static final org.apache.logging.log4j.Logger LOG =
             org.apache.logging.log4j.LogManager.getLogger(VocabTxtConverter.class);
 
@@ -72,21 +81,42 @@ public final class VocabTxtConverter {
             throw new UserError(configFile + ": tokenizer_class " + config.path("tokenizer_class").asText()
                     + " is not one mtl4j can build from vocab.txt (BERT's WordPiece only); the model needs a tokenizer.json");
         }
-        if (Files.isRegularFile(modelDir.resolve(ADDED_TOKENS_FILE))) {
-            LOG.warn("{}: mtl4j ignores tokens added to the vocabulary; Python's tokenizer would use them",
-                    modelDir.resolve(ADDED_TOKENS_FILE));
-        }
-        JsonNode specialTokensMap = readOptional(modelDir.resolve(SPECIAL_TOKENS_MAP));
+        // transformers 4.34+ (PreTrainedTokenizerBase._from_pretrained): a tokenizer_config.json with
+        // added_tokens_decoder is the whole story; only without one does it read the "legacy" special_tokens_map.json
+        // and added_tokens.json.
+        JsonNode addedDecoder = config.get(ADDED_TOKENS_DECODER);
+        JsonNode specialTokensMap = addedDecoder != null ? JSON.createObjectNode() : readOptional(modelDir.resolve(SPECIAL_TOKENS_MAP));
         Map<String, String> specials = specialTokens(config, specialTokensMap);
         List<String> additional = additionalSpecialTokens(config, specialTokensMap);
+        Set<String> allSpecials = new HashSet<>(specials.values());
+        allSpecials.addAll(additional);
+        List<AddedToken> declared = addedDecoder != null ? decoderTokens(configFile, addedDecoder)
+                : addedTokensJson(modelDir.resolve(ADDED_TOKENS_FILE), explicitSpecialTokens(config, specialTokensMap));
 
-        // A special token missing from vocab.txt is appended after it, as transformers' add_special_tokens does.
-        Map<String, Integer> added = new LinkedHashMap<>();
+        // PreTrainedTokenizerFast.__init__ adds the declared tokens in id order, then the special tokens it lacks;
+        // tokenizers keeps the vocabulary id of a token vocab.txt has and gives each other one the next id.
+        Map<String, AddedToken> added = new LinkedHashMap<>();
         int nextId = vocab.size();
+        for (AddedToken token : declared) {
+            if (token.content().isEmpty()) {
+                // tokenizers skips an empty token without taking its id: the ids after it would shift
+                throw new UserError(token.source() + ": added token with id " + token.id() + " is the empty string");
+            }
+            Integer vocabId = vocab.get(token.content());
+            int expected = vocabId != null ? vocabId : nextId;
+            if (added.containsKey(token.content()) || token.id() != expected) {
+                throw new UserError(token.source() + ": added token \"" + token.content() + "\" has id " + token.id()
+                        + badIdReason(token, vocabId, expected, vocab, added));
+            }
+            if (vocabId == null) {
+                nextId++;
+            }
+            added.put(token.content(), token.withSpecial(token.special() || allSpecials.contains(token.content())));
+        }
         for (String token : Stream.concat(specials.values().stream(), additional.stream()).toList()) {
             if (!added.containsKey(token)) {
                 Integer id = vocab.get(token);
-                added.put(token, id != null ? id : nextId++);
+                added.put(token, new AddedToken(token, id != null ? id : nextId++, false, false, false, false, true, null));
             }
         }
 
@@ -105,15 +135,15 @@ public final class VocabTxtConverter {
         }
         root.putNull("padding");
         ArrayNode addedTokens = root.putArray("added_tokens");
-        added.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(e -> {
+        added.values().stream().sorted(Comparator.comparingInt(AddedToken::id)).forEach(token -> {
             ObjectNode t = addedTokens.addObject();
-            t.put("id", e.getValue());
-            t.put("content", e.getKey());
-            t.put("single_word", false);
-            t.put("lstrip", false);
-            t.put("rstrip", false);
-            t.put("normalized", false);
-            t.put("special", true);
+            t.put("id", token.id());
+            t.put("content", token.content());
+            t.put("single_word", token.singleWord());
+            t.put("lstrip", token.lstrip());
+            t.put("rstrip", token.rstrip());
+            t.put("normalized", token.normalized());
+            t.put("special", token.special());
         });
         ObjectNode normalizer = root.putObject("normalizer");
         normalizer.put("type", "BertNormalizer");
@@ -127,8 +157,8 @@ public final class VocabTxtConverter {
         }
         normalizer.put("lowercase", lowercase);
         root.putObject("pre_tokenizer").put("type", "BertPreTokenizer");
-        root.set("post_processor", bertTemplate(specials.get("cls_token"), added.get(specials.get("cls_token")),
-                specials.get("sep_token"), added.get(specials.get("sep_token"))));
+        root.set("post_processor", bertTemplate(specials.get("cls_token"), added.get(specials.get("cls_token")).id(),
+                specials.get("sep_token"), added.get(specials.get("sep_token")).id()));
         ObjectNode decoder = root.putObject("decoder");
         decoder.put("type", "WordPiece");
         decoder.put("prefix", "##");
@@ -145,6 +175,108 @@ public final class VocabTxtConverter {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** One added token: its content, the id the file gives it, tokenizers' AddedToken flags, and the file it came from. */
+    private record AddedToken(String content, int id, boolean singleWord, boolean lstrip, boolean rstrip,
+                              boolean normalized, boolean special, Path source) {
+        AddedToken withSpecial(boolean isSpecial) {
+            return new AddedToken(content, id, singleWord, lstrip, rstrip, normalized, isSpecial, source);
+        }
+    }
+
+    /**
+     * added_tokens.json's tokens in id order, with the flags transformers' _from_pretrained gives them: special when
+     * the tokenizer's files name the token a special token, normalized when not, never stripping or single-word.
+     */
+    private static List<AddedToken> addedTokensJson(Path file, Set<String> explicitSpecials) {
+        if (!Files.isRegularFile(file)) {
+            return List.of();
+        }
+        List<AddedToken> tokens = new ArrayList<>();
+        JsonFiles.readObject(file).fields().forEachRemaining(e -> {
+            if (!e.getValue().canConvertToInt() || !e.getValue().isIntegralNumber()) {
+                throw new UserError(file + ": added token \"" + e.getKey() + "\" has id " + e.getValue() + ", not an integer");
+            }
+            boolean special = explicitSpecials.contains(e.getKey());
+            tokens.add(new AddedToken(e.getKey(), e.getValue().asInt(), false, false, false, !special, special, file));
+        });
+        tokens.sort(Comparator.comparingInt(AddedToken::id)); // stable: the file's order among equal ids
+        return tokens;
+    }
+
+    /** added_tokens_decoder's tokens in id order; a flag it leaves out takes tokenizers' AddedToken default. */
+    private static List<AddedToken> decoderTokens(Path file, JsonNode decoder) {
+        if (!decoder.isObject()) {
+            throw new UserError(file + ": " + ADDED_TOKENS_DECODER + " is not a JSON object");
+        }
+        List<AddedToken> tokens = new ArrayList<>();
+        decoder.fields().forEachRemaining(e -> {
+            String where = file + ": " + ADDED_TOKENS_DECODER + " entry \"" + e.getKey() + "\"";
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey().trim());
+            } catch (NumberFormatException notAnId) {
+                throw new UserError(where + ": the key is not an integer id");
+            }
+            JsonNode t = e.getValue();
+            if (!t.isObject() || !t.path("content").isTextual()) {
+                throw new UserError(where + ": not an object with a string \"content\"");
+            }
+            boolean special = flag(t, "special", false, where);
+            tokens.add(new AddedToken(t.path("content").asText(), id, flag(t, "single_word", false, where),
+                    flag(t, "lstrip", false, where), flag(t, "rstrip", false, where),
+                    flag(t, "normalized", !special, where), special, file));
+        });
+        tokens.sort(Comparator.comparingInt(AddedToken::id));
+        return tokens;
+    }
+
+    private static boolean flag(JsonNode token, String name, boolean absent, String where) {
+        JsonNode value = token.get(name);
+        if (value == null || value.isNull()) {
+            return absent;
+        }
+        if (!value.isBoolean()) {
+            throw new UserError(where + ": \"" + name + "\" is " + value + ", not true or false");
+        }
+        return value.asBoolean();
+    }
+
+    /** Why a declared id is not the one tokenizers would give the token (Python's slow and fast tokenizers would disagree). */
+    private static String badIdReason(AddedToken token, Integer vocabId, int expected, Map<String, Integer> vocab,
+                                      Map<String, AddedToken> added) {
+        if (added.containsKey(token.content())) {
+            return ", but the token is added twice (also with id " + added.get(token.content()).id() + ")";
+        }
+        if (vocabId != null) {
+            return ", but it is line " + (vocabId + 1) + " of " + VOCAB_FILE + ", id " + vocabId;
+        }
+        if (token.id() < vocab.size()) {
+            String other = vocab.entrySet().stream().filter(v -> v.getValue() == token.id()).map(Map.Entry::getKey)
+                    .findFirst().orElse("?");
+            return ", the id of \"" + other + "\" in " + VOCAB_FILE;
+        }
+        return ", but tokens added after " + VOCAB_FILE + " must number on from it: the next id is " + expected
+                + (added.values().stream().anyMatch(a -> a.id() == token.id()) ? " (" + token.id() + " is taken)" : "");
+    }
+
+    /**
+     * The special tokens the tokenizer's files name (not BertTokenizer's defaults): those _from_pretrained makes
+     * added_tokens.json's tokens special by.
+     */
+    private static Set<String> explicitSpecialTokens(JsonNode config, JsonNode specialTokensMap) {
+        Set<String> named = new HashSet<>(additionalSpecialTokens(config, specialTokensMap));
+        for (String attribute : SPECIAL_TOKEN_DEFAULTS.keySet()) {
+            String token = tokenContent(specialTokensMap.path(attribute));
+            if (token == null) {
+                token = tokenContent(config.path(attribute));
+            }
+            if (token != null) {
+                named.add(token);
+            }
+        }
+        return named;
     }
 
     /** "[CLS] $A [SEP]" and "[CLS] $A [SEP] $B [SEP]", the second sentence's part with type id 1. */

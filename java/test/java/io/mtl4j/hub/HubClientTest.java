@@ -557,11 +557,14 @@ class HubClientTest {
         hub.put(repo, MAIN, "config.json", config, false, "main");
         hub.put(repo, MAIN, "vocab.txt", Files.readAllBytes(slow.resolve("vocab.txt")), false);
         hub.put(repo, MAIN, "tokenizer_config.json", Files.readAllBytes(slow.resolve("tokenizer_config.json")), false);
+        int entId = io.mtl4j.testing.TinyModels.VOCAB.size();
+        hub.put(repo, MAIN, "added_tokens.json", ("{\"<ent>\": " + entId + "}").getBytes(StandardCharsets.UTF_8), false);
         hub.put(repo, MAIN, "model.safetensors", weights, true);
 
         Path snapshot = client().downloadModel(repo, null);
         assertTrue(Files.exists(snapshot.resolve("vocab.txt")));
         assertTrue(Files.exists(snapshot.resolve("tokenizer_config.json")));
+        assertTrue(Files.exists(snapshot.resolve("added_tokens.json")), "the tokens added to vocab.txt change the tokenizer");
         assertFalse(Files.exists(snapshot.resolve("tokenizer.json"), LinkOption()));
         assertEquals(snapshot, client("HF_HUB_OFFLINE", "1").downloadModel(repo, null),
                 "offline, the cache remembers that tokenizer.json and special_tokens_map.json are missing");
@@ -570,6 +573,8 @@ class HubClientTest {
             for (String text : List.of("The movie was GOOD!", "who liked the [MASK] story?")) {
                 assertArrayEquals(expected.encode(text, "a dog").inputIds(), actual.encode(text, "a dog").inputIds(), text);
             }
+            int[] ids = actual.encode("the <ent>", null).inputIds();
+            assertEquals(entId, ids[2], java.util.Arrays.toString(ids));
         }
     }
 
