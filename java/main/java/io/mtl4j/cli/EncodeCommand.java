@@ -8,6 +8,7 @@ import io.mtl4j.model.BertModel;
 import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.model.InputBatch;
+import io.mtl4j.model.TokenIds;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.runtime.Tensors;
 import io.mtl4j.tokenize.BertTokenizer;
@@ -123,6 +124,10 @@ public final class EncodeCommand implements Callable<Integer> {
         for (int start = 0; start < pairs.size(); start += chunkSize) {
             List<TextPairFile.Pair> chunk = pairs.subList(start, Math.min(pairs.size(), start + chunkSize));
             List<Encoding> encodings = tokenize(chunk, tokenizer);
+            for (int i = 0; i < encodings.size(); i++) {
+                long line = chunk.get(i).line();
+                TokenIds.requireEmbeddable(encodings.get(i).inputIds(), encoder.config().vocabSize(), () -> input + ":" + line);
+            }
             int[] lengths = encodings.stream().mapToInt(Encoding::length).toArray();
             float[][][] results = new float[encodings.size()][][];
             for (int[] members : Batcher.longestFirst(lengths, batchSize)) {

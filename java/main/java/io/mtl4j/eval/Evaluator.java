@@ -7,6 +7,7 @@ import io.mtl4j.data.TokenizedExample;
 import io.mtl4j.data.TokenizedSplits;
 import io.mtl4j.model.HeadSpec;
 import io.mtl4j.model.InputBatch;
+import io.mtl4j.model.TokenIds;
 import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.runtime.Tensors;
 import io.mtl4j.tasks.TaskSpec;
@@ -101,6 +102,11 @@ public final class Evaluator {
     public static Predictions predict(MultiTaskModel model, String task, List<TokenizedExample> examples,
                                       List<int[]> plan, Device device, LongConsumer progress) {
         HeadSpec spec = model.spec(task);
+        for (int i = 0; i < examples.size(); i++) {
+            int example = i + 1;
+            TokenIds.requireEmbeddable(examples.get(i).inputIds(), model.config().vocabSize(),
+                    () -> "task " + task + ", example " + example);
+        }
         int largest = plan.stream().mapToInt(b -> b.length).max().orElse(1);
         Batcher batcher = new Batcher(BatchingConfig.dynamic(largest).withShuffle(false));
         float[][] outputs = new float[examples.size()][];

@@ -20,6 +20,7 @@ import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.model.HeadInput;
 import io.mtl4j.model.HeadSpec;
 import io.mtl4j.model.MultiTaskModel;
+import io.mtl4j.model.TokenIds;
 import io.mtl4j.runtime.Devices;
 import io.mtl4j.runtime.NativeRuntime;
 import io.mtl4j.tasks.TaskRegistry;
@@ -180,6 +181,7 @@ public final class TrainSession {
         }
         Map<String, String> dataCommits = new LinkedHashMap<>();
         Map<String, TaskData> data = loadData(config, specs, modelDir, maxLength, dataCommits);
+        requireEmbeddable(data, pretrained.model().config().vocabSize());
         if (checkpoint != null) {
             ResumeInputs.checkData(checkpoint, data, startAgain);
         }
@@ -276,6 +278,17 @@ public final class TrainSession {
 
     static Map<String, TaskData> loadData(TrainConfig config, List<TaskSpec> specs, Path modelDir, int maxLength) {
         return loadData(config, specs, modelDir, maxLength, new LinkedHashMap<>());
+    }
+
+    /** Refuses, before any step, data whose tokens the model has no embedding for, naming the first such example. */
+    private static void requireEmbeddable(Map<String, TaskData> data, int vocabSize) {
+        data.forEach((task, taskData) -> taskData.splits().forEach((split, examples) -> {
+            for (int i = 0; i < examples.size(); i++) {
+                int example = i + 1;
+                TokenIds.requireEmbeddable(examples.get(i).inputIds(), vocabSize,
+                        () -> "task " + task + ", " + split + " example " + example);
+            }
+        }));
     }
 
     /** @param dataCommits filled, for {@code --data hub}, with the commit each split was read at */
