@@ -126,7 +126,8 @@ public final class EncodeCommand implements Callable<Integer> {
             List<Encoding> encodings = tokenize(chunk, tokenizer);
             for (int i = 0; i < encodings.size(); i++) {
                 long line = chunk.get(i).line();
-                TokenIds.requireEmbeddable(encodings.get(i).inputIds(), encoder.config().vocabSize(), () -> input + ":" + line);
+                TokenIds.requireEmbeddable(encodings.get(i).inputIds(), encodings.get(i).tokenTypeIds(), encoder.config(),
+                        () -> input + ":" + line);
             }
             int[] lengths = encodings.stream().mapToInt(Encoding::length).toArray();
             float[][][] results = new float[encodings.size()][][];

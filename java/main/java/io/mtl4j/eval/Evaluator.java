@@ -104,7 +104,7 @@ public final class Evaluator {
         HeadSpec spec = model.spec(task);
         for (int i = 0; i < examples.size(); i++) {
             int example = i + 1;
-            TokenIds.requireEmbeddable(examples.get(i).inputIds(), model.config().vocabSize(),
+            TokenIds.requireEmbeddable(examples.get(i).inputIds(), examples.get(i).tokenTypeIds(), model.config(),
                     () -> "task " + task + ", example " + example);
         }
         int largest = plan.stream().mapToInt(b -> b.length).max().orElse(1);

@@ -16,6 +16,7 @@ import io.mtl4j.hub.DownloadProgress;
 import io.mtl4j.hub.Env;
 import io.mtl4j.hub.ModelSource;
 import io.mtl4j.eval.HfClassifierDirectory;
+import io.mtl4j.model.BertConfig;
 import io.mtl4j.model.CheckpointLoader;
 import io.mtl4j.model.HeadInput;
 import io.mtl4j.model.HeadSpec;
@@ -181,7 +182,7 @@ public final class TrainSession {
         }
         Map<String, String> dataCommits = new LinkedHashMap<>();
         Map<String, TaskData> data = loadData(config, specs, modelDir, maxLength, dataCommits);
-        requireEmbeddable(data, pretrained.model().config().vocabSize());
+        requireEmbeddable(data, pretrained.model().config());
         if (checkpoint != null) {
             ResumeInputs.checkData(checkpoint, data, startAgain);
         }
@@ -281,11 +282,11 @@ public final class TrainSession {
     }
 
     /** Refuses, before any step, data whose tokens the model has no embedding for, naming the first such example. */
-    private static void requireEmbeddable(Map<String, TaskData> data, int vocabSize) {
+    private static void requireEmbeddable(Map<String, TaskData> data, BertConfig model) {
         data.forEach((task, taskData) -> taskData.splits().forEach((split, examples) -> {
             for (int i = 0; i < examples.size(); i++) {
                 int example = i + 1;
-                TokenIds.requireEmbeddable(examples.get(i).inputIds(), vocabSize,
+                TokenIds.requireEmbeddable(examples.get(i).inputIds(), examples.get(i).tokenTypeIds(), model,
                         () -> "task " + task + ", " + split + " example " + example);
             }
         }));

@@ -1,5 +1,9 @@
 package io.mtl4j.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtl4j.model.BertConfig;
+import io.mtl4j.model.BertModel;
+import io.mtl4j.model.CheckpointWriter;
 import io.mtl4j.testing.TinyGlue;
 import io.mtl4j.testing.TinyModels;
 import org.junit.jupiter.api.Test;
@@ -9,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,6 +65,21 @@ class TokensWithoutEmbeddingTest {
         assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("task sst2, train example 5: token id 44 has no embedding"), r.err());
         assertFalse(Files.exists(run.resolve("last")), "no step was trained");
+    }
+
+    @Test
+    void aModelWithOneTokenTypeRefusesSentencePairs() throws Exception {
+        Path model = dir.resolve("one-type");
+        ObjectNode config = TinyModels.tinyConfig().encoderRaw();
+        config.put("type_vocab_size", 1);
+        CheckpointWriter.save(BertModel.randomInit(BertConfig.parse(model.resolve("config.json"), config), true, 3), Map.of(), model);
+        TinyModels.writeTokenizer(model);
+        Path input = Files.writeString(dir.resolve("pairs.tsv"), "the movie was fun\nthe dog\ta cat\n");
+        CliRunner r = CliRunner.run("encode", "--model", model.toString(), "--input", input.toString(),
+                "--output", dir.resolve("pairs.jsonl").toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains(input + ":2: segment id 1 has no token type embedding: config.json's type_vocab_size is 1"),
+                r.err());
     }
 
     @Test
