@@ -10,6 +10,7 @@ import org.apache.logging.log4j.Logger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,12 +45,22 @@ public final class ConvertedWeights {
                 .map(t -> new SafeTensorsWriter.Entry(t.name(), t.dtype(), t.shape(), t.data()))
                 .toList();
         try {
-            AtomicFiles.writePath(target, tmp -> SafeTensorsWriter.write(tmp, entries,
-                    Map.of("format", "pt", "converted_from_sha256", sha)));
+            AtomicFiles.writePath(target, tmp -> SafeTensorsWriter.write(tmp, entries, metadata(sha)));
         } catch (IOException e) {
             throw new UserError("cannot write " + target + " (converting " + bin + "): " + e.getMessage(), e);
         }
         LOG.info("{}: converted {} tensors to safetensors once, cached as {}", bin, entries.size(), target);
         return target;
+    }
+
+    /**
+     * The header's {@code __metadata__}, in a fixed order: {@code Map.of}'s order changes from one
+     * JVM to the next, and with it the bytes of a conversion of the same .bin.
+     */
+    private static Map<String, String> metadata(String sha) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", "pt");
+        metadata.put("converted_from_sha256", sha);
+        return metadata;
     }
 }
