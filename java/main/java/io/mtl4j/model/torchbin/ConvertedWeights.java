@@ -13,16 +13,19 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Converts a {@code pytorch_model.bin} (or one shard of it) once into a safetensors file in a
  * cache, {@code <cache>/<sha256 of the .bin>/model.safetensors}, so every later load reads
- * safetensors. A changed .bin has another hash and is converted again.
+ * safetensors. A changed .bin has another hash and is converted again. A .bin in a hub cache is
+ * not hashed: its blob's name is its sha256 (see {@link #contentSha256}).
  */
 public final class ConvertedWeights {
     public static final String BIN = "pytorch_model.bin";
     public static final String BIN_INDEX = "pytorch_model.bin.index.json";
     private static final String CONVERTED = "model.safetensors";
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final Logger LOG = LogManager.getLogger(ConvertedWeights.class);
 
     private ConvertedWeights() {
@@ -32,7 +35,7 @@ public final class ConvertedWeights {
     public static Path of(Path bin, Path cacheRoot) {
         String sha;
         try {
-            sha = Hashing.fileSha256Hex(bin);
+            sha = contentSha256(bin);
         } catch (IOException e) {
             throw new UserError(bin + ": cannot read: " + e.getMessage(), e);
         }
@@ -51,6 +54,23 @@ public final class ConvertedWeights {
         }
         LOG.info("{}: converted {} tensors to safetensors once, cached as {}", bin, entries.size(), target);
         return target;
+    }
+
+    /**
+     * The sha256 of {@code bin}'s bytes. A file of a Hugging Face hub cache (a snapshot symlink to
+     * {@code blobs/<sha256>}) is named by it: LFS blobs are named by their sha256, which the hub
+     * client verified on download, so the name is used instead of hashing the whole file (~1 s per
+     * 440 MB) on every load. Any other file, including a blob named by a git sha1, is hashed.
+     */
+    static String contentSha256(Path bin) throws IOException {
+        Path real = bin.toRealPath();
+        Path dir = real.getParent();
+        String name = real.getFileName().toString();
+        if (SHA256_HEX.matcher(name).matches() && dir != null && dir.getFileName() != null
+                && dir.getFileName().toString().equals("blobs")) {
+            return name;
+        }
+        return Hashing.fileSha256Hex(bin);
     }
 
     /**

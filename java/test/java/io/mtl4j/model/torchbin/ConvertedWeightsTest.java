@@ -6,7 +6,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,5 +42,49 @@ class ConvertedWeightsTest {
             assertEquals(tmp.resolve("cache").resolve(Hashing.sha256Hex(bin)).resolve("model.safetensors"), converted);
             assertEquals(sha, Hashing.sha256Hex(converted), fixture);
         });
+    }
+
+    @Test
+    void aHubCacheBlobIsFoundUnderTheSameCacheEntryAsHashingGives() throws Exception {
+        Path bin = bins.resolve("zip.bin");
+        String sha = Hashing.sha256Hex(bin);
+        Path snapshot = hubLayout(bin, sha);
+        Path cache = tmp.resolve("cache");
+        assertEquals(ConvertedWeights.of(bin, cache), ConvertedWeights.of(snapshot, cache));
+        assertEquals(cache.resolve(sha).resolve("model.safetensors"), ConvertedWeights.of(snapshot, cache));
+    }
+
+    @Test
+    void aHubCacheBlobIsNotHashedAgain() throws Exception {
+        // A blob's name is its sha256, verified when it was downloaded; a name that is not
+        // shows that the name was used rather than the content hashed again.
+        String name = "ab".repeat(32);
+        Path snapshot = hubLayout(bins.resolve("zip.bin"), name);
+        assertEquals(tmp.resolve("cache").resolve(name).resolve("model.safetensors"),
+                ConvertedWeights.of(snapshot, tmp.resolve("cache")));
+    }
+
+    @Test
+    void aFileWhoseNameOrDirectoryIsNotABlobsIsHashed() throws Exception {
+        Path bin = bins.resolve("zip.bin");
+        String sha = Hashing.sha256Hex(bin);
+        Path expected = tmp.resolve("cache").resolve(sha).resolve("model.safetensors");
+        for (String blob : List.of("blobs/" + "AB".repeat(32), "blobs/" + "ab".repeat(31), "blobs/" + "ab".repeat(32) + ".bin",
+                "git-sha1/blobs/" + "ab".repeat(20), "notblobs/" + "ab".repeat(32))) {
+            Path file = tmp.resolve("other").resolve(blob);
+            Files.createDirectories(file.getParent());
+            Files.copy(bin, file);
+            assertEquals(expected, ConvertedWeights.of(file, tmp.resolve("cache")), blob);
+        }
+    }
+
+    /** {@code hub/blobs/<blob>} holding {@code bin}'s bytes and the snapshot symlink to it, which this returns. */
+    private Path hubLayout(Path bin, String blob) throws Exception {
+        Path repo = tmp.resolve("hub/models--someone--bert");
+        Files.createDirectories(repo.resolve("blobs"));
+        Files.copy(bin, repo.resolve("blobs").resolve(blob));
+        Path snapshot = repo.resolve("snapshots/main/pytorch_model.bin");
+        Files.createDirectories(snapshot.getParent());
+        return Files.createSymbolicLink(snapshot, Path.of("../../blobs").resolve(blob));
     }
 }
