@@ -6,20 +6,25 @@ import io.mtl4j.model.torchbin.TensorRef.StorageRef;
 import io.mtl4j.util.UserError;
 
 import java.io.BufferedInputStream;
+import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -28,13 +33,29 @@ import java.util.zip.ZipFile;
  * Reads a state dict written by {@code torch.save}: the zip format (torch ≥ 1.6) or the legacy
  * one (a sequence of pickles followed by the raw storages), through {@link RestrictedUnpickler}.
  * Every tensor comes out contiguous (row-major), whatever its strides or storage sharing.
+ *
+ * <p>{@link #open} unpickles the state dict (small) and so knows every tensor's name, dtype and
+ * shape before reading any storage; {@link StateDict#readTensors} then reads one storage at a
+ * time and hands over the tensors over it, so a conversion needs heap for about the largest
+ * storage, not for the whole file (1.3 GB for bert-large).
  */
 public final class TorchBinReader {
     /**
      * One tensor of the state dict, in file order; {@code data} is little-endian, row-major and
-     * read-only (it may be a slice of a storage another tensor also uses).
+     * read-only.
      */
     public record StoredTensor(String name, DType dtype, long[] shape, ByteBuffer data) {
+    }
+
+    /** A tensor's name, dtype and shape, known from the pickle before its storage is read. */
+    public record TensorHeader(String name, DType dtype, long[] shape) {
+    }
+
+    /** Takes tensors one at a time; {@code data} is only valid during the call. */
+    @FunctionalInterface
+    public interface TensorSink {
+        /** The data of {@code tensors().get(index)}: little-endian, row-major, read-only. */
+        void accept(int index, ByteBuffer data) throws IOException;
     }
 
     static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
@@ -43,9 +64,145 @@ public final class TorchBinReader {
     private TorchBinReader() {
     }
 
+    /**
+     * Every tensor of {@code file} at once: for tests and small files, as it holds the whole state
+     * dict in memory; a conversion uses {@link #open}.
+     */
     public static List<StoredTensor> read(Path file) {
+        try (StateDict dict = open(file)) {
+            List<TensorHeader> headers = dict.tensors();
+            ByteBuffer[] data = new ByteBuffer[headers.size()];
+            dict.readTensors((index, buffer) -> data[index] = ByteBuffer.allocate(buffer.remaining())
+                    .put(buffer.duplicate()).flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN));
+            List<StoredTensor> out = new ArrayList<>(headers.size());
+            for (int i = 0; i < headers.size(); i++) {
+                TensorHeader h = headers.get(i);
+                out.add(new StoredTensor(h.name(), h.dtype(), h.shape(), data[i]));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Unpickles {@code file}'s state dict, reading none of its storages yet; the caller closes it. */
+    public static StateDict open(Path file) {
+        return translatingReadErrors(file, () -> isZip(file) ? openZip(file) : openLegacy(file));
+    }
+
+    /**
+     * A state dict whose pickle is read and checked, and whose storages are read by
+     * {@link #readTensors}, once.
+     */
+    public static final class StateDict implements Closeable {
+        private final Path file;
+        private final Map<String, TensorRef> refs;
+        private final List<TensorHeader> headers;
+        private final Storages storages;
+        private final Closeable source;
+        private boolean read;
+
+        private StateDict(Path file, Map<String, TensorRef> refs, Storages storages, Closeable source) {
+            this.file = file;
+            this.refs = refs;
+            this.storages = storages;
+            this.source = source;
+            this.headers = refs.entrySet().stream().map(e -> new TensorHeader(e.getKey(),
+                    e.getValue().storage().dtype(), e.getValue().shape())).toList();
+        }
+
+        /** The state dict's tensors in file order, the order of the indices {@link #readTensors} gives. */
+        public List<TensorHeader> tensors() {
+            return headers;
+        }
+
+        /**
+         * Reads the storages one at a time, each once, and hands {@code sink} every tensor over
+         * the one just read (its strided view copied out when not contiguous) before reading the
+         * next; so tensors come grouped by storage, not in file order. A malformed or truncated
+         * file is a {@link UserError}; an IOException is the sink's.
+         */
+        public void readTensors(TensorSink sink) throws IOException {
+            if (read) {
+                throw new IllegalStateException(file + ": tensors already read");
+            }
+            read = true;
+            Map<String, List<Integer>> users = usersByStorage();
+            Set<String> seen = new HashSet<>();
+            try {
+                translatingReadErrors(file, () -> {
+                    storages.forEach((key, storage) -> {
+                        if (!seen.add(key)) {
+                            throw new UserError(file + ": storage " + key + " appears twice");
+                        }
+                        for (int index : users.getOrDefault(key, List.of())) {
+                            TensorHeader h = headers.get(index);
+                            ByteBuffer data = StridedCopy.copy(file, h.name(), refs.get(h.name()), storage);
+                            try {
+                                sink.accept(index, data);
+                            } catch (IOException e) {
+                                throw new SinkFailed(e);
+                            }
+                        }
+                    });
+                    return null;
+                });
+            } catch (SinkFailed e) {
+                throw e.getCause();
+            }
+            for (TensorHeader h : headers) {
+                String key = refs.get(h.name()).storage().key();
+                if (!seen.contains(key)) {
+                    throw new UserError(file + ": storage " + key + " of " + h.name() + " is missing");
+                }
+            }
+        }
+
+        /** For each storage key, the indices of the tensors over it. */
+        private Map<String, List<Integer>> usersByStorage() {
+            Map<String, List<Integer>> users = new LinkedHashMap<>();
+            for (int i = 0; i < headers.size(); i++) {
+                String key = refs.get(headers.get(i).name()).storage().key();
+                users.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+            }
+            return users;
+        }
+
+        @Override
+        public void close() throws IOException {
+            source.close();
+        }
+    }
+
+    /** A sink's IOException, carried through the read-error translation unchanged. */
+    private static final class SinkFailed extends RuntimeException {
+        SinkFailed(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    /** A file's storages, read one at a time. */
+    private interface Storages {
+        void forEach(StorageVisitor visitor) throws IOException;
+    }
+
+    private interface StorageVisitor {
+        void accept(String key, byte[] storage) throws IOException;
+    }
+
+    private interface IoAction<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code action}, turning a truncated, oversized or unreadable file into a one-line UserError. */
+    private static <T> T translatingReadErrors(Path file, IoAction<T> action) {
         try {
-            return isZip(file) ? readZip(file) : readLegacy(file);
+            return action.run();
         } catch (EOFException e) {
             throw new UserError(file + ": truncated (" + e.getMessage() + ")");
         } catch (ArithmeticException e) {
@@ -62,8 +219,9 @@ public final class TorchBinReader {
         }
     }
 
-    private static List<StoredTensor> readZip(Path file) throws IOException {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
+    private static StateDict openZip(Path file) throws IOException {
+        ZipFile zip = new ZipFile(file.toFile());
+        try {
             String prefix = null;
             for (ZipEntry e : java.util.Collections.list(zip.entries())) {
                 String name = e.getName();
@@ -87,21 +245,30 @@ public final class TorchBinReader {
                 root = new RestrictedUnpickler(pkl, file.toString(), pid -> zipStorage(file, pid)).load();
             }
             Map<String, TensorRef> refs = tensors(file, root);
-            Map<String, byte[]> storages = new HashMap<>();
-            for (TensorRef t : refs.values()) {
-                String key = t.storage().key();
-                if (!storages.containsKey(key)) {
-                    ZipEntry entry = zip.getEntry(prefix + "data/" + key);
-                    if (entry == null) {
-                        throw new UserError(file + ": storage " + key + " is missing from the archive");
-                    }
-                    try (InputStream in = zip.getInputStream(entry)) {
-                        storages.put(key, readStorage(file, in, entry.getSize()));
-                    }
-                }
-            }
-            return materialise(file, refs, storages);
+            return new StateDict(file, refs, zipStorages(file, zip, prefix, refs), zip);
+        } catch (IOException | RuntimeException e) {
+            zip.close();
+            throw e;
         }
+    }
+
+    /** The zip's storages that tensors use, each once, in the order of their first use: entries are random access. */
+    private static Storages zipStorages(Path file, ZipFile zip, String prefix, Map<String, TensorRef> refs) {
+        return visitor -> {
+            Set<String> keys = new LinkedHashSet<>();
+            refs.values().forEach(t -> keys.add(t.storage().key()));
+            for (String key : keys) {
+                ZipEntry entry = zip.getEntry(prefix + "data/" + key);
+                if (entry == null) {
+                    throw new UserError(file + ": storage " + key + " is missing from the archive");
+                }
+                byte[] storage;
+                try (InputStream in = zip.getInputStream(entry)) {
+                    storage = readStorage(file, in, entry.getSize());
+                }
+                visitor.accept(key, storage);
+            }
+        };
     }
 
     /** Zip-format persistent id: {@code ('storage', storage_type, key, location, numel)}. */
@@ -114,8 +281,9 @@ public final class TorchBinReader {
         return new StorageRef(key, type.dtype(), numel);
     }
 
-    private static List<StoredTensor> readLegacy(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+    private static StateDict openLegacy(Path file) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20);
+        try {
             String name = file.toString();
             Function<Tuple, Object> noPersistentIds = pid -> {
                 throw new UserError(name + ": not a torch state dict: persistent id in the header");
@@ -138,10 +306,22 @@ public final class TorchBinReader {
             if (!(keys instanceof List<?> keyList)) {
                 throw new UserError(file + ": not a torch state dict: no storage key list");
             }
-            Map<String, DType> dtypes = new HashMap<>();
-            refs.values().forEach(t -> dtypes.put(t.storage().key(), t.storage().dtype()));
-            DataInputStream data = new DataInputStream(in);
-            Map<String, byte[]> storages = new HashMap<>();
+            return new StateDict(file, refs, legacyStorages(file, new DataInputStream(in), keyList, refs), in);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The storages following the pickles, in the order of the key list, each a little-endian
+     * element count and the elements: read sequentially, so each once, wherever its tensors are.
+     */
+    private static Storages legacyStorages(Path file, DataInputStream data, List<?> keyList,
+                                           Map<String, TensorRef> refs) {
+        Map<String, DType> dtypes = new HashMap<>();
+        refs.values().forEach(t -> dtypes.put(t.storage().key(), t.storage().dtype()));
+        return visitor -> {
             for (Object k : keyList) {
                 String key = String.valueOf(k);
                 long numel = Long.reverseBytes(data.readLong());
@@ -149,10 +329,9 @@ public final class TorchBinReader {
                 if (dtype == null) {
                     throw new UserError(file + ": storage " + key + " is not used by any tensor");
                 }
-                storages.put(key, readStorage(file, data, Math.multiplyExact(numel, dtype.bytes())));
+                visitor.accept(key, readStorage(file, data, Math.multiplyExact(numel, dtype.bytes())));
             }
-            return materialise(file, refs, storages);
-        }
+        };
     }
 
     /** Legacy persistent id: {@code ('storage', storage_type, root_key, location, numel, view_metadata)}. */
@@ -168,9 +347,21 @@ public final class TorchBinReader {
         if (bytes < 0 || bytes > Integer.MAX_VALUE - 8) {
             throw new UserError(file + ": a storage of " + bytes + " bytes; mtl4j reads storages under 2 GiB");
         }
-        byte[] data = in.readNBytes((int) bytes);
-        if (data.length != bytes) {
-            throw new EOFException("a storage ends after " + data.length + " of " + bytes + " bytes");
+        byte[] data;
+        int read;
+        if (bytes <= Files.size(file)) {
+            // Into one array of the final size: readNBytes(int) gathers chunks and copies them,
+            // holding the storage twice at the end.
+            data = new byte[(int) bytes];
+            read = in.readNBytes(data, 0, data.length);
+        } else {
+            // More than the whole file: malformed or a compressed entry. Chunks allocate only what
+            // is really there, where one array would allocate whatever size the file claims.
+            data = in.readNBytes((int) bytes);
+            read = data.length;
+        }
+        if (read != bytes) {
+            throw new EOFException("a storage ends after " + read + " of " + bytes + " bytes");
         }
         return data;
     }
@@ -200,18 +391,5 @@ public final class TorchBinReader {
 
     private static String typeName(Object o) {
         return o == null ? "None" : o.getClass().getSimpleName();
-    }
-
-    private static List<StoredTensor> materialise(Path file, Map<String, TensorRef> refs, Map<String, byte[]> storages) {
-        List<StoredTensor> out = new ArrayList<>(refs.size());
-        for (Map.Entry<String, TensorRef> e : refs.entrySet()) {
-            TensorRef t = e.getValue();
-            byte[] storage = storages.get(t.storage().key());
-            if (storage == null) {
-                throw new UserError(file + ": storage " + t.storage().key() + " of " + e.getKey() + " is missing");
-            }
-            out.add(new StoredTensor(e.getKey(), t.storage().dtype(), t.shape(), StridedCopy.copy(file, e.getKey(), t, storage)));
-        }
-        return out;
     }
 }

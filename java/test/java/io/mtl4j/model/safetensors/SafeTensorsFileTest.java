@@ -48,6 +48,33 @@ class SafeTensorsFileTest {
         }
     }
 
+    @Test
+    void tensorsStreamedInAnyOrderGiveTheBytesOfAllAtOnce() throws Exception {
+        List<SafeTensorsWriter.Entry> entries = List.of(
+                new SafeTensorsWriter.Entry("a", DType.F32, new long[]{2, 2}, floats(1, 2, 3, 4)),
+                new SafeTensorsWriter.Entry("empty", DType.F32, new long[]{0, 3}, floats()),
+                new SafeTensorsWriter.Entry("b", DType.F32, new long[]{1}, floats(5)));
+        Path all = dir.resolve("all.safetensors");
+        SafeTensorsWriter.write(all, entries, Map.of("format", "pt"));
+        Path streamed = dir.resolve("streamed.safetensors");
+        try (SafeTensorsWriter.Streaming out = SafeTensorsWriter.open(streamed,
+                entries.stream().map(SafeTensorsWriter.Entry::spec).toList(), Map.of("format", "pt"))) {
+            for (int i : new int[]{2, 0, 1}) {
+                out.write(i, entries.get(i).data());
+            }
+            out.finish();
+        }
+        assertArrayEquals(Files.readAllBytes(all), Files.readAllBytes(streamed));
+
+        try (SafeTensorsWriter.Streaming out = SafeTensorsWriter.open(dir.resolve("partial.safetensors"),
+                entries.stream().map(SafeTensorsWriter.Entry::spec).toList(), Map.of())) {
+            out.write(0, entries.get(0).data());
+            assertThrows(IllegalStateException.class, () -> out.write(0, entries.get(0).data()));
+            assertThrows(IllegalArgumentException.class, () -> out.write(2, floats(1, 2)));
+            assertThrows(IllegalStateException.class, out::finish);
+        }
+    }
+
     private Path raw(String header, int dataBytes) throws Exception {
         byte[] json = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + json.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -58,6 +59,25 @@ class TorchBinReaderTest {
             assertEquals(List.of("half", "bf16", "position_ids", "transposed", "slice_rows", "slice_block",
                     "tied_a", "tied_b", "scalar"), read.stream().map(StoredTensor::name).toList(), file);
             assertMatches(expected, read, UnaryOperator.identity(), false);
+        }
+    }
+
+    @Test
+    void theHeadersComeBeforeAnyDataAndEachTensorOnceGroupedByStorage() throws Exception {
+        for (String file : List.of("views.bin", "views-legacy.bin")) {
+            try (TorchBinReader.StateDict dict = TorchBinReader.open(bins.resolve(file))) {
+                List<String> names = dict.tensors().stream().map(TorchBinReader.TensorHeader::name).toList();
+                assertEquals(List.of("half", "bf16", "position_ids", "transposed", "slice_rows", "slice_block",
+                        "tied_a", "tied_b", "scalar"), names, file);
+                List<String> seen = new java.util.ArrayList<>();
+                dict.readTensors((index, data) -> seen.add(names.get(index)));
+                assertEquals(names.size(), seen.size(), file + ": " + seen);
+                assertEquals(Set.copyOf(names), Set.copyOf(seen), file);
+                // One storage at a time: the tensors over one storage are handed over together,
+                // after it is read and before the next one is.
+                assertEquals(seen.indexOf("slice_rows") + 1, seen.indexOf("slice_block"), file + ": " + seen);
+                assertEquals(seen.indexOf("tied_a") + 1, seen.indexOf("tied_b"), file + ": " + seen);
+            }
         }
     }
 
