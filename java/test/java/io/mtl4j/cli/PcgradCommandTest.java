@@ -82,6 +82,25 @@ class PcgradCommandTest {
         assertArrayEquals(new float[]{0.25f, 0.75f}, readCombined(mean), 1e-6f, "with two tasks every order is the same");
     }
 
+    /** --output may be a named pipe (or /dev/stdout piped on): written through, with no fsync, which pipes refuse. */
+    @Test
+    void theOutputMayBeANamedPipe() throws Exception {
+        Path in = writeGrads(new float[]{1, 0}, new float[]{-1, 1});
+        Path fifo = dir.resolve("out.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        java.util.concurrent.CompletableFuture<byte[]> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return java.nio.file.Files.readAllBytes(fifo);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        CliRunner r = apply(in, fifo, "--order", "fixed");
+        assertEquals(0, r.exitCode(), r.err());
+        Path copy = java.nio.file.Files.write(dir.resolve("from-fifo.safetensors"), read.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertArrayEquals(new float[]{0.5f, 1.5f}, readCombined(copy), 1e-6f);
+    }
+
     @Test
     void agreeingTasksAreSummedUnchanged() throws Exception {
         Path in = writeGrads(new float[]{1, 2}, new float[]{3, -1});  // dot = 1 > 0

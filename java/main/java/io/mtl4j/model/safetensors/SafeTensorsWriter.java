@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -96,7 +97,7 @@ public final class SafeTensorsWriter {
             out.close();
             throw e;
         }
-        return new Streaming(out, specs, offsets, 8L + padded);
+        return new Streaming(out, specs, offsets, 8L + padded, Files.isRegularFile(path));
     }
 
     /**
@@ -112,9 +113,12 @@ public final class SafeTensorsWriter {
         private final boolean[] written;
         /** Where the bytes written in order so far end, that is the channel's position. */
         private long end;
+        /** False for a FIFO or device written through, whose fsync fails (EINVAL) and would mean nothing. */
+        private final boolean syncable;
 
-        private Streaming(FileChannel out, List<Spec> specs, long[] offsets, long dataStart) {
+        private Streaming(FileChannel out, List<Spec> specs, long[] offsets, long dataStart, boolean syncable) {
             this.out = out;
+            this.syncable = syncable;
             this.specs = specs;
             this.offsets = offsets;
             this.dataStart = dataStart;
@@ -139,14 +143,16 @@ public final class SafeTensorsWriter {
             written[index] = true;
         }
 
-        /** Checks that every tensor was written and forces the file to disk. */
+        /** Checks that every tensor was written and forces a regular file to disk. */
         public void finish() throws IOException {
             for (int i = 0; i < written.length; i++) {
                 if (!written[i]) {
                     throw new IllegalStateException("tensor " + specs.get(i).name() + " was never written");
                 }
             }
-            out.force(true);
+            if (syncable) {
+                out.force(true);
+            }
         }
 
         @Override
