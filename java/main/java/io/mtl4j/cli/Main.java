@@ -216,6 +216,14 @@ public final class Main implements Runnable {
         return e;
     }
 
+    private static CommandLine.ParseResult innermost(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult at = parsed;
+        while (at.hasSubcommand()) {
+            at = at.subcommand();
+        }
+        return at;
+    }
+
     /** Input errors are one line on stderr; anything else is a bug and says so. */
     private static int handleError(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
@@ -231,15 +239,19 @@ public final class Main implements Runnable {
             err.flush();
             return 2;
         }
+        int exitCode = 1;
         if (e instanceof UncheckedIOException io) {
             err.println("mtl4j: error: " + io.getMessage());
         } else {
-            err.println("mtl4j: internal error: " + e + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            CommandLine.Model.CommandSpec command = parsed == null ? null : innermost(parsed).commandSpec();
+            NativeFailure failure = NativeFailure.of(e, command);
+            exitCode = failure.exitCode();
+            err.println("mtl4j: " + failure.line() + (verbose || exitCode != 1 ? "" : " (run with --verbose for the stack trace)"));
         }
         if (verbose) {
             e.printStackTrace(err);
         }
         err.flush();
-        return 1;
+        return exitCode;
     }
 }
