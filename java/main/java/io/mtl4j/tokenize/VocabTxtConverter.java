@@ -336,14 +336,15 @@ public final class VocabTxtConverter {
         return specials;
     }
 
+    /** tokenizer_config.json's additional special tokens, then those special_tokens_map.json adds, as _from_pretrained merges them. */
     private static List<String> additionalSpecialTokens(JsonNode config, JsonNode specialTokensMap) {
-        JsonNode list = specialTokensMap.has("additional_special_tokens")
-                ? specialTokensMap.path("additional_special_tokens") : config.path("additional_special_tokens");
         List<String> tokens = new ArrayList<>();
-        for (JsonNode token : list) {
-            String content = tokenContent(token);
-            if (content != null) {
-                tokens.add(content);
+        for (JsonNode list : List.of(config.path("additional_special_tokens"), specialTokensMap.path("additional_special_tokens"))) {
+            for (JsonNode token : list) {
+                String content = tokenContent(token);
+                if (content != null && !tokens.contains(content)) {
+                    tokens.add(content);
+                }
             }
         }
         return tokens;

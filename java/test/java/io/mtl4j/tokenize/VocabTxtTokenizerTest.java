@@ -98,6 +98,21 @@ class VocabTxtTokenizerTest {
         }
     }
 
+    /**
+     * transformers' _from_pretrained (the branch without added_tokens_decoder) appends special_tokens_map.json's
+     * additional special tokens to tokenizer_config.json's, skipping those already there; other special tokens the
+     * map replaces.
+     */
+    @Test
+    void additionalSpecialTokensOfTheConfigAndTheMapAreMerged() throws Exception {
+        Files.writeString(tmp.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n");
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"additional_special_tokens\": [\"[E1]\", \"[E2]\"]}");
+        Files.writeString(tmp.resolve("special_tokens_map.json"), "{\"additional_special_tokens\": [\"[E2]\", \"[E3]\"]}");
+        try (BertTokenizer tok = BertTokenizer.load(tmp, 64)) {
+            assertArrayEquals(new int[]{2, 6, 5, 7, 8, 3}, tok.encode("[E1]hello [E2] [E3]", null).inputIds());
+        }
+    }
+
     @Test
     void aTokenizerClassBertConverterDoesNotHandleIsRefused() throws Exception {
         Files.writeString(tmp.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n");
