@@ -65,6 +65,7 @@ public final class BenchTrainer implements AutoCloseable {
                 Set.of(MultiTaskModel.HEADS_PREFIX, MultiTaskModel.LOSS_WEIGHTS_PREFIX));
         int maxLength = Math.min(config.maxLength(), pretrained.model().config().maxPositionEmbeddings());
         Map<String, TaskData> taskData = data != null ? data : TrainSession.loadData(config, specs, modelDir, maxLength);
+        TrainSession.requireEmbeddable(taskData, pretrained.model().config());
         List<HeadSpec> heads = specs.stream().map(s -> new HeadSpec(s.name(), s.numLabels(), s.isRegression(), s.labelNames())).toList();
         MultiTaskModel model = MultiTaskModel.create(pretrained.model(), pretrained.extras(), heads,
                 HeadInput.parse(config.headInput()), new MultiTaskModel.Freezing(config.freezeEmbeddings(), config.freezeLayers()),

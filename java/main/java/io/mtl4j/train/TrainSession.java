@@ -282,7 +282,7 @@ public final class TrainSession {
     }
 
     /** Refuses, before any step, data whose tokens the model has no embedding for, naming the first such example. */
-    private static void requireEmbeddable(Map<String, TaskData> data, BertConfig model) {
+    static void requireEmbeddable(Map<String, TaskData> data, BertConfig model) {
         data.forEach((task, taskData) -> taskData.splits().forEach((split, examples) -> {
             for (int i = 0; i < examples.size(); i++) {
                 int example = i + 1;
