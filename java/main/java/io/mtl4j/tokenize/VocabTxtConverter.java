@@ -54,6 +54,12 @@ public final class VocabTxtConverter {
     static final Map<String, String> SPECIAL_TOKEN_DEFAULTS = orderedMap(
             "unk_token", "[UNK]", "sep_token", "[SEP]", "pad_token", "[PAD]", "cls_token", "[CLS]", "mask_token", "[MASK]");
 
+    /**
+     * The special token attributes BertTokenizer leaves unset. A tokenizer's files may set them; transformers then
+     * adds them as special tokens before all others (its SPECIAL_TOKENS_ATTRIBUTES start with them).
+     */
+    private static final List<String> OPTIONAL_SPECIAL_TOKENS = List.of("bos_token", "eos_token");
+
     /** The slow tokenizer classes transformers converts with its BertConverter (each also with a "Fast" suffix). */
     private static final Set<String> BERT_CONVERTER_CLASSES = Set.of("BertTokenizer", "ConvBertTokenizer",
             "DistilBertTokenizer", "DPRReaderTokenizer", "DPRQuestionEncoderTokenizer", "DPRContextEncoderTokenizer",
@@ -267,15 +273,10 @@ public final class VocabTxtConverter {
      */
     private static Set<String> explicitSpecialTokens(JsonNode config, JsonNode specialTokensMap) {
         Set<String> named = new HashSet<>(additionalSpecialTokens(config, specialTokensMap));
-        for (String attribute : SPECIAL_TOKEN_DEFAULTS.keySet()) {
-            String token = tokenContent(specialTokensMap.path(attribute));
-            if (token == null) {
-                token = tokenContent(config.path(attribute));
-            }
-            if (token != null) {
-                named.add(token);
-            }
-        }
+        Stream.concat(OPTIONAL_SPECIAL_TOKENS.stream(), SPECIAL_TOKEN_DEFAULTS.keySet().stream())
+                .map(attribute -> namedSpecialToken(attribute, config, specialTokensMap))
+                .filter(java.util.Objects::nonNull)
+                .forEach(named::add);
         return named;
     }
 
@@ -325,15 +326,23 @@ public final class VocabTxtConverter {
     /** special_tokens_map.json overrides tokenizer_config.json, as in transformers' from_pretrained. */
     private static Map<String, String> specialTokens(JsonNode config, JsonNode specialTokensMap) {
         Map<String, String> specials = new LinkedHashMap<>();
-        for (Map.Entry<String, String> attribute : SPECIAL_TOKEN_DEFAULTS.entrySet()) {
-            String name = attribute.getKey();
-            String token = tokenContent(specialTokensMap.path(name));
-            if (token == null) {
-                token = tokenContent(config.path(name));
+        for (String name : OPTIONAL_SPECIAL_TOKENS) {
+            String token = namedSpecialToken(name, config, specialTokensMap);
+            if (token != null) {
+                specials.put(name, token);
             }
-            specials.put(name, token != null ? token : attribute.getValue());
+        }
+        for (Map.Entry<String, String> attribute : SPECIAL_TOKEN_DEFAULTS.entrySet()) {
+            String token = namedSpecialToken(attribute.getKey(), config, specialTokensMap);
+            specials.put(attribute.getKey(), token != null ? token : attribute.getValue());
         }
         return specials;
+    }
+
+    /** The token special_tokens_map.json, else tokenizer_config.json, gives {@code attribute}; null if neither does. */
+    private static String namedSpecialToken(String attribute, JsonNode config, JsonNode specialTokensMap) {
+        String token = tokenContent(specialTokensMap.path(attribute));
+        return token != null ? token : tokenContent(config.path(attribute));
     }
 
     /** tokenizer_config.json's additional special tokens, then those special_tokens_map.json adds, as _from_pretrained merges them. */

@@ -113,6 +113,20 @@ class VocabTxtTokenizerTest {
         }
     }
 
+    /**
+     * BertTokenizer has no bos or eos token, but a tokenizer_config.json may set them: transformers then adds them as
+     * special tokens, first of all (SPECIAL_TOKENS_ATTRIBUTES starts with bos_token, eos_token), so a vocab.txt
+     * without them gives them the next ids before a missing [MASK].
+     */
+    @Test
+    void bosAndEosTokensAFileSetsAreSpecialAndAddedFirst() throws Exception {
+        Files.writeString(tmp.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n");
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"bos_token\": \"[BOS]\", \"eos_token\": \"[EOS]\"}");
+        try (BertTokenizer tok = BertTokenizer.load(tmp, 64)) {
+            assertArrayEquals(new int[]{2, 5, 4, 6, 7, 3}, tok.encode("[BOS] hello [EOS] [MASK]", null).inputIds());
+        }
+    }
+
     @Test
     void aTokenizerClassBertConverterDoesNotHandleIsRefused() throws Exception {
         Files.writeString(tmp.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n");
