@@ -43,6 +43,55 @@ class TorchBinReaderTest {
         assertMatches(tiny, read, name -> "bert." + name, false);
     }
 
+    /**
+     * torch >= 2 writes the zip format with more records beside data.pkl and data/: .format_version,
+     * .storage_alignment, byteorder (torch's _save) and .data/version, .data/serialization_id (its zip writer).
+     * Only byteorder matters: a big-endian file is refused, not misread.
+     */
+    @Test
+    void torch2sExtraRecordsAreReadAndABigEndianFileRefused() throws Exception {
+        Path little = withRecords("torch2.bin", "little");
+        assertMatches(tiny, TorchBinReader.read(little), name -> "bert." + name, false);
+
+        Path big = withRecords("torch2-big.bin", "big");
+        UserError e = assertThrows(UserError.class, () -> TorchBinReader.read(big));
+        assertTrue(e.getMessage().startsWith(big + ": storages are big-endian"), e.getMessage());
+    }
+
+    /** zip.bin's records (stored, as torch stores them) plus the records torch 2 adds, under the same archive name. */
+    private Path withRecords(String name, String byteorder) throws Exception {
+        Path out = tmp.resolve(name);
+        Map<String, byte[]> records = new java.util.LinkedHashMap<>();
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(bins.resolve("zip.bin").toFile())) {
+            for (java.util.zip.ZipEntry entry : java.util.Collections.list(zip.entries())) {
+                records.put(entry.getName(), zip.getInputStream(entry).readAllBytes());
+                if (entry.getName().endsWith("/data.pkl")) {
+                    String archive = entry.getName().substring(0, entry.getName().indexOf('/') + 1);
+                    records.put(archive + ".format_version", "1".getBytes());
+                    records.put(archive + ".storage_alignment", "64".getBytes());
+                    records.put(archive + "byteorder", byteorder.getBytes());
+                }
+            }
+        }
+        String archive = records.keySet().iterator().next().replaceFirst("/.*", "/");
+        records.put(archive + ".data/version", "3\n".getBytes());
+        records.put(archive + ".data/serialization_id", "1234567890123456789012345678901234567890".getBytes());
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(out))) {
+            for (Map.Entry<String, byte[]> record : records.entrySet()) {
+                java.util.zip.ZipEntry entry = new java.util.zip.ZipEntry(record.getKey());
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(record.getValue());
+                entry.setMethod(java.util.zip.ZipEntry.STORED);
+                entry.setSize(record.getValue().length);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(record.getValue());
+                zip.closeEntry();
+            }
+        }
+        return out;
+    }
+
     @Test
     void legacyFormatReadsTheTensorsItHolds() {
         List<StoredTensor> read = TorchBinReader.read(bins.resolve("legacy.bin"));
