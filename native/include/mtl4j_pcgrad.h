@@ -70,6 +70,11 @@ MTL4J_PCGRAD_API const char* mtl4j_pcgrad_features(void);
  * (never an error). */
 MTL4J_PCGRAD_API int mtl4j_pcgrad_cuda_available(void);
 
+/* The compute capability of CUDA device `device` (e.g. 8 and 0 for an A100), for callers that
+ * choose a precision by it (bfloat16 is native from 8.0). MTL4J_PCGRAD_E_CUDA_UNAVAILABLE
+ * without CUDA, MTL4J_PCGRAD_E_INVALID_ARGUMENT for a device that does not exist. */
+MTL4J_PCGRAD_API int mtl4j_pcgrad_capability_cuda(int device, int* major, int* minor);
+
 /* ---- CPU, float32 ----------------------------------------------------------------- */
 
 /* gram_out[i*T+j] = g_i . g_j. Partial sums in float32 over blocks, reduced in double.

@@ -47,6 +47,7 @@ struct CudaPlugin {
     std::string why_not;  // when !loaded
     std::string archs;
     mtl4j_pcgrad_cuda_device_count_fn device_count = nullptr;
+    mtl4j_pcgrad_cuda_capability_fn capability = nullptr;
     mtl4j_pcgrad_cuda_gram_fn gram = nullptr;
     mtl4j_pcgrad_cuda_combine_fn combine = nullptr;
 };
@@ -103,9 +104,10 @@ const CudaPlugin& cuda_plugin() {
         auto abi = symbol<mtl4j_pcgrad_cuda_abi_fn>(handle, "mtl4j_pcgrad_cuda_abi");
         auto archs = symbol<mtl4j_pcgrad_cuda_archs_fn>(handle, "mtl4j_pcgrad_cuda_archs");
         plugin.device_count = symbol<mtl4j_pcgrad_cuda_device_count_fn>(handle, "mtl4j_pcgrad_cuda_device_count");
+        plugin.capability = symbol<mtl4j_pcgrad_cuda_capability_fn>(handle, "mtl4j_pcgrad_cuda_capability");
         plugin.gram = symbol<mtl4j_pcgrad_cuda_gram_fn>(handle, "mtl4j_pcgrad_cuda_gram");
         plugin.combine = symbol<mtl4j_pcgrad_cuda_combine_fn>(handle, "mtl4j_pcgrad_cuda_combine");
-        if (!abi || !archs || !plugin.device_count || !plugin.gram || !plugin.combine ||
+        if (!abi || !archs || !plugin.device_count || !plugin.capability || !plugin.gram || !plugin.combine ||
             abi() != MTL4J_PCGRAD_CUDA_PLUGIN_ABI) {
             plugin.why_not = "the CUDA plugin " MTL4J_PCGRAD_CUDA_PLUGIN_SONAME
                              " does not match this library (rebuild both together)";
@@ -209,6 +211,18 @@ int mtl4j_pcgrad_cuda_available(void) {
     } catch (...) {
         return 0;
     }
+}
+
+int mtl4j_pcgrad_capability_cuda(int device, int* major, int* minor) {
+    return guarded([&] {
+        require(major != nullptr && minor != nullptr, "major and minor must not be NULL");
+        const CudaPlugin& plugin = require_cuda();
+        char err[512] = "";
+        int count = plugin.device_count(err, sizeof err);
+        require(device >= 0 && device < count,
+                "device " + std::to_string(device) + " does not exist (" + std::to_string(count) + " visible)");
+        check_plugin_status(plugin.capability(device, major, minor, err, sizeof err), err);
+    });
 }
 
 int mtl4j_pcgrad_gram_f32(const float* const* grads, int T, int64_t n, double* gram_out) {

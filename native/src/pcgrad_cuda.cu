@@ -293,6 +293,12 @@ PLUGIN_API int mtl4j_pcgrad_cuda_device_count(char* err, size_t err_len) {
     return count;
 }
 
+PLUGIN_API int mtl4j_pcgrad_cuda_capability(int device, int* major, int* minor, char* err, size_t err_len) {
+    CUDA_CHECK(cudaDeviceGetAttribute(major, cudaDevAttrComputeCapabilityMajor, device));
+    CUDA_CHECK(cudaDeviceGetAttribute(minor, cudaDevAttrComputeCapabilityMinor, device));
+    return MTL4J_PCGRAD_OK;
+}
+
 PLUGIN_API int mtl4j_pcgrad_cuda_gram(const void* const* grads, int dtype, int accum, int T, int64_t n,
                                       double* gram_out_host, void* stream, char* err, size_t err_len) {
     GradPtrs g{};

@@ -12,7 +12,7 @@
 #include <cstdint>
 
 #define MTL4J_PCGRAD_CUDA_PLUGIN_SONAME "libmtl4j_pcgrad_cuda.so"
-#define MTL4J_PCGRAD_CUDA_PLUGIN_ABI 1
+#define MTL4J_PCGRAD_CUDA_PLUGIN_ABI 2
 
 extern "C" {
 // Returns MTL4J_PCGRAD_CUDA_PLUGIN_ABI.
@@ -21,6 +21,8 @@ typedef int (*mtl4j_pcgrad_cuda_abi_fn)(void);
 typedef const char* (*mtl4j_pcgrad_cuda_archs_fn)(void);
 // Number of visible devices; 0 with a message when the runtime or driver is missing.
 typedef int (*mtl4j_pcgrad_cuda_device_count_fn)(char* err, size_t err_len);
+// Compute capability of a device; an MTL4J_PCGRAD_* status.
+typedef int (*mtl4j_pcgrad_cuda_capability_fn)(int device, int* major, int* minor, char* err, size_t err_len);
 typedef int (*mtl4j_pcgrad_cuda_gram_fn)(const void* const* grads, int dtype, int accum, int T,
                                          int64_t n, double* gram_out_host, void* stream,
                                          char* err, size_t err_len);

@@ -280,6 +280,11 @@ void test_features_and_cuda() {
                  MTL4J_PCGRAD_E_CUDA_UNAVAILABLE, "CUDA unavailable", "combine_cuda without a device");
     expect_error(mtl4j_pcgrad_gram_cuda(grads, 7, MTL4J_PCGRAD_ACCUM_F32, 2, 1, gram, nullptr),
                  MTL4J_PCGRAD_E_INVALID_ARGUMENT, "dtype", "gram_cuda with a bad dtype");
+    int major = -1, minor = -1;
+    expect_error(mtl4j_pcgrad_capability_cuda(0, &major, &minor), MTL4J_PCGRAD_E_CUDA_UNAVAILABLE,
+                 "CUDA unavailable", "capability_cuda without a device");
+    expect_error(mtl4j_pcgrad_capability_cuda(0, nullptr, &minor), MTL4J_PCGRAD_E_INVALID_ARGUMENT, "NULL",
+                 "capability_cuda with a NULL out pointer");
 }
 
 }  // namespace

@@ -98,7 +98,8 @@ public final class TrainOptions {
     @Option(names = "--threads", description = "LibTorch CPU threads (default 0 = LibTorch's own default, not necessarily one"
             + " per core: 'mtl4j --version' prints how many that is here).")
     Integer threads;
-    @Option(names = "--precision", description = "auto | fp32 | bf16. auto: bf16 autocast on CUDA, fp32 on CPU; bf16 autocasts on either (default auto).")
+    @Option(names = "--precision", description = "auto | fp32 | bf16. auto: bf16 autocast on GPUs with native bfloat16 (compute capability 8.0+),"
+            + " else fp32; bf16 autocasts on any device (default auto).")
     String precision;
     @Option(names = "--on-bad-row", description = "error | skip bad data rows (skipped rows are counted and reported; default error).")
     String onBadRow;

@@ -70,6 +70,22 @@ public final class Pcgrad {
         return PcgradNative.cudaAvailable() != 0;
     }
 
+    /**
+     * The compute capability of CUDA device {@code device} as {@code {major, minor}}, or empty when
+     * CUDA is not available here (not built in, no driver, no such device); the reason is logged at debug.
+     */
+    public static java.util.Optional<int[]> cudaCapability(int device) {
+        int[] major = {-1};
+        int[] minor = {-1};
+        int status = PcgradNative.capabilityCuda(device, major, minor);
+        if (status != PcgradNative.OK) {
+            org.apache.logging.log4j.LogManager.getLogger(Pcgrad.class).debug("no compute capability for cuda:{}: {}",
+                    device, PcgradNative.lastError());
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new int[]{major[0], minor[0]});
+    }
+
     /** One random permutation of the other tasks per task, drawn from rng in task order. */
     public static int[][] shuffledOrders(int tasks, Random rng) {
         int[][] orders = new int[tasks][];

@@ -56,6 +56,9 @@ public final class PcgradNative {
     @Name("mtl4j_pcgrad_cuda_available")
     public static native int cudaAvailable();
 
+    @Name("mtl4j_pcgrad_capability_cuda")
+    public static native int capabilityCuda(int device, int[] major, int[] minor);
+
     @Name("mtl4j_pcgrad_gram_f32")
     public static native int gramF32(@Cast("const float* const*") long[] grads, int tasks,
                                      @Cast("int64_t") long n, double[] gramOut);
