@@ -50,12 +50,13 @@ public final class GemmPeak {
         return shapes;
     }
 
-    public static Result measure(List<Shape> shapes, int repeats, Device device) {
+    /** @param bf16 whether training's matmuls run in bf16 (its autocast): the peak that matters is that dtype's */
+    public static Result measure(List<Shape> shapes, int repeats, Device device, boolean bf16) {
         Result best = null;
         for (Shape s : shapes) {
             try (PointerScope scope = new PointerScope()) {
-                // On CUDA the peak that matters is the bf16 dense peak (training runs under bf16 autocast there).
-                TensorOptions options = new TensorOptions(device.is_cuda() ? torch.ScalarType.BFloat16 : torch.ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device));
+                TensorOptions options = new TensorOptions(bf16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float)
+                        .device(new org.bytedeco.pytorch.DeviceOptional(device));
                 Tensor a = torch.randn(new long[]{s.m(), s.k()}, options);
                 Tensor b = torch.randn(new long[]{s.k(), s.n()}, options);
                 Tensor out = torch.empty(new long[]{s.m(), s.n()}, options, new org.bytedeco.pytorch.MemoryFormatOptional());

@@ -141,7 +141,7 @@ public final class TrainBench implements Callable<Integer> {
                 timeSteps(trainer, warm, warmup);
                 long meanTokens = warm.batches() == 0 ? 0 : warm.paddedTokens() / warm.batches();
                 List<GemmPeak.Shape> shapes = GemmPeak.shapes(meanTokens, bert.hiddenSize(), bert.intermediateSize());
-                GemmPeak.Result peak = GemmPeak.measure(shapes, gemmRepeats, dev);
+                GemmPeak.Result peak = GemmPeak.measure(shapes, gemmRepeats, dev, trainer.trainer().autocastsBf16());
                 PhaseClock clock = new PhaseClock(bert);
                 long cpu0 = processCpuNanos();
                 timeSteps(trainer, clock, steps);
@@ -152,7 +152,7 @@ public final class TrainBench implements Callable<Integer> {
                 long floor = ForwardFloor.minNanos(trainer.trainer().model(), ours.tasks().get(0), dev, 9);
                 double rss = ProcessMemory.peakRssMb();
                 Double gpu = peakGpuMb(dev);
-                peak = GemmPeak.measure(shapes, gemmRepeats, dev).best(peak);
+                peak = GemmPeak.measure(shapes, gemmRepeats, dev, trainer.trainer().autocastsBf16()).best(peak);
                 LOG.info("timed {} steps in {} s; now the seed recipe ({} step(s) after {} warm-up)", steps,
                         String.format(Locale.ROOT, "%.1f", clock.seconds()), seedSteps, seedWarmup);
                 TrainBenchReport.Measured seedResult = seedRecipe(bert, trainer.data(), scratch.resolve("seed"), dist);

@@ -172,6 +172,11 @@ public final class Trainer {
     }
 
     /** Called after every completed step with the step count (e.g. to sample memory during a soak). */
+    /** Whether the forward passes run under bf16 autocast (--precision, and the device's support for it). */
+    public boolean autocastsBf16() {
+        return bf16;
+    }
+
     public void setStepListener(java.util.function.LongConsumer listener) {
         this.stepListener = listener;
     }
