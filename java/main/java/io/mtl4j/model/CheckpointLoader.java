@@ -97,6 +97,7 @@ public final class CheckpointLoader {
                 for (TensorInfo info : st.tensors().values()) {
                     String stored = info.name();
                     if (extraPrefixes.stream().anyMatch(stored::startsWith)) {
+                        requireFloatingPoint(file, info);
                         extras.put(stored, requireFinite(file, stored, TensorBridge.read(st, info)));
                         continue;
                     }
@@ -125,10 +126,7 @@ public final class CheckpointLoader {
                         throw new UserError(file + ": tensor " + stored + " has shape " + Arrays.toString(info.shape())
                                 + " but config.json implies " + Arrays.toString(shape));
                     }
-                    if (!info.dtype().isFloatingPoint()) {
-                        throw new UserError(file + ": tensor " + stored + " has dtype " + info.dtype()
-                                + "; parameters must be F32, F16, BF16 or F64");
-                    }
+                    requireFloatingPoint(file, info);
                     params.put(name, requireFinite(file, stored, TensorBridge.read(st, info).to(torch.ScalarType.Float)));
                 }
             }
@@ -162,6 +160,13 @@ public final class CheckpointLoader {
         Report report = new Report(List.copyOf(ignored), List.copyOf(renamed), poolerMissing);
         logReport(modelDir, report);
         return new Loaded(new BertModel(config, ordered, !poolerMissing), extras, report, metadata);
+    }
+
+    private static void requireFloatingPoint(Path file, TensorInfo info) {
+        if (!info.dtype().isFloatingPoint()) {
+            throw new UserError(file + ": tensor " + info.name() + " has dtype " + info.dtype()
+                    + "; parameters must be F32, F16, BF16 or F64");
+        }
     }
 
     /** A NaN or infinite weight (a run that diverged, a bad conversion) would make every output NaN, silently. */
