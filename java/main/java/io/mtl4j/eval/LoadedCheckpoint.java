@@ -114,10 +114,27 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
             if (!loaded.extras().containsKey(MultiTaskModel.HEADS_PREFIX + h.task() + ".weight")) {
                 throw new UserError(dir + ": checkpoint has no head for task " + h.task());
             }
+            // MultiTaskModel.create would initialise a missing bias afresh, as for a new head.
+            String bias = MultiTaskModel.HEADS_PREFIX + h.task() + ".bias";
+            if (!loaded.extras().containsKey(bias)) {
+                throw new UserError(dir + ": checkpoint has no tensor " + bias + "; the checkpoint is incomplete");
+            }
+        }
+        HeadInput headInput;
+        try {
+            headInput = HeadInput.parse(String.valueOf(meta.getOrDefault("head_input", "pooler")));
+        } catch (UserError e) {
+            throw new UserError(dir.resolve(Checkpoints.META) + ": head_input must be pooler, cls or mean, got "
+                    + meta.get("head_input"));
+        }
+        if (headInput == HeadInput.POOLER && !loaded.model().hasPooler()) {
+            // ... and a missing pooler at random: every prediction would rest on noise.
+            throw new UserError(dir + ": checkpoint has no pooler weights, but its heads read the pooler (" + Checkpoints.META
+                    + " head_input \"pooler\"); the checkpoint is incomplete");
         }
         boolean uncertainty = loaded.extras().keySet().stream().anyMatch(k -> k.startsWith(MultiTaskModel.LOSS_WEIGHTS_PREFIX));
         MultiTaskModel model = MultiTaskModel.create(loaded.model(), loaded.extras(), heads,
-                HeadInput.parse(String.valueOf(meta.getOrDefault("head_input", "pooler"))),
+                headInput,
                 MultiTaskModel.Freezing.NONE, uncertainty, config.seed(), device);
         return new LoadedCheckpoint(dir, model, tasks, config, meta);
     }

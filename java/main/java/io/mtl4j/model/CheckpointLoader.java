@@ -11,6 +11,7 @@ import io.mtl4j.runtime.NativeRuntime;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -96,7 +97,8 @@ public final class CheckpointLoader {
                 for (TensorInfo info : st.tensors().values()) {
                     String stored = info.name();
                     if (extraPrefixes.stream().anyMatch(stored::startsWith)) {
-                        extras.put(stored, TensorBridge.read(st, info));
+                        requireFloatingPoint(file, info);
+                        extras.put(stored, requireFinite(file, stored, TensorBridge.read(st, info)));
                         continue;
                     }
                     String name = normalise(stored);
@@ -124,11 +126,8 @@ public final class CheckpointLoader {
                         throw new UserError(file + ": tensor " + stored + " has shape " + Arrays.toString(info.shape())
                                 + " but config.json implies " + Arrays.toString(shape));
                     }
-                    if (!info.dtype().isFloatingPoint()) {
-                        throw new UserError(file + ": tensor " + stored + " has dtype " + info.dtype()
-                                + "; parameters must be F32, F16, BF16 or F64");
-                    }
-                    params.put(name, TensorBridge.read(st, info).to(torch.ScalarType.Float));
+                    requireFloatingPoint(file, info);
+                    params.put(name, requireFinite(file, stored, TensorBridge.read(st, info).to(torch.ScalarType.Float)));
                 }
             }
         }
@@ -161,6 +160,26 @@ public final class CheckpointLoader {
         Report report = new Report(List.copyOf(ignored), List.copyOf(renamed), poolerMissing);
         logReport(modelDir, report);
         return new Loaded(new BertModel(config, ordered, !poolerMissing), extras, report, metadata);
+    }
+
+    private static void requireFloatingPoint(Path file, TensorInfo info) {
+        if (!info.dtype().isFloatingPoint()) {
+            throw new UserError(file + ": tensor " + info.name() + " has dtype " + info.dtype()
+                    + "; parameters must be F32, F16, BF16 or F64");
+        }
+    }
+
+    /** A NaN or infinite weight (a run that diverged, a bad conversion) would make every output NaN, silently. */
+    private static Tensor requireFinite(Path file, String stored, Tensor t) {
+        if (t.is_floating_point()) {
+            try (PointerScope ignored = new PointerScope()) {
+                if (!torch.isfinite(t).all().item_bool()) {
+                    throw new UserError(file + ": tensor " + stored + " holds NaN or infinite values; the checkpoint is"
+                            + " damaged (saved after training diverged?): use an earlier checkpoint or the original model");
+                }
+            }
+        }
+        return t;
     }
 
     private static UserError unexpected(Path file, String stored) {

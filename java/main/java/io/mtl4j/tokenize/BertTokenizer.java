@@ -61,6 +61,7 @@ public final class BertTokenizer implements AutoCloseable {
             LOG.info("{} has no {}: built its tokenizer from {} as transformers' BertConverter does", modelDir,
                     FILE_NAME, VocabTxtConverter.VOCAB_FILE);
         }
+        TokenizerJsonCheck.check(fromVocab ? modelDir.resolve(VocabTxtConverter.VOCAB_FILE) : file, json);
         Path generatedDir = null;
         try {
             Path source = file;

@@ -132,6 +132,23 @@ class CheckpointLoaderTest {
     }
 
     @Test
+    void refusesNanOrInfiniteWeightsInsteadOfEncodingNan() throws Exception {
+        // A checkpoint saved from a run that diverged: every output would be NaN, silently.
+        TinyModels.write(dir, 5);
+        Map<String, Tensor> params = new LinkedHashMap<>(CheckpointLoader.load(dir).model().parameters());
+        Map<String, Tensor> nan = new LinkedHashMap<>(params);
+        Tensor weight = params.get("encoder.layer.0.output.dense.weight").detach().clone();
+        weight.view(-1).select(0, 3).fill_(new org.bytedeco.pytorch.Scalar(Float.NaN));
+        nan.put("encoder.layer.0.output.dense.weight", weight);
+        String message = error(nan);
+        assertTrue(message.contains("tensor encoder.layer.0.output.dense.weight holds NaN or infinite values"), message);
+
+        Map<String, Tensor> inf = new LinkedHashMap<>(params);
+        inf.put("embeddings.LayerNorm.bias", torch.full(new long[]{32}, new org.bytedeco.pytorch.Scalar(Float.POSITIVE_INFINITY)));
+        assertTrue(error(inf).contains("tensor embeddings.LayerNorm.bias holds NaN or infinite values"));
+    }
+
+    @Test
     void readsShardedCheckpointsAndKeepsRequestedExtras() throws Exception {
         TinyModels.write(dir, 5);
         Map<String, Tensor> params = CheckpointLoader.load(dir).model().parameters();

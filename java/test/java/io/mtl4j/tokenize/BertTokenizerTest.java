@@ -170,4 +170,51 @@ class BertTokenizerTest {
         assertTrue(e.getMessage().contains("tokenizer.json"), e.getMessage());
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     }
+
+    /** TinyModels' tokenizer.json, edited. */
+    private void writeTokenizerEdited(java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit)
+            throws Exception {
+        TinyModels.writeTokenizer(dir);
+        Path file = dir.resolve(BertTokenizer.FILE_NAME);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(file.toFile());
+        edit.accept(root);
+        json.writeValue(file.toFile(), root);
+    }
+
+    // Each of these tokenized the tiny vocabulary's words, then on the first word outside it (or on
+    // any input) the native library panicked and aborted the JVM with a Rust backtrace.
+
+    @Test
+    void anUnknownWordTokenOutsideTheVocabularyIsRefusedAtLoad() throws Exception {
+        writeTokenizerEdited(root -> ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("model"))
+                .put("unk_token", "[NOPE]"));
+        UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 32));
+        assertTrue(e.getMessage().startsWith(dir.resolve("tokenizer.json") + ": unk_token \"[NOPE]\" is not in the vocabulary"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void aVocabTxtWithoutUnkIsRefusedAtLoad() throws Exception {
+        java.nio.file.Files.write(dir.resolve("vocab.txt"),
+                TinyModels.VOCAB.stream().filter(w -> !w.equals("[UNK]")).toList());
+        UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 32));
+        assertTrue(e.getMessage().startsWith(dir.resolve("vocab.txt") + ": unk_token \"[UNK]\" is not in the vocabulary"),
+                e.getMessage());
+    }
+
+    @Test
+    void aTemplateNamingAnUndefinedSpecialTokenIsRefusedAtLoad() throws Exception {
+        writeTokenizerEdited(root -> {
+            com.fasterxml.jackson.databind.node.ObjectNode first = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    root.get("post_processor").get("single").get(0).get("SpecialToken");
+            first.put("id", "<s>");
+        });
+        UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 32));
+        assertTrue(e.getMessage().startsWith(dir.resolve("tokenizer.json")
+                + ": post_processor.single names special token \"<s>\", which post_processor.special_tokens does not define"),
+                e.getMessage());
+    }
 }
