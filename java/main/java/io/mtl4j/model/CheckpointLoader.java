@@ -7,6 +7,7 @@ import io.mtl4j.hub.Env;
 import io.mtl4j.model.safetensors.SafeTensorsFile;
 import io.mtl4j.model.safetensors.TensorInfo;
 import io.mtl4j.model.torchbin.ConvertedWeights;
+import io.mtl4j.runtime.FiniteCheck;
 import io.mtl4j.runtime.NativeRuntime;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
@@ -173,7 +174,7 @@ public final class CheckpointLoader {
     private static Tensor requireFinite(Path file, String stored, Tensor t) {
         if (t.is_floating_point()) {
             try (PointerScope ignored = new PointerScope()) {
-                if (!torch.isfinite(t).all().item_bool()) {
+                if (!FiniteCheck.allFinite(t)) {
                     throw new UserError(file + ": tensor " + stored + " holds NaN or infinite values; the checkpoint is"
                             + " damaged (saved after training diverged?): use an earlier checkpoint or the original model");
                 }

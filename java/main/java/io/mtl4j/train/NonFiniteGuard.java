@@ -2,6 +2,7 @@ package io.mtl4j.train;
 
 import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.model.ParameterBuffer;
+import io.mtl4j.runtime.FiniteCheck;
 import io.mtl4j.util.UserError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;

@@ -12,6 +12,7 @@ import io.mtl4j.model.MultiTaskModel;
 import io.mtl4j.nativelib.Pcgrad;
 import io.mtl4j.optim.FlatAdamW;
 import io.mtl4j.optim.LrSchedule;
+import io.mtl4j.runtime.FiniteCheck;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.bytedeco.javacpp.PointerScope;

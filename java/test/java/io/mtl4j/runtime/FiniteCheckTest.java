@@ -1,4 +1,4 @@
-package io.mtl4j.train;
+package io.mtl4j.runtime;
 
 import io.mtl4j.runtime.Tensors;
 import org.bytedeco.javacpp.PointerScope;
