@@ -127,11 +127,23 @@ public record BertConfig(
             throw new UserError(file + ": hidden_size " + config.hiddenSize
                     + " is not a multiple of num_attention_heads " + config.numAttentionHeads);
         }
+        if (config.numHiddenLayers > MAX_LAYERS) {
+            // the parameter list is built from it before any weight is read: 100M layers ran out of heap
+            throw new UserError(file + ": num_hidden_layers " + config.numHiddenLayers + " is not a BERT's (at most "
+                    + MAX_LAYERS + "; the largest published BERTs have 48)");
+        }
+        if (config.maxPositionEmbeddings < 3) {
+            throw new UserError(file + ": max_position_embeddings " + config.maxPositionEmbeddings
+                    + " leaves no room for a token between [CLS] and [SEP] (at least 3)");
+        }
         if (config.padTokenId < 0 || config.padTokenId >= config.vocabSize) {
             throw new UserError(file + ": pad_token_id " + config.padTokenId + " is outside the vocabulary");
         }
         return config;
     }
+
+    /** A bound far above any published BERT, so that a corrupt value is refused rather than allocated for. */
+    static final int MAX_LAYERS = 1024;
 
     private static final Set<String> HONOURED_FIELDS = Set.of(
             "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",

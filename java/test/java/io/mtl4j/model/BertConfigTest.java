@@ -66,6 +66,15 @@ class BertConfigTest {
         assertTrue(error("not json").contains("not valid JSON"));
     }
 
+    /** Sizes no BERT has: refused before anything is built from them (100M layers ran the JVM out of heap). */
+    @Test
+    void implausibleSizesAreRefused() throws Exception {
+        String layers = error(BASE.formatted("gelu", "").replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 100000000"));
+        assertTrue(layers.contains("num_hidden_layers 100000000"), layers);
+        String positions = error(BASE.formatted("gelu", "").replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 2"));
+        assertTrue(positions.contains("max_position_embeddings 2") && !positions.contains("--max-length"), positions);
+    }
+
     @Test
     void missingConfigIsAnError() {
         UserError e = assertThrows(UserError.class, () -> BertConfig.load(dir));
