@@ -68,6 +68,10 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
         if (!(meta.get("config") instanceof Map<?, ?> saved) || !(meta.get("tasks") instanceof List<?> taskList)) {
             throw new UserError(dir.resolve(Checkpoints.META) + ": missing config or tasks");
         }
+        if (taskList.isEmpty()) {
+            throw new UserError(dir.resolve(Checkpoints.META) + ": no tasks: the checkpoint holds no task head to"
+                    + " evaluate or predict with (its encoder alone can be read with encode or train --model)");
+        }
         TrainConfig config = ConfigLoader.fromSaved((Map<String, Object>) saved, dir.resolve(Checkpoints.META).toString());
         TaskRegistry given = taskFile == null ? null : TaskRegistry.glue().withTasksFrom(taskFile);
         java.util.function.Predicate<Object> notGiven = t -> !(t instanceof Map<?, ?> m) || given == null

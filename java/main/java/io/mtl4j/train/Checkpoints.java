@@ -327,9 +327,29 @@ public final class Checkpoints {
             if (meta == null) {
                 throw new UserError(file + ": corrupt: not a JSON object");
             }
+            requireReadableFormat(file, meta.get("format"));
             return meta;
         } catch (IOException e) {
             throw new UserError(file + ": corrupt: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+    }
+
+    /** A checkpoint a newer mtl4j wrote may hold what this one would misread: refused, not guessed at. */
+    private static void requireReadableFormat(Path file, Object format) {
+        String current = TrainSession.FORMAT;
+        String prefix = current.substring(0, current.lastIndexOf('/') + 1);
+        if (!(format instanceof String f) || !f.startsWith(prefix)) {
+            return; // older checkpoints carry none
+        }
+        int version;
+        try {
+            version = Integer.parseInt(f.substring(prefix.length()));
+        } catch (NumberFormatException e) {
+            throw new UserError(file + ": corrupt: format \"" + f + "\"");
+        }
+        if (version > Integer.parseInt(current.substring(prefix.length()))) {
+            throw new UserError(file + ": format " + f + " is newer than this mtl4j reads (" + current
+                    + "): use the mtl4j that wrote it, or a newer one");
         }
     }
 

@@ -92,6 +92,27 @@ class DamagedCheckpointTest {
     }
 
     @Test
+    void aCheckpointOfANewerFormatIsRefusedNotMisread() throws Exception {
+        Path meta = checkpoint.resolve("mtl4j.json");
+        Files.writeString(meta, Files.readString(meta).replace("mtl4j-checkpoint/1", "mtl4j-checkpoint/9"));
+        String err = predictError();
+        assertTrue(err.contains(meta + ": format mtl4j-checkpoint/9 is newer than this mtl4j reads (mtl4j-checkpoint/1)"), err);
+    }
+
+    @Test
+    void aCheckpointWithoutTasksIsRefused() throws Exception {
+        Path meta = checkpoint.resolve("mtl4j.json");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(meta.toFile());
+        root.putArray("tasks");
+        json.writeValue(meta.toFile(), root);
+        CliRunner r = CliRunner.run("eval", "--checkpoint", checkpoint.toString(), "--data", dir.resolve("glue").toString(),
+                "--device", "cpu", "--cache-dir", dir.resolve("cache").toString());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains(meta + ": no tasks"), r.err());
+    }
+
+    @Test
     void anUnknownHeadInputNamesTheCheckpointNotAFlag() throws Exception {
         Path meta = checkpoint.resolve("mtl4j.json");
         Files.writeString(meta, Files.readString(meta).replace("\"head_input\" : \"pooler\"", "\"head_input\" : \"bogus\""));
