@@ -87,6 +87,7 @@ public final class CheckpointLoader {
         List<String> ignored = new ArrayList<>();
         List<String> renamed = new ArrayList<>();
         Map<String, String> sourceOf = new TreeMap<>();
+        Map<String, Path> fileOf = new LinkedHashMap<>();
         // Names outside the encoder's: a task head when the encoder is under bert. (a BertForX
         // checkpoint, whose head transformers' BertModel ignores too), else a mistake.
         Map<String, Path> beside = new LinkedHashMap<>();
@@ -120,6 +121,11 @@ public final class CheckpointLoader {
                     }
                     prefixed |= stored.startsWith(BERT_PREFIX);
                     String previous = sourceOf.put(name, stored);
+                    Path previousFile = fileOf.put(name, file);
+                    if (previous != null && previous.equals(stored)) {
+                        throw new UserError(modelDir + ": tensor " + stored + " is in both " + previousFile + " and " + file
+                                + " (shards must not overlap)");
+                    }
                     if (previous != null) {
                         throw new UserError(file + ": tensors " + previous + " and " + stored + " both map to " + name);
                     }

@@ -46,6 +46,24 @@ class CheckpointLoaderTest {
     }
 
     @Test
+    void aTensorInTwoShardsNamesBothFiles() throws Exception {
+        Map<String, Tensor> all = hubStyle(torch.ScalarType.Float);
+        java.nio.file.Files.delete(dir.resolve(CheckpointLoader.WEIGHTS));
+        Path a = dir.resolve("model-00001-of-00002.safetensors");
+        Path b = dir.resolve("model-00002-of-00002.safetensors");
+        CheckpointWriter.writeSafetensors(all, a, Map.of());
+        CheckpointWriter.writeSafetensors(Map.of("bert.pooler.dense.bias", all.get("bert.pooler.dense.bias")), b, Map.of());
+        StringBuilder map = new StringBuilder();
+        for (String name : all.keySet()) {
+            map.append(map.length() == 0 ? "" : ", ").append('"').append(name).append("\": \"").append(a.getFileName()).append('"');
+        }
+        java.nio.file.Files.writeString(dir.resolve(CheckpointLoader.WEIGHTS_INDEX), "{\"weight_map\": {" + map
+                + ", \"extra\": \"" + b.getFileName() + "\"}}");
+        UserError e = assertThrows(UserError.class, () -> CheckpointLoader.load(dir));
+        assertTrue(e.getMessage().contains("tensor bert.pooler.dense.bias is in both " + a + " and " + b), e.getMessage());
+    }
+
+    @Test
     void loadsHubStyleNamesAndReportsWhatItIgnored() throws Exception {
         rewrite(hubStyle(torch.ScalarType.Float));
         CheckpointLoader.Loaded loaded = CheckpointLoader.load(dir);
