@@ -137,9 +137,13 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
                     + " head_input \"pooler\"); the checkpoint is incomplete");
         }
         boolean uncertainty = loaded.extras().keySet().stream().anyMatch(k -> k.startsWith(MultiTaskModel.LOSS_WEIGHTS_PREFIX));
-        MultiTaskModel model = MultiTaskModel.create(loaded.model(), loaded.extras(), heads,
-                headInput,
-                MultiTaskModel.Freezing.NONE, uncertainty, config.seed(), device);
+        MultiTaskModel model;
+        try {
+            model = MultiTaskModel.create(loaded.model(), loaded.extras(), heads, headInput,
+                    MultiTaskModel.Freezing.NONE, uncertainty, config.seed(), device);
+        } catch (UserError e) { // a head tensor of the wrong shape: say which checkpoint
+            throw new UserError(dir + ": " + e.getMessage(), e);
+        }
         return new LoadedCheckpoint(dir, model, tasks, config, meta);
     }
 

@@ -77,6 +77,12 @@ class DamagedCheckpointTest {
     }
 
     @Test
+    void aHeadOfTheWrongShapeNamesTheCheckpoint() throws Exception {
+        editWeights(t -> t.put("heads.sst2.bias", torch.zeros(3)));
+        assertTrue(predictError().contains("checkpoint tensor heads.sst2.bias has shape [3], expected [2]"));
+    }
+
+    @Test
     void anIntegerHeadTensorIsRefused() throws Exception {
         editWeights(t -> t.put("heads.sst2.bias", t.get("heads.sst2.bias").to(torch.ScalarType.Int)));
         assertTrue(predictError().contains("tensor heads.sst2.bias has dtype I32"));
