@@ -1,5 +1,6 @@
 package io.mtl4j.runtime;
 
+import org.apache.logging.log4j.LogManager;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -19,6 +20,11 @@ public final class Threads {
 
     /** @param threads a positive count, or 0 for LibTorch's default */
     public static void use(int threads) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads > cores) {
+            LogManager.getLogger(Threads.class).warn("--threads {} is more than the {} cores here: oversubscribed"
+                    + " LibTorch threads wait on each other, far slower than {} (0 takes LibTorch's default)", threads, cores, cores);
+        }
         torch.set_num_threads(threads > 0 ? threads : LIBTORCH_DEFAULT);
     }
 
