@@ -23,6 +23,8 @@ final class ExampleBuilder {
     /** Each label name's value if it is a number, else NaN; null if no name is a number. */
     private final double[] nameValues;
     private final boolean labelIds;
+    /** The line each row index of an unlabeled split was first given on: an index given twice is a bad row. */
+    private final java.util.Map<Long, Long> indexLines = new java.util.HashMap<>();
 
     ExampleBuilder(TaskSpec task, String split) {
         this.task = task;
@@ -78,7 +80,16 @@ final class ExampleBuilder {
     Example build(String textA, String textB, Object label, long line, Object index) throws BadRow {
         Example e = buildRow(textA, textB, label, line);
         long i = labeledSplit ? Example.NO_INDEX : index(index);
-        return i == Example.NO_INDEX ? e : new Example(e.textA(), e.textB(), e.label(), e.score(), line, i);
+        if (i == Example.NO_INDEX) {
+            return e;
+        }
+        Long first = indexLines.putIfAbsent(i, line);
+        if (first != null) {
+            // GLUE submissions are keyed by it: one index twice would leave another row's missing
+            throw new BadRow("index " + i + " is also that of line " + first + " (a test row's idx/index must be unique:"
+                    + " GLUE submissions are keyed by it)");
+        }
+        return new Example(e.textA(), e.textB(), e.label(), e.score(), line, i);
     }
 
     private static long index(Object index) {

@@ -83,7 +83,7 @@ final class JsonlReader implements SplitReader {
     }
 
     /** Which key of {@code text} repeats within one object, and where; null if none does. */
-    private static String duplicateKey(String text) {
+    static String duplicateKey(String text) {
         Deque<Set<String>> objects = new ArrayDeque<>();
         try (JsonParser p = MAPPER.createParser(text)) {
             for (JsonToken t; (t = p.nextToken()) != null; ) {

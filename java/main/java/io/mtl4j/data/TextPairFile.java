@@ -25,9 +25,13 @@ import java.util.List;
  * {@code file:line}.
  */
 public final class TextPairFile {
-    /** A second value after the object (two lines run together) is an error, not silently dropped. */
+    /**
+     * A second value after the object (two lines run together) is an error, not silently dropped; so is a key given
+     * twice, as in the data readers (no "last one wins").
+     */
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
     /** One input line; {@code textB} is null for single sentences. */
     public record Pair(String textA, String textB, long line) {
@@ -182,7 +186,10 @@ public final class TextPairFile {
         try {
             node = JSON.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw UserError.at(name, lineNo, "not valid JSON: " + io.mtl4j.util.ParseErrors.describe(e));
+            String duplicate = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException
+                    ? JsonlReader.duplicateKey(text) : null;
+            throw UserError.at(name, lineNo, duplicate != null ? duplicate
+                    : "not valid JSON: " + io.mtl4j.util.ParseErrors.describe(e));
         } catch (IOException e) {
             throw UserError.at(name, lineNo, "not valid JSON");
         }

@@ -266,7 +266,12 @@ public final class TaskFileLoader {
             if (e.getValue() == null || e.getValue().isBlank()) {
                 throw UserError.at(file, line, where + ": split '" + e.getKey() + "' has no file");
             }
-            files.put(e.getKey(), base.resolve(e.getValue()).normalize());
+            try {
+                files.put(e.getKey(), base.resolve(e.getValue()).normalize());
+            } catch (java.nio.file.InvalidPathException bad) {
+                throw UserError.at(file, line, where + ": split '" + e.getKey() + "': '" + e.getValue()
+                        + "' is not a valid file name (" + bad.getReason() + ")");
+            }
         }
         if (files.containsKey("dev") && files.keySet().stream().noneMatch(split -> split.startsWith("validation"))) {
             // Training and eval look for 'validation' only: a 'dev' file would silently go unused.

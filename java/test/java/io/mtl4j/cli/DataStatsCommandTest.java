@@ -47,7 +47,7 @@ class DataStatsCommandTest {
             validation.add(row(("the ".repeat(k)).trim(), k % 2));
         }
         write("sst2/validation.jsonl", validation);
-        write("sst2/test.jsonl", List.of(row("a movie", -1), row("a film", -1)));
+        write("sst2/test.jsonl", List.of(row("a movie", -1, 0), row("a film", -1, 1))); // a test row's idx is unique
     }
 
     @Test
@@ -321,7 +321,11 @@ class DataStatsCommandTest {
     }
 
     private static String row(String sentence, int label) {
-        return "{\"sentence\": \"" + sentence + "\", \"label\": " + label + ", \"idx\": 0}";
+        return row(sentence, label, 0);
+    }
+
+    private static String row(String sentence, int label, int idx) {
+        return "{\"sentence\": \"" + sentence + "\", \"label\": " + label + ", \"idx\": " + idx + "}";
     }
 
     private static List<String> fieldNames(JsonNode node) {

@@ -49,4 +49,28 @@ class SplitLoaderTest {
                 "train", BadRowPolicy.ERROR));
         assertEquals(file + ": file not found", e.getMessage());
     }
+
+    @Test
+    void aTestRowIndexGivenTwiceIsABadRowNotTwoSubmissionRowsUnderOneIndex() throws Exception {
+        // predict --glue-submission keys its rows by idx: a repeated one wrote a submission with one index twice
+        // (and another row's missing), which the leaderboard rejects or mis-scores.
+        Path jsonl = Files.writeString(dir.resolve("test.jsonl"), "{\"sentence\": \"a\", \"label\": -1, \"idx\": 0}\n"
+                + "{\"sentence\": \"b\", \"label\": -1, \"idx\": 1}\n{\"sentence\": \"c\", \"label\": -1, \"idx\": 0}\n");
+        UserError e = assertThrows(UserError.class, () -> SplitLoader.read(new SplitFile(jsonl, DataFormat.JSONL), sst2,
+                "test", BadRowPolicy.ERROR));
+        assertEquals(jsonl + ":3: index 0 is also that of line 1 (a test row's idx/index must be unique:"
+                + " GLUE submissions are keyed by it)", e.getMessage());
+        SplitData skipped = SplitLoader.read(new SplitFile(jsonl, DataFormat.JSONL), sst2, "test", BadRowPolicy.SKIP);
+        assertEquals(2, skipped.examples().size());
+        assertEquals(1, skipped.skipped().count());
+        Path tsv = Files.writeString(dir.resolve("test.tsv"), "index\tsentence\n7\ta\n7\tb\n");
+        UserError t = assertThrows(UserError.class, () -> SplitLoader.read(new SplitFile(tsv, DataFormat.TSV), sst2,
+                "test", BadRowPolicy.ERROR));
+        assertTrue(t.getMessage().startsWith(tsv + ":3: index 7 is also that of line 2"), t.getMessage());
+        // labeled splits carry no index: the same idx twice there is nobody's concern
+        Path train = Files.writeString(dir.resolve("train.jsonl"), "{\"sentence\": \"a\", \"label\": 1, \"idx\": 0}\n"
+                + "{\"sentence\": \"b\", \"label\": 0, \"idx\": 0}\n");
+        assertEquals(2, SplitLoader.read(new SplitFile(train, DataFormat.JSONL), sst2, "train", BadRowPolicy.ERROR)
+                .examples().size());
+    }
 }

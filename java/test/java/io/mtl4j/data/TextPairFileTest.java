@@ -70,6 +70,15 @@ class TextPairFileTest {
     }
 
     @Test
+    void aKeyRepeatedInAJsonLineIsAnErrorNotLastOneWins() throws Exception {
+        // as the data readers: {"text_a": "x", "text_a": "y"} must not silently predict "y"
+        Path file = dir.resolve("in.jsonl");
+        Files.writeString(file, "{\"text_a\": \"fine\"}\n{\"text_a\": \"x\", \"text_a\": \"y\"}\n");
+        UserError e = assertThrows(UserError.class, () -> TextPairFile.read(file));
+        assertEquals(file + ":2: duplicate key 'text_a' at column 17", e.getMessage());
+    }
+
+    @Test
     void aJsonLineMayNameItsTextsByTheTasksOwnFields() throws Exception {
         Path file = dir.resolve("mnli.jsonl");
         Files.writeString(file, """

@@ -141,6 +141,15 @@ class TaskRegistryTest {
     }
 
     @Test
+    void aFileNameThatIsNoPathIsAnErrorAtItsTask() throws IOException {
+        // YAML's "\0" escape puts a NUL in the name: Path.resolve threw InvalidPathException, an internal error
+        // (the one-line error shows the NUL escaped)
+        String yaml = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: \"t\\0.csv\"}\n";
+        assertEquals("bad.yaml:2: task 'ok': split 'train': 't\\u0000.csv' is not a valid file name (Nul character not allowed)",
+                declError(yaml));
+    }
+
+    @Test
     void aValueOfTheWrongShapeIsNamedByItsKeyInTheFileTermsNotJavaTypes() throws IOException {
         String head = "tasks:\n  - name: ok\n    text_fields: [x]\n    labels: [a, b]\n    files: {train: t.csv}\n";
         assertEquals("bad.yaml:2: invalid task declaration: 'labels' must be a list (e.g. [neg, pos])",
