@@ -1,5 +1,7 @@
 package io.mtl4j.data;
 
+import io.mtl4j.util.UserError;
+
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Reads a file line by line ({@code \n} or {@code \r\n}), decoding each line as strict UTF-8.
@@ -35,6 +38,34 @@ final class Utf8Lines implements Closeable {
 
     Utf8Lines(Path file) throws IOException {
         this.in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        refuseCompressed(file);
+    }
+
+    /** A compressed file under a plain name would fail as "invalid UTF-8" on every line: say what it is. */
+    private void refuseCompressed(Path file) throws IOException {
+        in.mark(6);
+        byte[] head = in.readNBytes(6);
+        in.reset();
+        String kind = startsWith(head, 0x1f, 0x8b) ? "gzip" : startsWith(head, 0x28, 0xb5, 0x2f, 0xfd) ? "zstd"
+                : startsWith(head, 'B', 'Z', 'h') ? "bzip2" : startsWith(head, 0xfd, '7', 'z', 'X', 'Z', 0) ? "xz"
+                : startsWith(head, 'P', 'K', 3, 4) ? "zip" : null;
+        if (kind != null) {
+            in.close();
+            String tool = Map.of("gzip", "gunzip", "zstd", "unzstd", "bzip2", "bunzip2", "xz", "unxz", "zip", "unzip").get(kind);
+            throw new UserError(file + ": " + kind + "-compressed; mtl4j reads it uncompressed: " + tool + " it first");
+        }
+    }
+
+    private static boolean startsWith(byte[] head, int... magic) {
+        if (head.length < magic.length) {
+            return false;
+        }
+        for (int i = 0; i < magic.length; i++) {
+            if ((head[i] & 0xff) != magic[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The next line, or null at end of file. */

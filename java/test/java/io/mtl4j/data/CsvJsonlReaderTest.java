@@ -116,6 +116,21 @@ class CsvJsonlReaderTest {
         assertEquals(f + ":2: invalid UTF-8 (byte 16 of the line)", e.getMessage());
     }
 
+    /** A compressed file under a plain name (train.jsonl that is really train.jsonl.gz) is named as such, not as bad UTF-8. */
+    @Test
+    void aCompressedFileSaysSo() throws IOException {
+        Path f = dir.resolve("sst2/train.jsonl");
+        Files.createDirectories(f.getParent());
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write("{\"sentence\": \"ok\", \"label\": 1}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(f, gz.toByteArray());
+        UserError e = assertThrows(UserError.class,
+                () -> SplitLoader.load(new SplitLocator(dir), glue.get("sst2"), "train", BadRowPolicy.SKIP));
+        assertEquals(f + ": gzip-compressed; mtl4j reads it uncompressed: gunzip it first", e.getMessage());
+    }
+
     @Test
     void csvWithRfc4180Quoting() throws IOException {
         write("mrpc/train.csv", "\uFEFFsentence1,sentence2,label\r\n"
