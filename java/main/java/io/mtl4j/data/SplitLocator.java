@@ -39,6 +39,10 @@ public final class SplitLocator implements DataSource {
         }
         List<SplitFile> candidates = candidates(task, split);
         boolean hubLayout = task.splitFiles().get(split) == null;
+        if (!hubLayout && Files.isDirectory(candidates.get(0).path())) {
+            throw new UserError(candidates.get(0).path() + ": a directory, not a data file (task " + task.name()
+                    + ", split " + split + ")");
+        }
         for (SplitFile c : candidates) {
             if (hubLayout && c.format() == DataFormat.PARQUET) {
                 var shards = ParquetShardSet.find(c.path().getParent(), split);

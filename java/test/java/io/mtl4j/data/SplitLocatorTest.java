@@ -26,6 +26,23 @@ class SplitLocatorTest {
                 + dir.resolve("mnli/validation_matched.csv"), e.getMessage());
     }
 
+    /** A task file may name any path: one that is a directory says so rather than "no file ... looked for" it. */
+    @Test
+    void aTaskFilesSplitThatIsADirectorySaysSo() throws Exception {
+        Path reviews = Files.createDirectories(dir.resolve("reviews/train.jsonl"));
+        Path taskFile = Files.writeString(dir.resolve("tasks.yaml"), """
+                tasks:
+                  - name: rev
+                    text_fields: [text]
+                    labels: [neg, pos]
+                    files:
+                      train: reviews/train.jsonl
+                """);
+        TaskSpec rev = TaskRegistry.glue().withTasksFrom(taskFile).get("rev");
+        UserError e = assertThrows(UserError.class, () -> new SplitLocator(dir).locate(rev, "train"));
+        assertEquals(reviews + ": a directory, not a data file (task rev, split train)", e.getMessage());
+    }
+
     @Test
     void unknownSplitNamesTheSplitsAndGlueAlias() {
         UserError e = assertThrows(UserError.class, () -> new SplitLocator(dir).locate(mnli, "dev_matched"));
