@@ -3,6 +3,7 @@ package io.mtl4j.tokenize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtl4j.util.UserError;
+import org.apache.logging.log4j.LogManager;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 /**
  * Checks of a tokenizer.json that the native library skips at load and then fails on mid-run by
  * panicking, which aborts the JVM with a Rust backtrace: each is refused at load, naming the file.
+ * A tokenizer that adds no special tokens at all is legal but unusual for BERT, and is warned about.
  * A file that is not valid JSON is left to the library, whose own message names the position.
  */
 final class TokenizerJsonCheck {
@@ -29,6 +31,10 @@ final class TokenizerJsonCheck {
         }
         checkUnknownWordToken(source, root.path("model"));
         checkTemplate(source, root.path("post_processor"));
+        if (root.path("post_processor").isMissingNode() || root.path("post_processor").isNull()) {
+            LogManager.getLogger(TokenizerJsonCheck.class).warn("{}: no post_processor, so no [CLS] or [SEP] is added (as in"
+                    + " Python); a BERT's heads read the first token, here a word of the input", source);
+        }
     }
 
     /** The first word outside the vocabulary becomes unk_token, which must therefore be in it. */

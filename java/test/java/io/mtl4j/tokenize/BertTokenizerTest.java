@@ -183,6 +183,19 @@ class BertTokenizerTest {
         json.writeValue(file.toFile(), root);
     }
 
+    /** As in Python, no [CLS] or [SEP] is added without a post-processor; BERT's heads then read a word: said at load. */
+    @Test
+    void aTokenizerWithoutPostProcessorIsWarnedAbout() throws Exception {
+        writeTokenizerEdited(root -> root.putNull("post_processor"));
+        java.io.StringWriter log = new java.io.StringWriter();
+        try (AutoCloseable capture = io.mtl4j.testing.LogCapture.into(log);
+             BertTokenizer tok = BertTokenizer.load(dir, 32)) {
+            assertEquals(TinyModels.VOCAB.indexOf("the"), tok.encode("the movie", null).inputIds()[0]);
+        }
+        assertTrue(log.toString().contains(dir.resolve("tokenizer.json") + ": no post_processor, so no [CLS] or [SEP]"
+                + " is added (as in Python)"), log.toString());
+    }
+
     // Each of these tokenized the tiny vocabulary's words, then on the first word outside it (or on
     // any input) the native library panicked and aborted the JVM with a Rust backtrace.
 
