@@ -138,9 +138,7 @@ public final class HfClassifierDirectory {
         if (!config.hasNonNull("mtl4j_head_input")) {
             return HeadInput.POOLER;
         }
-        String id = config.get("mtl4j_head_input").asText();
-        return java.util.Arrays.stream(HeadInput.values()).filter(h -> h.id().equals(id)).findFirst().orElseThrow(() ->
-                new UserError(configFile + ": mtl4j_head_input must be pooler, cls or mean, got '" + id + "'"));
+        return HeadInput.parse(config.get("mtl4j_head_input").asText(), configFile + ": mtl4j_head_input");
     }
 
     /** The task config.json's finetuning_task names, among {@code known} (transformers' older names, e.g. sst-2 or mnli-mm, included). */

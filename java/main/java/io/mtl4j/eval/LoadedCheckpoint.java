@@ -124,13 +124,8 @@ public record LoadedCheckpoint(Path dir, MultiTaskModel model, Map<String, TaskS
                 throw new UserError(dir + ": checkpoint has no tensor " + bias + "; the checkpoint is incomplete");
             }
         }
-        HeadInput headInput;
-        try {
-            headInput = HeadInput.parse(String.valueOf(meta.getOrDefault("head_input", "pooler")));
-        } catch (UserError e) {
-            throw new UserError(dir.resolve(Checkpoints.META) + ": head_input must be pooler, cls or mean, got "
-                    + meta.get("head_input"));
-        }
+        HeadInput headInput = HeadInput.parse(String.valueOf(meta.getOrDefault("head_input", "pooler")),
+                dir.resolve(Checkpoints.META) + ": head_input");
         if (headInput == HeadInput.POOLER && !loaded.model().hasPooler()) {
             // ... and a missing pooler at random: every prediction would rest on noise.
             throw new UserError(dir + ": checkpoint has no pooler weights, but its heads read the pooler (" + Checkpoints.META

@@ -11,11 +11,16 @@ public enum HeadInput {
     POOLER, CLS, MEAN;
 
     public static HeadInput parse(String s) {
+        return parse(s, "--head-input");
+    }
+
+    /** @param setting what the value came from, for the error: a flag, or a file and its field */
+    public static HeadInput parse(String s, String setting) {
         return switch (s) {
             case "pooler" -> POOLER;
             case "cls" -> CLS;
             case "mean" -> MEAN;
-            default -> throw new io.mtl4j.util.UserError("--head-input must be pooler, cls or mean, got " + s);
+            default -> throw new io.mtl4j.util.UserError(setting + " must be pooler, cls or mean, got " + s);
         };
     }
 
