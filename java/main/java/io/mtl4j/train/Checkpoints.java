@@ -336,19 +336,17 @@ public final class Checkpoints {
 
     /** A checkpoint a newer mtl4j wrote may hold what this one would misread: refused, not guessed at. */
     private static void requireReadableFormat(Path file, Object format) {
-        String current = TrainSession.FORMAT;
-        String prefix = current.substring(0, current.lastIndexOf('/') + 1);
-        if (!(format instanceof String f) || !f.startsWith(prefix)) {
+        if (!(format instanceof String f) || !f.startsWith(TrainSession.FORMAT_NAME)) {
             return; // older checkpoints carry none
         }
         int version;
         try {
-            version = Integer.parseInt(f.substring(prefix.length()));
+            version = Integer.parseInt(f.substring(TrainSession.FORMAT_NAME.length()));
         } catch (NumberFormatException e) {
             throw new UserError(file + ": corrupt: format \"" + f + "\"");
         }
-        if (version > Integer.parseInt(current.substring(prefix.length()))) {
-            throw new UserError(file + ": format " + f + " is newer than this mtl4j reads (" + current
+        if (version > TrainSession.FORMAT_VERSION) {
+            throw new UserError(file + ": format " + f + " is newer than this mtl4j reads (" + TrainSession.FORMAT
                     + "): use the mtl4j that wrote it, or a newer one");
         }
     }

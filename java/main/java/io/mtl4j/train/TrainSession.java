@@ -46,7 +46,10 @@ import java.util.Set;
 
 /** Sets up a training run (new or resumed) from a config and runs it to the end. */
 public final class TrainSession {
-    public static final String FORMAT = "mtl4j-checkpoint/1";
+    static final String FORMAT_NAME = "mtl4j-checkpoint/";
+    /** Raised when a checkpoint holds what an older mtl4j would misread; older ones refuse it (Checkpoints.readMeta). */
+    static final int FORMAT_VERSION = 1;
+    public static final String FORMAT = FORMAT_NAME + FORMAT_VERSION;
     private static final Logger LOG = LogManager.getLogger(TrainSession.class);
 
     private TrainSession() {
