@@ -15,6 +15,8 @@ import java.nio.file.Path;
  * A file that is not valid JSON is left to the library, whose own message names the position.
  */
 final class TokenizerJsonCheck {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private TokenizerJsonCheck() {
     }
 
@@ -22,7 +24,7 @@ final class TokenizerJsonCheck {
     static void check(Path source, byte[] json) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(json);
+            root = JSON.readTree(json);
         } catch (IOException e) {
             return;
         }

@@ -9,7 +9,7 @@ import java.io.StringWriter;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** More LibTorch threads than cores oversubscribe them (a 1000-thread typo ran 300x slower here): said, not refused. */
+/** More LibTorch threads than cores oversubscribe them (a 1000-thread typo crawled through the warm-up): said, not refused. */
 class ThreadsTest {
     @AfterEach
     void restore() {
